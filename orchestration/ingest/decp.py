@@ -1,0 +1,398 @@
+"""DECP readers: the 2024 JSON format (arrêtés du 22 décembre 2022) and the 2019 JSON format.
+
+Both are streamed with ijson and mapped onto one raw row shape, so staging is format-agnostic.
+Typing is minimal and strict where the pipeline depends on it: a record without an identity
+(id, buyer), without a real notification date, or with an amount that is not a number cannot be
+placed in a semester or summed, so it goes to quarantine with the reason. Other oddities
+(`dureeMois: "NC"`, a garbled titulaire) become NULL and are listed in `parse_warnings`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import ijson
+
+from .framework import FeedTable, IngestError, Quarantine, compact_json
+
+TITULAIRE = "STRUCT(type_identifiant VARCHAR, id VARCHAR, denomination_sociale VARCHAR)"
+MODIFICATION = (
+    "STRUCT(id INTEGER, date_notification DATE, date_publication DATE, montant DOUBLE, "
+    "duree_mois INTEGER, titulaires_json VARCHAR)"
+)
+
+DECP_TABLE = FeedTable(
+    feed="decp",
+    table="decp_marches",
+    columns=[
+        ("format_version", "VARCHAR"),  # '2024' (arrêtés 2022) or '2019'
+        ("record_path", "VARCHAR"),  # array the record came from, e.g. marches.marche
+        ("contract_kind", "VARCHAR"),  # marche | concession
+        ("id", "VARCHAR"),
+        ("uid", "VARCHAR"),
+        ("source", "VARCHAR"),
+        ("acheteur_id", "VARCHAR"),
+        ("acheteur_nom", "VARCHAR"),
+        ("nature", "VARCHAR"),
+        ("objet", "VARCHAR"),
+        ("code_cpv", "VARCHAR"),
+        ("procedure", "VARCHAR"),
+        ("forme_prix", "VARCHAR"),
+        ("date_notification", "DATE"),
+        ("date_publication_donnees", "DATE"),
+        ("montant", "DOUBLE"),
+        ("duree_mois", "INTEGER"),
+        ("offres_recues", "INTEGER"),
+        ("lieu_execution_code", "VARCHAR"),
+        ("lieu_execution_type_code", "VARCHAR"),
+        ("ccag", "VARCHAR"),
+        ("type_groupement_operateurs", "VARCHAR"),
+        ("marche_innovant", "BOOLEAN"),
+        ("sous_traitance_declaree", "BOOLEAN"),
+        ("id_accord_cadre", "VARCHAR"),
+        ("techniques", "VARCHAR[]"),
+        ("modalites_execution", "VARCHAR[]"),
+        ("types_prix", "VARCHAR[]"),
+        # NULL = not given (always so in the 2019 format); a list holding "Pas de considération …"
+        # is an explicit no. Never conflate the two.
+        ("considerations_sociales", "VARCHAR[]"),
+        ("considerations_environnementales", "VARCHAR[]"),
+        ("titulaires", f"{TITULAIRE}[]"),
+        ("modifications", f"{MODIFICATION}[]"),
+        ("parse_warnings", "VARCHAR[]"),
+    ],
+)
+
+# The 2024 schema's date pattern is unanchored; we anchor it. PES 2019 files add a timezone.
+_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:Z|[+-]\d{2}:?\d{2})?$")
+_NAN_TOKENS = re.compile(rb'"(?:[^"\\]|\\.)*"|(-?Infinity|NaN)')
+_TRUE = {"true", "oui", "1", "yes"}
+_FALSE = {"false", "non", "0", "no"}
+
+
+class _NanTolerantStream:
+    """File-like wrapper turning bare NaN/Infinity tokens (invalid JSON, but written by some
+    platforms through Python's json module) into null, without touching string contents.
+
+    Works chunk by chunk: a chunk is only emitted up to a point known to lie outside a string.
+    """
+
+    def __init__(self, raw, chunk: int = 1 << 20):
+        self._raw, self._chunk = raw, chunk
+        self._carry = b""
+        self._out = b""
+        self._eof = False
+        self._first = True
+        self.consumed = 0
+
+    def _fill(self) -> None:
+        data = self._raw.read(self._chunk)
+        if self._first:
+            self._first = False
+            if data.startswith(b"\xef\xbb\xbf"):
+                data = data[3:]
+        buf = self._carry + data
+        if not data:
+            self._eof = True
+            cut = len(buf)
+        else:
+            cut = _safe_cut(buf)
+        head, self._carry = buf[:cut], buf[cut:]
+        self.consumed += len(head)
+        self._out += _NAN_TOKENS.sub(lambda m: b"null" if m.group(1) else m.group(0), head)
+
+    def read(self, n: int = -1) -> bytes:
+        while not self._eof and (n < 0 or len(self._out) < n):
+            self._fill()
+        if n < 0:
+            n = len(self._out)
+        out, self._out = self._out[:n], self._out[n:]
+        return out
+
+
+def _safe_cut(buf: bytes) -> int:
+    """Largest prefix length that ends outside any string and does not split a token."""
+    last_end = 0
+    for m in _NAN_TOKENS.finditer(buf):
+        last_end = m.end()
+    quote = buf.find(b'"', last_end)
+    if quote != -1:
+        return quote  # an unterminated string starts here: carry it
+    return max(last_end, len(buf) - 9)  # keep a short tail so "Na|N" is never split
+
+
+def detect_format(path: Path) -> str:
+    """'2024' when `marches` is an object of arrays, '2019' when it is an array."""
+    with path.open("rb") as raw:
+        stream = _NanTolerantStream(raw)
+        try:
+            for prefix, event, _ in ijson.parse(stream):
+                if prefix == "marches" and event == "start_map":
+                    return "2024"
+                if prefix == "marches" and event == "start_array":
+                    return "2019"
+                if prefix == "" and event in ("start_array", "string", "number", "boolean", "null"):
+                    break
+        except ijson.JSONError as exc:
+            raise IngestError(f"{path}: not valid JSON near byte {stream.consumed}: {exc}") from exc
+    raise IngestError(f"{path}: byte 0: no top-level 'marches' key; not a DECP JSON file")
+
+
+def read_decp_json(path: Path) -> Iterator[tuple[int, dict | Quarantine]]:
+    fmt = detect_format(path)
+    arrays = (
+        [("marches.marche", "marche"), ("marches.contrat-concession", "concession")]
+        if fmt == "2024"
+        else [("marches", None)]
+    )
+    for record_path, kind in arrays:
+        with path.open("rb") as raw:
+            stream = _NanTolerantStream(raw)
+            row = 0
+            try:
+                for record in ijson.items(stream, f"{record_path}.item", use_float=True):
+                    row += 1
+                    yield row, normalise_record(record, fmt, record_path, kind)
+            except ijson.JSONError as exc:
+                raise IngestError(
+                    f"{path}: invalid JSON in {record_path} after record {row}, "
+                    f"near byte {stream.consumed}: {exc}"
+                ) from exc
+
+
+def normalise_record(record, fmt: str, record_path: str, kind: str | None) -> dict | Quarantine:
+    if not isinstance(record, dict):
+        return Quarantine("record is not a JSON object", None, compact_json(record))
+    warnings: list[str] = []
+    if kind is None:  # 2019: one flat array, the kind is in `_type`
+        is_concession = "concession" in str(record.get("_type", "")).lower() or (
+            "_type" not in record and "autoriteConcedante" in record
+        )
+        kind = "concession" if is_concession else "marche"
+
+    if kind == "concession":
+        buyer = record.get("autoriteConcedante")
+        date_key, amount_key, holders_key = "dateSignature", "valeurGlobale", "concessionnaires"
+    else:
+        buyer = record.get("acheteur")
+        date_key, amount_key, holders_key = "dateNotification", "montant", "titulaires"
+    buyer_id = buyer.get("id") if isinstance(buyer, dict) else record.get("acheteur.id")
+    buyer_name = buyer.get("nom") if isinstance(buyer, dict) else None
+
+    contract_id = _text(record.get("id"))
+    if not contract_id:
+        return Quarantine("missing contract id", "id", compact_json(record))
+    if not _text(buyer_id):
+        return Quarantine("missing buyer SIRET", "acheteur.id", compact_json(record))
+
+    raw_date = record.get(date_key)
+    notified = _strict_date(raw_date)
+    if notified is None:
+        reason = f"{date_key} missing" if raw_date in (None, "") else f"{date_key} is not a date YYYY-MM-DD"
+        return Quarantine(reason, date_key, compact_json(record))
+
+    amount, ok = _number(record.get(amount_key))
+    if not ok:
+        return Quarantine(f"{amount_key} is not a number", amount_key, compact_json(record))
+    if amount is None:
+        warnings.append(f"{amount_key} missing")
+
+    published = _strict_date(record.get("datePublicationDonnees"))
+    if record.get("datePublicationDonnees") not in (None, "") and published is None:
+        warnings.append("datePublicationDonnees is not a date")
+
+    lieu = record.get("lieuExecution") if isinstance(record.get("lieuExecution"), dict) else {}
+    is_2024 = fmt == "2024"
+    return {
+        "format_version": fmt,
+        "record_path": record_path,
+        "contract_kind": kind,
+        "id": contract_id,
+        "uid": _text(record.get("uid")),
+        "source": _text(record.get("source")),
+        "acheteur_id": _text(buyer_id),
+        "acheteur_nom": _text(buyer_name),
+        "nature": _text(record.get("nature")),
+        "objet": _text(record.get("objet")),
+        "code_cpv": _text(record.get("codeCPV")),
+        "procedure": _text(record.get("procedure")),
+        "forme_prix": _text(record.get("formePrix")),
+        "date_notification": notified,
+        "date_publication_donnees": published,
+        "montant": amount,
+        "duree_mois": _integer(record.get("dureeMois"), "dureeMois", warnings),
+        "offres_recues": _integer(record.get("offresRecues"), "offresRecues", warnings),
+        "lieu_execution_code": _text(lieu.get("code")),
+        "lieu_execution_type_code": _text(lieu.get("typeCode")),
+        "ccag": _text(record.get("ccag")),
+        "type_groupement_operateurs": _text(record.get("typeGroupementOperateurs")),
+        "marche_innovant": _boolean(record.get("marcheInnovant"), "marcheInnovant", warnings),
+        "sous_traitance_declaree": _boolean(
+            record.get("sousTraitanceDeclaree"), "sousTraitanceDeclaree", warnings
+        ),
+        "id_accord_cadre": _text(record.get("idAccordCadre")),
+        "techniques": _wrapped_list(record.get("techniques"), "technique"),
+        "modalites_execution": _wrapped_list(record.get("modalitesExecution"), "modaliteExecution"),
+        "types_prix": _wrapped_list(record.get("typesPrix"), "typePrix")
+        or _wrapped_list(record.get("typePrix"), "typePrix"),
+        # The 2019 format has no such fields: leave NULL (not available), never an empty "no".
+        "considerations_sociales": _wrapped_list(
+            record.get("considerationsSociales"), "considerationSociale"
+        )
+        if is_2024
+        else None,
+        "considerations_environnementales": _wrapped_list(
+            record.get("considerationsEnvironnementales"), "considerationEnvironnementale"
+        )
+        if is_2024
+        else None,
+        "titulaires": _holders(record.get(holders_key), warnings),
+        "modifications": _modifications(record.get("modifications"), warnings),
+        "parse_warnings": warnings or None,
+    }
+
+
+def _text(value) -> str | None:
+    if value is None or isinstance(value, (dict, list)):
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    s = str(value).strip()
+    return s or None
+
+
+def _strict_date(value) -> dt.date | None:
+    if not isinstance(value, str):
+        return None
+    m = _DATE.match(value.strip())
+    if not m:
+        return None
+    try:
+        return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    except ValueError:
+        return None
+
+
+def _number(value) -> tuple[float | None, bool]:
+    """(value, ok). Missing or NaN is (None, True); text that is not a number is (None, False)."""
+    if value is None or value == "":
+        return None, True
+    if isinstance(value, bool):
+        return None, False
+    if isinstance(value, (int, float)):
+        return (None, True) if isinstance(value, float) and math.isnan(value) else (float(value), True)
+    if isinstance(value, str):
+        s = value.strip().replace("\u00a0", "").replace(" ", "").replace(",", ".")
+        if s.upper() in ("NAN", "NC"):
+            return None, True
+        try:
+            f = float(s)
+        except ValueError:
+            return None, False
+        return (None, True) if math.isnan(f) or math.isinf(f) else (f, True)
+    return None, False
+
+
+def _integer(value, name: str, warnings: list[str]) -> int | None:
+    number, ok = _number(value)
+    if number is None:
+        if not ok:
+            warnings.append(f"{name} is not a number: {str(value)[:40]}")
+        elif value not in (None, ""):
+            warnings.append(f"{name} not given: {str(value)[:40]}")
+        return None
+    if number != int(number) or abs(number) > 2**31 - 1:
+        warnings.append(f"{name} is not an integer: {str(value)[:40]}")
+        return None
+    return int(number)
+
+
+def _boolean(value, name: str, warnings: list[str]) -> bool | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return value
+    s = str(value).strip().lower()
+    if s in _TRUE:
+        return True
+    if s in _FALSE:
+        return False
+    warnings.append(f"{name} is not a boolean: {str(value)[:40]}")
+    return None
+
+
+def _wrapped_list(value, inner: str) -> list[str] | None:
+    """`{"technique": ["A", "B"]}` (2024), a bare list, or a bare scalar -> list of strings."""
+    if value is None:
+        return None
+    if isinstance(value, dict):
+        value = value.get(inner)
+    if value is None:
+        return None
+    items = value if isinstance(value, list) else [value]
+    out = [t for t in (_text(v) for v in items) if t]
+    return out or None
+
+
+def _holders(value, warnings: list[str]) -> list[dict] | None:
+    """Titulaires in every shape seen: 2024 wrappers, 2019 flat objects, lists nested 1-4 deep."""
+    if value is None:
+        return None
+    out: list[dict] = []
+
+    def walk(node) -> None:
+        if isinstance(node, list):
+            for child in node:
+                walk(child)
+        elif isinstance(node, dict):
+            if isinstance(node.get("titulaire"), dict):
+                node = node["titulaire"]
+            elif isinstance(node.get("concessionnaire"), dict):
+                node = node["concessionnaire"]
+            holder_id = _text(node.get("id"))
+            if holder_id is None:
+                warnings.append("titulaire without id ignored: " + compact_json(node)[:80])
+                return
+            out.append(
+                {
+                    "type_identifiant": _text(node.get("typeIdentifiant")),
+                    "id": holder_id,
+                    "denomination_sociale": _text(node.get("denominationSociale")),
+                }
+            )
+        elif node is not None:
+            warnings.append("titulaire entry not understood: " + compact_json(node)[:80])
+
+    walk(value)
+    return out or None
+
+
+def _modifications(value, warnings: list[str]) -> list[dict] | None:
+    if not isinstance(value, list):
+        return None
+    out = []
+    for item in value:
+        if isinstance(item, dict) and isinstance(item.get("modification"), dict):
+            item = item["modification"]
+        if not isinstance(item, dict):
+            warnings.append("modification entry not understood")
+            continue
+        amount, ok = _number(item.get("montant"))
+        if not ok:
+            warnings.append("modification montant is not a number")
+        holders = item.get("titulaires")
+        out.append(
+            {
+                "id": _integer(item.get("id"), "modification.id", warnings),
+                "date_notification": _strict_date(item.get("dateNotificationModification")),
+                "date_publication": _strict_date(item.get("datePublicationDonneesModification")),
+                "montant": amount,
+                "duree_mois": _integer(item.get("dureeMois"), "modification.dureeMois", warnings),
+                "titulaires_json": compact_json(holders) if holders is not None else None,
+            }
+        )
+    return out or None

@@ -1,0 +1,241 @@
+"""File ingestion with row accounting, shared by every feed.
+
+A feed supplies a *reader*: a function that streams `(source_row, values | Quarantine)` pairs from
+one file. This module does the rest, identically for every feed:
+
+- hashes the file (streaming) and skips it when the same content was already loaded;
+- supersedes the rows of an earlier version of the same file (same relative path, new hash);
+- writes typed rows to `raw.<table>` and untypeable rows to `quarantine.<table>` with the reason,
+  in batches and inside one transaction per file, so a file that fails half-way leaves nothing;
+- records rows read / loaded / quarantined per file in `meta.ingest_log`, and asserts that
+  read = loaded + quarantined before committing.
+
+A file that cannot be read at all raises `IngestError` naming the file and the position.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+BATCH_ROWS = 20_000
+
+LINEAGE_COLUMNS: list[tuple[str, str]] = [
+    ("_source_file", "VARCHAR"),
+    ("_source_sha256", "VARCHAR"),
+    ("_source_row", "BIGINT"),
+    ("_ingested_at", "TIMESTAMP"),
+]
+
+
+class IngestError(Exception):
+    """A file that cannot be read at all: the message names the file and the position."""
+
+
+@dataclass(frozen=True)
+class Quarantine:
+    """A row that cannot be typed: why, which field, and the raw text kept for the auditor."""
+
+    reason: str
+    field: str | None
+    raw: str
+
+
+@dataclass(frozen=True)
+class FeedTable:
+    feed: str  # e.g. "decp"
+    table: str  # raw.<table> and quarantine.<table>
+    columns: list[tuple[str, str]]  # (name, DuckDB type) of the typed payload, lineage excluded
+
+    @property
+    def arrow_schema(self) -> pa.Schema:
+        return pa.schema([(name, _arrow_type(t)) for name, t in self.columns])
+
+
+@dataclass
+class FileResult:
+    feed: str
+    file: str
+    sha256: str
+    status: str  # loaded | unchanged | superseded_previous
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    quarantine_reasons: dict[str, int] = field(default_factory=dict)
+
+
+Reader = Callable[[Path], Iterator[tuple[int, dict | Quarantine]]]
+
+
+def sha256_of(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def ensure_tables(con: duckdb.DuckDBPyConnection, target: FeedTable) -> None:
+    con.execute("CREATE SCHEMA IF NOT EXISTS raw")
+    con.execute("CREATE SCHEMA IF NOT EXISTS quarantine")
+    con.execute("CREATE SCHEMA IF NOT EXISTS meta")
+    cols = ", ".join(f'"{n}" {t}' for n, t in target.columns + LINEAGE_COLUMNS)
+    con.execute(f"CREATE TABLE IF NOT EXISTS raw.{target.table} ({cols})")
+    con.execute(
+        f"""CREATE TABLE IF NOT EXISTS quarantine.{target.table} (
+            _source_file VARCHAR, _source_sha256 VARCHAR, _source_row BIGINT,
+            _ingested_at TIMESTAMP, reason VARCHAR, field VARCHAR, raw_value VARCHAR)"""
+    )
+    con.execute(
+        """CREATE TABLE IF NOT EXISTS meta.ingest_log (
+            feed VARCHAR, raw_table VARCHAR, source_file VARCHAR, source_sha256 VARCHAR,
+            file_bytes BIGINT, rows_read BIGINT, rows_loaded BIGINT, rows_quarantined BIGINT,
+            ingested_at TIMESTAMP, superseded_at TIMESTAMP, superseded_by VARCHAR)"""
+    )
+
+
+def ingest_files(
+    con: duckdb.DuckDBPyConnection,
+    target: FeedTable,
+    root: Path,
+    files: list[Path],
+    reader: Reader,
+    now: dt.datetime | None = None,
+) -> list[FileResult]:
+    """Load each file once; the key of a file is its path relative to `root`."""
+    ensure_tables(con, target)
+    now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+    return [_ingest_one(con, target, root, path, reader, now) for path in sorted(files)]
+
+
+def _ingest_one(con, target: FeedTable, root: Path, path: Path, reader: Reader, now) -> FileResult:
+    rel = path.relative_to(root).as_posix()
+    digest = sha256_of(path)
+    current = con.execute(
+        """SELECT source_sha256 FROM meta.ingest_log
+           WHERE raw_table = ? AND source_file = ? AND superseded_at IS NULL""",
+        [target.table, rel],
+    ).fetchall()
+    if any(sha == digest for (sha,) in current):
+        return FileResult(target.feed, rel, digest, "unchanged")
+
+    result = FileResult(target.feed, rel, digest, "superseded_previous" if current else "loaded")
+    con.execute("BEGIN TRANSACTION")
+    try:
+        # A new version of a file replaces the rows of the old one, which stay traceable in the log.
+        for (old_sha,) in current:
+            for schema in ("raw", "quarantine"):
+                con.execute(
+                    f"DELETE FROM {schema}.{target.table} WHERE _source_file = ? AND _source_sha256 = ?",
+                    [rel, old_sha],
+                )
+            con.execute(
+                """UPDATE meta.ingest_log SET superseded_at = ?, superseded_by = ?
+                   WHERE raw_table = ? AND source_file = ? AND source_sha256 = ?""",
+                [now, digest, target.table, rel, old_sha],
+            )
+        _stream_into_tables(con, target, path, rel, digest, reader, now, result)
+        if result.rows_read != result.rows_loaded + result.rows_quarantined:
+            raise AssertionError(f"{rel}: row accounting broken: {result}")
+        con.execute(
+            "INSERT INTO meta.ingest_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL)",
+            [target.feed, target.table, rel, digest, path.stat().st_size, result.rows_read,
+             result.rows_loaded, result.rows_quarantined, now],
+        )
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return result
+
+
+def _stream_into_tables(con, target, path, rel, digest, reader, now, result: FileResult) -> None:
+    names = [n for n, _ in target.columns]
+    batch: dict[str, list] = {n: [] for n in names + ["_source_row"]}
+    quarantined: list[tuple] = []
+
+    def flush() -> None:
+        if batch["_source_row"]:
+            table = pa.table(
+                {n: pa.array(batch[n], type=target.arrow_schema.field(n).type) for n in names}
+                | {"_source_row": pa.array(batch["_source_row"], type=pa.int64())}
+            )
+            con.register("_ingest_batch", table)
+            select = ", ".join(f'"{n}"' for n in names)
+            con.execute(
+                f"""INSERT INTO raw.{target.table}
+                    SELECT {select}, ?, ?, _source_row, ? FROM _ingest_batch""",
+                [rel, digest, now],
+            )
+            con.unregister("_ingest_batch")
+            for values in batch.values():
+                values.clear()
+        if quarantined:
+            con.executemany(
+                f"INSERT INTO quarantine.{target.table} VALUES (?, ?, ?, ?, ?, ?, ?)", quarantined
+            )
+            quarantined.clear()
+
+    for source_row, item in reader(path):
+        result.rows_read += 1
+        if isinstance(item, Quarantine):
+            result.rows_quarantined += 1
+            result.quarantine_reasons[item.reason] = result.quarantine_reasons.get(item.reason, 0) + 1
+            quarantined.append((rel, digest, source_row, now, item.reason, item.field, item.raw[:4000]))
+        else:
+            result.rows_loaded += 1
+            for n in names:
+                batch[n].append(item.get(n))
+            batch["_source_row"].append(source_row)
+        if len(batch["_source_row"]) >= BATCH_ROWS or len(quarantined) >= BATCH_ROWS:
+            flush()
+    flush()
+
+
+_SCALAR_ARROW = {
+    "VARCHAR": pa.string(),
+    "DOUBLE": pa.float64(),
+    "BIGINT": pa.int64(),
+    "INTEGER": pa.int32(),
+    "BOOLEAN": pa.bool_(),
+    "DATE": pa.date32(),
+    "JSON": pa.string(),
+}
+
+
+def _arrow_type(duck_type: str) -> pa.DataType:
+    if duck_type.endswith("[]"):
+        return pa.list_(_arrow_type(duck_type[:-2]))
+    if duck_type.startswith("STRUCT("):
+        inner = duck_type[len("STRUCT("):-1]
+        fields = []
+        for part in _split_top_level(inner):
+            fname, ftype = part.strip().split(" ", 1)
+            fields.append((fname, _arrow_type(ftype.strip())))
+        return pa.struct(fields)
+    return _SCALAR_ARROW[duck_type]
+
+
+def _split_top_level(s: str) -> list[str]:
+    parts, depth, start = [], 0, 0
+    for i, ch in enumerate(s):
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            parts.append(s[start:i])
+            start = i + 1
+    parts.append(s[start:])
+    return parts
+
+
+def compact_json(value) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True, default=str)

@@ -1,0 +1,120 @@
+"""Streaming reader for CSV files in French conventions, driven by a column contract.
+
+`;` separator, decimal comma, dd/mm/yyyy dates, Oui/Non booleans, cp1252 or UTF-8 with BOM.
+A missing required column fails the file (line 1, the column named); a cell that cannot be typed
+sends its row to quarantine with the line number and the column.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from .framework import IngestError, Quarantine, compact_json
+
+_DATE_FR = re.compile(r"^(\d{2})/(\d{2})/(\d{4})$")
+_DATE_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+_BOOL = {"oui": True, "o": True, "vrai": True, "1": True, "non": False, "n": False, "faux": False, "0": False}
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str  # column name in the file (and in the raw table)
+    kind: str  # text | decimal | integer | date | boolean
+    required: bool = True  # must the column exist in the header?
+    not_null: bool = False  # must every row carry a value?
+
+
+def _to_decimal(s: str) -> float:
+    s = s.replace("\u00a0", "").replace("\u202f", "").replace(" ", "").replace("€", "")
+    if s.count(",") == 1 and "." in s:  # 1.234,56: dot as thousands separator
+        s = s.replace(".", "")
+    return float(s.replace(",", "."))
+
+
+def _to_date(s: str) -> dt.date:
+    m = _DATE_FR.match(s)
+    if m:
+        return dt.date(int(m.group(3)), int(m.group(2)), int(m.group(1)))
+    m = _DATE_ISO.match(s)
+    if m:
+        return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    raise ValueError(s)
+
+
+def _to_bool(s: str) -> bool:
+    return _BOOL[s.lower()]
+
+
+_CONVERTERS: dict[str, Callable[[str], object]] = {
+    "text": lambda s: s,
+    "decimal": _to_decimal,
+    "integer": lambda s: int(_to_decimal(s)) if float(_to_decimal(s)).is_integer() else int("x"),
+    "date": _to_date,
+    "boolean": _to_bool,
+}
+
+DUCKDB_TYPES = {"text": "VARCHAR", "decimal": "DOUBLE", "integer": "BIGINT", "date": "DATE", "boolean": "BOOLEAN"}
+
+
+def detect_encoding(path: Path) -> str:
+    with path.open("rb") as f:
+        head = f.read(4)
+    return "utf-8-sig" if head.startswith(codecs.BOM_UTF8) else "cp1252"
+
+
+def read_french_csv(path: Path, columns: list[Column]) -> Iterator[tuple[int, dict | Quarantine]]:
+    encoding = detect_encoding(path)
+    try:
+        with path.open("r", encoding=encoding, newline="") as f:
+            reader = csv.reader(f, delimiter=";", quotechar='"')
+            try:
+                header = [h.strip() for h in next(reader)]
+            except StopIteration:
+                raise IngestError(f"{path}: line 1: empty file, expected a header line") from None
+            if len(header) == 1 and "," in header[0]:
+                raise IngestError(f"{path}: line 1: separator is not ';' (found ',')")
+            index = {h: i for i, h in enumerate(header)}
+            for col in columns:
+                if col.required and col.name not in index:
+                    raise IngestError(f"{path}: line 1: missing required column '{col.name}'")
+            for cells in reader:
+                line = reader.line_num
+                if not any(c.strip() for c in cells):
+                    yield line, Quarantine("empty line", None, ";".join(cells))
+                    continue
+                yield line, _type_row(cells, header, index, columns)
+    except UnicodeDecodeError as exc:
+        raise IngestError(f"{path}: byte {exc.start}: cannot decode as {encoding}: {exc.reason}") from exc
+    except csv.Error as exc:
+        raise IngestError(f"{path}: line {reader.line_num}: malformed CSV: {exc}") from exc
+
+
+def _type_row(cells, header, index, columns: list[Column]) -> dict | Quarantine:
+    if len(cells) != len(header):
+        return Quarantine(
+            f"expected {len(header)} fields, found {len(cells)}", None, ";".join(cells)
+        )
+    row: dict = {}
+    for col in columns:
+        i = index.get(col.name)
+        raw = cells[i].strip() if i is not None else ""
+        if raw == "":
+            if col.not_null:
+                return Quarantine(f"{col.name} is empty", col.name, compact_json(dict(zip(header, cells))))
+            row[col.name] = None
+            continue
+        try:
+            row[col.name] = _CONVERTERS[col.kind](raw)
+        except (ValueError, KeyError):
+            return Quarantine(
+                f"{col.name} is not a valid {col.kind}: {raw[:40]!r}",
+                col.name,
+                compact_json(dict(zip(header, cells))),
+            )
+    return row

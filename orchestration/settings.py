@@ -1,0 +1,52 @@
+"""Where the pipeline reads and writes: one place, driven by environment variables.
+
+Everything derives from SPASER_HOME (default: `.spaser/` in the repository, git-ignored), so a
+test can point a whole run at `tmp_path` and a deployment at a persistent volume.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+GX_PROJECT_DIR = REPO_ROOT / "expectations"
+SEEDS_DIR = REPO_ROOT / "seeds"
+
+
+@dataclass(frozen=True)
+class Paths:
+    home: Path
+
+    @property
+    def landing(self) -> Path:
+        return Path(os.environ.get("SPASER_LANDING_DIR", self.home / "landing"))
+
+    @property
+    def warehouse(self) -> Path:
+        # dbt-duckdb names the catalog after the file stem: the file is always warehouse.duckdb.
+        return Path(os.environ.get("SPASER_WAREHOUSE_DIR", self.home / "warehouse")) / "warehouse.duckdb"
+
+    @property
+    def publications(self) -> Path:
+        return Path(os.environ.get("SPASER_PUBLICATIONS_DIR", self.home / "publications"))
+
+    @property
+    def gx_results(self) -> Path:
+        return Path(os.environ.get("SPASER_GX_RESULTS_DIR", self.home / "gx"))
+
+
+def get_paths() -> Paths:
+    return Paths(home=Path(os.environ.get("SPASER_HOME", REPO_ROOT / ".spaser")).resolve())
+
+
+def export_env(paths: Paths) -> dict[str, str]:
+    """Environment for subprocesses (dbt, GX config substitution) that must see the same paths."""
+    paths.warehouse.parent.mkdir(parents=True, exist_ok=True)
+    paths.gx_results.mkdir(parents=True, exist_ok=True)
+    return {
+        "SPASER_WAREHOUSE_PATH": str(paths.warehouse),
+        "SPASER_GX_RESULTS_DIR": str(paths.gx_results),
+    }
