@@ -1,0 +1,102 @@
+-- One row per contract (buyer SIRET + contract id), at its current version, excluding test
+-- records and out-of-scope records (listed with their reason in fct_marches_exclusions),
+-- joined to the buyer's internal procedure export.
+with contracts as (
+    select * from {{ ref('int_marches__classified') }}
+    where exclusion_reason is null
+),
+
+procedures as (
+    select * from {{ ref('int_procedures__deduplicated') }}
+),
+
+numerique as (
+    select cpv_prefix from {{ ref('cpv_perimetres') }}
+    where perimetre = 'numerique_responsable'
+),
+
+flags as (
+    select
+        c.*,
+        c.considerations_sociales is not null as considerations_sociales_connues,
+        c.considerations_environnementales is not null as considerations_environnementales_connues,
+        exists(
+            select 1 from numerique as n
+            where starts_with(c.code_cpv, n.cpv_prefix)
+        ) as perimetre_numerique
+    from contracts as c
+)
+
+select
+    f.contrat_key,
+    f.org_id,
+    f.acheteur_id,
+    f.marche_id,
+    f.uid,
+    f.format_version,
+    f.nature,
+    f.objet,
+    f.code_cpv,
+    f.procedure,
+    f.forme_prix,
+    f.date_notification,
+    cast(year(f.date_notification) as varchar)
+    || '-S' || case when month(f.date_notification) <= 6 then '1' else '2' end as semestre,
+    year(f.date_notification) as annee,
+    f.date_publication_donnees,
+    f.montant_initial,
+    f.montant,
+    f.montant_plausible,
+    f.duree_mois,
+    case
+        when f.duree_mois is not null
+            then cast(f.date_notification + to_months(f.duree_mois) as date)
+    end as date_fin_prevue,
+    f.offres_recues,
+    f.techniques,
+    f.modalites_execution,
+    f.titulaires,
+    f.considerations_sociales,
+    f.considerations_environnementales,
+    f.considerations_sociales_connues,
+    f.considerations_environnementales_connues,
+    -- NULL when the format does not carry considerations (2019): unknown is not "no"
+    case when f.considerations_sociales_connues
+            then {{ list_has(
+                'f.considerations_sociales', 'Clause sociale') }}
+    end as has_clause_sociale,
+    case when f.considerations_sociales_connues
+            then {{ list_has('f.considerations_sociales', 'Marché réservé') }}
+    end as is_marche_reserve,
+    case when f.considerations_sociales_connues
+            then {{ list_has_any(
+                'f.considerations_sociales',
+                ['Clause sociale', 'Critère social', 'Marché réservé']) }}
+    end as has_consideration_sociale,
+    case when f.considerations_environnementales_connues
+            then {{ list_has_any(
+                'f.considerations_environnementales',
+                ['Clause environnementale', 'Critère environnemental']) }}
+    end as has_consideration_environnementale,
+    f.perimetre_numerique,
+    p.contrat_key is not null as has_procedure_interne,
+    p.direction,
+    p.section_budgetaire,
+    p.sourcing_realise,
+    p.negociation_realisee,
+    p.clause_progres,
+    p.analyse_cycle_vie,
+    p.label_spaser,
+    p.analyse_opportunite_clause_sociale,
+    p.fiche_type_considerations_sociales,
+    p.criteres_numerique_responsable,
+    f.nombre_versions_recues,
+    f.nombre_modifications,
+    f.parse_warnings,
+    f._source_file,
+    f._source_row,
+    f._source_sha256,
+    p._source_file as procedures_source_file,
+    p._source_row as procedures_source_row
+from flags as f
+left join procedures as p on f.contrat_key = p.contrat_key

@@ -1,0 +1,41 @@
+-- Every DECP record that does not count as a contract in fct_marches, with the reason:
+-- superseded versions and duplicates (kept in the current version), test records,
+-- out-of-scope records. Auditors start here when a contract seems to be missing.
+with versions as (
+    select * from {{ ref('int_marches__versions_ranked') }}
+),
+
+classified as (
+    select * from {{ ref('int_marches__classified') }}
+)
+
+select
+    v.contrat_key,
+    v.acheteur_id,
+    v.marche_id,
+    v.date_notification,
+    'version remplacée ou doublon' as exclusion_reason,
+    v._source_file,
+    v._source_row,
+    v._source_sha256,
+    c._source_file as retained_source_file,
+    c._source_row as retained_source_row
+from versions as v
+inner join classified as c on v.contrat_key = c.contrat_key
+where v.version_rank > 1
+
+union all
+
+select
+    contrat_key,
+    acheteur_id,
+    marche_id,
+    date_notification,
+    exclusion_reason,
+    _source_file,
+    _source_row,
+    _source_sha256,
+    null as retained_source_file,
+    null as retained_source_row
+from classified
+where exclusion_reason is not null

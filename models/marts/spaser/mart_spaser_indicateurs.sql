@@ -1,0 +1,146 @@
+-- The published SPASER indicator table, long format: one row per organisation x period x
+-- catalogue indicator. Indicators the warehouse cannot compute for a period are present
+-- with is_available = false and the reason, never missing and never 0.
+--
+-- Trajectory: a straight line from the baseline (seed value, or the first measured year)
+-- at the end of the baseline year to the target at the end of the target year.
+-- Status: non disponible | sans cible | atteint | en bonne voie (at or past the
+-- trajectory) | en retard.
+with periods as (
+    select * from {{ ref('int_periodes') }}
+),
+
+organisations as (
+    select * from {{ ref('organisations') }}
+),
+
+catalogue as (
+    select * from {{ ref('spaser_indicateurs') }}
+),
+
+computed as (
+    select * from {{ ref('int_indicateurs__marches') }}
+),
+
+targets as (
+    select * from {{ ref('spaser_cibles') }}
+),
+
+base as (
+    select
+        p.org_id,
+        o.org_name,
+        p.period_type,
+        p.period,
+        p.year,
+        p.period_start,
+        p.period_end,
+        p.is_complete as is_complete_period,
+        c.indicator_id,
+        c.axe,
+        c.libelle as indicator_label,
+        c.unit,
+        c.source_feed,
+        m.value,
+        m.numerator,
+        m.denominator,
+        coalesce(m.is_available, false) as is_available,
+        case
+            when m.indicator_id is null then c.not_available_reason
+            else m.unavailable_reason
+        end as unavailable_reason,
+        coalesce(m.source_rows, 0) as source_rows
+    from periods as p
+    inner join organisations as o on p.org_id = o.org_id
+    cross join catalogue as c
+    left join computed as m
+        on
+            p.org_id = m.org_id
+            and p.period_type = m.period_type
+            and p.period = m.period
+            and c.indicator_id = m.indicator_id
+),
+
+first_measure as (
+    select
+        org_id,
+        indicator_id,
+        arg_min(value, year) as first_value,
+        min(year) as first_year
+    from base
+    where period_type = 'annee' and is_available and is_complete_period
+    group by org_id, indicator_id
+),
+
+with_targets as (
+    select
+        b.*,
+        t.target_value,
+        t.target_year,
+        t.direction as target_direction,
+        coalesce(t.baseline_value, f.first_value) as baseline_value,
+        coalesce(t.baseline_year, f.first_year) as baseline_year,
+        -- position of the period end on the trajectory, in years
+        b.year + month(b.period_end) / 12.0 as period_position
+    from base as b
+    left join targets as t on b.org_id = t.org_id and b.indicator_id = t.indicator_id
+    left join first_measure as f on b.org_id = f.org_id and b.indicator_id = f.indicator_id
+),
+
+with_trajectory as (
+    select
+        *,
+        case
+            when target_value is null then null
+            when baseline_value is null or baseline_year is null or baseline_year >= target_year
+                then target_value
+            else round(
+                baseline_value + (target_value - baseline_value) * least(
+                    1.0,
+                    greatest(0.0, (period_position - (baseline_year + 1)) / (target_year - baseline_year))
+                ),
+                2
+            )
+        end as expected_value
+    from with_targets
+)
+
+select
+    org_id,
+    org_name,
+    period_type,
+    period,
+    period_start,
+    period_end,
+    is_complete_period,
+    indicator_id,
+    axe,
+    indicator_label,
+    unit,
+    source_feed,
+    value,
+    numerator,
+    denominator,
+    target_value,
+    target_year,
+    target_direction,
+    baseline_value,
+    baseline_year,
+    expected_value,
+    case
+        when not is_available then 'non disponible'
+        when target_value is null then 'sans cible'
+        when target_direction = 'baisse' and value <= target_value then 'atteint'
+        when target_direction = 'hausse' and value >= target_value then 'atteint'
+        when target_direction = 'baisse' and value <= expected_value then 'en bonne voie'
+        when target_direction = 'hausse' and value >= expected_value then 'en bonne voie'
+        else 'en retard'
+    end as status,
+    lag(value) over (
+        partition by org_id, indicator_id, period_type
+        order by period
+    ) as previous_value,
+    is_available,
+    unavailable_reason,
+    source_rows
+from with_trajectory
