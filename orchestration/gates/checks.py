@@ -1,0 +1,138 @@
+"""GX suites as blocking Dagster asset checks.
+
+A check fails with severity ERROR when a `block` expectation fails (downstream assets, the
+publication among them, do not run) and with severity WARN when only `warn` expectations
+fail. Its metadata and description name the expectation and the failing rows. Every run's
+summary is also written to <gx results>/runs/<run_id>/<check>.json for the release manifest.
+
+(No `from __future__ import annotations`: Dagster inspects the `context` annotation.)
+"""
+
+import json
+from pathlib import Path
+
+from dagster import (
+    AssetCheckExecutionContext,
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetKey,
+    MetadataValue,
+    asset_check,
+)
+
+from ..dbt import dbt_asset_key
+from ..settings import export_env, get_paths
+from . import datasets
+from .runner import GateResult, run_suite
+
+
+def _semester(context: AssetCheckExecutionContext) -> str | None:
+    return context.op_execution_context.run.tags.get("dagster/partition")
+
+
+def _run_gate(context, check_name: str, suite: str, sql: str, index_columns: list[str]) -> AssetCheckResult:
+    import os
+
+    paths = get_paths()
+    os.environ.update(export_env(paths))
+    df = datasets.fetch(paths.warehouse, sql)
+    run_name = f"{_semester(context) or 'all'}__{check_name}"
+    result = run_suite(suite, df, run_name=run_name, index_columns=index_columns, asset_name=suite)
+    _record(paths.gx_results, context.op_execution_context.run_id, check_name, result, rows=len(df))
+    context.log.info(result.summary())
+    return _to_check_result(result, rows=len(df))
+
+
+def _record(root: Path, run_id: str, check_name: str, result: GateResult, rows: int) -> None:
+    out = root / "runs" / run_id
+    out.mkdir(parents=True, exist_ok=True)
+    (out / f"{check_name}.json").write_text(
+        json.dumps(
+            {
+                "check": check_name,
+                "suite": result.suite,
+                "run_name": result.run_name,
+                "rows_validated": rows,
+                "expectations": result.evaluated,
+                "passed": result.passed,
+                "failures": [f.__dict__ for f in result.failures],
+                "data_docs": result.data_docs_index,
+            },
+            ensure_ascii=False,
+            indent=2,
+            default=str,
+        ),
+        encoding="utf-8",
+    )
+
+
+def _to_check_result(result: GateResult, rows: int) -> AssetCheckResult:
+    failures = result.failures
+    severity = AssetCheckSeverity.ERROR if result.blocking_failures else AssetCheckSeverity.WARN
+    return AssetCheckResult(
+        passed=not failures,
+        severity=severity,
+        description=result.summary()[:4000],
+        metadata={
+            "rows_validated": rows,
+            "expectations": result.evaluated,
+            "blocking_failures": len(result.blocking_failures),
+            "warnings": len(result.warnings),
+            "failed_expectations": MetadataValue.md(
+                "\n".join(f"- {f.describe()}" for f in failures) or "none"
+            ),
+            "data_docs": MetadataValue.path(result.data_docs_index or ""),
+        },
+    )
+
+
+@asset_check(asset=AssetKey(["raw", "decp_marches"]), blocking=True, name="gx_raw_decp_marches",
+             description="GX suite raw_decp_marches: SIRET, enumerations, strict dates, amounts, duplicates.")
+def gx_raw_decp_marches(context: AssetCheckExecutionContext) -> AssetCheckResult:
+    d = datasets.RAW_DECP
+    return _run_gate(context, "gx_raw_decp_marches", d.suite, d.sql, d.index_columns)
+
+
+@asset_check(asset=AssetKey(["raw", "procedures_internes"]), blocking=True, name="gx_raw_procedures_internes",
+             description="GX suite raw_procedures_internes: keys, SIRET, budget section, amounts, duplicates.")
+def gx_raw_procedures_internes(context: AssetCheckExecutionContext) -> AssetCheckResult:
+    d = datasets.RAW_PROCEDURES
+    return _run_gate(context, "gx_raw_procedures_internes", d.suite, d.sql, d.index_columns)
+
+
+def _ingest_log_check(feed: str, table: str):
+    @asset_check(asset=AssetKey(["raw", table]), blocking=True, name=f"gx_ingest_log_{feed}",
+                 description=f"GX suite ingest_log for feed {feed}: row accounting and quarantine spikes.")
+    def _check(context: AssetCheckExecutionContext) -> AssetCheckResult:
+        d = datasets.INGEST_LOG
+        sql = f"SELECT * FROM ({d.sql}) WHERE feed = '{feed}'"
+        return _run_gate(context, f"gx_ingest_log_{feed}", d.suite, sql, d.index_columns)
+
+    return _check
+
+
+@asset_check(asset=dbt_asset_key("mart_spaser_indicateurs"), blocking=True, name="gx_mart_spaser_indicateurs",
+             description="GX suite mart_spaser_indicateurs: unique keys, full catalogue, ratios in 0-100 %.")
+def gx_mart_spaser_indicateurs(context: AssetCheckExecutionContext) -> AssetCheckResult:
+    d = datasets.MART_INDICATEURS
+    return _run_gate(context, "gx_mart_spaser_indicateurs", d.suite, d.sql, d.index_columns)
+
+
+@asset_check(asset=dbt_asset_key("fct_marches"), blocking=True, name="gx_feed_coverage",
+             description="GX suite feed_coverage: every marché feed holds rows for the semester being published.")
+def gx_feed_coverage(context: AssetCheckExecutionContext) -> AssetCheckResult:
+    semester = _semester(context)
+    if semester is None:
+        return AssetCheckResult(passed=True, metadata={"skipped": "not a semester run"})
+    return _run_gate(context, "gx_feed_coverage", "feed_coverage", datasets.feed_coverage_sql(semester),
+                     ["org_id", "feed"])
+
+
+gate_checks = [
+    gx_raw_decp_marches,
+    gx_raw_procedures_internes,
+    _ingest_log_check("decp", "decp_marches"),
+    _ingest_log_check("procedures", "procedures_internes"),
+    gx_mart_spaser_indicateurs,
+    gx_feed_coverage,
+]

@@ -1,0 +1,188 @@
+"""Great Expectations gates: run a committed suite on a DataFrame and judge it.
+
+GX SQL datasources are broken on DuckDB (GX issue 11579: empty results, success=False, no
+exception), so tables are fetched from DuckDB (read-only) as pandas DataFrames and validated
+with the file-mode context in `expectations/gx`. Suites are committed there; validation
+results, checkpoints and Data Docs go to SPASER_GX_RESULTS_DIR (git-ignored), one entry per
+run, so every semester's run is kept side by side.
+
+Each expectation carries `meta.severity`: `block` (the release would be wrong: stop
+publication) or `warn` (a row-level defect already quarantined or excluded with a reason).
+An expectation that raised an exception counts as failed, never as passed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from ..settings import GX_PROJECT_DIR
+
+DATASOURCE = "spaser"
+BATCH_DEFINITION = "whole_table"
+MAX_SAMPLE_ROWS = 20
+
+
+@dataclass
+class Failure:
+    expectation: str
+    severity: str
+    column: str | None
+    why: str
+    unexpected_count: int | None
+    sample_rows: list[dict] = field(default_factory=list)
+    exception: str | None = None
+
+    def describe(self) -> str:
+        where = f" on column {self.column}" if self.column else ""
+        count = f", {self.unexpected_count} row(s)" if self.unexpected_count is not None else ""
+        rows = "; ".join(json.dumps(r, ensure_ascii=False, default=str) for r in self.sample_rows[:5])
+        text = f"[{self.severity}] {self.expectation}{where}{count}: {self.why}"
+        if self.exception:
+            text += f" (raised: {self.exception})"
+        return text + (f" e.g. {rows}" if rows else "")
+
+
+@dataclass
+class GateResult:
+    suite: str
+    run_name: str
+    evaluated: int
+    failures: list[Failure]
+    data_docs_index: str | None
+    results_dir: str
+
+    @property
+    def blocking_failures(self) -> list[Failure]:
+        return [f for f in self.failures if f.severity == "block"]
+
+    @property
+    def warnings(self) -> list[Failure]:
+        return [f for f in self.failures if f.severity != "block"]
+
+    @property
+    def passed(self) -> bool:
+        return not self.blocking_failures
+
+    def summary(self) -> str:
+        head = (
+            f"suite {self.suite} (run {self.run_name}): {self.evaluated} expectations, "
+            f"{len(self.blocking_failures)} blocking failure(s), {len(self.warnings)} warning(s)"
+        )
+        return "\n".join([head] + ["  - " + f.describe() for f in self.failures])
+
+
+def gx_context():
+    """The committed file-mode context. Its stores point at SPASER_GX_RESULTS_DIR."""
+    import great_expectations as gx
+
+    if not os.environ.get("SPASER_GX_RESULTS_DIR"):
+        raise RuntimeError("SPASER_GX_RESULTS_DIR must be set before opening the GX context")
+    return gx.get_context(mode="file", project_root_dir=str(GX_PROJECT_DIR))
+
+
+def run_suite(
+    suite_name: str,
+    df: pd.DataFrame,
+    *,
+    run_name: str,
+    index_columns: list[str],
+    asset_name: str | None = None,
+) -> GateResult:
+    import great_expectations as gx
+
+    context = gx_context()
+    suite = context.suites.get(suite_name)
+    asset = context.data_sources.get(DATASOURCE).get_asset(asset_name or suite_name)
+    batch_definition = asset.get_batch_definition(BATCH_DEFINITION)
+    validation = context.validation_definitions.add_or_update(
+        gx.ValidationDefinition(name=f"{suite_name}", data=batch_definition, suite=suite)
+    )
+    checkpoint = context.checkpoints.add_or_update(
+        gx.Checkpoint(
+            name=f"{suite_name}_checkpoint",
+            validation_definitions=[validation],
+            actions=[gx.checkpoint.UpdateDataDocsAction(name="update_data_docs")],
+            result_format={
+                "result_format": "COMPLETE",
+                "unexpected_index_column_names": index_columns,
+                "partial_unexpected_count": MAX_SAMPLE_ROWS,
+            },
+        )
+    )
+    run_id = gx.RunIdentifier(run_name=run_name, run_time=dt.datetime.now(dt.UTC))
+    result = checkpoint.run(batch_parameters={"dataframe": df}, run_id=run_id)
+
+    failures: list[Failure] = []
+    evaluated = 0
+    for validation_result in result.run_results.values():
+        for r in validation_result.results:
+            evaluated += 1
+            raised_message = _exception_message(r.exception_info)
+            if r.success and raised_message is None:
+                continue
+            config = r.expectation_config
+            meta = config.meta or {}
+            res = r.result or {}
+            failures.append(
+                Failure(
+                    expectation=config.type,
+                    severity=meta.get("severity", "block"),
+                    column=config.kwargs.get("column")
+                    or ",".join(config.kwargs.get("column_list", []) or [])
+                    or None,
+                    why=meta.get("why", ""),
+                    unexpected_count=res.get("unexpected_count"),
+                    sample_rows=_sample_rows(res, index_columns),
+                    exception=raised_message,
+                )
+            )
+    docs = context.get_docs_sites_urls()
+    index = docs[0]["site_url"] if docs else None
+    return GateResult(
+        suite=suite_name,
+        run_name=run_name,
+        evaluated=evaluated,
+        failures=failures,
+        data_docs_index=index,
+        results_dir=os.environ["SPASER_GX_RESULTS_DIR"],
+    )
+
+
+def _exception_message(info) -> str | None:
+    """GX reports exceptions flat ({raised_exception, exception_message}) or keyed by metric."""
+    if not isinstance(info, dict):
+        return None
+    if "raised_exception" in info:
+        return (info.get("exception_message") or "exception") if info.get("raised_exception") else None
+    for nested in info.values():
+        message = _exception_message(nested)
+        if message:
+            return message
+    return None
+
+
+def _sample_rows(res: dict, index_columns: list[str]) -> list[dict]:
+    rows = res.get("unexpected_index_list") or []
+    out = []
+    for row in rows[:MAX_SAMPLE_ROWS]:
+        if isinstance(row, dict):
+            out.append({k: _plain(v) for k, v in row.items()})
+        else:
+            out.append({"index": _plain(row)})
+    if not out and res.get("observed_value") is not None:
+        out.append({"observed_value": _plain(res.get("observed_value"))})
+    return out
+
+
+def _plain(v):
+    if hasattr(v, "item"):
+        return v.item()
+    if isinstance(v, (dt.date, dt.datetime, Path)):
+        return str(v)
+    return v
