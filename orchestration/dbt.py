@@ -1,0 +1,125 @@
+"""dbt models as Dagster assets, partitioned by semester. (No `from __future__ import
+annotations` here: Dagster inspects the `context` annotation at definition time.)
+
+The dbt project is loaded once (module-level `DbtProject`); its manifest is re-parsed when a
+model, seed or macro is newer than it, so a fresh clone and an edited checkout both work
+without a manual `dbt parse`.
+"""
+
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from dagster import AssetExecutionContext, AssetKey
+from dagster_dbt import (
+    DagsterDbtTranslator,
+    DagsterDbtTranslatorSettings,
+    DbtCliResource,
+    DbtProject,
+    dbt_assets,
+)
+
+from .partitions import parse_semester, semester_partitions
+from .settings import DBT_PROJECT_DIR, REPO_ROOT, export_env, get_paths
+
+# dbt source (source name, table) -> the Dagster asset that loads it.
+SOURCE_ASSET_KEYS: dict[tuple[str, str], AssetKey] = {
+    ("decp", "decp_marches"): AssetKey(["raw", "decp_marches"]),
+    ("procedures", "procedures_internes"): AssetKey(["raw", "procedures_internes"]),
+}
+
+
+def dbt_vars(partition_key: str) -> dict[str, str]:
+    """dbt vars for a semester partition: the marts are computed up to that semester."""
+    parse_semester(partition_key)  # fail early on a malformed key
+    return {"semester": partition_key}
+
+
+def dbt_build_args(partition_key: str, select: str | None = None) -> list[str]:
+    args = ["build", "--vars", json.dumps(dbt_vars(partition_key), sort_keys=True)]
+    if select:
+        args += ["--select", select]
+    return args
+
+
+def _manifest_is_stale(project: DbtProject) -> bool:
+    manifest = project.manifest_path
+    if not manifest.exists():
+        return True
+    built = manifest.stat().st_mtime
+    watched = [REPO_ROOT / "models", REPO_ROOT / "seeds", DBT_PROJECT_DIR / "macros"]
+    files = [p for d in watched for p in d.rglob("*") if p.is_file()]
+    files += [DBT_PROJECT_DIR / "dbt_project.yml"]
+    return any(p.stat().st_mtime > built for p in files)
+
+
+def _parse(project: DbtProject) -> None:
+    env = os.environ | export_env(get_paths())
+    dbt = Path(sys.executable).with_name("dbt")
+    subprocess.run(
+        [str(dbt), "parse", "--quiet", "--project-dir", str(project.project_dir),
+         "--profiles-dir", str(project.profiles_dir), "--target-path", str(project.target_path)],
+        check=True, env=env, cwd=project.project_dir,
+    )
+
+
+spaser_dbt_project = DbtProject(
+    project_dir=DBT_PROJECT_DIR,
+    profiles_dir=DBT_PROJECT_DIR,
+    target=os.environ.get("SPASER_DBT_TARGET", "duckdb"),
+)
+if _manifest_is_stale(spaser_dbt_project):
+    _parse(spaser_dbt_project)
+
+
+class SpaserDbtTranslator(DagsterDbtTranslator):
+    """Groups follow the dbt folders; sources point at the ingest assets."""
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> AssetKey:
+        if dbt_resource_props["resource_type"] == "source":
+            key = (dbt_resource_props["source_name"], dbt_resource_props["name"])
+            if key in SOURCE_ASSET_KEYS:
+                return SOURCE_ASSET_KEYS[key]
+        return super().get_asset_key(dbt_resource_props)
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        if dbt_resource_props["resource_type"] == "seed":
+            return "reference"
+        fqn = dbt_resource_props.get("fqn", [])
+        if len(fqn) > 2 and fqn[1] in ("staging", "intermediate", "marts"):
+            return fqn[1]
+        return super().get_group_name(dbt_resource_props)
+
+
+translator = SpaserDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+
+
+@dbt_assets(
+    manifest=spaser_dbt_project.manifest_path,
+    project=spaser_dbt_project,
+    partitions_def=semester_partitions,
+    dagster_dbt_translator=translator,
+    op_tags={"spaser/writes_warehouse": "duckdb"},
+)
+def spaser_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource):
+    os.environ.update(export_env(get_paths()))
+    yield from dbt.cli(dbt_build_args(context.partition_key), context=context).stream()
+
+
+# The venv's dbt, whether or not the venv is activated.
+dbt_resource = DbtCliResource(
+    project_dir=spaser_dbt_project, dbt_executable=str(Path(sys.executable).with_name("dbt"))
+)
+
+
+def dbt_asset_key(model_name: str) -> AssetKey:
+    """Asset key of a dbt model, looked up in the loaded assets rather than rebuilt."""
+    for key in spaser_dbt_models.keys:
+        if key.path[-1] == model_name:
+            return key
+    raise KeyError(f"no dbt model named {model_name}")

@@ -1,0 +1,67 @@
+"""The semester release asset: runs only after every blocking gate of the run passed.
+
+(No `from __future__ import annotations`: Dagster inspects the `context` annotation.)
+"""
+
+import json
+
+import duckdb
+from dagster import AssetExecutionContext, AssetKey, Config, MaterializeResult, MetadataValue, asset
+
+from ..dbt import dbt_asset_key
+from ..partitions import semester_partitions
+from ..settings import get_paths
+from .publish import publish_semester, refresh_publication_views
+
+
+class PublicationConfig(Config):
+    reason: str = "publication semestrielle"
+
+
+@asset(
+    key=AssetKey(["publication", "spaser_release"]),
+    partitions_def=semester_partitions,
+    group_name="publication",
+    kinds={"parquet", "csv", "duckdb"},
+    deps=[
+        dbt_asset_key("mart_spaser_indicateurs"),
+        dbt_asset_key("fct_marches"),
+        dbt_asset_key("fct_marches_exclusions"),
+        dbt_asset_key("dim_acheteurs"),
+        dbt_asset_key("dim_titulaires"),
+    ],
+    op_tags={"spaser/writes_warehouse": "duckdb"},
+    description="Immutable release publications/<org>/<semester>/v<N>/ (Parquet, CSV, manifest.json) "
+    "and the publication schema views that BI tools read.",
+)
+def spaser_release(context: AssetExecutionContext, config: PublicationConfig) -> MaterializeResult:
+    paths = get_paths()
+    semester = context.partition_key
+    gates_dir = paths.gx_results / "runs" / context.run_id
+    gates = [json.loads(p.read_text(encoding="utf-8")) for p in sorted(gates_dir.glob("*.json"))]
+    for gate in gates:
+        gate.pop("failures", None) if gate.get("passed") else None
+    con = duckdb.connect(str(paths.warehouse))
+    try:
+        orgs = [r[0] for r in con.execute("SELECT org_id FROM reference.organisations ORDER BY org_id").fetchall()]
+        releases = [
+            publish_semester(con, paths.publications, org, semester, reason=config.reason, gates=gates,
+                             run_id=context.run_id)
+            for org in orgs
+        ]
+        views = refresh_publication_views(con, paths.publications)
+    finally:
+        con.close()
+    lines = []
+    for r in releases:
+        state = "new version" if r.created else "unchanged, latest version kept"
+        context.log.info(f"{r.org_id} {semester}: v{r.version} ({state}) at {r.path}")
+        lines.append(f"- {r.org_id}: v{r.version} ({state}) `{r.path}`")
+    return MaterializeResult(
+        metadata={
+            "releases": MetadataValue.md("\n".join(lines)),
+            "new_versions": sum(r.created for r in releases),
+            "publication_views": ", ".join(views),
+            "paths": MetadataValue.json({r.org_id: str(r.path) for r in releases}),
+        }
+    )

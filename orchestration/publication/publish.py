@@ -1,0 +1,233 @@
+"""Immutable, versioned semester releases.
+
+`publications/<org>/<semester>/v<N>/` holds Parquet and CSV of each published table, and a
+`manifest.json` with the sha256 and row count of every output and every input file, the code
+version, the gates passed and the reason. A version is never overwritten: it is written to a
+temporary folder and renamed into place, files are made read-only, and when the content of
+the marts has not changed since the latest version no new version is made.
+
+The `publication` schema of the warehouse holds views over the latest version of every
+semester, so BI tools read released files, never the working tables.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from ..settings import REPO_ROOT
+
+# table name -> SQL selecting the rows of one organisation and one semester
+PUBLISHED_TABLES: dict[str, str] = {
+    "mart_spaser_indicateurs": """
+        SELECT * FROM marts.mart_spaser_indicateurs
+        WHERE org_id = $org AND (
+            (period_type = 'semestre' AND period = $semester)
+            OR (period_type = 'annee' AND period = $year))
+        ORDER BY period_type DESC, indicator_id""",
+    "mart_spaser_indicateurs_historique": """
+        SELECT * FROM marts.mart_spaser_indicateurs
+        WHERE org_id = $org AND period_end <= $semester_end
+        ORDER BY period_type DESC, period, indicator_id""",
+    "fct_marches": """
+        SELECT * EXCLUDE (titulaires), to_json(titulaires) AS titulaires
+        FROM marts.fct_marches
+        WHERE org_id = $org AND semestre = $semester
+        ORDER BY contrat_key""",
+    "fct_marches_exclusions": """
+        SELECT e.* FROM marts.fct_marches_exclusions AS e
+        JOIN reference.organisation_acheteurs AS b ON e.acheteur_id = b.acheteur_siret
+        WHERE b.org_id = $org AND e.date_notification BETWEEN $semester_start AND $semester_end
+        ORDER BY e.contrat_key, e._source_file, e._source_row""",
+    "dim_acheteurs": """
+        SELECT * FROM marts.dim_acheteurs WHERE org_id = $org ORDER BY acheteur_id""",
+    "dim_titulaires": """
+        SELECT t.* FROM marts.dim_titulaires AS t
+        WHERE t.titulaire_id IN (
+            SELECT unnest(titulaires).id FROM marts.fct_marches
+            WHERE org_id = $org AND semestre = $semester)
+        ORDER BY t.titulaire_id""",
+}
+
+# Tables whose content decides whether a new version is needed.
+CONTENT_TABLES = ["mart_spaser_indicateurs", "mart_spaser_indicateurs_historique", "fct_marches"]
+
+_VERSION = re.compile(r"^v(\d+)$")
+
+
+@dataclass
+class Release:
+    org_id: str
+    semester: str
+    version: int
+    path: Path
+    created: bool  # False when the latest version already had this content
+    manifest: dict
+
+
+def semester_bounds(semester: str) -> tuple[dt.date, dt.date]:
+    from ..partitions import semester_bounds as bounds
+
+    return bounds(semester)
+
+
+def code_version() -> str:
+    """Git commit of the code (with -dirty when modified), or the package version."""
+    try:
+        sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO_ROOT, capture_output=True,
+                             text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=REPO_ROOT,
+                               capture_output=True, text=True, check=True).stdout.strip()
+        return sha + ("-dirty" if dirty else "")
+    except (OSError, subprocess.CalledProcessError):
+        from importlib.metadata import version
+
+        return "spaser-warehouse " + version("spaser-warehouse")
+
+
+def existing_versions(folder: Path) -> list[int]:
+    if not folder.exists():
+        return []
+    return sorted(int(m.group(1)) for p in folder.iterdir() if (m := _VERSION.match(p.name)))
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def publish_semester(
+    con: duckdb.DuckDBPyConnection,
+    publications_root: Path,
+    org_id: str,
+    semester: str,
+    *,
+    reason: str,
+    gates: list[dict],
+    run_id: str | None = None,
+    now: dt.datetime | None = None,
+) -> Release:
+    start, end = semester_bounds(semester)
+    params = {"org": org_id, "semester": semester, "year": str(start.year),
+              "semester_start": start, "semester_end": end}
+    folder = publications_root / org_id / semester
+    folder.mkdir(parents=True, exist_ok=True)
+    versions = existing_versions(folder)
+    number = (versions[-1] + 1) if versions else 1
+    tmp = folder / f".v{number}.tmp-{os.getpid()}"
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    tmp.mkdir()
+
+    outputs = {}
+    try:
+        for name, sql in PUBLISHED_TABLES.items():
+            used = {k: v for k, v in params.items() if re.search(rf"\${k}\b", sql)}
+            rel = con.sql(sql, params=used)
+            parquet, csv = tmp / f"{name}.parquet", tmp / f"{name}.csv"
+            rel.write_parquet(str(parquet), compression="zstd")
+            rel.write_csv(str(csv), header=True)
+            rows = con.execute(f"SELECT count(*) FROM read_parquet('{parquet}')").fetchall()[0][0]
+            outputs[name] = {
+                "rows": rows,
+                "parquet": {"file": parquet.name, "sha256": sha256_file(parquet)},
+                "csv": {"file": csv.name, "sha256": sha256_file(csv)},
+                # content hash independent of file encoding details, for change detection
+                "content_sha256": _content_hash(con, parquet),
+            }
+
+        content = {k: outputs[k]["content_sha256"] for k in CONTENT_TABLES}
+        if versions:
+            latest = folder / f"v{versions[-1]}"
+            previous = json.loads((latest / "manifest.json").read_text(encoding="utf-8"))
+            if previous.get("content") == content:
+                shutil.rmtree(tmp)
+                return Release(org_id, semester, versions[-1], latest, False, previous)
+
+        manifest = {
+            "organisation": org_id,
+            "semester": semester,
+            "version": number,
+            "published_at": (now or dt.datetime.now(dt.UTC)).isoformat(timespec="seconds"),
+            "reason": reason,
+            "previous_version": versions[-1] if versions else None,
+            "code_version": code_version(),
+            "dagster_run_id": run_id,
+            "dbt_vars": {"semester": semester},
+            "outputs": outputs,
+            "content": content,
+            "inputs": _inputs(con),
+            "gates": gates,
+        }
+        (tmp / "manifest.json").write_text(
+            json.dumps(manifest, ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8"
+        )
+        final = folder / f"v{number}"
+        if final.exists():  # another writer won the race: never overwrite
+            raise FileExistsError(f"{final} already exists; releases are immutable")
+        os.rename(tmp, final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    for p in final.iterdir():
+        p.chmod(0o444)
+    return Release(org_id, semester, number, final, True, manifest)
+
+
+def _content_hash(con, parquet: Path) -> str:
+    h = hashlib.sha256()
+    for batch in con.sql(f"SELECT * FROM read_parquet('{parquet}')").fetch_record_batch(50_000):
+        for column in batch.columns:
+            h.update(str(column.to_pylist()).encode())
+    return h.hexdigest()
+
+
+def _inputs(con) -> list[dict]:
+    rows = con.sql(
+        """SELECT feed, source_file, source_sha256, file_bytes, rows_read, rows_loaded,
+                  rows_quarantined, ingested_at
+           FROM meta.ingest_log WHERE superseded_at IS NULL ORDER BY feed, source_file"""
+    ).fetchall()
+    keys = ["feed", "file", "sha256", "bytes", "rows_read", "rows_loaded", "rows_quarantined", "ingested_at"]
+    return [dict(zip(keys, r)) for r in rows]
+
+
+def refresh_publication_views(con: duckdb.DuckDBPyConnection, publications_root: Path) -> list[str]:
+    """`publication.<table>`: the latest version of every organisation x semester."""
+    con.execute("CREATE SCHEMA IF NOT EXISTS publication")
+    latest: list[Path] = []
+    for org in sorted(p for p in publications_root.iterdir() if p.is_dir()) if publications_root.exists() else []:
+        for semester in sorted(p for p in org.iterdir() if p.is_dir()):
+            versions = existing_versions(semester)
+            if versions:
+                latest.append(semester / f"v{versions[-1]}")
+    created = []
+    for name in PUBLISHED_TABLES:
+        files = [str(v / f"{name}.parquet") for v in latest if (v / f"{name}.parquet").exists()]
+        if not files:
+            continue
+        listing = ", ".join(f"'{f}'" for f in files)
+        con.execute(
+            f"""CREATE OR REPLACE VIEW publication.{name} AS
+                SELECT * FROM read_parquet([{listing}], union_by_name = true, filename = 'release_file')"""
+        )
+        created.append(name)
+    releases = [
+        (v.parent.parent.name, v.parent.name, int(v.name[1:]), str(v)) for v in latest
+    ]
+    con.execute("CREATE OR REPLACE TABLE publication.releases (org_id VARCHAR, semester VARCHAR, version INTEGER, path VARCHAR)")
+    if releases:
+        con.executemany("INSERT INTO publication.releases VALUES (?, ?, ?, ?)", releases)
+    return created
