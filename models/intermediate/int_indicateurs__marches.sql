@@ -4,7 +4,8 @@
 -- contract published in the 2019 format (no considerations) or missing from the internal
 -- export is left out, and an indicator with nothing known is not available, never 0.
 {%- set no_contract = "'aucun marché notifié reçu (DECP) pour la période'" %}
-{%- set no_considerations = "'considérations sociales et environnementales inconnues: marchés publiés au format DECP 2019 ou sans ces champs (ils existent depuis le format 2024)'" %}
+{%- set no_considerations = "'considérations sociales et environnementales inconnues: "
+    ~ "marchés publiés au format DECP 2019 ou sans ces champs (ils existent depuis le format 2024)'" %}
 {%- set no_export = "'export interne des procédures absent pour les marchés de la période'" %}
 {%- set export_blank = "'information non renseignée dans l''export interne pour les marchés concernés'" %}
 {#- id, numerator, denominator, scope, kind, needs the internal export, reason when nothing
@@ -98,38 +99,38 @@ running as (
         p.period_type,
         p.period,
         count(c.contrat_key) as n_running,
-        count(c.has_consideration_sociale) as known,
-        count(*) filter (where c.is_marche_reserve or c.has_clause_sociale) as yes
+        count(c.has_consideration_sociale) as n_known,
+        count(*) filter (where c.is_marche_reserve or c.has_clause_sociale) as n_yes
     from periods as p
     left join contracts as c
         on
             p.org_id = c.org_id
-            and c.date_notification <= p.period_end
+            and p.period_end >= c.date_notification
             and coalesce(c.date_fin_prevue, c.date_notification) >= p.period_start
     group by p.org_id, p.period_type, p.period
 ),
 
 measures as (
     {%- for id, num, den, scope, kind, needs_export, unknown_reason, scope_label in indicators %}
-    select
-        org_id,
-        period_type,
-        period,
-        '{{ id }}' as indicator_id,
-        '{{ kind }}' as value_kind,
-        {{ num }} as numerator,
-        {{ den }} as denominator,
-        {{ scope }} as source_rows,
-        case
-            when n_contracts = 0 then {{ no_contract }}
-            {%- if needs_export %}
-            when n_internal = 0 then {{ no_export }}
-            {%- endif %}
-            when {{ scope }} = 0 then 'aucun marché dans le périmètre de l''indicateur ({{ scope_label }})'
-            when {{ den }} = 0 then {{ unknown_reason }}
-        end as unavailable_reason
-    from notified
-    union all
+        select
+            org_id,
+            period_type,
+            period,
+            '{{ id }}' as indicator_id,
+            '{{ kind }}' as value_kind,
+            {{ num }} as numerator,
+            {{ den }} as denominator,
+            {{ scope }} as source_rows,
+            case
+                when n_contracts = 0 then {{ no_contract }}
+                {%- if needs_export %}
+                    when n_internal = 0 then {{ no_export }}
+                {%- endif %}
+                when {{ scope }} = 0 then 'aucun marché dans le périmètre de l''indicateur ({{ scope_label }})'
+                when {{ den }} = 0 then {{ unknown_reason }}
+            end as unavailable_reason
+        from notified
+        union all
     {%- endfor %}
     select
         org_id,
@@ -137,12 +138,12 @@ measures as (
         period,
         'IMP-14' as indicator_id,
         'count' as value_kind,
-        yes as numerator,
-        known as denominator,
+        n_yes as numerator,
+        n_known as denominator,
         n_running as source_rows,
         case
             when n_running = 0 then 'aucun marché en cours d''exécution pendant la période'
-            when known = 0 then {{ no_considerations }}
+            when n_known = 0 then {{ no_considerations }}
         end as unavailable_reason
     from running
 )

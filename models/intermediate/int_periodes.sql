@@ -33,8 +33,11 @@ semesters as (
     inner join calendar as c on o.premier_semestre <= c.semester
     left join last_data as d on o.org_id = d.org_id
     where
-        c.semester
-        <= {% if semester %}'{{ semester }}'{% else %}coalesce(d.last_semester, o.premier_semestre){% endif %}
+        c.semester <= coalesce(
+            {% if semester %}'{{ semester }}'{% else %}cast(null as varchar){% endif %},
+            d.last_semester,
+            o.premier_semestre
+        )
 ),
 
 years as (

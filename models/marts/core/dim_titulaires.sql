@@ -12,14 +12,14 @@ with holders as (
 
 select
     t.id as titulaire_id,
-    coalesce(arg_max(t.type_identifiant, date_notification), 'inconnu') as type_identifiant,
-    arg_max(t.denomination_sociale, date_notification)
-        filter (where t.denomination_sociale is not null) as denomination_sociale,
+    coalesce(arg_max(t.type_identifiant, holders.date_notification), 'inconnu') as type_identifiant,
+    arg_max(t.denomination_sociale, holders.date_notification)
+    filter (where t.denomination_sociale is not null) as denomination_sociale,
     case when length(t.id) = 14 then left(t.id, 9) end as siren,
     {{ siret_is_valid('t.id') }} as siret_valide,
-    count(distinct contrat_key) as nombre_marches,
-    sum(montant) filter (where montant_plausible) as montant_total,
-    min(date_notification) as premiere_notification,
-    max(date_notification) as derniere_notification
+    count(distinct holders.contrat_key) as nombre_marches,
+    sum(holders.montant) filter (where holders.montant_plausible) as montant_total,
+    min(holders.date_notification) as premiere_notification,
+    max(holders.date_notification) as derniere_notification
 from holders
 group by t.id

@@ -61,19 +61,23 @@ select
     f.considerations_sociales_connues,
     f.considerations_environnementales_connues,
     -- NULL when the format does not carry considerations (2019): unknown is not "no"
-    case when f.considerations_sociales_connues
+    case
+        when f.considerations_sociales_connues
             then {{ list_has(
                 'f.considerations_sociales', 'Clause sociale') }}
     end as has_clause_sociale,
-    case when f.considerations_sociales_connues
+    case
+        when f.considerations_sociales_connues
             then {{ list_has('f.considerations_sociales', 'Marché réservé') }}
     end as is_marche_reserve,
-    case when f.considerations_sociales_connues
+    case
+        when f.considerations_sociales_connues
             then {{ list_has_any(
                 'f.considerations_sociales',
                 ['Clause sociale', 'Critère social', 'Marché réservé']) }}
     end as has_consideration_sociale,
-    case when f.considerations_environnementales_connues
+    case
+        when f.considerations_environnementales_connues
             then {{ list_has_any(
                 'f.considerations_environnementales',
                 ['Clause environnementale', 'Critère environnemental']) }}

@@ -4,26 +4,28 @@ with source as (
     select * from {{ source('decp', 'decp_marches') }}
 ),
 
+modifications as (
+    -- one row per modification, its struct fields as columns
+    select
+        _source_file,
+        _source_row,
+        record_path,
+        unnest(modifications, recursive := true)  -- noqa: AL03
+    from source
+    where modifications is not null
+),
+
 last_modification as (
     select
         _source_file,
         _source_row,
         record_path,
-        max(m.date_notification) as date_derniere_modification,
+        max(date_notification) as date_derniere_modification,
         count(*) as nombre_modifications,
         -- the latest modification that sets each field wins
-        arg_max(m.montant, coalesce(m.id, 0)) filter (where m.montant is not null) as montant_modifie,
-        arg_max(m.duree_mois, coalesce(m.id, 0))
-            filter (where m.duree_mois is not null) as duree_mois_modifiee
-    from (
-        select
-            _source_file,
-            _source_row,
-            record_path,
-            unnest(modifications) as m
-        from source
-        where modifications is not null
-    )
+        arg_max(montant, coalesce(id, 0)) filter (where montant is not null) as montant_modifie,
+        arg_max(duree_mois, coalesce(id, 0)) filter (where duree_mois is not null) as duree_mois_modifiee
+    from modifications
     group by _source_file, _source_row, record_path
 )
 

@@ -1,0 +1,43 @@
+# Two commands for a newcomer: `make run` and `make test`. Both create .venv first.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+SPASER := $(BIN)/spaser
+DEMO_LAST_SEMESTER := 2026-S1
+export DAGSTER_HOME := $(CURDIR)
+
+.PHONY: run test lint ui demo backfill clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+## run: demo feeds -> ingest -> dbt -> gates -> release of the last demo semester, then print it
+run: $(BIN)/.installed
+	@start=$$(date +%s); \
+	$(SPASER) demo && \
+	$(SPASER) run --semester $(DEMO_LAST_SEMESTER) && \
+	$(SPASER) show --semester $(DEMO_LAST_SEMESTER) && \
+	$(SPASER) paths && \
+	echo "make run took $$(( $$(date +%s) - start )) s"
+
+## test: the whole test suite (real DuckDB, dbt, Dagster and GX)
+test: $(BIN)/.installed
+	$(BIN)/python -m pytest
+
+## lint: SQL style (sqlfluff, jinja templater with dbt builtins)
+lint: $(BIN)/.installed
+	$(BIN)/sqlfluff lint models dbt_project/macros
+
+## backfill: publish every demo semester
+backfill: $(BIN)/.installed
+	$(SPASER) demo && $(SPASER) backfill --from 2024-S1 --to $(DEMO_LAST_SEMESTER)
+
+## ui: the Dagster UI on http://127.0.0.1:3000
+ui: $(BIN)/.installed
+	$(BIN)/dagster dev -m orchestration.definitions -h 127.0.0.1 -p 3000
+
+clean:
+	rm -rf .spaser .dagster dbt_project/target dbt_project/logs

@@ -1,0 +1,220 @@
+"""`spaser`: run the warehouse without the UI.
+
+    spaser demo                       write the demo département's feeds into the landing folder
+    spaser run --semester 2026-S1     ingest, build, gate and publish one semester
+    spaser backfill --from 2024-S1 --to 2026-S1
+    spaser show --semester 2026-S1    print the published indicator table
+    spaser status                     the last runs, and what failed and why
+    spaser paths                      where the warehouse, releases and Data Docs are
+
+Runs are recorded in the Dagster instance of this repository (dagster.yaml, .dagster/), so
+they also appear in the UI (`make ui`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import sys
+import time
+from pathlib import Path
+
+from .partitions import last_closed_semester, parse_semester, semesters_between
+from .settings import REPO_ROOT, export_env, get_paths
+
+
+def _instance():
+    from dagster import DagsterInstance
+
+    if not os.environ.get("DAGSTER_HOME"):
+        os.environ["DAGSTER_HOME"] = str(REPO_ROOT)
+        os.chdir(REPO_ROOT)  # dagster.yaml keeps its storage relative to the repository
+    return DagsterInstance.get()
+
+
+def run_semester(semester: str, reason: str | None = None, instance=None) -> bool:
+    """Run the whole pipeline for one semester; print what failed and why."""
+    from .definitions import defs
+
+    parse_semester(semester)
+    os.environ.update(export_env(get_paths()))
+    job = defs.resolve_job_def("spaser_pipeline")
+    run_config = {}
+    if reason:
+        run_config = {"ops": {"publication__spaser_release": {"config": {"reason": reason}}}}
+    started = time.monotonic()
+    result = job.execute_in_process(
+        partition_key=semester,
+        instance=instance or _instance(),
+        raise_on_error=False,
+        run_config=run_config,
+        tags={"spaser/trigger": "cli"},
+    )
+    elapsed = time.monotonic() - started
+    print(f"{semester}: run {result.run_id} {'succeeded' if result.success else 'FAILED'} in {elapsed:.1f} s")
+    _print_problems(result)
+    return result.success
+
+
+def _print_problems(result) -> None:
+    published = False
+    for event in result.all_events:
+        kind = event.event_type_value
+        data = event.event_specific_data
+        if kind == "ASSET_CHECK_EVALUATION" and not data.passed:
+            print(f"  gate {data.check_name} failed ({data.severity.value}):")
+            for line in (data.description or "").splitlines():
+                print(f"    {line}")
+        elif kind == "STEP_FAILURE":
+            print(f"  step {event.step_key} failed: {data.error.message.strip()[:2000]}")
+        elif kind == "ASSET_MATERIALIZATION" and event.asset_key and event.asset_key.path[0] == "publication":
+            published = True
+            for key, value in event.materialization.metadata.items():
+                if key == "releases":
+                    print("  " + str(value.value).replace("\n", "\n  "))
+    skipped = [e.step_key for e in result.all_events if e.event_type_value == "STEP_SKIPPED"]
+    if not published and not result.success:
+        print("  the semester was NOT published" + (f" (skipped: {', '.join(skipped)})" if skipped else ""))
+
+
+def show(semester: str, org: str | None = None) -> int:
+    import duckdb
+
+    paths = get_paths()
+    if not paths.warehouse.exists():
+        print(f"no warehouse at {paths.warehouse}: run `spaser run` first", file=sys.stderr)
+        return 1
+    con = duckdb.connect(str(paths.warehouse), read_only=True)
+    try:
+        rows = con.execute(
+            """SELECT org_id, indicator_id, indicator_label, value, unit, target_value, target_year,
+                      status, previous_value, unavailable_reason
+               FROM publication.mart_spaser_indicateurs
+               WHERE period_type = 'semestre' AND period = ? AND (? IS NULL OR org_id = ?)
+               ORDER BY org_id, indicator_id""",
+            [semester, org, org],
+        ).fetchall()
+        releases = con.execute(
+            "SELECT org_id, version, path FROM publication.releases WHERE semester = ? ORDER BY org_id", [semester]
+        ).fetchall()
+    except duckdb.CatalogException:
+        print(f"nothing published yet in {paths.warehouse}", file=sys.stderr)
+        return 1
+    finally:
+        con.close()
+    if not rows:
+        print(f"no published indicators for {semester}", file=sys.stderr)
+        return 1
+    print(format_table(rows, semester, releases))
+    return 0
+
+
+def _fmt(value) -> str:
+    if value is None:
+        return "-"
+    return f"{value:,.2f}".replace(",", " ").rstrip("0").rstrip(".") if isinstance(value, float) else str(value)
+
+
+def format_table(rows, semester: str, releases) -> str:
+    out = []
+    for org, version, path in releases:
+        out.append(f"SPASER indicators, {org}, {semester} (release v{version}: {path})")
+    header = ("id", "indicator", "value", "unit", "target", "status", "previous")
+    table = [header]
+    for org, ind, label, value, unit, target, target_year, status, previous, reason in rows:
+        target_text = f"{_fmt(target)} ({target_year})" if target is not None else "-"
+        value_text = _fmt(value) if value is not None else "n/d"
+        table.append((ind, (label[:58] + "…") if len(label) > 59 else label, value_text, unit, target_text,
+                      status, _fmt(previous)))
+    widths = [max(len(str(r[i])) for r in table) for i in range(len(header))]
+    for i, r in enumerate(table):
+        out.append("  ".join(str(c).ljust(w) for c, w in zip(r, widths)).rstrip())
+        if i == 0:
+            out.append("  ".join("-" * w for w in widths))
+    available = sum(1 for r in rows if r[3] is not None)
+    out.append(f"{available} of {len(rows)} indicators available; n/d = not available (reason in the release)")
+    return "\n".join(out)
+
+
+def print_paths() -> None:
+    paths = get_paths()
+    print(f"warehouse (DuckDB):  {paths.warehouse}")
+    print(f"releases:            {paths.publications}")
+    print(f"Data Docs (GX):      {paths.gx_results / 'data_docs' / 'index.html'}")
+    print(f"landing folder:      {paths.landing}")
+
+
+def status(limit: int = 10) -> int:
+    from dagster import DagsterEventType, RunsFilter
+
+    instance = _instance()
+    runs = instance.get_runs(filters=RunsFilter(job_name="spaser_pipeline"), limit=limit)
+    if not runs:
+        print("no run yet")
+        return 0
+    for run in runs:
+        stats = instance.get_run_stats(run.run_id)
+        when = dt.datetime.fromtimestamp(stats.start_time).isoformat(timespec="seconds") if stats.start_time else "?"
+        print(f"{when}  {run.tags.get('dagster/partition', '-'):8}  {run.status.value:8}  {run.run_id}")
+        if run.status.value != "SUCCESS":
+            for record in instance.get_records_for_run(run.run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION).records:
+                data = record.event_log_entry.dagster_event.event_specific_data
+                if not data.passed:
+                    print(f"    gate {data.check_name} ({data.severity.value}): {(data.description or '').splitlines()[0]}")
+            for record in instance.get_records_for_run(run.run_id, of_type=DagsterEventType.STEP_FAILURE).records:
+                event = record.event_log_entry.dagster_event
+                print(f"    step {event.step_key}: {event.event_specific_data.error.message.strip()[:300]}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="spaser", description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("demo", help="write the demo feeds into the landing folder")
+    p.add_argument("--contracts", type=int, default=3000)
+    p.add_argument("--seed", type=int, default=20240101)
+    p = sub.add_parser("run", help="run the pipeline for one semester")
+    p.add_argument("--semester", default=None, help="default: the last closed semester")
+    p.add_argument("--reason", default=None, help="reason recorded in a new release version")
+    p = sub.add_parser("backfill", help="run the pipeline for a range of semesters, oldest first")
+    p.add_argument("--from", dest="first", required=True)
+    p.add_argument("--to", dest="last", required=True)
+    p.add_argument("--reason", default=None)
+    p = sub.add_parser("show", help="print the published indicator table of a semester")
+    p.add_argument("--semester", required=True)
+    p.add_argument("--org", default=None)
+    sub.add_parser("status", help="the last runs and their failures")
+    sub.add_parser("paths", help="where the outputs are")
+    args = parser.parse_args(argv)
+
+    if args.command == "demo":
+        from .demo.generator import generate_demo
+
+        landing = get_paths().landing
+        summary = generate_demo(Path(landing), seed=args.seed, n_contracts=args.contracts)
+        print(f"demo feeds for {summary['org_id']} written to {landing} "
+              f"({', '.join(summary['semesters'])})")
+        return 0
+    if args.command == "run":
+        semester = args.semester or last_closed_semester(dt.date.today())
+        return 0 if run_semester(semester, args.reason) else 1
+    if args.command == "backfill":
+        instance = _instance()
+        results = {s: run_semester(s, args.reason, instance) for s in semesters_between(args.first, args.last)}
+        failed = [s for s, ok in results.items() if not ok]
+        print(f"backfill: {len(results) - len(failed)} of {len(results)} semester(s) published"
+              + (f"; failed: {', '.join(failed)}" if failed else ""))
+        return 1 if failed else 0
+    if args.command == "show":
+        return show(args.semester, args.org)
+    if args.command == "status":
+        return status()
+    if args.command == "paths":
+        print_paths()
+        return 0
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
