@@ -44,6 +44,8 @@ def run_semester(semester: str, reason: str | None = None, instance=None) -> boo
     if reason:
         run_config = {"ops": {"publication__spaser_release": {"config": {"reason": reason}}}}
     started = time.monotonic()
+    log_level = "DEBUG" if os.environ.get("SPASER_VERBOSE") else "WARNING"
+    run_config["loggers"] = {"console": {"config": {"log_level": log_level}}}
     result = job.execute_in_process(
         partition_key=semester,
         instance=instance or _instance(),
@@ -63,7 +65,8 @@ def _print_problems(result) -> None:
         kind = event.event_type_value
         data = event.event_specific_data
         if kind == "ASSET_CHECK_EVALUATION" and not data.passed:
-            print(f"  gate {data.check_name} failed ({data.severity.value}):")
+            verdict = "BLOCKED the release" if data.severity.value == "ERROR" else "warned"
+            print(f"  gate {data.check_name} {verdict}:")
             for line in (data.description or "").splitlines():
                 print(f"    {line}")
         elif kind == "STEP_FAILURE":
@@ -106,8 +109,18 @@ def show(semester: str, org: str | None = None) -> int:
     if not rows:
         print(f"no published indicators for {semester}", file=sys.stderr)
         return 1
-    print(format_table(rows, semester, releases))
+    print(format_table(sorted(rows, key=lambda r: (r[0], catalogue_order(r[1]))), semester, releases))
     return 0
+
+
+AXES = ["GOV", "BES", "IMP", "MOB", "NAT", "DEP"]
+
+
+def catalogue_order(indicator_id: str) -> tuple[int, int]:
+    """GOV-1 .. DEP-4 in the catalogue's order (IMP-2 before IMP-10)."""
+    prefix, _, number = indicator_id.partition("-")
+    axis = AXES.index(prefix) if prefix in AXES else len(AXES)
+    return axis, int(number) if number.isdigit() else 0
 
 
 def _fmt(value) -> str:

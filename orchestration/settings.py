@@ -35,7 +35,8 @@ class Paths:
 
     @property
     def gx_results(self) -> Path:
-        return Path(os.environ.get("SPASER_GX_RESULTS_DIR", self.home / "gx"))
+        # SPASER_GX_DIR overrides; SPASER_GX_RESULTS_DIR is derived (export_env), never read here
+        return Path(os.environ.get("SPASER_GX_DIR", self.home / "gx"))
 
 
 def get_paths() -> Paths:

@@ -115,14 +115,54 @@ class _NanTolerantStream:
 
 
 def _safe_cut(buf: bytes) -> int:
-    """Largest prefix length that ends outside any string and does not split a token."""
-    last_end = 0
+    """Largest prefix length that ends outside any string and does not split a token.
+
+    A quote that does not open a complete string match starts a string that continues in the
+    next chunk: everything from it on is carried over.
+    """
+    pos = 0
     for m in _NAN_TOKENS.finditer(buf):
-        last_end = m.end()
-    quote = buf.find(b'"', last_end)
+        quote = buf.find(b'"', pos, m.start())
+        if quote != -1:
+            return quote
+        pos = m.end()
+    quote = buf.find(b'"', pos)
     if quote != -1:
-        return quote  # an unterminated string starts here: carry it
-    return max(last_end, len(buf) - 9)  # keep a short tail so "Na|N" is never split
+        return quote
+    return max(pos, len(buf) - 9)  # keep a short tail so "Na|N" is never split
+
+
+def _needs_sanitizing(path: Path) -> bool:
+    """Cheap byte scan: only files containing NaN/Infinity pay for the tolerant stream."""
+    tail = b""
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 22), b""):
+            window = tail + chunk
+            if b"NaN" in window or b"Infinity" in window:
+                return True
+            tail = chunk[-8:]
+    return False
+
+
+def _open_json(raw, sanitize: bool):
+    return _NanTolerantStream(raw) if sanitize else _PlainStream(raw)
+
+
+class _PlainStream:
+    """The file as is, counting bytes so errors can name a position."""
+
+    def __init__(self, raw):
+        self._raw, self.consumed = raw, 0
+        self._first = True
+
+    def read(self, n: int = -1) -> bytes:
+        data = self._raw.read(n)
+        if self._first:
+            self._first = False
+            if data.startswith(b"\xef\xbb\xbf"):
+                data = data[3:]
+        self.consumed += len(data)
+        return data
 
 
 def detect_format(path: Path) -> str:
@@ -144,6 +184,7 @@ def detect_format(path: Path) -> str:
 
 def read_decp_json(path: Path) -> Iterator[tuple[int, dict | Quarantine]]:
     fmt = detect_format(path)
+    sanitize = _needs_sanitizing(path)
     arrays = (
         [("marches.marche", "marche"), ("marches.contrat-concession", "concession")]
         if fmt == "2024"
@@ -151,7 +192,7 @@ def read_decp_json(path: Path) -> Iterator[tuple[int, dict | Quarantine]]:
     )
     for record_path, kind in arrays:
         with path.open("rb") as raw:
-            stream = _NanTolerantStream(raw)
+            stream = _open_json(raw, sanitize)
             row = 0
             try:
                 for record in ijson.items(stream, f"{record_path}.item", use_float=True):

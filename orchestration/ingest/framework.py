@@ -178,9 +178,22 @@ def _stream_into_tables(con, target, path, rel, digest, reader, now, result: Fil
             for values in batch.values():
                 values.clear()
         if quarantined:
-            con.executemany(
-                f"INSERT INTO quarantine.{target.table} VALUES (?, ?, ?, ?, ?, ?, ?)", quarantined
+            columns = list(zip(*quarantined))
+            table = pa.table(
+                {
+                    "_source_row": pa.array(columns[0], type=pa.int64()),
+                    "reason": pa.array(columns[1], type=pa.string()),
+                    "field": pa.array(columns[2], type=pa.string()),
+                    "raw_value": pa.array(columns[3], type=pa.string()),
+                }
             )
+            con.register("_quarantine_batch", table)
+            con.execute(
+                f"""INSERT INTO quarantine.{target.table}
+                    SELECT ?, ?, _source_row, ?, reason, field, raw_value FROM _quarantine_batch""",
+                [rel, digest, now],
+            )
+            con.unregister("_quarantine_batch")
             quarantined.clear()
 
     for source_row, item in reader(path):
@@ -188,7 +201,7 @@ def _stream_into_tables(con, target, path, rel, digest, reader, now, result: Fil
         if isinstance(item, Quarantine):
             result.rows_quarantined += 1
             result.quarantine_reasons[item.reason] = result.quarantine_reasons.get(item.reason, 0) + 1
-            quarantined.append((rel, digest, source_row, now, item.reason, item.field, item.raw[:4000]))
+            quarantined.append((source_row, item.reason, item.field, item.raw[:4000]))
         else:
             result.rows_loaded += 1
             for n in names:

@@ -37,7 +37,7 @@ class PublicationConfig(Config):
 def spaser_release(context: AssetExecutionContext, config: PublicationConfig) -> MaterializeResult:
     paths = get_paths()
     semester = context.partition_key
-    gates_dir = paths.gx_results / "runs" / context.run_id
+    gates_dir = paths.gx_results / "runs" / context.run.run_id
     gates = [json.loads(p.read_text(encoding="utf-8")) for p in sorted(gates_dir.glob("*.json"))]
     for gate in gates:
         gate.pop("failures", None) if gate.get("passed") else None
@@ -46,7 +46,7 @@ def spaser_release(context: AssetExecutionContext, config: PublicationConfig) ->
         orgs = [r[0] for r in con.execute("SELECT org_id FROM reference.organisations ORDER BY org_id").fetchall()]
         releases = [
             publish_semester(con, paths.publications, org, semester, reason=config.reason, gates=gates,
-                             run_id=context.run_id)
+                             run_id=context.run.run_id)
             for org in orgs
         ]
         views = refresh_publication_views(con, paths.publications)

@@ -188,7 +188,7 @@ def publish_semester(
 
 def _content_hash(con, parquet: Path) -> str:
     h = hashlib.sha256()
-    for batch in con.sql(f"SELECT * FROM read_parquet('{parquet}')").fetch_record_batch(50_000):
+    for batch in con.sql(f"SELECT * FROM read_parquet('{parquet}')").to_arrow_reader(50_000):
         for column in batch.columns:
             h.update(str(column.to_pylist()).encode())
     return h.hexdigest()

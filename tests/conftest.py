@@ -1,0 +1,44 @@
+"""Shared fixtures: an isolated SPASER_HOME per test, the shared real data, demo feeds."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    if not SHARED_DATA.exists():
+        pytest.skip(f"shared data not found at {SHARED_DATA}")
+    return SHARED_DATA
+
+
+@pytest.fixture
+def spaser_home(tmp_path, monkeypatch) -> Path:
+    """Every path of the pipeline (landing, warehouse, releases, GX results) under tmp_path."""
+    home = tmp_path / "spaser"
+    monkeypatch.setenv("SPASER_HOME", str(home))
+    for var in ("SPASER_LANDING_DIR", "SPASER_WAREHOUSE_DIR", "SPASER_PUBLICATIONS_DIR", "SPASER_GX_DIR"):
+        monkeypatch.delenv(var, raising=False)
+    return home
+
+
+@pytest.fixture(scope="session")
+def demo_feeds(tmp_path_factory) -> Path:
+    """Demo landing folder (small: 600 contracts over 2024-S1..2026-S1), generated once."""
+    from orchestration.demo.generator import generate_demo
+
+    landing = tmp_path_factory.mktemp("demo") / "landing"
+    generate_demo(landing, n_contracts=600)
+    return landing
+
+
+@pytest.fixture
+def demo_home(spaser_home, demo_feeds) -> Path:
+    """An isolated SPASER_HOME whose landing folder holds a copy of the demo feeds."""
+    shutil.copytree(demo_feeds, spaser_home / "landing")
+    return spaser_home

@@ -1,0 +1,203 @@
+"""The whole pipeline materialised in-process with Dagster: real DuckDB, dbt, GX and releases."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+
+import duckdb
+import pytest
+from dagster import AssetKey, DagsterInstance, materialize
+
+from orchestration.dbt import dbt_resource, spaser_dbt_models
+from orchestration.gates.checks import gate_checks
+from orchestration.ingest.assets import ingest_assets
+from orchestration.publication.assets import spaser_release
+from orchestration.publication.publish import sha256_file
+
+ALL = [*ingest_assets, spaser_dbt_models, spaser_release, *gate_checks]
+SEMESTER = "2026-S1"
+
+
+def run(semester: str = SEMESTER, reason: str | None = None):
+    config = {"ops": {"publication__spaser_release": {"config": {"reason": reason}}}} if reason else None
+    return materialize(
+        ALL,
+        partition_key=semester,
+        resources={"dbt": dbt_resource},
+        instance=DagsterInstance.ephemeral(),
+        raise_on_error=False,
+        run_config=config,
+    )
+
+
+def checks(result) -> dict:
+    return {
+        e.event_specific_data.check_name: e.event_specific_data
+        for e in result.all_events
+        if e.event_type_value == "ASSET_CHECK_EVALUATION"
+    }
+
+
+def published(result) -> bool:
+    return any(
+        e.event_type_value == "ASSET_MATERIALIZATION" and e.asset_key == AssetKey(["publication", "spaser_release"])
+        for e in result.all_events
+    )
+
+
+@pytest.fixture(scope="module")
+def first_run(tmp_path_factory, demo_feeds):
+    """One full run on the demo feeds, shared by the read-only assertions below."""
+    import shutil
+
+    home = tmp_path_factory.mktemp("pipeline") / "spaser"
+    shutil.copytree(demo_feeds, home / "landing")
+    previous = os.environ.get("SPASER_HOME")
+    os.environ["SPASER_HOME"] = str(home)
+    try:
+        result = run()
+    finally:
+        if previous is None:
+            os.environ.pop("SPASER_HOME", None)
+        else:
+            os.environ["SPASER_HOME"] = previous
+    return home, result
+
+
+def test_pipeline_succeeds_and_publishes_a_release(first_run):
+    home, result = first_run
+    assert result.success
+    assert published(result)
+    release = home / "publications" / "nordval" / SEMESTER / "v1"
+    manifest = json.loads((release / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["version"] == 1 and manifest["semester"] == SEMESTER
+    for name, output in manifest["outputs"].items():
+        for kind in ("parquet", "csv"):
+            path = release / output[kind]["file"]
+            assert sha256_file(path) == output[kind]["sha256"], name
+            assert not os.stat(path).st_mode & stat.S_IWUSR  # read-only
+        n = duckdb.sql(f"SELECT count(*) FROM read_parquet('{release / output['parquet']['file']}')").fetchall()[0][0]
+        assert n == output["rows"]
+    # every input file, with its hash and accounting
+    inputs = {i["file"]: i for i in manifest["inputs"]}
+    assert set(inputs) == {f"decp_{s}.json" for s in ["2024-S1", "2024-S2", "2025-S1", "2025-S2", "2026-S1"]} | {
+        "export_procedures.csv"
+    }
+    for i in inputs.values():
+        assert i["rows_read"] == i["rows_loaded"] + i["rows_quarantined"]
+        assert len(i["sha256"]) == 64
+    assert {g["check"] for g in manifest["gates"]} == {c for c in checks(result) if c.startswith("gx_")}
+    assert manifest["code_version"]
+
+
+def test_release_holds_every_catalogue_indicator(first_run):
+    home, _ = first_run
+    release = home / "publications" / "nordval" / SEMESTER / "v1"
+    rows = duckdb.sql(
+        f"""SELECT indicator_id, is_available, value, unavailable_reason
+            FROM read_parquet('{release / "mart_spaser_indicateurs.parquet"}')
+            WHERE period_type = 'semestre'"""
+    ).fetchall()
+    assert len(rows) == 44 == len({r[0] for r in rows})
+    computed = {"GOV-4", "BES-1", "BES-2", "BES-3", "BES-4", "BES-5", "BES-9", "IMP-10", "IMP-11", "IMP-12",
+                "IMP-14", "IMP-15", "MOB-3", "MOB-4", "NAT-1", "NAT-2", "DEP-4"}
+    assert {r[0] for r in rows if r[1]} == computed
+    for indicator, available, value, reason in rows:
+        assert (value is not None) == available, indicator
+        assert available or reason, indicator
+
+
+def test_warehouse_tables_and_exclusions(first_run):
+    home, _ = first_run
+    con = duckdb.connect(str(home / "warehouse" / "warehouse.duckdb"), read_only=True)
+    try:
+        # one row per contract; the demo's duplicate, test record and concession are not in it
+        n, distinct = con.execute("SELECT count(*), count(DISTINCT contrat_key) FROM marts.fct_marches").fetchall()[0]
+        assert n == distinct
+        reasons = {r[0] for r in con.execute("SELECT exclusion_reason FROM marts.fct_marches_exclusions").fetchall()}
+        assert "version remplacée ou doublon" in reasons
+        assert any(r.startswith("enregistrement de test") for r in reasons)
+        assert con.execute("SELECT count(*) FROM marts.fct_marches WHERE marche_id = 'TEST2024'").fetchall()[0][0] == 0
+        # the 1e17 amount is kept as a contract but flagged, so it never enters amount thresholds
+        assert con.execute(
+            "SELECT montant_plausible FROM marts.fct_marches WHERE montant > 1e15"
+        ).fetchall() == [(False,)]
+        # publication views read the released files
+        assert con.execute("SELECT count(*) FROM publication.mart_spaser_indicateurs").fetchall()[0][0] > 0
+    finally:
+        con.close()
+
+
+def test_warn_level_defects_do_not_block_and_are_named(first_run):
+    _, result = first_run
+    evaluations = checks(result)
+    raw = evaluations["gx_raw_decp_marches"]
+    assert not raw.passed and raw.severity.value == "WARN"
+    assert "expect_compound_columns_to_be_unique" in raw.description  # the duplicated contract
+    assert "1e+17" in raw.description  # the out-of-range amount, with its file and row
+    assert evaluations["gx_mart_spaser_indicateurs"].passed
+    assert evaluations["gx_feed_coverage"].passed
+
+
+def test_rerun_keeps_the_release_and_a_correction_makes_v2(demo_home):
+    first = run()
+    assert first.success
+    again = run()
+    assert again.success
+    folder = demo_home / "publications" / "nordval" / SEMESTER
+    assert sorted(p.name for p in folder.iterdir()) == ["v1"]  # same content: no new version
+    v1_manifest = (folder / "v1" / "manifest.json").read_bytes()
+
+    # a corrected export arrives: one more contract labelled SPASER changes GOV-4
+    export = demo_home / "landing" / "procedures" / "export_procedures.csv"
+    text = export.read_bytes().decode("cp1252").split("\r\n")
+    header = text[0].split(";")
+    label = header.index("label_spaser")
+    for i, line in enumerate(text[1:], start=1):
+        cells = line.split(";")
+        if len(cells) == len(header) and "/2026" in cells[header.index("date_notification")] and cells[label] == "Non":
+            cells[label] = "Oui"
+            text[i] = ";".join(cells)
+            break
+    export.write_bytes("\r\n".join(text).encode("cp1252"))
+
+    corrected = run(reason="correction de l'export des procédures")
+    assert corrected.success
+    assert sorted(p.name for p in folder.iterdir()) == ["v1", "v2"]
+    assert (folder / "v1" / "manifest.json").read_bytes() == v1_manifest  # never overwritten
+    v2 = json.loads((folder / "v2" / "manifest.json").read_text(encoding="utf-8"))
+    assert v2["previous_version"] == 1 and v2["reason"] == "correction de l'export des procédures"
+    con = duckdb.connect(str(demo_home / "warehouse" / "warehouse.duckdb"), read_only=True)
+    assert con.execute("SELECT version FROM publication.releases WHERE semester = ?", [SEMESTER]).fetchall() == [(2,)]
+    con.close()
+
+
+def test_failing_gate_blocks_the_release_and_names_expectation_and_rows(demo_home):
+    # a broken delivery: most records of one file cannot be typed (quarantine spike)
+    decp = demo_home / "landing" / "decp" / "decp_2026-S1.json"
+    doc = json.loads(decp.read_text(encoding="utf-8"))
+    for record in doc["marches"]["marche"][: len(doc["marches"]["marche"]) // 2]:
+        record["dateNotification"] = "31/12/2026"
+    decp.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+
+    result = run()
+    assert not result.success
+    assert not published(result)
+    assert not (demo_home / "publications" / "nordval" / SEMESTER).exists()
+    gate = checks(result)["gx_ingest_log_decp"]
+    assert not gate.passed and gate.severity.value == "ERROR"
+    assert "quarantined_share" in gate.description
+    assert "decp_2026-S1.json" in gate.description  # the failing row: the file
+    skipped = {e.step_key for e in result.all_events if e.event_type_value == "STEP_SKIPPED"}
+    assert "publication__spaser_release" in skipped or not published(result)
+
+
+def test_missing_feed_for_the_semester_blocks_the_release(demo_home):
+    (demo_home / "landing" / "decp" / "decp_2026-S1.json").unlink()
+    result = run()
+    assert not published(result)
+    gate = checks(result)["gx_feed_coverage"]
+    assert not gate.passed and gate.severity.value == "ERROR"
+    assert "feed missing" in gate.description and '"feed": "decp"' in gate.description
