@@ -22,13 +22,12 @@ from dagster import (
     sensor,
 )
 
-from .partitions import last_closed_semester, semester_partitions
+from .partitions import last_closed_semester
 from .settings import get_paths
 
 spaser_pipeline = define_asset_job(
     name="spaser_pipeline",
     selection=AssetSelection.all(),
-    partitions_def=semester_partitions,
     executor_def=in_process_executor,
     description="Ingest every feed, build the dbt models for the semester, run the gates, publish.",
 )

@@ -9,7 +9,8 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from orchestration.ingest.decp import DECP_TABLE, read_decp_json
+from orchestration.ingest.assets import read_decp
+from orchestration.ingest.decp import DECP_TABLE
 from orchestration.ingest.framework import ingest_files
 
 # file -> (rows read, rows loaded, rows quarantined)
@@ -22,6 +23,8 @@ EXPECTED = {
     "official_format/v2_2024/exemple_json_concessions_avec_modifications.json": (2, 2, 0),
     "official_format/v2_2024/exemple_json_marches_avec_modifications.json": (2, 2, 0),
     "official_format/v2_2024/exemple_json_marches_concessions.json": (4, 4, 0),
+    "peer_fixtures/data-economie_decp-augmente_format2019_extract.csv": (9, 9, 0),
+    "peer_fixtures/data-economie_decp-v3-marches-valides_format2022_extract.csv": (9, 9, 0),
     "peer_fixtures/decp-processing_decp_test_2019.json": (2, 2, 0),
     "peer_fixtures/decp-processing_decp_test_2022.json": (5, 5, 0),
     "peer_fixtures/eclaireur-public_raw_decp2022_fixture.json": (20, 20, 0),
@@ -40,7 +43,7 @@ def loaded(tmp_path_factory):
     root = SHARED_DATA / "decp"
     files = [root / name for name in EXPECTED]
     con = duckdb.connect(str(tmp_path_factory.mktemp("real") / "warehouse.duckdb"))
-    results = ingest_files(con, DECP_TABLE, root, files, read_decp_json)
+    results = ingest_files(con, DECP_TABLE, root, files, read_decp)
     yield con, {r.file: r for r in results}
     con.close()
 
@@ -123,3 +126,25 @@ def test_shapes_are_normalised(loaded):
         "SELECT count(*) FROM raw.decp_marches WHERE list_contains(parse_warnings, 'dureeMois not given: NC')"
     ).fetchall()[0][0]
     assert nc >= 1
+
+
+def test_tabular_exports_map_markers_lists_and_modifications(loaded):
+    con, _ = loaded
+    v3 = "peer_fixtures/data-economie_decp-v3-marches-valides_format2022_extract.csv"
+    row = con.execute(
+        "SELECT considerations_sociales, considerations_environnementales FROM raw.decp_marches "
+        "WHERE _source_file = ? AND id = '24-1065297-2'", [v3]
+    ).fetchall()[0]
+    assert row == (["Clause sociale"], ["Critère environnemental", "Clause environnementale"])
+    # "INX <value>": the exporter flags the id as inexploitable; kept, with a warning
+    flagged = con.execute(
+        "SELECT id FROM raw.decp_marches WHERE _source_file = ? AND parse_warnings IS NOT NULL ORDER BY id", [v3]
+    ).fetchall()
+    assert flagged == [("2023AOVOI40 L1",), ("202424 3 001",)]
+    # 2019 export: considerations unknown, modifications carried by booleanModification
+    aug = "peer_fixtures/data-economie_decp-augmente_format2019_extract.csv"
+    stats = con.execute(
+        "SELECT count(*) FILTER (WHERE considerations_sociales IS NULL), count(modifications) "
+        "FROM raw.decp_marches WHERE _source_file = ?", [aug]
+    ).fetchall()[0]
+    assert stats == (9, 2)

@@ -201,3 +201,18 @@ def test_missing_feed_for_the_semester_blocks_the_release(demo_home):
     gate = checks(result)["gx_feed_coverage"]
     assert not gate.passed and gate.severity.value == "ERROR"
     assert "feed missing" in gate.description and '"feed": "decp"' in gate.description
+
+
+def test_cli_show_prints_the_published_table(first_run, monkeypatch, capsys):
+    from orchestration.cli import main
+
+    home, _ = first_run
+    monkeypatch.setenv("SPASER_HOME", str(home))
+    assert main(["show", "--semester", SEMESTER]) == 0
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    assert lines[0].startswith(f"SPASER indicators, nordval, {SEMESTER} (release v1")
+    ids = [line.split()[0] for line in lines[3:-1]]
+    assert ids[:5] == ["GOV-1", "GOV-2", "GOV-3", "GOV-4", "GOV-5"] and len(ids) == 44
+    assert ids.index("IMP-2") < ids.index("IMP-10")  # catalogue order, not text order
+    assert "17 of 44 indicators available" in lines[-1]

@@ -11,6 +11,7 @@ from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, Materiali
 
 from ..settings import get_paths
 from .decp import DECP_TABLE, read_decp_json
+from .decp_tabular import read_decp_tabular_csv
 from .framework import FeedTable, FileResult, IngestError, ensure_tables, ingest_files
 from .procedures import PROCEDURES_TABLE, read_procedures
 
@@ -79,13 +80,19 @@ def build_ingest_asset(
     return _ingest
 
 
+def read_decp(path: Path):
+    """JSON (2019 and 2024 formats) or the official flattened CSV export."""
+    return read_decp_tabular_csv(path) if path.suffix.lower() == ".csv" else read_decp_json(path)
+
+
 raw_decp_marches = build_ingest_asset(
     DECP_TABLE,
     "decp",
-    (".json",),
-    read_decp_json,
-    "DECP (2024 and 2019 JSON formats) from landing/decp: one row per record, lineage columns, "
-    "untypeable records in quarantine.decp_marches, accounting in meta.ingest_log.",
+    (".json", ".csv"),
+    read_decp,
+    "DECP (2024 and 2019 JSON formats, official tabular CSV exports) from landing/decp: one row "
+    "per record, lineage columns, untypeable records in quarantine.decp_marches, accounting in "
+    "meta.ingest_log.",
 )
 
 raw_procedures_internes = build_ingest_asset(

@@ -205,10 +205,12 @@ def read_decp_json(path: Path) -> Iterator[tuple[int, dict | Quarantine]]:
                 ) from exc
 
 
-def normalise_record(record, fmt: str, record_path: str, kind: str | None) -> dict | Quarantine:
+def normalise_record(
+    record, fmt: str, record_path: str, kind: str | None, warnings: list[str] | None = None
+) -> dict | Quarantine:
     if not isinstance(record, dict):
         return Quarantine("record is not a JSON object", None, compact_json(record))
-    warnings: list[str] = []
+    warnings = list(warnings or [])
     if kind is None:  # 2019: one flat array, the kind is in `_type`
         is_concession = "concession" in str(record.get("_type", "")).lower() or (
             "_type" not in record and "autoriteConcedante" in record

@@ -1,0 +1,89 @@
+"""GX gates: severities, failing rows named, exceptions never counted as passes."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from orchestration.gates.runner import run_suite
+from orchestration.settings import GX_PROJECT_DIR
+
+SUITES = sorted((GX_PROJECT_DIR / "gx" / "expectations").glob("*.json"))
+
+
+@pytest.fixture
+def gx_results(tmp_path, monkeypatch):
+    monkeypatch.setenv("SPASER_GX_RESULTS_DIR", str(tmp_path / "gx"))
+    return tmp_path / "gx"
+
+
+def test_every_expectation_says_whether_it_blocks_and_why():
+    assert {p.stem for p in SUITES} == {
+        "raw_decp_marches", "raw_procedures_internes", "ingest_log", "mart_spaser_indicateurs", "feed_coverage"
+    }
+    for path in SUITES:
+        suite = json.loads(path.read_text(encoding="utf-8"))
+        for expectation in suite["expectations"]:
+            assert expectation["meta"]["severity"] in {"block", "warn"}, (path.name, expectation["type"])
+            assert expectation["meta"]["why"], (path.name, expectation["type"])
+
+
+def _mart_frame(**changes) -> pd.DataFrame:
+    df = pd.DataFrame(
+        {
+            "org_id": ["o", "o"],
+            "period_type": ["semestre", "semestre"],
+            "period": ["2026-S1", "2026-S1"],
+            "indicator_id": ["A", "B"],
+            "unit": ["%", "nombre"],
+            "value": [50.0, 3.0],
+            "is_available": [True, True],
+            "unavailable_reason": [None, None],
+            "status": ["en retard", "sans cible"],
+            "indicators_in_period": [2, 2],
+            "catalogue_size": [2, 2],
+            "in_catalogue": [True, True],
+        }
+    )
+    for column, values in changes.items():
+        df[column] = values
+    return df
+
+
+def test_clean_mart_passes(gx_results):
+    result = run_suite("mart_spaser_indicateurs", _mart_frame(), run_name="t1",
+                       index_columns=["org_id", "period", "indicator_id"])
+    assert result.passed and not result.failures
+    assert (gx_results / "data_docs" / "index.html").exists()
+
+
+def test_ratio_out_of_range_blocks_and_names_the_row(gx_results):
+    result = run_suite("mart_spaser_indicateurs", _mart_frame(value=[150.0, 3.0]), run_name="t2",
+                       index_columns=["org_id", "period", "indicator_id"])
+    assert not result.passed
+    [failure] = result.blocking_failures
+    assert failure.expectation == "expect_column_values_to_be_between" and failure.column == "value"
+    assert failure.sample_rows == [{"value": 150.0, "org_id": "o", "period": "2026-S1", "indicator_id": "A"}]
+    assert "ratio lies within 0-100" in failure.describe()
+
+
+def test_missing_catalogue_indicator_blocks(gx_results):
+    df = _mart_frame(indicators_in_period=[1, 1])
+    result = run_suite("mart_spaser_indicateurs", df, run_name="t3", index_columns=["org_id", "period", "indicator_id"])
+    assert [f.expectation for f in result.blocking_failures] == ["expect_column_pair_values_to_be_equal"]
+
+
+def test_an_expectation_that_raises_is_a_failure_not_a_pass(gx_results):
+    df = _mart_frame().drop(columns=["status"])  # the suite's status expectation cannot run
+    result = run_suite("mart_spaser_indicateurs", df, run_name="t4", index_columns=["org_id", "period", "indicator_id"])
+    assert not result.passed
+    assert any(f.column == "status" and f.exception for f in result.failures)
+
+
+def test_every_run_is_kept(gx_results):
+    for name in ("2025-S2__gate", "2026-S1__gate"):
+        run_suite("mart_spaser_indicateurs", _mart_frame(), run_name=name, index_columns=["org_id"])
+    runs = {p.name for p in (gx_results / "validations" / "mart_spaser_indicateurs").iterdir()}
+    assert {"2025-S2__gate", "2026-S1__gate"} <= runs

@@ -1,0 +1,101 @@
+"""Pure functions behind partitions, dbt invocations, the schedule and the sensor; the code
+location itself."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import subprocess
+import sys
+
+import pytest
+from dagster import build_schedule_context, build_sensor_context
+
+from orchestration.dbt import dbt_build_args, dbt_vars
+from orchestration.jobs import landing_fingerprint, landing_sensor, semester_publication_schedule, semester_to_publish
+from orchestration.partitions import (
+    last_closed_semester,
+    next_semester,
+    parse_semester,
+    previous_semester,
+    semester_bounds,
+    semester_of,
+    semester_partition_keys,
+    semesters_between,
+)
+from orchestration.settings import REPO_ROOT
+
+
+def test_semester_calendar():
+    assert semester_of(dt.date(2026, 6, 30)) == "2026-S1"
+    assert semester_of(dt.date(2026, 7, 1)) == "2026-S2"
+    assert semester_bounds("2026-S1") == (dt.date(2026, 1, 1), dt.date(2026, 6, 30))
+    assert semester_bounds("2025-S2") == (dt.date(2025, 7, 1), dt.date(2025, 12, 31))
+    assert previous_semester("2026-S1") == "2025-S2" and next_semester("2025-S2") == "2026-S1"
+    assert last_closed_semester(dt.date(2026, 11, 21)) == "2026-S1"
+    assert last_closed_semester(dt.date(2026, 1, 1)) == "2025-S2"
+    assert semesters_between("2024-S2", "2025-S2") == ["2024-S2", "2025-S1", "2025-S2"]
+    assert semesters_between("2025-S1", "2024-S1") == []
+
+
+def test_partitions_are_closed_semesters_only():
+    keys = semester_partition_keys(dt.date(2026, 11, 21), first="2024-S1")
+    assert keys == ["2024-S1", "2024-S2", "2025-S1", "2025-S2", "2026-S1"]
+
+
+@pytest.mark.parametrize("bad", ["2026-S3", "2026S1", "26-S1", ""])
+def test_malformed_semester_is_refused(bad):
+    with pytest.raises(ValueError):
+        parse_semester(bad)
+
+
+def test_dbt_args_carry_the_partition_as_a_var():
+    assert dbt_vars("2026-S1") == {"semester": "2026-S1"}
+    args = dbt_build_args("2026-S1")
+    assert args[0] == "build" and json.loads(args[args.index("--vars") + 1]) == {"semester": "2026-S1"}
+    assert dbt_build_args("2026-S1", select="marts")[-2:] == ["--select", "marts"]
+    with pytest.raises(ValueError):
+        dbt_build_args("2026")
+
+
+def test_schedule_publishes_the_semester_just_closed():
+    assert semester_to_publish(dt.datetime(2026, 3, 1, 6)) == "2025-S2"
+    assert semester_to_publish(dt.datetime(2026, 9, 1, 6)) == "2026-S1"
+    context = build_schedule_context(scheduled_execution_time=dt.datetime(2026, 9, 1, 6))
+    request = semester_publication_schedule(context)
+    assert request.partition_key == "2026-S1"
+
+
+def test_landing_sensor_fires_on_new_files_only(spaser_home):
+    landing = spaser_home / "landing" / "decp"
+    landing.mkdir(parents=True)
+    (landing / "a.json").write_text("{}")
+    first = landing_sensor(build_sensor_context(cursor=None))
+    assert first.partition_key  # a run for the last closed semester
+    cursor = landing_fingerprint(spaser_home / "landing")
+    assert landing_sensor(build_sensor_context(cursor=cursor)).__class__.__name__ == "SkipReason"
+    (landing / "b.json").write_text("{}")
+    assert landing_fingerprint(spaser_home / "landing") != cursor
+
+
+def test_definitions_validate():
+    result = subprocess.run(
+        [sys.executable, "-m", "dagster", "definitions", "validate", "-m", "orchestration.definitions"],
+        cwd=REPO_ROOT, capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+
+
+def test_code_location_content():
+    from orchestration.definitions import defs
+
+    job = defs.resolve_job_def("spaser_pipeline")
+    assert job.partitions_def is not None
+    graph = defs.resolve_asset_graph()
+    keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
+    assert {"raw/decp_marches", "raw/procedures_internes", "marts/mart_spaser_indicateurs",
+            "publication/spaser_release"} <= keys
+    checks = {c.name for c in graph.asset_check_keys}
+    assert {"gx_raw_decp_marches", "gx_mart_spaser_indicateurs", "gx_feed_coverage", "gx_ingest_log_decp"} <= checks
+    assert defs.resolve_schedule_def("semester_publication_schedule")
+    assert defs.resolve_sensor_def("landing_sensor")
