@@ -29,7 +29,7 @@ test: $(BIN)/.installed
 
 ## lint: SQL style (sqlfluff, jinja templater with dbt builtins)
 lint: $(BIN)/.installed
-	$(BIN)/sqlfluff lint models dbt_project/macros
+	$(BIN)/sqlfluff lint models
 
 ## backfill: publish every demo semester
 backfill: $(BIN)/.installed
