@@ -202,12 +202,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     if args.command == "demo":
-        from .demo.generator import generate_demo
+        from .feeds import all_feeds
 
         landing = get_paths().landing
-        summary = generate_demo(Path(landing), seed=args.seed, n_contracts=args.contracts)
-        print(f"demo feeds for {summary['org_id']} written to {landing} "
-              f"({', '.join(summary['semesters'])})")
+        for feed in all_feeds():
+            if feed.write_demo:
+                feed.write_demo(Path(landing), seed=args.seed, n_contracts=args.contracts)
+                print(f"demo feed {feed.name} written to {landing}")
         return 0
     if args.command == "run":
         semester = args.semester or last_closed_semester(dt.date.today())

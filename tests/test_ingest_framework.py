@@ -165,3 +165,31 @@ def test_demo_feeds_account_for_every_row(demo_feeds, con):
         root = demo_feeds / folder
         for r in ingest_files(con, target, root, sorted(root.glob(pattern)), reader):
             assert r.rows_read == r.rows_loaded + r.rows_quarantined > 0
+
+
+def test_excel_export_loads_under_the_same_contract(con, tmp_path):
+    import datetime as dt
+
+    import openpyxl
+
+    f = tmp_path / "landing" / "export.xlsx"
+    f.parent.mkdir(parents=True)
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(CSV_HEADER.split(";"))
+    ws.append([22590099200010, "C1", "Voirie", "Direction de la Voirie", "Fonctionnement", dt.datetime(2025, 2, 3),
+               125430.5, "Oui", "Non", None, True, "Oui", "Oui", "Non", "Non"])
+    ws.append(["22590099200010", "C2", "x", "Direction des Collèges", "Investissement", "31/02/2025",
+               10, "Oui", "Non", "Non", "Non", "Non", "Non", "Non", "Non"])
+    ws.append([None] * 15)  # formatted empty row: not data
+    wb.save(f)
+    [r] = ingest_files(con, PROCEDURES_TABLE, f.parent, [f], read_procedures)
+    assert (r.rows_read, r.rows_loaded, r.rows_quarantined) == (2, 1, 1)
+    row = con.execute(
+        "SELECT siret_acheteur, date_notification, montant_ht, clause_progres, analyse_cycle_vie "
+        "FROM raw.procedures_internes"
+    ).fetchall()[0]
+    assert row == ("22590099200010", dt.date(2025, 2, 3), 125430.5, None, True)
+    assert con.execute("SELECT _source_row, field FROM quarantine.procedures_internes").fetchall() == [
+        (3, "date_notification")
+    ]

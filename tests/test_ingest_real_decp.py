@@ -9,7 +9,7 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from orchestration.ingest.assets import read_decp
+from orchestration.feeds.marches import DECP
 from orchestration.ingest.decp import DECP_TABLE
 from orchestration.ingest.framework import ingest_files
 
@@ -43,7 +43,7 @@ def loaded(tmp_path_factory):
     root = SHARED_DATA / "decp"
     files = [root / name for name in EXPECTED]
     con = duckdb.connect(str(tmp_path_factory.mktemp("real") / "warehouse.duckdb"))
-    results = ingest_files(con, DECP_TABLE, root, files, read_decp)
+    results = ingest_files(con, DECP_TABLE, root, files, DECP.read)
     yield con, {r.file: r for r in results}
     con.close()
 

@@ -186,7 +186,7 @@ def test_failing_gate_blocks_the_release_and_names_expectation_and_rows(demo_hom
     assert not result.success
     assert not published(result)
     assert not (demo_home / "publications" / "nordval" / SEMESTER).exists()
-    gate = checks(result)["gx_ingest_log_decp"]
+    gate = checks(result)["gx_ingest_log_decp_marches"]
     assert not gate.passed and gate.severity.value == "ERROR"
     assert "quarantined_share" in gate.description
     assert "decp_2026-S1.json" in gate.description  # the failing row: the file
@@ -200,7 +200,7 @@ def test_missing_feed_for_the_semester_blocks_the_release(demo_home):
     assert not published(result)
     gate = checks(result)["gx_feed_coverage"]
     assert not gate.passed and gate.severity.value == "ERROR"
-    assert "feed missing" in gate.description and '"feed": "decp"' in gate.description
+    assert "feed missing" in gate.description and '"feed": "marches/decp"' in gate.description
 
 
 def test_cli_show_prints_the_published_table(first_run, monkeypatch, capsys):

@@ -21,6 +21,7 @@ from dagster import (
 )
 
 from ..dbt import dbt_asset_key
+from ..feeds import RawSource, all_sources
 from ..settings import export_env, get_paths
 from . import datasets
 from .runner import GateResult, run_suite
@@ -37,7 +38,7 @@ def _run_gate(context, check_name: str, suite: str, sql: str, index_columns: lis
     os.environ.update(export_env(paths))
     df = datasets.fetch(paths.warehouse, sql)
     run_name = f"{_semester(context) or 'all'}__{check_name}"
-    result = run_suite(suite, df, run_name=run_name, index_columns=index_columns, asset_name=suite)
+    result = run_suite(suite, df, run_name=run_name, index_columns=index_columns)
     _record(paths.gx_results, context.op_execution_context.run_id, check_name, result, rows=len(df))
     context.log.info(result.summary())
     return _to_check_result(result, rows=len(df))
@@ -86,27 +87,27 @@ def _to_check_result(result: GateResult, rows: int) -> AssetCheckResult:
     )
 
 
-@asset_check(asset=AssetKey(["raw", "decp_marches"]), blocking=True, name="gx_raw_decp_marches",
-             description="GX suite raw_decp_marches: SIRET, enumerations, strict dates, amounts, duplicates.")
-def gx_raw_decp_marches(context: AssetCheckExecutionContext) -> AssetCheckResult:
-    d = datasets.RAW_DECP
-    return _run_gate(context, "gx_raw_decp_marches", d.suite, d.sql, d.index_columns)
+def _raw_suite_check(source: RawSource):
+    table = source.table.table
+
+    @asset_check(asset=AssetKey(["raw", table]), blocking=True, name=f"gx_raw_{table}",
+                 description=f"GX suite {source.suite} on raw.{table}.")
+    def _check(context: AssetCheckExecutionContext) -> AssetCheckResult:
+        sql = source.suite_sql or f"SELECT * FROM raw.{table} ORDER BY _source_file, _source_row"
+        return _run_gate(context, f"gx_raw_{table}", source.suite, sql, list(source.index_columns))
+
+    return _check
 
 
-@asset_check(asset=AssetKey(["raw", "procedures_internes"]), blocking=True, name="gx_raw_procedures_internes",
-             description="GX suite raw_procedures_internes: keys, SIRET, budget section, amounts, duplicates.")
-def gx_raw_procedures_internes(context: AssetCheckExecutionContext) -> AssetCheckResult:
-    d = datasets.RAW_PROCEDURES
-    return _run_gate(context, "gx_raw_procedures_internes", d.suite, d.sql, d.index_columns)
+def _ingest_log_check(source: RawSource):
+    table = source.table.table
 
-
-def _ingest_log_check(feed: str, table: str):
-    @asset_check(asset=AssetKey(["raw", table]), blocking=True, name=f"gx_ingest_log_{feed}",
-                 description=f"GX suite ingest_log for feed {feed}: row accounting and quarantine spikes.")
+    @asset_check(asset=AssetKey(["raw", table]), blocking=True, name=f"gx_ingest_log_{table}",
+                 description=f"GX suite ingest_log for raw.{table}: row accounting and quarantine spikes.")
     def _check(context: AssetCheckExecutionContext) -> AssetCheckResult:
         d = datasets.INGEST_LOG
-        sql = f"SELECT * FROM ({d.sql}) WHERE feed = '{feed}'"
-        return _run_gate(context, f"gx_ingest_log_{feed}", d.suite, sql, d.index_columns)
+        sql = f"SELECT * FROM ({d.sql}) WHERE raw_table = '{table}'"
+        return _run_gate(context, f"gx_ingest_log_{table}", d.suite, sql, d.index_columns)
 
     return _check
 
@@ -129,10 +130,8 @@ def gx_feed_coverage(context: AssetCheckExecutionContext) -> AssetCheckResult:
 
 
 gate_checks = [
-    gx_raw_decp_marches,
-    gx_raw_procedures_internes,
-    _ingest_log_check("decp", "decp_marches"),
-    _ingest_log_check("procedures", "procedures_internes"),
+    *[_raw_suite_check(source) for source in all_sources() if source.suite],
+    *[_ingest_log_check(source) for source in all_sources()],
     gx_mart_spaser_indicateurs,
     gx_feed_coverage,
 ]

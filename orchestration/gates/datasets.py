@@ -31,44 +31,11 @@ class Dataset:
     sql: str
 
 
-RAW_DECP = Dataset(
-    suite="raw_decp_marches",
-    index_columns=["_source_file", "_source_row", "id"],
-    sql="""
-        SELECT
-            id, acheteur_id, format_version, contract_kind, nature, procedure, forme_prix,
-            -- ISO text: compares correctly for any year (0222-04-29 too) in pandas and GX
-            CAST(date_notification AS VARCHAR) AS date_notification,
-            CAST(date_publication_donnees AS VARCHAR) AS date_publication_donnees,
-            montant,
-            CAST(CAST(_ingested_at AS DATE) AS VARCHAR) AS ingested_date,
-            siret_ok(acheteur_id) AS acheteur_siret_valide,
-            len(list_filter(coalesce(titulaires, []), lambda t: coalesce(t.type_identifiant, 'SIRET') = 'SIRET'
-                AND NOT siret_ok(t.id))) AS titulaires_siret_invalides,
-            array_to_string(considerations_sociales, '|') AS considerations_sociales,
-            array_to_string(considerations_environnementales, '|') AS considerations_environnementales,
-            coalesce(len(modifications), 0) AS nombre_modifications,
-            _source_file, _source_row
-        FROM raw.decp_marches
-        ORDER BY _source_file, record_path, _source_row
-    """,
-)
-
-RAW_PROCEDURES = Dataset(
-    suite="raw_procedures_internes",
-    index_columns=["_source_file", "_source_row", "id_marche"],
-    sql="""
-        SELECT *, siret_ok(siret_acheteur) AS siret_acheteur_valide
-        FROM raw.procedures_internes
-        ORDER BY _source_file, _source_row
-    """,
-)
-
 INGEST_LOG = Dataset(
     suite="ingest_log",
     index_columns=["feed", "source_file"],
     sql="""
-        SELECT feed, source_file, rows_read, rows_loaded, rows_quarantined,
+        SELECT feed, raw_table, source_file, rows_read, rows_loaded, rows_quarantined,
                CASE WHEN rows_read = 0 THEN 0.0 ELSE rows_quarantined / rows_read END AS quarantined_share,
                rows_read - rows_loaded - rows_quarantined AS rows_unaccounted
         FROM meta.ingest_log
@@ -94,21 +61,22 @@ MART_INDICATEURS = Dataset(
 
 
 def feed_coverage_sql(semester: str) -> str:
-    """Rows each marché-feed source holds for the organisations' contracts of the semester."""
+    """Rows each required feed holds for the organisation and the semester (0 when none).
+
+    Required feeds per organisation are configuration: seeds/organisation_flux.csv.
+    """
+    from ..feeds import all_feeds
+
+    parts = [f"SELECT * FROM ({feed.coverage_sql(semester)})" for feed in all_feeds() if feed.coverage_sql]
+    measured = " UNION ALL ".join(parts) or "SELECT NULL AS org_id, NULL AS feed, 0 AS rows_in_semester"
     return f"""
-        WITH orgs AS (SELECT org_id FROM reference.organisations)
-        SELECT o.org_id, '{semester}' AS semester, f.feed,
-               coalesce(c.n, 0) AS rows_in_semester
-        FROM orgs AS o
-        CROSS JOIN (VALUES ('decp'), ('procedures')) AS f(feed)
-        LEFT JOIN (
-            SELECT org_id, 'decp' AS feed, count(*) AS n FROM marts.fct_marches
-            WHERE semestre = '{semester}' GROUP BY org_id
-            UNION ALL
-            SELECT org_id, 'procedures' AS feed, count(*) AS n FROM marts.fct_marches
-            WHERE semestre = '{semester}' AND has_procedure_interne GROUP BY org_id
-        ) AS c ON c.org_id = o.org_id AND c.feed = f.feed
-        ORDER BY o.org_id, f.feed
+        WITH measured AS ({measured})
+        SELECT r.org_id, '{semester}' AS semester, r.feed, coalesce(sum(m.rows_in_semester), 0) AS rows_in_semester
+        FROM reference.organisation_flux AS r
+        LEFT JOIN measured AS m ON m.org_id = r.org_id AND m.feed = r.feed
+        WHERE r.required
+        GROUP BY r.org_id, r.feed
+        ORDER BY r.org_id, r.feed
     """
 
 

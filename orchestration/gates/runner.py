@@ -24,6 +24,7 @@ import pandas as pd
 from ..settings import GX_PROJECT_DIR
 
 DATASOURCE = "spaser"
+DATAFRAME_ASSET = "dataframe"
 BATCH_DEFINITION = "whole_table"
 MAX_SAMPLE_ROWS = 20
 
@@ -92,13 +93,12 @@ def run_suite(
     *,
     run_name: str,
     index_columns: list[str],
-    asset_name: str | None = None,
 ) -> GateResult:
     import great_expectations as gx
 
     context = gx_context()
     suite = context.suites.get(suite_name)
-    asset = context.data_sources.get(DATASOURCE).get_asset(asset_name or suite_name)
+    asset = context.data_sources.get(DATASOURCE).get_asset(DATAFRAME_ASSET)
     batch_definition = asset.get_batch_definition(BATCH_DEFINITION)
     validation = context.validation_definitions.add_or_update(
         gx.ValidationDefinition(name=f"{suite_name}", data=batch_definition, suite=suite)

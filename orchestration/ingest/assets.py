@@ -1,19 +1,16 @@
-"""Ingest assets: every file of a landing sub-folder into raw.<table>, with row accounting.
+"""Ingest assets, one per raw source of the feed registry (orchestration/feeds/).
 
 (No `from __future__ import annotations`: Dagster inspects the `context` annotation.)
 """
 
-from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
 from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, MaterializeResult, MetadataValue, asset
 
+from ..feeds import RawSource, all_sources
 from ..settings import get_paths
-from .decp import DECP_TABLE, read_decp_json
-from .decp_tabular import read_decp_tabular_csv
-from .framework import FeedTable, FileResult, IngestError, ensure_tables, ingest_files
-from .procedures import PROCEDURES_TABLE, read_procedures
+from .framework import FileResult, IngestError, ensure_tables, ingest_files
 
 
 def landing_files(folder: Path, suffixes: tuple[str, ...]) -> list[Path]:
@@ -21,10 +18,10 @@ def landing_files(folder: Path, suffixes: tuple[str, ...]) -> list[Path]:
     if not folder.exists():
         return []
     files, unsupported = [], []
-    for path in sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith(".")):
+    for path in sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")):
         (files if path.suffix.lower() in suffixes else unsupported).append(path)
     if unsupported:
-        names = ", ".join(p.relative_to(folder).as_posix() for p in unsupported)
+        names = ", ".join(p.name for p in unsupported)
         raise IngestError(f"{folder}: unsupported file(s) {names} (this feed reads {', '.join(suffixes)})")
     return files
 
@@ -44,29 +41,25 @@ def _report(results: list[FileResult]) -> dict:
     }
 
 
-def build_ingest_asset(
-    target: FeedTable,
-    folder: str,
-    suffixes: tuple[str, ...],
-    reader: Callable,
-    description: str,
-) -> AssetsDefinition:
+def build_ingest_asset(source: RawSource) -> AssetsDefinition:
+    target = source.table
+
     @asset(
         key=AssetKey(["raw", target.table]),
         group_name="ingest",
         kinds={"python", "duckdb"},
-        description=description,
+        description=source.description,
         op_tags={"spaser/writes_warehouse": "duckdb"},
     )
     def _ingest(context: AssetExecutionContext) -> MaterializeResult:
         paths = get_paths()
-        root = paths.landing / folder
-        files = landing_files(root, suffixes)
+        root = paths.landing / source.folder
+        files = landing_files(root, tuple(source.readers))
         paths.warehouse.parent.mkdir(parents=True, exist_ok=True)
         con = duckdb.connect(str(paths.warehouse))
         try:
             ensure_tables(con, target)
-            results = ingest_files(con, target, root, files, reader)
+            results = ingest_files(con, target, root, files, source.read)
         finally:
             con.close()
         for r in results:
@@ -80,27 +73,4 @@ def build_ingest_asset(
     return _ingest
 
 
-def read_decp(path: Path):
-    """JSON (2019 and 2024 formats) or the official flattened CSV export."""
-    return read_decp_tabular_csv(path) if path.suffix.lower() == ".csv" else read_decp_json(path)
-
-
-raw_decp_marches = build_ingest_asset(
-    DECP_TABLE,
-    "decp",
-    (".json", ".csv"),
-    read_decp,
-    "DECP (2024 and 2019 JSON formats, official tabular CSV exports) from landing/decp: one row "
-    "per record, lineage columns, untypeable records in quarantine.decp_marches, accounting in "
-    "meta.ingest_log.",
-)
-
-raw_procedures_internes = build_ingest_asset(
-    PROCEDURES_TABLE,
-    "procedures",
-    (".csv",),
-    read_procedures,
-    "Internal procedure export (CSV, French conventions) from landing/procedures.",
-)
-
-ingest_assets = [raw_decp_marches, raw_procedures_internes]
+ingest_assets = [build_ingest_asset(source) for source in all_sources()]

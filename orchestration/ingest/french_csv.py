@@ -118,3 +118,89 @@ def _type_row(cells, header, index, columns: list[Column]) -> dict | Quarantine:
                 compact_json(dict(zip(header, cells))),
             )
     return row
+
+
+def read_excel(path: Path, columns: list[Column], sheet: str | None = None) -> Iterator[tuple[int, dict | Quarantine]]:
+    """Same contract as read_french_csv for an .xlsx workbook (first sheet unless named),
+    streamed with openpyxl's read-only mode. Typed cells (dates, numbers, booleans) are taken as
+    they are; text cells go through the French-convention converters."""
+    import openpyxl
+
+    try:
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises several kinds for a broken file
+        raise IngestError(f"{path}: cannot open as an Excel workbook: {exc}") from exc
+    try:
+        if sheet is not None and sheet not in workbook.sheetnames:
+            raise IngestError(f"{path}: no sheet named {sheet!r} (found {', '.join(workbook.sheetnames)})")
+        ws = workbook[sheet] if sheet else workbook.worksheets[0]
+        rows = ws.iter_rows(values_only=True)
+        try:
+            header = ["" if h is None else str(h).strip() for h in next(rows)]
+        except StopIteration:
+            raise IngestError(f"{path}: sheet {ws.title}: row 1: empty sheet, expected a header row") from None
+        index = {h: i for i, h in enumerate(header) if h}
+        for col in columns:
+            if col.required and col.name not in index:
+                raise IngestError(f"{path}: sheet {ws.title}: row 1: missing required column '{col.name}'")
+        for line, cells in enumerate(rows, start=2):
+            cells = list(cells) + [None] * (len(header) - len(cells))
+            if all(c is None or str(c).strip() == "" for c in cells):
+                continue  # Excel keeps formatted empty rows: not data
+            yield line, _type_excel_row(cells, header, index, columns)
+    finally:
+        workbook.close()
+
+
+def _type_excel_row(cells, header, index, columns: list[Column]) -> dict | Quarantine:
+    row: dict = {}
+    for col in columns:
+        i = index.get(col.name)
+        value = cells[i] if i is not None else None
+        if value is None or (isinstance(value, str) and value.strip() == ""):
+            if col.not_null:
+                return Quarantine(f"{col.name} is empty", col.name, compact_json(dict(zip(header, cells))))
+            row[col.name] = None
+            continue
+        try:
+            row[col.name] = _excel_value(value, col.kind)
+        except (ValueError, KeyError, TypeError):
+            return Quarantine(
+                f"{col.name} is not a valid {col.kind}: {str(value)[:40]!r}",
+                col.name,
+                compact_json(dict(zip(header, cells))),
+            )
+    return row
+
+
+def _excel_value(value, kind: str):
+    if isinstance(value, str):
+        return _CONVERTERS[kind](value.strip())
+    if kind == "text":
+        return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+    if kind == "date":
+        if isinstance(value, dt.datetime):
+            return value.date()
+        if isinstance(value, dt.date):
+            return value
+        raise ValueError(value)
+    if kind == "boolean":
+        if isinstance(value, bool):
+            return value
+        if value in (0, 1):
+            return bool(value)
+        raise ValueError(value)
+    if isinstance(value, bool):
+        raise ValueError(value)
+    if kind == "integer":
+        if float(value).is_integer():
+            return int(value)
+        raise ValueError(value)
+    return float(value)
+
+
+def read_table(path: Path, columns: list[Column], sheet: str | None = None) -> Iterator[tuple[int, dict | Quarantine]]:
+    """A tabular file under a column contract: .csv (French conventions) or .xlsx."""
+    if path.suffix.lower() == ".xlsx":
+        return read_excel(path, columns, sheet)
+    return read_french_csv(path, columns)

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from .framework import FeedTable, Quarantine
-from .french_csv import DUCKDB_TYPES, Column, read_french_csv
+from .french_csv import DUCKDB_TYPES, Column, read_table
 
 PROCEDURE_COLUMNS = [
     Column("siret_acheteur", "text", not_null=True),
@@ -37,4 +37,4 @@ PROCEDURES_TABLE = FeedTable(
 
 
 def read_procedures(path: Path) -> Iterator[tuple[int, dict | Quarantine]]:
-    return read_french_csv(path, PROCEDURE_COLUMNS)
+    return read_table(path, PROCEDURE_COLUMNS)

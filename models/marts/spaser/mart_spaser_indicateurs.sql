@@ -6,6 +6,10 @@
 -- at the end of the baseline year to the target at the end of the target year.
 -- Status: non disponible | sans cible | atteint | en bonne voie (at or past the
 -- trajectory) | en retard.
+--
+-- Every feed contributes one int_indicateurs__<feed> model with the same columns; list it here.
+{%- set indicator_models = ['int_indicateurs__marches'] %}
+
 with periods as (
     select * from {{ ref('int_periodes') }}
 ),
@@ -19,7 +23,23 @@ catalogue as (
 ),
 
 computed as (
-    select * from {{ ref('int_indicateurs__marches') }}
+    {%- for model in indicator_models %}
+        select
+            org_id,
+            period_type,
+            period,
+            indicator_id,
+            cast(value as double) as value,
+            cast(numerator as double) as numerator,
+            cast(denominator as double) as denominator,
+            is_available,
+            unavailable_reason,
+            cast(source_rows as bigint) as source_rows
+        from {{ ref(model) }}
+        {%- if not loop.last %}
+            union all
+        {%- endif %}
+    {%- endfor %}
 ),
 
 targets as (

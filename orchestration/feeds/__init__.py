@@ -1,0 +1,61 @@
+"""Feed registry: one module per feed in this package, discovered automatically.
+
+A feed module exposes `FEED = Feed(...)`: its raw sources (one raw table each, with readers
+per file suffix and an optional GX suite), how to measure its coverage of a semester, and
+optionally a demo-data writer. Ingest assets, GX checks, the feed-coverage gate and the demo
+generator are all built from this registry, so adding a feed never edits shared code.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..ingest.framework import FeedTable, Quarantine
+
+Reader = Callable[[Path], Iterator[tuple[int, "dict | Quarantine"]]]
+
+
+@dataclass(frozen=True)
+class RawSource:
+    """One landing sub-folder loaded into one raw table."""
+
+    folder: str  # landing sub-folder, e.g. "decp" or "energie/consommations"
+    table: FeedTable  # raw.<table.table>, quarantine.<table.table>
+    readers: dict[str, Reader]  # file suffix (".csv", ".xlsx", ".json") -> reader
+    description: str
+    suite: str | None = None  # GX suite validating the raw table
+    suite_sql: str | None = None  # SQL of the frame for that suite (macro siret_ok available)
+    index_columns: tuple[str, ...] = ("_source_file", "_source_row")
+
+    def read(self, path: Path):
+        reader = self.readers.get(path.suffix.lower())
+        if reader is None:
+            raise ValueError(f"{path}: no reader for {path.suffix}")
+        return reader(path)
+
+
+@dataclass(frozen=True)
+class Feed:
+    name: str
+    sources: list[RawSource]
+    # SQL giving (org_id, rows_in_semester) for a semester key, over dbt marts; None: not gated
+    coverage_sql: Callable[[str], str] | None = None
+    # writes the feed's demo files under landing/; returns a summary dict
+    write_demo: Callable[..., dict] | None = field(default=None, compare=False)
+
+
+def all_feeds() -> list[Feed]:
+    feeds = []
+    for module in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        feed = getattr(importlib.import_module(f"{__name__}.{module.name}"), "FEED", None)
+        if isinstance(feed, Feed):
+            feeds.append(feed)
+    return feeds
+
+
+def all_sources() -> list[RawSource]:
+    return [source for feed in all_feeds() for source in feed.sources]
