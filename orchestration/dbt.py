@@ -47,6 +47,19 @@ def dbt_build_args(partition_key: str, select: str | None = None) -> list[str]:
     return args
 
 
+def _prepare_warehouse(warehouse: Path) -> None:
+    """Tables dbt reads that no ingest asset writes: the register of past releases."""
+    import duckdb
+
+    from .publication.publish import ensure_release_register
+
+    con = duckdb.connect(str(warehouse))
+    try:
+        ensure_release_register(con)
+    finally:
+        con.close()
+
+
 def _manifest_is_stale(project: DbtProject) -> bool:
     manifest = project.manifest_path
     if not manifest.exists():
@@ -107,7 +120,9 @@ translator = SpaserDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_as
     op_tags={"spaser/writes_warehouse": "duckdb"},
 )
 def spaser_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource):
-    os.environ.update(export_env(get_paths()))
+    paths = get_paths()
+    os.environ.update(export_env(paths))
+    _prepare_warehouse(paths.warehouse)
     yield from dbt.cli(dbt_build_args(context.partition_key), context=context).stream()
 
 

@@ -204,6 +204,17 @@ def _inputs(con) -> list[dict]:
     return [dict(zip(keys, r)) for r in rows]
 
 
+RELEASES_DDL = """CREATE TABLE IF NOT EXISTS publication.releases (
+    org_id VARCHAR, semester VARCHAR, version INTEGER, path VARCHAR, published_at VARCHAR)"""
+
+
+def ensure_release_register(con: duckdb.DuckDBPyConnection) -> None:
+    """`publication.releases` exists before dbt reads it (GOV-2 and GOV-3 are computed from the
+    warehouse's own publications), even before the first release."""
+    con.execute("CREATE SCHEMA IF NOT EXISTS publication")
+    con.execute(RELEASES_DDL)
+
+
 def refresh_publication_views(con: duckdb.DuckDBPyConnection, publications_root: Path) -> list[str]:
     """`publication.<table>`: the latest version of every organisation x semester."""
     con.execute("CREATE SCHEMA IF NOT EXISTS publication")
@@ -224,10 +235,12 @@ def refresh_publication_views(con: duckdb.DuckDBPyConnection, publications_root:
                 SELECT * FROM read_parquet([{listing}], union_by_name = true, filename = 'release_file')"""
         )
         created.append(name)
-    releases = [
-        (v.parent.parent.name, v.parent.name, int(v.name[1:]), str(v)) for v in latest
-    ]
-    con.execute("CREATE OR REPLACE TABLE publication.releases (org_id VARCHAR, semester VARCHAR, version INTEGER, path VARCHAR)")
+    releases = []
+    for v in latest:
+        manifest = json.loads((v / "manifest.json").read_text(encoding="utf-8"))
+        releases.append((v.parent.parent.name, v.parent.name, int(v.name[1:]), str(v), manifest.get("published_at")))
+    con.execute("DROP TABLE IF EXISTS publication.releases")
+    con.execute(RELEASES_DDL)
     if releases:
-        con.executemany("INSERT INTO publication.releases VALUES (?, ?, ?, ?)", releases)
+        con.executemany("INSERT INTO publication.releases VALUES (?, ?, ?, ?, ?)", releases)
     return created

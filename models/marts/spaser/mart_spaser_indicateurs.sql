@@ -8,7 +8,7 @@
 -- trajectory) | en retard.
 --
 -- Every feed contributes one int_indicateurs__<feed> model with the same columns; list it here.
-{%- set indicator_models = ['int_indicateurs__marches'] %}
+{%- set indicator_models = ['int_indicateurs__marches', 'int_indicateurs__entrepot'] %}
 
 with periods as (
     select * from {{ ref('int_periodes') }}
@@ -81,13 +81,43 @@ base as (
             and c.indicator_id = m.indicator_id
 ),
 
+-- GOV-5: share of the other catalogue indicators available for the period.
+completeness as (
+    select
+        org_id,
+        period_type,
+        period,
+        count(*) filter (where is_available) as n_available,
+        count(*) as n_indicators
+    from base
+    where indicator_id != 'GOV-5'
+    group by org_id, period_type, period
+),
+
+with_completeness as (
+    select
+        b.* exclude (value, numerator, denominator, is_available, unavailable_reason, source_rows),
+        case
+            when b.indicator_id = 'GOV-5' then round(100.0 * c.n_available / c.n_indicators, 2)
+            else b.value
+        end as value,
+        case when b.indicator_id = 'GOV-5' then c.n_available else b.numerator end as numerator,
+        case when b.indicator_id = 'GOV-5' then c.n_indicators else b.denominator end as denominator,
+        b.is_available or b.indicator_id = 'GOV-5' as is_available,
+        case when b.indicator_id = 'GOV-5' then null else b.unavailable_reason end as unavailable_reason,
+        case when b.indicator_id = 'GOV-5' then c.n_indicators else b.source_rows end as source_rows
+    from base as b
+    inner join completeness as c
+        on b.org_id = c.org_id and b.period_type = c.period_type and b.period = c.period
+),
+
 first_measure as (
     select
         org_id,
         indicator_id,
         arg_min(value, year) as first_value,
         min(year) as first_year
-    from base
+    from with_completeness
     where period_type = 'annee' and is_available and is_complete_period
     group by org_id, indicator_id
 ),
@@ -102,7 +132,7 @@ with_targets as (
         coalesce(t.baseline_year, f.first_year) as baseline_year,
         -- position of the period end on the trajectory, in years
         b.year + month(b.period_end) / 12.0 as period_position
-    from base as b
+    from with_completeness as b
     left join targets as t on b.org_id = t.org_id and b.indicator_id = t.indicator_id
     left join first_measure as f on b.org_id = f.org_id and b.indicator_id = f.indicator_id
 ),
