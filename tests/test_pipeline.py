@@ -216,3 +216,29 @@ def test_cli_show_prints_the_published_table(first_run, monkeypatch, capsys):
     assert ids[:5] == ["GOV-1", "GOV-2", "GOV-3", "GOV-4", "GOV-5"] and len(ids) == 44
     assert ids.index("IMP-2") < ids.index("IMP-10")  # catalogue order, not text order
     assert "20 of 44 indicators available" in lines[-1]
+
+
+def test_release_traces_every_marche_indicator_to_its_source_rows(first_run):
+    home, _ = first_run
+    release = home / "publications" / "nordval" / SEMESTER / "v1"
+    mart, lines = (f"read_parquet('{release / name}.parquet')" for name in ("mart_spaser_indicateurs", "indicateur_lignes"))
+    mismatches = duckdb.sql(
+        f"""SELECT m.indicator_id FROM {mart} AS m
+            JOIN (SELECT indicator_id, period_type, count(*) FILTER (WHERE in_numerator) AS n
+                  FROM {lines} GROUP BY ALL) AS l USING (indicator_id, period_type)
+            WHERE m.is_available AND m.numerator != l.n"""
+    ).fetchall()
+    assert mismatches == []
+    # a line names the contract, the flags used and both source rows
+    key, flags, file, row, export_file, export_row = duckdb.sql(
+        f"""SELECT record_key, flags, source_file, source_row, secondary_source_file, secondary_source_row
+            FROM {lines} WHERE indicator_id = 'GOV-4' AND in_numerator LIMIT 1"""
+    ).fetchall()[0]
+    assert flags == "label_spaser=true" and file.startswith("decp_") and row > 0
+    assert export_file == "export_procedures.csv" and export_row > 1
+    acheteur, marche = key.split("|")
+    decp = json.loads((home / "landing" / "decp" / file).read_text(encoding="utf-8"))
+    record = decp["marches"]["marche"][row - 1]  # source_row is 1-based within the array
+    assert (record["acheteur"]["id"], record["id"]) == (acheteur, marche)
+    csv_line = (home / "landing" / "procedures" / export_file).read_bytes().decode("cp1252").split("\r\n")[export_row - 1]
+    assert csv_line.startswith(f"{acheteur};{marche};")

@@ -38,6 +38,12 @@ PUBLISHED_TABLES: dict[str, str] = {
         SELECT * FROM marts.mart_spaser_indicateurs
         WHERE org_id = $org AND period_end <= $semester_end
         ORDER BY period_type DESC, period, indicator_id""",
+    "indicateur_lignes": """
+        SELECT * FROM marts.fct_indicateur_lignes
+        WHERE org_id = $org AND (
+            (period_type = 'semestre' AND period = $semester)
+            OR (period_type = 'annee' AND period = $year))
+        ORDER BY period_type DESC, indicator_id, record_key""",
     "fct_marches": """
         SELECT * EXCLUDE (titulaires), to_json(titulaires) AS titulaires
         FROM marts.fct_marches
