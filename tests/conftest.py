@@ -29,11 +29,13 @@ def spaser_home(tmp_path, monkeypatch) -> Path:
 
 @pytest.fixture(scope="session")
 def demo_feeds(tmp_path_factory) -> Path:
-    """Demo landing folder (small: 600 contracts over 2024-S1..2026-S1), generated once."""
-    from orchestration.demo.generator import generate_demo
+    """Demo landing folder of every feed (small: 600 contracts over 2024-S1..2026-S1), once."""
+    from orchestration.feeds import all_feeds
 
     landing = tmp_path_factory.mktemp("demo") / "landing"
-    generate_demo(landing, n_contracts=600)
+    for feed in all_feeds():
+        if feed.write_demo:
+            feed.write_demo(landing, seed=20240101, n_contracts=600)
     return landing
 
 

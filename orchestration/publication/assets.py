@@ -15,7 +15,8 @@ from .publish import publish_semester, refresh_publication_views
 
 
 class PublicationConfig(Config):
-    reason: str = "publication semestrielle"
+    # Required to publish a correction (a new version of a published semester).
+    reason: str | None = None
 
 
 @asset(

@@ -19,6 +19,7 @@ import os
 import re
 import shutil
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -68,6 +69,10 @@ PUBLISHED_TABLES: dict[str, str] = {
 CONTENT_TABLES = ["mart_spaser_indicateurs", "mart_spaser_indicateurs_historique", "fct_marches"]
 
 _VERSION = re.compile(r"^v(\d+)$")
+
+
+class CorrectionReasonRequired(ValueError):
+    """A published semester changed: a new version needs a reason from a person."""
 
 
 @dataclass
@@ -120,11 +125,18 @@ def publish_semester(
     org_id: str,
     semester: str,
     *,
-    reason: str,
+    reason: str | None,
     gates: list[dict],
     run_id: str | None = None,
     now: dt.datetime | None = None,
+    render: Callable[[Path, dict], list[Path]] | None = None,
 ) -> Release:
+    """Write version N+1 of the semester's release when its content changed.
+
+    The first version's reason defaults to a first publication; a correction (N+1) requires
+    one. `render(folder, manifest)` may add files (the semester report) before the manifest
+    is sealed; their hashes go into the manifest too.
+    """
     start, end = semester_bounds(semester)
     params = {"org": org_id, "semester": semester, "year": str(start.year),
               "semester_start": start, "semester_end": end}
@@ -155,20 +167,31 @@ def publish_semester(
             }
 
         content = {k: outputs[k]["content_sha256"] for k in CONTENT_TABLES}
+        changes: list[dict] = []
         if versions:
             latest = folder / f"v{versions[-1]}"
             previous = json.loads((latest / "manifest.json").read_text(encoding="utf-8"))
             if previous.get("content") == content:
                 shutil.rmtree(tmp)
                 return Release(org_id, semester, versions[-1], latest, False, previous)
+            if not reason:
+                raise CorrectionReasonRequired(
+                    f"{org_id} {semester} is already published as v{versions[-1]} and its content changed: "
+                    f"a correction (v{number}) needs a reason, e.g. "
+                    f"spaser run --semester {semester} --reason \"export des procédures corrigé\""
+                )
+            changes = indicator_changes(
+                con, latest / "mart_spaser_indicateurs.parquet", tmp / "mart_spaser_indicateurs.parquet"
+            )
 
         manifest = {
             "organisation": org_id,
             "semester": semester,
             "version": number,
             "published_at": (now or dt.datetime.now(dt.UTC)).isoformat(timespec="seconds"),
-            "reason": reason,
+            "reason": reason or "première publication du semestre",
             "previous_version": versions[-1] if versions else None,
+            "changes_from_previous_version": changes,
             "code_version": code_version(),
             "dagster_run_id": run_id,
             "dbt_vars": {"semester": semester},
@@ -177,6 +200,10 @@ def publish_semester(
             "inputs": _inputs(con),
             "gates": gates,
         }
+        for extra in render(tmp, manifest) if render else []:
+            outputs[extra.stem + extra.suffix.replace(".", "_")] = {
+                "file": extra.name, "sha256": sha256_file(extra), "bytes": extra.stat().st_size
+            }
         (tmp / "manifest.json").write_text(
             json.dumps(manifest, ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8"
         )
@@ -190,6 +217,23 @@ def publish_semester(
     for p in final.iterdir():
         p.chmod(0o444)
     return Release(org_id, semester, number, final, True, manifest)
+
+
+def indicator_changes(con, previous: Path, current: Path) -> list[dict]:
+    """Indicator rows whose value, status or availability moved between two versions."""
+    rows = con.execute(
+        f"""SELECT coalesce(n.period_type, o.period_type), coalesce(n.period, o.period),
+                   coalesce(n.indicator_id, o.indicator_id), o.value, n.value, o.status, n.status
+            FROM read_parquet('{previous}') AS o
+            FULL JOIN read_parquet('{current}') AS n
+                ON o.org_id = n.org_id AND o.period_type = n.period_type AND o.period = n.period
+                AND o.indicator_id = n.indicator_id
+            WHERE o.value IS DISTINCT FROM n.value OR o.status IS DISTINCT FROM n.status
+                OR o.is_available IS DISTINCT FROM n.is_available
+            ORDER BY 1 DESC, 2, 3"""
+    ).fetchall()
+    keys = ["period_type", "period", "indicator_id", "previous_value", "value", "previous_status", "status"]
+    return [dict(zip(keys, r)) for r in rows]
 
 
 def _content_hash(con, parquet: Path) -> str:
