@@ -110,7 +110,8 @@ def _sites(rng: random.Random) -> list[dict]:
     for s in sorted(sites, key=lambda s: -s["surface_m2"])[:4]:
         s["enedis"] = True  # the large sites' electricity comes from Enedis R64 (C2-C4 meters)
     # one collège switched from gas to the Lille network in September 2025; one opened in 2021
-    switch = next(s for s in sites if s["commune"] == "Lille" and s["heating"] == "gaz" and s["type_site"] == "collège")
+    switch = next((s for s in sites if s["commune"] in RESEAUX and s["heating"] == "gaz"
+                   and s["type_site"] == "collège"), next(s for s in sites if s["commune"] == "Lille"))
     switch["heating"], switch["switched"] = "reseau_chaleur", dt.date(2025, 9, 1)
     sites[-4]["since"] = dt.date(2021, 9, 1)
     return sites
