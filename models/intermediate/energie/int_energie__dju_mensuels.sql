@@ -7,7 +7,8 @@ with days as (
 ),
 
 organisation as (
-    select o.org_id from {{ ref('organisations') }} as o where o.landing_default
+    select o.org_id from {{ ref('organisations') }} as o
+    where o.landing_default
 ),
 
 monthly as (
@@ -16,7 +17,7 @@ monthly as (
         cast(date_trunc('month', d.jour) as date) as mois,
         count(*) filter (where d.tn is not null and d.tx is not null) as jours_mesures,
         sum(greatest(0.0, {{ param('o.org_id', 'energie_dju_base_c') }} - (d.tn + d.tx) / 2.0))
-            filter (where d.tn is not null and d.tx is not null) as dju_mesures
+        filter (where d.tn is not null and d.tx is not null) as dju_mesures
     from days as d
     cross join organisation as o
     group by d.station_meteo, date_trunc('month', d.jour), o.org_id
@@ -28,7 +29,8 @@ select
     m.jours_mesures,
     day(last_day(m.mois)) as jours_du_mois,
     case
-        when 100.0 * m.jours_mesures / day(last_day(m.mois))
+        when
+            100.0 * m.jours_mesures / day(last_day(m.mois))
             >= {{ param('o.org_id', 'energie_dju_jours_min_pct') }}
             then round(m.dju_mesures * day(last_day(m.mois)) / m.jours_mesures, 2)
     end as dju

@@ -54,8 +54,8 @@ site_periods as (
     left join sites as s
         on
             p.org_id = s.org_id
-            and coalesce(s.date_entree <= p.period_end, true)
-            and coalesce(s.date_sortie > p.period_end, true)
+            and coalesce(p.period_end >= s.date_entree, true)
+            and coalesce(p.period_end < s.date_sortie, true)
     group by p.org_id, p.period_type, p.period
 ),
 
@@ -72,8 +72,9 @@ measures as (
         case
             when dossiers = 0 then 'registre des CEE non reçu'
             when extraction < period_end
-                then 'registre des CEE extrait le ' || strftime(extraction, '%d/%m/%Y')
-                || ', avant la fin de la période'
+                then
+                    'registre des CEE extrait le ' || strftime(extraction, '%d/%m/%Y')
+                    || ', avant la fin de la période'
         end as unavailable_reason
     from cee_periods
     union all

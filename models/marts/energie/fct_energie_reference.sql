@@ -32,7 +32,8 @@ reasoned as (
         case
             when fl.facteur_kwh_pci is null
                 then 'énergie ou unité inconnue (pas de facteur de conversion): ' || fl.energie || ' / ' || fl.unite
-            when fl.annee_reference not between {{ param('fl.org_id', 'energie_reference_annee_min') }}
+            when
+                fl.annee_reference not between {{ param('fl.org_id', 'energie_reference_annee_min') }}
                 and {{ param('fl.org_id', 'energie_reference_annee_max') }}
                 then 'année de référence hors de la période admise (2010-2019)'
             when not fl.site_au_registre then 'site absent du registre des sites'
