@@ -1,0 +1,31 @@
+-- CEE register: the latest delivered row of each dossier.
+with source as (
+    select * from {{ source('energie', 'energie_cee') }}
+),
+
+ranked as (
+    select
+        *,
+        row_number() over (
+            partition by reference_cee
+            order by _ingested_at desc, _source_file desc, _source_row desc
+        ) as version_rank
+    from source
+)
+
+select
+    {{ landing_org_id() }} as org_id,
+    trim(reference_cee) as reference_cee,
+    date_extraction,
+    trim(code_site) as code_site,
+    operation,
+    upper(trim(fiche_standardisee)) as fiche_standardisee,
+    volume_kwh_cumac,
+    date_depot,
+    date_valorisation,
+    montant_eur,
+    oblige,
+    _source_file,
+    _source_row
+from ranked
+where version_rank = 1

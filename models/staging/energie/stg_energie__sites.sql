@@ -1,0 +1,35 @@
+-- Site register: the latest delivered row of each site (a new register replaces the old one).
+with source as (
+    select * from {{ source('energie', 'energie_sites') }}
+),
+
+ranked as (
+    select
+        *,
+        row_number() over (
+            partition by code_site
+            order by _ingested_at desc, _source_file desc, _source_row desc
+        ) as version_rank
+    from source
+)
+
+select
+    {{ landing_org_id() }} as org_id,
+    trim(code_site) as code_site,
+    nom_site,
+    lower(trim(type_site)) as type_site,
+    commune,
+    surface_m2,
+    raccorde_reseau_chaleur,
+    date_raccordement,
+    upper(trim(identifiant_reseau_chaleur)) as identifiant_reseau_chaleur,
+    date_entree,
+    date_sortie,
+    list_filter(list_transform(string_split(coalesce(prm, ''), '|'), lambda x: trim(x)), lambda x: x != '') as prms,
+    list_filter(list_transform(string_split(coalesce(pce, ''), '|'), lambda x: trim(x)), lambda x: x != '') as pces,
+    ref_operat_efa,
+    trim(station_meteo) as station_meteo,
+    _source_file,
+    _source_row
+from ranked
+where version_rank = 1

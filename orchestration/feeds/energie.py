@@ -1,0 +1,156 @@
+"""Energy feed: site register, monthly consumption (invoices, Enedis R63/R64, GRDF relevés),
+reference consumption 2010-2019, degree-days (Météo-France daily files) and CEE register.
+
+Input contract: docs/feeds/energie.md. Indicators IMP-1, IMP-3 and IMP-6
+(models/intermediate/energie/int_indicateurs__energie.sql).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from ..ingest import energie as e
+from . import Feed, RawSource
+
+_TABULAR = (".csv", ".xlsx")
+
+
+def _source(kind: str, table, reader, description: str, suite_sql: str, index: tuple[str, ...],
+            suffixes=_TABULAR) -> RawSource:
+    return RawSource(
+        folder=f"energie/{kind}",
+        table=table,
+        readers={suffix: reader for suffix in suffixes},
+        description=description,
+        suite=f"raw_{table.table}",
+        suite_sql=suite_sql,
+        index_columns=("_source_file", "_source_row") + index,
+    )
+
+
+SITES = _source(
+    "sites", e.SITES_TABLE, e.read_sites,
+    "Site register (CSV/Excel): surface, kind, district-heating connection, meters, weather station.",
+    """
+        SELECT code_site, type_site, surface_m2, raccorde_reseau_chaleur,
+               CAST(date_raccordement AS VARCHAR) AS date_raccordement,
+               CAST(date_entree AS VARCHAR) AS date_entree, CAST(date_sortie AS VARCHAR) AS date_sortie,
+               station_meteo,
+               regexp_full_match(coalesce(station_meteo, '00000000'), '[0-9]{8}') AS station_meteo_valide,
+               raccorde_reseau_chaleur AND date_raccordement IS NULL AS raccordement_sans_date,
+               _source_file, _source_row
+        FROM raw.energie_sites
+        ORDER BY _source_file, _source_row
+    """,
+    ("code_site",),
+)
+
+CONSOMMATIONS = _source(
+    "consommations", e.CONSOMMATIONS_TABLE, e.read_consommations,
+    "Monthly consumption per site and energy carrier (invoices, OSFi, delivery notes): CSV/Excel.",
+    """
+        SELECT code_site, mois, lower(trim(energie)) AS energie, lower(trim(unite)) AS unite, quantite,
+               _source_file, _source_row
+        FROM raw.energie_consommations
+        ORDER BY _source_file, _source_row
+    """,
+    ("code_site", "mois"),
+)
+
+REFERENCE = _source(
+    "reference", e.REFERENCE_TABLE, e.read_reference,
+    "Reference consumption (décret tertiaire, one year 2010-2019 per site), monthly per carrier: CSV/Excel.",
+    """
+        SELECT code_site, annee_reference, mois, lower(trim(energie)) AS energie, lower(trim(unite)) AS unite,
+               quantite,
+               count(DISTINCT annee_reference) OVER (PARTITION BY code_site) AS annees_par_site,
+               _source_file, _source_row
+        FROM raw.energie_reference
+        ORDER BY _source_file, _source_row
+    """,
+    ("code_site", "mois"),
+)
+
+CEE = _source(
+    "cee", e.CEE_TABLE, e.read_cee,
+    "Register of energy-saving certificates (CEE): dossiers, valuation date and amount (CSV/Excel).",
+    """
+        SELECT reference_cee, CAST(date_extraction AS VARCHAR) AS date_extraction,
+               CAST(date_valorisation AS VARCHAR) AS date_valorisation, montant_eur, volume_kwh_cumac,
+               (date_valorisation IS NULL) = (montant_eur IS NULL) AS valorisation_complete,
+               _source_file, _source_row
+        FROM raw.energie_cee
+        ORDER BY _source_file, _source_row
+    """,
+    ("reference_cee",),
+)
+
+ENEDIS = _source(
+    "enedis", e.ENEDIS_TABLE, e.read_enedis,
+    "Enedis SGE flows as published: R63 load curve (PA, W) and R64 index/energy (EA, Wh), ';' CSV.",
+    """
+        SELECT prm, flux, grandeur_physique, unite, horodate, valeur, pas, type_releve, classe_temporelle,
+               regexp_matches(prm, '^[0-9]{14}$') AS prm_valide,
+               _source_file, _source_row
+        FROM raw.energie_enedis
+        ORDER BY _source_file, _source_row
+    """,
+    ("prm", "horodate"),
+    suffixes=(".csv",),
+)
+
+GRDF = _source(
+    "grdf", e.GRDF_TABLE, e.read_grdf_csv,
+    "GRDF relevés (customer space / ADICT field names): energy in kWh PCS per relevé, ';' CSV or JSON.",
+    """
+        SELECT pce, CAST(coalesce(date_debut_releve, journee_gaziere) AS VARCHAR) AS date_debut,
+               CAST(coalesce(date_fin_releve, journee_gaziere + 1) AS VARCHAR) AS date_fin,
+               coalesce(date_fin_releve, journee_gaziere + 1) > coalesce(date_debut_releve, journee_gaziere)
+                   AS periode_valide,
+               energie_kwh_pcs, frequence_releve,
+               _source_file, _source_row
+        FROM raw.energie_grdf
+        ORDER BY _source_file, _source_row
+    """,
+    ("pce",),
+)
+GRDF = replace(GRDF, readers={".csv": e.read_grdf_csv, ".json": e.read_grdf_json})
+
+METEO = _source(
+    "meteo", e.METEO_TABLE, e.read_meteo_france,
+    "Météo-France daily climatology (Q_<dept>_..._RR-T-Vent.csv[.gz]) for heating degree-days.",
+    """
+        SELECT num_poste, aaaammjj, tn, tx,
+               count(*) OVER (PARTITION BY num_poste, aaaammjj) AS lignes_par_jour,
+               _source_file, _source_row
+        FROM raw.energie_meteo
+        ORDER BY _source_file, _source_row
+    """,
+    ("num_poste", "aaaammjj"),
+    suffixes=(".csv", ".gz"),
+)
+
+
+def _coverage(semester: str) -> str:
+    return f"""
+        SELECT org_id, 'energie/consommations' AS feed, count(*) AS rows_in_semester
+        FROM marts.fct_energie_consommations
+        WHERE semestre = '{semester}' AND org_id IS NOT NULL GROUP BY org_id
+        UNION ALL
+        SELECT s.org_id, 'energie/sites' AS feed, count(*) AS rows_in_semester
+        FROM marts.dim_energie_sites AS s
+        INNER JOIN reference.calendrier_semestres AS c ON c.semester = '{semester}'
+        WHERE coalesce(s.date_entree, DATE '1900-01-01') <= c.period_end
+            AND coalesce(s.date_sortie, DATE '9999-12-31') > c.period_end
+        GROUP BY s.org_id
+    """
+
+
+def _write_demo(landing, *, seed: int, n_contracts: int, **_) -> dict:
+    from ..demo.energie import write_demo
+
+    return write_demo(landing, seed=seed, n_contracts=n_contracts)
+
+
+FEED = Feed(name="energie", sources=[SITES, CONSOMMATIONS, REFERENCE, ENEDIS, GRDF, METEO, CEE],
+            coverage_sql=_coverage, write_demo=_write_demo)

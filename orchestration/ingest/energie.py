@@ -1,0 +1,342 @@
+"""Energy feed readers: site register, monthly consumption, reference consumption, CEE
+(CSV/Excel contracts), Enedis R63/R64 CSV flows, GRDF relevés (CSV or JSON) and Météo-France
+daily climatology files (for degree-days).
+
+Input contract: docs/feeds/energie.md. Published formats are read as they are: their header
+names are mapped to snake_case raw columns here, nothing else is renamed or converted (units
+and conversions happen in dbt, with factors from seeds/energie_facteurs_conversion.csv).
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+from .framework import FeedTable, IngestError, Quarantine, compact_json
+from .french_csv import DUCKDB_TYPES, Column, _type_row, read_table
+
+# --- Buyer-defined contracts (CSV in French conventions or .xlsx) -----------------------------
+
+SITE_COLUMNS = [
+    Column("code_site", "text", not_null=True),
+    Column("nom_site", "text"),
+    Column("type_site", "text"),  # collège, bâtiment administratif, centre routier, ...
+    Column("commune", "text", required=False),
+    Column("surface_m2", "decimal", not_null=True),
+    Column("raccorde_reseau_chaleur", "boolean"),  # empty = unknown
+    Column("date_raccordement", "date", required=False),
+    Column("identifiant_reseau_chaleur", "text", required=False),  # e.g. 5910C (arrêté DPE)
+    Column("date_entree", "date", required=False),  # in the département's estate since
+    Column("date_sortie", "date", required=False),  # sold / closed / handed over on
+    Column("prm", "text", required=False),  # Enedis meter ids, several separated by |
+    Column("pce", "text", required=False),  # GRDF meter ids, several separated by |
+    Column("ref_operat_efa", "text", required=False),
+    Column("station_meteo", "text", required=False),  # Météo-France NUM_POSTE (8 digits)
+]
+
+CONSOMMATION_COLUMNS = [
+    Column("code_site", "text", not_null=True),
+    Column("mois", "text", not_null=True),  # mm/yyyy, yyyy-mm or a date in the month
+    Column("energie", "text", not_null=True),
+    Column("quantite", "decimal", not_null=True),
+    Column("unite", "text", not_null=True),
+    Column("source", "text", required=False),  # facture, OSFi, relevé manuel, ...
+]
+
+REFERENCE_COLUMNS = [
+    Column("code_site", "text", not_null=True),
+    Column("annee_reference", "integer", not_null=True),
+    Column("mois", "integer", not_null=True),
+    Column("energie", "text", not_null=True),
+    Column("quantite", "decimal", not_null=True),
+    Column("unite", "text", not_null=True),
+    Column("source", "text", required=False),
+]
+
+CEE_COLUMNS = [
+    Column("reference_cee", "text", not_null=True),
+    Column("date_extraction", "date", not_null=True),
+    Column("code_site", "text", required=False),
+    Column("operation", "text", required=False),
+    Column("fiche_standardisee", "text", required=False),  # e.g. BAT-TH-116
+    Column("volume_kwh_cumac", "decimal", required=False),
+    Column("date_depot", "date", required=False),
+    Column("date_valorisation", "date", required=False),  # empty: not (yet) valued
+    Column("montant_eur", "decimal", required=False),
+    Column("oblige", "text", required=False),  # buyer of the certificates
+]
+
+_MONTH = re.compile(r"^(?:(\d{1,2})/(\d{4})|(\d{4})-(\d{1,2})(?:-\d{2})?|\d{2}/(\d{2})/(\d{4}))$")
+
+
+def _normalise_month(value) -> str | None:
+    """'03/2025', '2025-03', '2025-03-01', '01/03/2025' or an Excel date -> '2025-03'."""
+    if hasattr(value, "year") and hasattr(value, "month"):
+        return f"{value.year:04d}-{value.month:02d}"
+    m = _MONTH.match(str(value).strip())
+    if not m:
+        return None
+    if m.group(1):
+        month, year = int(m.group(1)), int(m.group(2))
+    elif m.group(3):
+        year, month = int(m.group(3)), int(m.group(4))
+    else:
+        month, year = int(m.group(5)), int(m.group(6))
+    return f"{year:04d}-{month:02d}" if 1 <= month <= 12 else None
+
+
+def read_sites(path: Path) -> Iterator[tuple[int, dict | Quarantine]]:
+    return read_table(path, SITE_COLUMNS)
+
+
+def read_consommations(path: Path) -> Iterator[tuple[int, dict | Quarantine]]:
+    for line, item in read_table(path, CONSOMMATION_COLUMNS):
+        if isinstance(item, dict):
+            month = _normalise_month(item["mois"])
+            if month is None:
+                item = Quarantine(f"mois is not a month (mm/aaaa): {str(item['mois'])[:40]!r}", "mois",
+                                  compact_json(item))
+            else:
+                item["mois"] = month
+        yield line, item
+
+
+def read_reference(path: Path) -> Iterator[tuple[int, dict | Quarantine]]:
+    for line, item in read_table(path, REFERENCE_COLUMNS):
+        if isinstance(item, dict) and not 1 <= item["mois"] <= 12:
+            item = Quarantine(f"mois is not 1-12: {item['mois']}", "mois", compact_json(item))
+        yield line, item
+
+
+def read_cee(path: Path) -> Iterator[tuple[int, dict | Quarantine]]:
+    return read_table(path, CEE_COLUMNS)
+
+
+# --- Published formats -----------------------------------------------------------------------
+
+def _open_text(path: Path) -> tuple[io.TextIOBase, str]:
+    """UTF-8 (with or without BOM) when the first line decodes as UTF-8, else cp1252.
+    `.gz` files (Météo-France publishes `.csv.gz`) are decompressed on the fly."""
+    opener = gzip.open if path.suffix.lower() == ".gz" else open
+    with opener(path, "rb") as f:
+        first = f.readline()
+    try:
+        first.decode("utf-8")
+        encoding = "utf-8-sig"
+    except UnicodeDecodeError:
+        encoding = "cp1252"
+    return opener(path, "rt", encoding=encoding, newline=""), encoding
+
+
+def read_mapped_csv(path: Path, columns: list[Column], header_map: dict[str, str], *,
+                    delimiter: str = ";", missing: frozenset[str] = frozenset(),
+                    date_columns: frozenset[str] = frozenset()) -> Iterator[tuple[int, dict | Quarantine]]:
+    """A published CSV read as it is: `header_map` maps its header names to raw column names
+    (the Column names); cells whose value is in `missing` (e.g. Météo-France 'mq') are empty;
+    ISO datetimes in `date_columns` are read as their date."""
+    f, encoding = _open_text(path)
+    reader = None
+    try:
+        with f:
+            reader = csv.reader(f, delimiter=delimiter, quotechar='"')
+            try:
+                header = [header_map.get(h.strip(), h.strip()) for h in next(reader)]
+            except StopIteration:
+                raise IngestError(f"{path}: line 1: empty file, expected a header line") from None
+            index = {h: i for i, h in enumerate(header)}
+            for col in columns:
+                if col.required and col.name not in index:
+                    wanted = next((k for k, v in header_map.items() if v == col.name), col.name)
+                    raise IngestError(f"{path}: line 1: missing required column '{wanted}'")
+            for cells in reader:
+                line = reader.line_num
+                if not any(c.strip() for c in cells):
+                    yield line, Quarantine("empty line", None, delimiter.join(cells))
+                    continue
+                if missing:
+                    cells = ["" if c.strip() in missing else c for c in cells]
+                if date_columns:
+                    cells = [_iso_date(c) if header[i] in date_columns else c for i, c in enumerate(cells)]
+                yield line, _type_row(cells, header, index, columns)
+    except UnicodeDecodeError as exc:
+        raise IngestError(f"{path}: byte {exc.start}: cannot decode as {encoding}: {exc.reason}") from exc
+    except (csv.Error, OSError, EOFError) as exc:
+        position = f"line {reader.line_num}" if reader is not None else "start"
+        raise IngestError(f"{path}: {position}: cannot read: {exc}") from exc
+
+
+_ISO_DATETIME = re.compile(r"^(\d{4}-\d{2}-\d{2})T\d{2}:\d{2}(:\d{2})?([.,]\d+)?(Z|[+-]\d{2}:?\d{2})?$")
+
+
+def _iso_date(cell: str) -> str:
+    """GRDF dates may come as ISO datetimes; the date is what a relevé boundary means."""
+    m = _ISO_DATETIME.match(cell.strip())
+    return m.group(1) if m else cell
+
+
+# Enedis SGE R63 (load curve) and R64 (index / daily energy per time class), one header each;
+# both share the first nine columns (docs/feeds/energie.md).
+ENEDIS_HEADER = {
+    "Identifiant PRM": "prm",
+    "Date de début": "date_debut",
+    "Date de fin": "date_fin",
+    "Grandeur physique": "grandeur_physique",
+    "Grandeur métier": "grandeur_metier",
+    "Etape métier": "etape_metier",
+    "Unité": "unite",
+    "Horodate": "horodate",
+    "Valeur": "valeur",
+    "Nature": "nature",
+    "Pas": "pas",
+    "Type relève": "type_releve",
+    "Identifiant classe temporelle": "classe_temporelle",
+    "Cadran": "cadran",
+    "Indice de vraisemblance": "indice_vraisemblance",
+}
+ENEDIS_COLUMNS = [
+    Column("prm", "text", not_null=True),
+    Column("date_debut", "text"),
+    Column("date_fin", "text"),
+    Column("grandeur_physique", "text", not_null=True),
+    Column("grandeur_metier", "text"),
+    Column("etape_metier", "text"),
+    Column("unite", "text", not_null=True),
+    Column("horodate", "text", not_null=True),
+    Column("valeur", "decimal", not_null=True),
+    Column("nature", "text", required=False),
+    Column("pas", "text", required=False),  # R63 only: PT10M, PT30M
+    Column("type_releve", "text", required=False),  # R64 only: INDEX, ...
+    Column("classe_temporelle", "text", required=False),  # R64 only: HP, HC, BASE, ...
+    Column("cadran", "text", required=False),
+    Column("indice_vraisemblance", "text", required=False),
+]
+
+
+def read_enedis(path: Path) -> Iterator[tuple[int, dict | Quarantine]]:
+    for line, item in read_mapped_csv(path, ENEDIS_COLUMNS, ENEDIS_HEADER):
+        if isinstance(item, dict):
+            item["flux"] = "R63" if item.get("pas") else "R64"
+        yield line, item
+
+
+# GRDF relevés: the field names of GRDF's customer space / ADICT API (camelCase), in a `;` CSV
+# or as JSON (a list of relevés, or {"idPce": ..., "releves": [...]}).
+GRDF_HEADER = {
+    "idPce": "pce",
+    "dateDebutReleve": "date_debut_releve",
+    "dateFinReleve": "date_fin_releve",
+    "journeeGaziere": "journee_gaziere",
+    "indexDebut": "index_debut",
+    "indexFin": "index_fin",
+    "volumeBrutConsomme": "volume_brut_m3",
+    "coeffConversion": "coeff_conversion",
+    "energieConsomme": "energie_kwh_pcs",
+    "natureReleve": "nature_releve",
+    "qualificationReleve": "qualification_releve",
+    "status": "statut",
+    "frequenceReleve": "frequence_releve",
+}
+_GRDF_DATES = frozenset({"date_debut_releve", "date_fin_releve", "journee_gaziere"})
+GRDF_COLUMNS = [
+    Column("pce", "text", not_null=True),
+    Column("date_debut_releve", "date", required=False),
+    Column("date_fin_releve", "date", required=False),
+    Column("journee_gaziere", "date", required=False),
+    Column("index_debut", "decimal", required=False),
+    Column("index_fin", "decimal", required=False),
+    Column("volume_brut_m3", "decimal", required=False),
+    Column("coeff_conversion", "decimal", required=False),
+    Column("energie_kwh_pcs", "decimal", not_null=True),
+    Column("nature_releve", "text", required=False),
+    Column("qualification_releve", "text", required=False),
+    Column("statut", "text", required=False),
+    Column("frequence_releve", "text", required=False),
+]
+
+
+def _grdf_dates(item: dict | Quarantine) -> dict | Quarantine:
+    if isinstance(item, dict) and item.get("journee_gaziere") is None and (
+        item.get("date_debut_releve") is None or item.get("date_fin_releve") is None
+    ):
+        return Quarantine("relevé without period: dateDebutReleve/dateFinReleve or journeeGaziere needed",
+                          "dateDebutReleve", compact_json(item))
+    return item
+
+
+def read_grdf_csv(path: Path) -> Iterator[tuple[int, dict | Quarantine]]:
+    for line, item in read_mapped_csv(path, GRDF_COLUMNS, GRDF_HEADER, date_columns=_GRDF_DATES):
+        yield line, _grdf_dates(item)
+
+
+def read_grdf_json(path: Path) -> Iterator[tuple[int, dict | Quarantine]]:
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise IngestError(f"{path}: {getattr(exc, 'pos', getattr(exc, 'start', 0))}: not JSON: {exc}") from exc
+    parent_pce = None
+    if isinstance(doc, dict):
+        parent_pce = doc.get("idPce") or (doc.get("pce") or {}).get("idPce")
+        doc = doc.get("releves")
+    if not isinstance(doc, list):
+        raise IngestError(f"{path}: expected a list of relevés or an object with 'releves'")
+    header = [GRDF_HEADER[k] for k in GRDF_HEADER]
+    index = {h: i for i, h in enumerate(header)}
+    for n, releve in enumerate(doc, start=1):
+        if not isinstance(releve, dict):
+            yield n, Quarantine("relevé is not an object", None, compact_json(releve))
+            continue
+        cells = []
+        for key, name in GRDF_HEADER.items():
+            value = releve.get(key, parent_pce if key == "idPce" else None)
+            if value is None:
+                cells.append("")
+            elif isinstance(value, bool):
+                cells.append(str(value))
+            elif isinstance(value, (int, float)):
+                cells.append(repr(value).replace(".", ","))  # JSON numbers: no French typing needed
+            else:
+                cells.append(_iso_date(str(value)) if name in _GRDF_DATES else str(value))
+        yield n, _grdf_dates(_type_row(cells, header, index, GRDF_COLUMNS))
+
+
+# Météo-France daily climatology (meteo.data.gouv.fr, Q_<dept>_..._RR-T-Vent.csv[.gz]): only
+# the columns degree-days need are kept; 'mq' means missing.
+METEO_HEADER = {"NUM_POSTE": "num_poste", "NOM_USUEL": "nom_usuel", "AAAAMMJJ": "aaaammjj",
+                "TN": "tn", "QTN": "qtn", "TX": "tx", "QTX": "qtx", "TM": "tm"}
+METEO_COLUMNS = [
+    Column("num_poste", "text", not_null=True),
+    Column("nom_usuel", "text"),
+    Column("aaaammjj", "text", not_null=True),
+    Column("tn", "decimal"),
+    Column("qtn", "text", required=False),
+    Column("tx", "decimal"),
+    Column("qtx", "text", required=False),
+    Column("tm", "decimal", required=False),
+]
+_AAAAMMJJ = re.compile(r"^\d{8}$")
+
+
+def read_meteo_france(path: Path) -> Iterator[tuple[int, dict | Quarantine]]:
+    for line, item in read_mapped_csv(path, METEO_COLUMNS, METEO_HEADER, missing=frozenset({"mq"})):
+        if isinstance(item, dict) and not _AAAAMMJJ.match(item["aaaammjj"]):
+            item = Quarantine(f"AAAAMMJJ is not a date: {item['aaaammjj'][:20]!r}", "AAAAMMJJ", compact_json(item))
+        yield line, item
+
+
+def _table(table: str, columns: list[Column], extra: list[tuple[str, str]] | None = None) -> FeedTable:
+    return FeedTable(feed="energie", table=table,
+                     columns=[(c.name, DUCKDB_TYPES[c.kind]) for c in columns] + (extra or []))
+
+
+SITES_TABLE = _table("energie_sites", SITE_COLUMNS)
+CONSOMMATIONS_TABLE = _table("energie_consommations", CONSOMMATION_COLUMNS)
+REFERENCE_TABLE = _table("energie_reference", REFERENCE_COLUMNS)
+CEE_TABLE = _table("energie_cee", CEE_COLUMNS)
+ENEDIS_TABLE = _table("energie_enedis", ENEDIS_COLUMNS, [("flux", "VARCHAR")])
+GRDF_TABLE = _table("energie_grdf", GRDF_COLUMNS)
+METEO_TABLE = _table("energie_meteo", METEO_COLUMNS)
