@@ -1,0 +1,129 @@
+"""Catering feed (restauration collective): EGALim figures, establishments, "Ici je mange local".
+
+Input contract: docs/feeds/restauration.md. Indicators NAT-3, NAT-4 (EGALim shares of food
+purchases in EUR HT) and IMP-9 (establishments labelled "Ici je mange local").
+"""
+
+from __future__ import annotations
+
+from ..ingest.restauration import (
+    BILANS_TABLE,
+    ETABLISSEMENTS_TABLE,
+    LABEL_TABLE,
+    TELEDECLARATIONS_TABLE,
+    read_bilans,
+    read_etablissements,
+    read_label_local,
+    read_teledeclarations,
+)
+from . import Feed, RawSource
+
+ETABLISSEMENTS = RawSource(
+    folder="restauration/etablissements",
+    table=ETABLISSEMENTS_TABLE,
+    readers={".csv": read_etablissements, ".xlsx": read_etablissements},
+    description="The département's own catering establishments (collèges and others), CSV or Excel, from "
+    "landing/restauration/etablissements (contract: docs/feeds/restauration.md).",
+    suite="raw_restauration_etablissements",
+    suite_sql="""
+        SELECT
+            siret, nom, type_etablissement,
+            lower(strip_accents(trim(type_etablissement))) AS type_normalise,
+            siret_ok(replace(siret, ' ', '')) AS siret_valide,
+            replace(siret, ' ', '') AS siret_normalise,
+            _source_file, _source_row
+        FROM raw.restauration_etablissements
+        ORDER BY _source_file, _source_row
+    """,
+    index_columns=("_source_file", "_source_row", "siret"),
+)
+
+BILANS = RawSource(
+    folder="restauration/bilans",
+    table=BILANS_TABLE,
+    readers={".csv": read_bilans, ".xlsx": read_bilans},
+    description="ma-cantine 'bilan simple' files (EGALim purchases in EUR HT per canteen and year) from "
+    "landing/restauration/bilans.",
+    suite="raw_restauration_bilans",
+    suite_sql="""
+        SELECT
+            replace(siret, ' ', '') AS siret_normalise,
+            annee_bilan, valeur_totale, valeur_bio, valeur_siqo,
+            valeur_bio + valeur_siqo + coalesce(valeur_externalites_performance, valeur_environnemental, 0)
+                + coalesce(valeur_egalim_autres, valeur_autres_egalim, 0) AS valeur_durable_qualite,
+            valeur_bio + valeur_siqo + coalesce(valeur_externalites_performance, valeur_environnemental, 0)
+                + coalesce(valeur_egalim_autres, valeur_autres_egalim, 0) <= valeur_totale AS parts_coherentes,
+            siret_ok(replace(siret, ' ', '')) AS siret_valide,
+            _source_file, _source_row
+        FROM raw.restauration_bilans
+        ORDER BY _source_file, _source_row
+    """,
+    index_columns=("_source_file", "_source_row", "siret_normalise"),
+)
+
+TELEDECLARATIONS = RawSource(
+    folder="restauration/teledeclarations",
+    table=TELEDECLARATIONS_TABLE,
+    readers={".csv": read_teledeclarations},
+    description="ma-cantine open-data télédéclaration campaign files (EGALim ratios per canteen and year) "
+    "from landing/restauration/teledeclarations.",
+    suite="raw_restauration_teledeclarations",
+    suite_sql="""
+        SELECT
+            id, year, canteen_siret, teledeclaration_ratio_bio, teledeclaration_ratio_egalim_hors_bio,
+            teledeclaration_ratio_bio + teledeclaration_ratio_egalim_hors_bio AS ratio_egalim,
+            _source_file, _source_row
+        FROM raw.restauration_teledeclarations
+        ORDER BY _source_file, _source_row
+    """,
+    index_columns=("_source_file", "_source_row", "id"),
+)
+
+LABEL_LOCAL = RawSource(
+    folder="restauration/label_local",
+    table=LABEL_TABLE,
+    readers={".csv": read_label_local, ".xlsx": read_label_local},
+    description="Yearly list of establishments labelled 'Ici je mange local', CSV or Excel, from "
+    "landing/restauration/label_local.",
+    suite="raw_restauration_label_local",
+    suite_sql="""
+        SELECT
+            annee, replace(siret, ' ', '') AS siret_normalise, niveau_label, part_locale, nb_filieres,
+            siret_ok(replace(siret, ' ', '')) AS siret_valide,
+            _source_file, _source_row
+        FROM raw.restauration_label_local
+        ORDER BY _source_file, _source_row
+    """,
+    index_columns=("_source_file", "_source_row", "siret_normalise"),
+)
+
+
+def _coverage(semester: str) -> str:
+    # EGALim figures are yearly: a semester is covered by the bilans its indicators use (its year
+    # or, within the look-back of spaser_parametres, the years before).
+    year = int(semester[:4])
+    return f"""
+        SELECT org_id, 'restauration/etablissements' AS feed, count(*) AS rows_in_semester
+        FROM marts.dim_restauration_etablissements GROUP BY org_id
+        UNION ALL
+        SELECT f.org_id, 'restauration/bilans' AS feed, count(*) AS rows_in_semester
+        FROM marts.fct_restauration_egalim AS f
+        WHERE f.has_bilan_montants AND f.annee <= {year} AND f.annee >= {year} - coalesce((
+            SELECT CAST(p.value AS INTEGER) FROM reference.spaser_parametres AS p
+            WHERE p.org_id = f.org_id AND p.parameter = 'restauration_recul_max_annees'), 0)
+        GROUP BY f.org_id
+    """
+
+
+def _write_demo(landing, *, seed: int, **_) -> dict:
+    from ..demo.restauration import write_demo
+
+    return write_demo(landing, seed=seed)
+
+
+FEED = Feed(
+    name="restauration",
+    sources=[ETABLISSEMENTS, BILANS, TELEDECLARATIONS, LABEL_LOCAL],
+    coverage_sql=_coverage,
+    write_demo=_write_demo,
+)

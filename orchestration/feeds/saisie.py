@@ -1,0 +1,46 @@
+"""Manual input feed (saisie manuelle): one documented spreadsheet for what no system exports.
+
+Input contract: docs/feeds/saisie.md; fields: seeds/saisie_champs.csv. Indicators GOV-1,
+IMP-2, IMP-5, IMP-7, IMP-8, IMP-16 and MOB-5.
+"""
+
+from __future__ import annotations
+
+from ..ingest.saisie import SAISIE_TABLE, read_saisie
+from . import Feed, RawSource
+
+VALEURS = RawSource(
+    folder="saisie",
+    table=SAISIE_TABLE,
+    readers={".csv": read_saisie, ".xlsx": read_saisie},
+    description="Manual input spreadsheet (CSV in French conventions or Excel, long format) from landing/saisie: "
+    "one value per field and period; unknown fields, bad periods and non-numeric values in quarantine.",
+    suite="raw_saisie_valeurs",
+    suite_sql="""
+        SELECT
+            coalesce(org, '(organisation du dépôt)') AS org_cle, champ, periode, valeur, unite,
+            saisi_par, CAST(date_saisie AS VARCHAR) AS date_saisie,
+            _source_file, _source_row
+        FROM raw.saisie_valeurs
+        ORDER BY _source_file, _source_row
+    """,
+    index_columns=("_source_file", "_source_row", "champ", "periode"),
+)
+
+
+def _coverage(semester: str) -> str:
+    return f"""
+        SELECT org_id, 'saisie/valeurs' AS feed, count(*) AS rows_in_semester
+        FROM marts.fct_saisie_valeurs
+        WHERE periode IN ('{semester}', '{semester[:4]}')
+        GROUP BY org_id
+    """
+
+
+def _write_demo(landing, *, seed: int, **_) -> dict:
+    from ..demo.saisie import write_demo
+
+    return write_demo(landing, seed=seed)
+
+
+FEED = Feed(name="saisie", sources=[VALEURS], coverage_sql=_coverage, write_demo=_write_demo)

@@ -1,0 +1,164 @@
+"""Catering (restauration collective) feed: EGALim figures, establishments, "Ici je mange local".
+
+Input contract: docs/feeds/restauration.md. Four kinds of files:
+
+- `etablissements`: the département's own establishments list (CSV in French conventions or
+  .xlsx): which canteens belong to the organisation, collège or other;
+- `bilans`: ma-cantine "bilan simple" import files as published by ma-cantine
+  (`importer_des_bilans_simples_exemple.csv`, schema `bilans_simple_siret.json`, and the older
+  `fichier_exemple_ma_cantine.csv` / `diagnostics.json` columns): purchases in EUR HT per
+  canteen and year;
+- `teledeclarations`: the ma-cantine open-data télédéclaration campaign file
+  (`campagne_td_<year>.csv`, schema `schema_teledeclarations.json`): ratios only;
+- `label_local`: the yearly list of establishments labelled "Ici je mange local".
+
+ma-cantine files are comma-separated UTF-8 with a decimal point; a file re-saved by Excel
+(`;`, decimal comma, cp1252) is read as well: the separator is taken from the header line and
+the encoding from the bytes (UTF-8 when they decode as UTF-8, cp1252 otherwise).
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+from collections.abc import Iterator
+from pathlib import Path
+
+from .framework import FeedTable, IngestError, Quarantine
+from .french_csv import DUCKDB_TYPES, Column, _type_row, read_table
+
+ETABLISSEMENT_COLUMNS = [
+    Column("siret", "text", not_null=True),
+    Column("nom", "text"),
+    Column("type_etablissement", "text", not_null=True),
+    Column("uai", "text", required=False),
+    Column("commune", "text", required=False),
+]
+
+# Both generations of the ma-cantine "bilan simple" columns: the current import
+# (valeur_externalites_performance, valeur_egalim_autres) and the older diagnostics import
+# (valeur_environnemental, valeur_autres_egalim). Only the common core is required.
+BILAN_COLUMNS = [
+    Column("siret", "text", not_null=True),
+    Column("nom", "text", required=False),
+    Column("année_bilan", "integer", not_null=True),
+    Column("valeur_totale", "decimal", not_null=True),
+    Column("valeur_bio", "decimal", not_null=True),
+    Column("valeur_siqo", "decimal", not_null=True),
+    Column("valeur_externalites_performance", "decimal", required=False),
+    Column("valeur_egalim_autres", "decimal", required=False),
+    Column("valeur_environnemental", "decimal", required=False),
+    Column("valeur_autres_egalim", "decimal", required=False),
+    Column("valeur_bio_dont_commerce_equitable", "decimal", required=False),
+]
+
+TELEDECLARATION_COLUMNS = [
+    Column("id", "integer", not_null=True),
+    Column("teledeclaration_mode", "text"),
+    Column("year", "integer", not_null=True),
+    Column("version", "text", required=False),
+    Column("canteen_id", "integer", required=False),
+    Column("canteen_siret", "text"),
+    Column("canteen_name", "text", required=False),
+    Column("canteen_central_kitchen_siret", "text", required=False),
+    Column("canteen_department", "text", required=False),
+    Column("canteen_satellite_canteens_count", "integer", required=False),
+    Column("canteen_sector_list", "text", required=False),
+    Column("teledeclaration_ratio_bio", "decimal", not_null=True),
+    Column("teledeclaration_ratio_egalim_hors_bio", "decimal", not_null=True),
+    Column("creation_date", "text", required=False),
+]
+
+LABEL_COLUMNS = [
+    Column("annee", "integer", not_null=True),
+    Column("siret", "text", not_null=True),
+    Column("nom", "text", required=False),
+    Column("type_etablissement", "text", required=False),
+    Column("niveau_label", "integer", not_null=True),
+    Column("mention_bio", "boolean", required=False),
+    Column("part_locale", "decimal", required=False),
+    Column("nb_filieres", "integer", required=False),
+    Column("source", "text", required=False),
+]
+
+
+def _table(kind: str, columns: list[Column]) -> FeedTable:
+    return FeedTable(
+        feed="restauration",
+        table=f"restauration_{kind}",
+        # the raw table uses ASCII names: année_bilan -> annee_bilan
+        columns=[(_raw_name(c.name), DUCKDB_TYPES[c.kind]) for c in columns],
+    )
+
+
+def _raw_name(name: str) -> str:
+    return name.replace("é", "e")
+
+
+ETABLISSEMENTS_TABLE = _table("etablissements", ETABLISSEMENT_COLUMNS)
+BILANS_TABLE = _table("bilans", BILAN_COLUMNS)
+TELEDECLARATIONS_TABLE = _table("teledeclarations", TELEDECLARATION_COLUMNS)
+LABEL_TABLE = _table("label_local", LABEL_COLUMNS)
+
+
+def _sniff_encoding(path: Path) -> str:
+    with path.open("rb") as f:
+        head = f.read(1 << 20)
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+        return "utf-8"
+    except UnicodeDecodeError:
+        return "cp1252"
+
+
+def read_delimited(path: Path, columns: list[Column]) -> Iterator[tuple[int, dict | Quarantine]]:
+    """A CSV under a column contract, separator `,` or `;` (from the header line), UTF-8 or
+    cp1252. Cells are typed with the French-convention converters, which also accept ISO
+    numbers (`0.2460`) and dates: the ma-cantine exports load as published."""
+    encoding = _sniff_encoding(path)
+    try:
+        with path.open("r", encoding=encoding, newline="") as f:
+            first = f.readline()
+            if not first.strip():
+                raise IngestError(f"{path}: line 1: empty file, expected a header line")
+            delimiter = ";" if first.count(";") > first.count(",") else ","
+            f.seek(0)
+            reader = csv.reader(f, delimiter=delimiter, quotechar='"')
+            header = [h.strip() for h in next(reader)]
+            index = {h: i for i, h in enumerate(header)}
+            for col in columns:
+                if col.required and col.name not in index:
+                    raise IngestError(f"{path}: line 1: missing required column '{col.name}'")
+            for cells in reader:
+                line = reader.line_num
+                if not any(c.strip() for c in cells):
+                    yield line, Quarantine("empty line", None, delimiter.join(cells))
+                    continue
+                yield line, _rename(_type_row(cells, header, index, columns))
+    except UnicodeDecodeError as exc:
+        raise IngestError(f"{path}: byte {exc.start}: cannot decode as {encoding}: {exc.reason}") from exc
+    except csv.Error as exc:
+        raise IngestError(f"{path}: line {reader.line_num}: malformed CSV: {exc}") from exc
+
+
+def _rename(item: dict | Quarantine) -> dict | Quarantine:
+    if isinstance(item, Quarantine):
+        return item
+    return {_raw_name(k): v for k, v in item.items()}
+
+
+def _reader(columns: list[Column]):
+    def read(path: Path) -> Iterator[tuple[int, dict | Quarantine]]:
+        if path.suffix.lower() == ".xlsx":
+            return ((line, _rename(item)) for line, item in read_table(path, columns))
+        return read_delimited(path, columns)
+
+    return read
+
+
+read_etablissements = _reader(ETABLISSEMENT_COLUMNS)
+read_bilans = _reader(BILAN_COLUMNS)
+read_teledeclarations = _reader(TELEDECLARATION_COLUMNS)
+read_label_local = _reader(LABEL_COLUMNS)
