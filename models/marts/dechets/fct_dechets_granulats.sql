@@ -1,0 +1,54 @@
+-- One row per road-work site (last line received wins): aggregates saved (IMP-4). When the
+-- site does not declare the tonnes of new aggregates saved, the recycled or reused tonnage
+-- times the substitution factor (seeds/spaser_parametres.csv) is used.
+with sites as (
+    select
+        *,
+        row_number() over (
+            partition by chantier_id
+            order by _ingested_at desc, _source_file desc, _source_row desc
+        ) as version_rank
+    from {{ ref('stg_dechets__granulats') }}
+),
+
+current_sites as (
+    select
+        *,
+        {{ landing_org_id() }} as org_id
+    from sites
+    where version_rank = 1
+)
+
+select
+    chantier_id,
+    org_id,
+    date_fin,
+    cast(year(date_fin) as varchar) || '-S' || case when month(date_fin) <= 6 then '1' else '2' end as semestre,
+    year(date_fin) as annee,
+    commune_insee,
+    siret_acheteur,
+    id_marche,
+    type_materiau,
+    tonnage_total_t,
+    tonnage_recycle_ou_reemploye_t,
+    tonnage_granulats_neufs_evites_t,
+    coalesce(
+        tonnage_granulats_neufs_evites_t,
+        tonnage_recycle_ou_reemploye_t * {{ param('org_id', 'granulats_facteur_substitution') }}
+    ) as granulats_economises_t,
+    case
+        when tonnage_granulats_neufs_evites_t is not null then 'déclaré'
+        when tonnage_recycle_ou_reemploye_t is not null then 'tonnage recyclé x facteur de substitution'
+    end as methode_economie,
+    methode_calcul,
+    source_piece,
+    case
+        when tonnage_granulats_neufs_evites_t is null and tonnage_recycle_ou_reemploye_t is null
+            then 'ni tonnes évitées ni tonnage recyclé déclarés'
+        when tonnage_recycle_ou_reemploye_t < 0 or tonnage_granulats_neufs_evites_t < 0 then 'tonnage négatif'
+        when tonnage_recycle_ou_reemploye_t > tonnage_total_t
+            then 'tonnage recyclé ou réemployé supérieur au tonnage total du chantier'
+    end as exclusion_reason,
+    _source_file,
+    _source_row
+from current_sites

@@ -1,0 +1,149 @@
+-- Waste report per organisation x period (semester and calendar year): tonnes produced and
+-- their change against the same period one year earlier, hazardous tonnes, and the shares of
+-- the tonnes with a known FINAL treatment that were reused, recycled, recovered or eliminated
+-- (intermediate operations R12, R13, D9, D13, D14, D15 without a known final destination are
+-- reported apart and stay out of the shares); aggregates saved; auction and second-hand gains.
+with periods as (
+    select * from {{ ref('int_periodes') }}
+),
+
+registre as (
+    select * from {{ ref('fct_dechets_enlevements') }}
+    where org_id is not null and exclusion_reason is null
+),
+
+waste as (
+    select
+        p.org_id,
+        p.period_type,
+        p.period,
+        count(r.ligne_key) as lignes_registre,
+        round(sum(r.poids_t), 3) as tonnes_produites,
+        round(sum(r.poids_t) filter (where r.dangereux), 3) as tonnes_dangereuses,
+        round(sum(r.poids_t) filter (where r.statut_traitement = 'final'), 3) as tonnes_traitement_final_connu,
+        round(sum(r.poids_t) filter (where r.classe_traitement = 'reemploi'), 3) as tonnes_reemploi,
+        round(sum(r.poids_t) filter (where r.classe_traitement = 'recyclage'), 3) as tonnes_recyclage,
+        round(sum(r.poids_t) filter (where r.classe_traitement = 'valorisation'), 3) as tonnes_valorisation,
+        round(sum(r.poids_t) filter (where r.classe_traitement = 'elimination'), 3) as tonnes_elimination,
+        round(sum(r.poids_t) filter (
+            where r.statut_traitement = 'intermédiaire sans destination finale connue'
+        ), 3) as tonnes_intermediaires_sans_final,
+        round(sum(r.poids_t) filter (
+            where r.statut_traitement in ('opération non renseignée', 'code inconnu')
+        ), 3) as tonnes_operation_inconnue
+    from periods as p
+    left join registre as r
+        on
+            p.org_id = r.org_id
+            and r.date_expedition between p.period_start and p.period_end
+    group by p.org_id, p.period_type, p.period
+),
+
+waste_year_before as (
+    select
+        p.org_id,
+        p.period_type,
+        p.period,
+        round(sum(r.poids_t), 3) as tonnes
+    from periods as p
+    left join registre as r
+        on
+            p.org_id = r.org_id
+            and r.date_expedition
+            between cast(p.period_start - interval 1 year as date) and cast(p.period_end - interval 1 year as date)
+    group by p.org_id, p.period_type, p.period
+),
+
+sites as (
+    select
+        p.org_id,
+        p.period_type,
+        p.period,
+        count(g.chantier_id) filter (where g.exclusion_reason is null) as chantiers,
+        round(sum(g.granulats_economises_t) filter (where g.exclusion_reason is null), 3) as granulats_economises_t,
+        round(sum(g.tonnage_total_t) filter (where g.exclusion_reason is null), 3) as tonnage_materiaux_t,
+        round(sum(g.tonnage_recycle_ou_reemploye_t) filter (where g.exclusion_reason is null), 3)
+            as tonnage_recycle_ou_reemploye_t
+    from periods as p
+    left join {{ ref('fct_dechets_granulats') }} as g
+        on
+            p.org_id = g.org_id
+            and g.date_fin between p.period_start and p.period_end
+    group by p.org_id, p.period_type, p.period
+),
+
+resale as (
+    select
+        p.org_id,
+        p.period_type,
+        p.period,
+        round(sum(o.gain_eur) filter (
+            where o.exclusion_reason is null and o.type_operation = 'vente_encheres'
+        ), 2) as gain_encheres_eur,
+        round(sum(o.gain_eur) filter (
+            where o.exclusion_reason is null and o.type_operation = 'achat_seconde_main'
+        ), 2) as gain_seconde_main_eur,
+        round(sum(o.tonnes_evitees_t) filter (where o.type_operation is not null), 3) as tonnes_evitees_t
+    from periods as p
+    left join {{ ref('fct_dechets_reemploi') }} as o
+        on
+            p.org_id = o.org_id
+            and o.date_operation between p.period_start and p.period_end
+    group by p.org_id, p.period_type, p.period
+)
+
+select
+    w.org_id,
+    w.period_type,
+    w.period,
+    w.lignes_registre,
+    w.tonnes_produites,
+    b.tonnes as tonnes_meme_periode_annee_precedente,
+    case
+        when b.tonnes > 0 and w.tonnes_produites is not null
+            then round(100.0 * (w.tonnes_produites / b.tonnes - 1), 2)
+    end as variation_annee_precedente_pct,
+    w.tonnes_dangereuses,
+    w.tonnes_traitement_final_connu,
+    w.tonnes_reemploi,
+    w.tonnes_recyclage,
+    w.tonnes_valorisation,
+    w.tonnes_elimination,
+    case
+        when w.tonnes_traitement_final_connu > 0
+            then round(100.0 * coalesce(w.tonnes_reemploi, 0) / w.tonnes_traitement_final_connu, 2)
+    end as part_reemploi_pct,
+    case
+        when w.tonnes_traitement_final_connu > 0
+            then round(100.0 * coalesce(w.tonnes_recyclage, 0) / w.tonnes_traitement_final_connu, 2)
+    end as part_recyclage_pct,
+    case
+        when w.tonnes_traitement_final_connu > 0
+            then round(100.0 * coalesce(w.tonnes_valorisation, 0) / w.tonnes_traitement_final_connu, 2)
+    end as part_valorisation_pct,
+    case
+        when w.tonnes_traitement_final_connu > 0
+            then round(100.0 * coalesce(w.tonnes_elimination, 0) / w.tonnes_traitement_final_connu, 2)
+    end as part_elimination_pct,
+    w.tonnes_intermediaires_sans_final,
+    w.tonnes_operation_inconnue,
+    s.chantiers,
+    s.granulats_economises_t,
+    case
+        when s.tonnage_materiaux_t > 0
+            then round(100.0 * s.tonnage_recycle_ou_reemploye_t / s.tonnage_materiaux_t, 2)
+    end as part_materiaux_recycles_chantiers_pct,
+    r.gain_encheres_eur,
+    r.gain_seconde_main_eur,
+    case
+        when r.gain_encheres_eur is not null or r.gain_seconde_main_eur is not null
+            then coalesce(r.gain_encheres_eur, 0) + coalesce(r.gain_seconde_main_eur, 0)
+    end as gain_total_eur,
+    r.tonnes_evitees_t
+from waste as w
+inner join waste_year_before as b
+    on w.org_id = b.org_id and w.period_type = b.period_type and w.period = b.period
+inner join sites as s
+    on w.org_id = s.org_id and w.period_type = s.period_type and w.period = s.period
+inner join resale as r
+    on w.org_id = r.org_id and w.period_type = r.period_type and w.period = r.period

@@ -1,0 +1,20 @@
+-- Insertion hours per contract and month, typed at ingest (mois = first day of the month).
+with source as (
+    select * from {{ source('insertion', 'insertion_heures') }}
+)
+
+select
+    replace(siret_acheteur, ' ', '') || '|' || trim(id_marche) as contrat_key,
+    replace(siret_acheteur, ' ', '') as acheteur_id,
+    trim(id_marche) as marche_id,
+    mois,
+    heures_realisees,
+    nullif(replace(siret_titulaire, ' ', ''), '') as siret_titulaire,
+    structure_insertion,
+    nombre_beneficiaires,
+    commentaire,
+    _source_file,
+    _source_sha256,
+    _source_row,
+    _ingested_at
+from source

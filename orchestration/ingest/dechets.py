@@ -1,0 +1,270 @@
+"""Waste feed readers: the outgoing waste registry and the two contracts without a public format.
+
+Input contract: docs/feeds/dechets.md.
+
+- `registre`: the producer's outgoing waste registry, in either real published format:
+  the Trackdéchets "registre" export OUTGOING (CSV or .xlsx, 165 columns, `O`/`N`, ISO dates)
+  or the RNDTS "registre des déchets sortants" import file (`;`, 100 columns, `OUI`/`NON`).
+  The format is recognised from the header; only the columns the indicators need are typed,
+  under canonical names, and `format_registre` says which format the line came from.
+- `granulats`: road-work sites and the aggregates they saved (no public format).
+- `reemploi`: auction sales and second-hand purchases (no public format).
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+from .framework import FeedTable, IngestError, Quarantine, compact_json
+from .french_csv import DUCKDB_TYPES, Column, _to_date, _type_row, read_excel, read_table
+
+# canonical name, kind, Trackdéchets export header, RNDTS "déchets sortants" header,
+# header required (in that format), value required (not null)
+_REGISTRE_FIELDS: list[tuple[str, str, str | None, str | None, bool, bool]] = [
+    ("identifiant", "text", "identifiant unique", "Identifiant unique", True, True),
+    ("motif", "text", None, "Motif", False, False),
+    ("statut", "text", "Statut du bordereau", None, False, False),
+    ("numero_bordereau", "text", "N° de bordereau", None, False, False),
+    ("siret_declarant", "text", "SIRET du déclarant", "SIRET du déclarant", False, False),
+    ("siret_producteur", "text", "Expéditeur - N° d'identification",
+     "SIRET de l'expéditeur ou du détenteur", True, False),
+    ("site", "text", "Expéditeur - Référence du chantier / lieu de collecte",
+     "Référence du chantier ou du lieu de collecte de l'expéditeur ou du détenteur", False, False),
+    ("date_expedition", "date", "Date d'expédition", "Date d'expédition", True, True),
+    ("date_operation", "date", "Date de réalisation de l'opération", None, False, False),
+    ("code_dechet", "text", "Code déchet", "Code déchet", True, True),
+    ("denomination", "text", "Dénomination usuelle", "Dénomination du déchet", False, False),
+    ("dangereux", "boolean", "Dangereux", "Dangereux", False, False),
+    ("poids_t", "decimal", "Émetteur - Quantité de déchet", "Poids en tonnes", True, True),
+    ("type_poids", "text", "Émetteur - Type de quantité", "Type de poids", False, False),
+    ("quantite_traitee_t", "decimal", "Quantité acceptée / traitée nette (tonnes)", None, False, False),
+    ("destination_id", "text", "Destination - N° d'identification",
+     "Numéro d'identification du destinataire", False, False),
+    ("code_operation_prevu", "text", "Code opération prévu", "Code de traitement prévu", True, False),
+    ("mode_operation_prevu", "text", "Mode opération prévu", "Mode de traitement prévu", False, False),
+    ("codes_operation_realises", "text", "Code(s) de traitement réalisé(s)", None, False, False),
+    ("modes_operation_realises", "text", "Mode(s) de traitement réalisé(s)", None, False, False),
+    ("codes_operation_finale", "text", "Destination finale - Code(s) de traitement final réalisé(s)", None,
+     False, False),
+    ("quantites_finales", "text", "Quantité finale (tonnes)", None, False, False),
+]
+
+FORMAT_EXPORT = "trackdechets_export_sortant"
+FORMAT_RNDTS = "rndts_dechets_sortants"
+
+# Columns that identify a format (all must be present).
+_SIGNATURES: dict[str, tuple[str, ...]] = {
+    FORMAT_EXPORT: ("Émetteur - Quantité de déchet", "Code(s) de traitement réalisé(s)", "Code déchet"),
+    FORMAT_RNDTS: ("Poids en tonnes", "Date d'expédition", "Code de traitement prévu", "Dénomination du déchet"),
+}
+# Other registries a user may drop by mistake: recognised (one distinctive column each, from
+# the RNDTS templates) to say so.
+_OTHER_REGISTRIES: tuple[tuple[str, str], ...] = (
+    ("Date d'acquisition ou de début de gestion", "registre des déchets gérés (tri, transit, regroupement)"),
+    ("Date de déchargement", "registre des déchets transportés"),
+    ("Date d'utilisation", "registre de sortie du statut de déchet (SSD)"),
+    ("Code de traitement ultérieur prévue", "registre des terres excavées et sédiments (TEXS) entrants"),
+    ("Codes INSEE des parcelles de destination si valorisation",
+     "registre des terres excavées et sédiments (TEXS) sortants"),
+    ("Code de traitement ultérieur prévu", "registre des déchets entrants"),
+)
+
+REGISTRE_TABLE = FeedTable(
+    feed="dechets",
+    table="dechets_registre",
+    columns=[("format_registre", "VARCHAR")]
+    + [(name, DUCKDB_TYPES[kind]) for name, kind, *_ in _REGISTRE_FIELDS],
+)
+
+
+def _norm(h: str) -> str:
+    return " ".join(h.replace("\u2019", "'").split()).lower()
+
+
+def registre_columns(fmt: str, header: list[str] | None = None) -> tuple[list[Column], dict[str, str]]:
+    """Column contract of a registry format and the file header -> canonical name map.
+
+    Header names are matched ignoring case, spacing and typographic apostrophes (the exports
+    spell "identifiant unique" in lower case), then used as spelled in the file."""
+    position = 2 if fmt == FORMAT_EXPORT else 3
+    spelled = {_norm(h): h for h in header or []}
+    columns, names = [], {}
+    for field in _REGISTRE_FIELDS:
+        contract_name = field[position]
+        if contract_name is None:
+            continue
+        name = spelled.get(_norm(contract_name), contract_name)
+        # dates are read as text and typed in _rename: exports carry ISO timestamps
+        kind = "text" if field[1] == "date" else field[1]
+        columns.append(Column(name, kind, required=field[4], not_null=field[5]))
+        names[name] = field[0]
+    return columns, names
+
+
+def detect_registre_format(header: list[str], path: Path) -> str:
+    present = {_norm(h) for h in header}
+    for fmt, signature in _SIGNATURES.items():
+        if all(_norm(h) in present for h in signature):
+            return fmt
+    for column, label in _OTHER_REGISTRIES:
+        if _norm(column) in present:
+            raise IngestError(
+                f"{path}: line 1: this looks like the {label}, not an outgoing waste registry "
+                f"(expected the Trackdéchets OUTGOING export or the RNDTS 'déchets sortants' file)"
+            )
+    raise IngestError(
+        f"{path}: line 1: not an outgoing waste registry: expected the columns "
+        f"{', '.join(repr(c) for c in _SIGNATURES[FORMAT_EXPORT])} (Trackdéchets export) or "
+        f"{', '.join(repr(c) for c in _SIGNATURES[FORMAT_RNDTS])} (RNDTS déchets sortants)"
+    )
+
+
+def _text_encoding(path: Path) -> str:
+    """UTF-8 with BOM, UTF-8 (Trackdéchets exports, RNDTS templates) or else cp1252."""
+    with path.open("rb") as f:
+        if f.read(3) == codecs.BOM_UTF8:
+            return "utf-8-sig"
+        f.seek(0)
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        try:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return "cp1252"
+    return "utf-8"
+
+
+_DATE_FIELDS = {field[0] for field in _REGISTRE_FIELDS if field[1] == "date"}
+_DATE_PREFIX = re.compile(r"^(\d{4}-\d{2}-\d{2}|\d{2}/\d{2}/\d{4})(?:[T ].*)?$")
+
+
+def _rename(item, names: dict[str, str], fmt: str):
+    """File columns -> canonical names; dates typed here (ISO, with or without a time, or
+    dd/mm/yyyy; an Excel date cell arrives as 'yyyy-mm-dd hh:mm:ss')."""
+    if isinstance(item, Quarantine):
+        return item
+    row = {}
+    for header, canonical in names.items():
+        value = item.get(header)
+        if canonical in _DATE_FIELDS and value is not None:
+            m = _DATE_PREFIX.match(value.strip())
+            try:
+                if not m:
+                    raise ValueError(value)
+                value = _to_date(m.group(1))
+            except ValueError:
+                return Quarantine(f"{header} is not a valid date: {value[:40]!r}", header, compact_json(item))
+        row[canonical] = value
+    row["format_registre"] = fmt
+    return row
+
+
+def read_registre(path: Path) -> Iterator[tuple[int, dict | Quarantine]]:
+    if path.suffix.lower() == ".xlsx":
+        return _read_registre_excel(path)
+    return _read_registre_csv(path)
+
+
+def _read_registre_excel(path: Path) -> Iterator[tuple[int, dict | Quarantine]]:
+    import openpyxl
+
+    try:
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:
+        raise IngestError(f"{path}: cannot open as an Excel workbook: {exc}") from exc
+    try:
+        first = next(workbook.worksheets[0].iter_rows(values_only=True), None)
+    finally:
+        workbook.close()
+    if first is None:
+        raise IngestError(f"{path}: row 1: empty sheet, expected a header row")
+    header = ["" if h is None else str(h).strip() for h in first]
+    fmt = detect_registre_format(header, path)
+    columns, names = registre_columns(fmt, header)
+    for line, item in read_excel(path, columns):
+        yield line, _rename(item, names, fmt)
+
+
+def _read_registre_csv(path: Path) -> Iterator[tuple[int, dict | Quarantine]]:
+    encoding = _text_encoding(path)
+    with path.open("r", encoding=encoding, newline="") as f:
+        first_line = f.readline()
+        if not first_line.strip():
+            raise IngestError(f"{path}: line 1: empty file, expected a header line")
+        delimiter = ";" if first_line.count(";") >= first_line.count(",") else ","
+        f.seek(0)
+        reader = csv.reader(f, delimiter=delimiter, quotechar='"')
+        try:
+            header = [h.strip() for h in next(reader)]
+            fmt = detect_registre_format(header, path)
+            columns, names = registre_columns(fmt, header)
+            index = {h: i for i, h in enumerate(header)}
+            for col in columns:
+                if col.required and col.name not in index:
+                    raise IngestError(f"{path}: line 1: missing required column '{col.name}' ({fmt})")
+            for cells in reader:
+                line = reader.line_num
+                if not any(c.strip() for c in cells):
+                    yield line, Quarantine("empty line", None, delimiter.join(cells))
+                    continue
+                yield line, _rename(_type_row(cells, header, index, columns), names, fmt)
+        except csv.Error as exc:
+            raise IngestError(f"{path}: line {reader.line_num}: malformed CSV: {exc}") from exc
+
+
+# --- Road works: aggregates saved (no public format) ----------------------------------------
+
+GRANULATS_COLUMNS = [
+    Column("chantier_id", "text", not_null=True),
+    Column("date_fin", "date", not_null=True),
+    Column("commune_insee", "text", required=False),
+    Column("siret_acheteur", "text", required=False),
+    Column("id_marche", "text", required=False),
+    Column("type_materiau", "text"),
+    Column("tonnage_total_t", "decimal"),
+    Column("tonnage_recycle_ou_reemploye_t", "decimal"),
+    Column("tonnage_granulats_neufs_evites_t", "decimal", required=False),
+    Column("methode_calcul", "text", required=False),
+    Column("source_piece", "text", required=False),
+]
+
+GRANULATS_TABLE = FeedTable(
+    feed="dechets",
+    table="dechets_granulats",
+    columns=[(c.name, DUCKDB_TYPES[c.kind]) for c in GRANULATS_COLUMNS],
+)
+
+
+def read_granulats(path: Path) -> Iterator[tuple[int, dict | Quarantine]]:
+    return read_table(path, GRANULATS_COLUMNS)
+
+
+# --- Auction sales and second-hand purchases (no public format) -----------------------------
+
+REEMPLOI_COLUMNS = [
+    Column("reference", "text", not_null=True),
+    Column("type_operation", "text", not_null=True),
+    Column("date_operation", "date", not_null=True),
+    Column("objet", "text"),
+    Column("categorie", "text", required=False),
+    Column("plateforme_ou_fournisseur", "text", required=False),
+    Column("montant_eur", "decimal", not_null=True),
+    Column("prix_neuf_estime_eur", "decimal", required=False),
+    Column("tonnes_evitees_t", "decimal", required=False),
+    Column("id_marche", "text", required=False),
+]
+
+REEMPLOI_TABLE = FeedTable(
+    feed="dechets",
+    table="dechets_reemploi",
+    columns=[(c.name, DUCKDB_TYPES[c.kind]) for c in REEMPLOI_COLUMNS],
+)
+
+
+def read_reemploi(path: Path) -> Iterator[tuple[int, dict | Quarantine]]:
+    return read_table(path, REEMPLOI_COLUMNS)

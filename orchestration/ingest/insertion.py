@@ -1,0 +1,80 @@
+"""Insertion feed readers (no public format): hours carried out per contract and month, and
+beneficiary pathways with their exit.
+
+Input contract: docs/feeds/insertion.md. CSV in French conventions or .xlsx.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+from .framework import FeedTable, Quarantine, compact_json
+from .french_csv import DUCKDB_TYPES, Column, read_table
+
+HEURES_COLUMNS = [
+    Column("siret_acheteur", "text", not_null=True),
+    Column("id_marche", "text", not_null=True),
+    Column("mois", "text", not_null=True),  # MM/AAAA or AAAA-MM; typed to the first day below
+    Column("heures_realisees", "decimal", not_null=True),
+    Column("siret_titulaire", "text", required=False),
+    Column("structure_insertion", "text", required=False),
+    Column("nombre_beneficiaires", "integer", required=False),
+    Column("commentaire", "text", required=False),
+]
+
+HEURES_TABLE = FeedTable(
+    feed="insertion",
+    table="insertion_heures",
+    columns=[(c.name, DUCKDB_TYPES[c.kind] if c.name != "mois" else "DATE") for c in HEURES_COLUMNS],
+)
+
+_MOIS_FR = re.compile(r"^(\d{1,2})/(\d{4})$")
+_MOIS_ISO = re.compile(r"^(\d{4})-(\d{2})(?:-01)?(?:[ T]00:00:00)?$")  # Excel date cells give 2026-03-01 00:00:00
+_MOIS_JOUR_FR = re.compile(r"^01/(\d{2})/(\d{4})$")
+
+
+def parse_mois(text: str) -> dt.date:
+    """'03/2026', '2026-03', '01/03/2026' or an Excel date on the 1st -> 2026-03-01."""
+    s = text.strip()
+    for pattern, year_group, month_group in ((_MOIS_FR, 2, 1), (_MOIS_ISO, 1, 2), (_MOIS_JOUR_FR, 2, 1)):
+        m = pattern.match(s)
+        if m:
+            return dt.date(int(m.group(year_group)), int(m.group(month_group)), 1)
+    raise ValueError(s)
+
+
+def read_heures(path: Path) -> Iterator[tuple[int, dict | Quarantine]]:
+    for line, item in read_table(path, HEURES_COLUMNS):
+        if isinstance(item, dict):
+            try:
+                item["mois"] = parse_mois(item["mois"])
+            except ValueError:
+                item = Quarantine(
+                    f"mois is not a month (MM/AAAA): {item['mois'][:40]!r}", "mois", compact_json(item)
+                )
+        yield line, item
+
+
+PARCOURS_COLUMNS = [
+    Column("id_parcours", "text", not_null=True),
+    Column("siret_acheteur", "text", required=False),
+    Column("id_marche", "text", required=False),
+    Column("structure_insertion", "text", required=False),
+    Column("date_entree", "date", not_null=True),
+    Column("date_sortie", "date"),
+    Column("type_sortie", "text"),
+    Column("heures_realisees", "decimal", required=False),
+]
+
+PARCOURS_TABLE = FeedTable(
+    feed="insertion",
+    table="insertion_parcours",
+    columns=[(c.name, DUCKDB_TYPES[c.kind]) for c in PARCOURS_COLUMNS],
+)
+
+
+def read_parcours(path: Path) -> Iterator[tuple[int, dict | Quarantine]]:
+    return read_table(path, PARCOURS_COLUMNS)
