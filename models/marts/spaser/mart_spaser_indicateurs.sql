@@ -8,7 +8,7 @@
 -- trajectory) | en retard.
 --
 -- Every feed contributes one int_indicateurs__<feed> model with the same columns; list it here.
-{%- set indicator_models = ['int_indicateurs__marches'] %}
+{%- set indicator_models = ['int_indicateurs__marches', 'int_indicateurs__centrales', 'int_indicateurs__fournisseurs'] %}
 
 with periods as (
     select * from {{ ref('int_periodes') }}
