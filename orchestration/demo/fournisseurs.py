@@ -24,12 +24,13 @@ from pathlib import Path
 
 from . import catalog as cat
 
-# (sector, rank in the sector's pool, kind): top-ranked suppliers win many contracts (Zipf).
+# (sector, rank in the sector's pool, kind). Pools are Zipf-weighted: protected-work suppliers
+# (EA/ESAT) sit at low ranks so that their share of spend stays realistic (a few hundred kEUR a year).
 STRUCTURES: tuple[tuple[str, int, str], ...] = (
-    ("proprete", 1, "EA"), ("proprete", 3, "ESAT"), ("proprete", 5, "EI"),
-    ("environnement", 1, "ACI"), ("environnement", 2, "EI"), ("environnement", 4, "ESAT"),
-    ("fournitures", 2, "ESAT"), ("services", 2, "EA"), ("batiment", 4, "EI"),
-    ("alimentation", 3, "ESAT"), ("routes", 6, "ACI"), ("social", 1, "AI"),
+    ("proprete", 12, "EA"), ("proprete", 18, "ESAT"), ("proprete", 5, "EI"),
+    ("environnement", 1, "ACI"), ("environnement", 2, "EI"), ("environnement", 11, "ESAT"),
+    ("fournitures", 22, "ESAT"), ("services", 20, "EA"), ("batiment", 4, "EI"),
+    ("alimentation", 30, "ESAT"), ("routes", 6, "ACI"), ("social", 1, "AI"),
 )
 ASP_KINDS = {"EI", "ACI", "AI", "ETTI", "EITI"}
 NAMES = ("Atelier", "Société", "Groupe", "Entreprise", "Services", "Ets", "Coopérative", "Compagnie")
