@@ -37,8 +37,8 @@ dep2 as (
     left join spend as s
         on
             p.org_id = s.org_id
-            and s.date_debut >= p.period_start
-            and s.date_fin <= p.period_end
+            and p.period_start <= s.date_debut
+            and p.period_end >= s.date_fin
     group by p.org_id, p.period_type, p.period
 ),
 
@@ -72,7 +72,9 @@ indicators as (
         case
             when n_rows = 0 then 'aucun marché notifié ni achat de centrale avec fournisseur identifié pour la période'
             when n_classified = 0
-                then 'aucun fournisseur de la période présent dans le référentiel fournisseurs (classification, SIAE, EA/ESAT)'
+                then
+                    'aucun fournisseur de la période présent dans le référentiel fournisseurs '
+                    || '(classification, SIAE, EA/ESAT)'
         end as unavailable_reason
     from dep2
     union all

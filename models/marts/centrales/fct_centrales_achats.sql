@@ -29,7 +29,7 @@ enriched as (
         end as org_id,
         coalesce(l.type_produit_agec58, m.type_produit_agec58) as type_produit_agec58_retenu,
         l.montant_reemploi_ht is not null or l.montant_recycle_ht is not null as circulaire_renseigne,
-        not (
+        not(
             l.montant_ht > 0
             and coalesce(l.montant_reemploi_ht, 0) + coalesce(l.montant_recycle_ht, 0) > l.montant_ht * 1.0001
         ) as parts_circulaires_coherentes
@@ -53,8 +53,9 @@ select
         when
             year(e.periode_debut) = year(e.periode_fin)
             and (month(e.periode_debut) <= 6) = (month(e.periode_fin) <= 6)
-            then cast(year(e.periode_debut) as varchar)
-            || '-S' || case when month(e.periode_debut) <= 6 then '1' else '2' end
+            then
+                cast(year(e.periode_debut) as varchar)
+                || '-S' || case when month(e.periode_debut) <= 6 then '1' else '2' end
     end as semestre,
     case when year(e.periode_debut) = year(e.periode_fin) then year(e.periode_debut) end as annee,
     e.siret_acheteur,

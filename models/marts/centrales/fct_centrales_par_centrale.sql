@@ -34,8 +34,8 @@ per_centrale as (
     inner join lines as l
         on
             p.org_id = l.org_id
-            and l.periode_debut >= p.period_start
-            and l.periode_fin <= p.period_end
+            and p.period_start <= l.periode_debut
+            and p.period_end >= l.periode_fin
     group by p.org_id, p.period_type, p.period, l.centrale
 )
 

@@ -45,20 +45,20 @@ kinds as (
     select
         identifiant,
         type_structure,
-        'classification' as source
+        'classification' as origine
     from classification
     where type_structure is not null
     union all
     select
         siret as identifiant,
         type_structure,
-        'asp' as source
+        'asp' as origine
     from asp
     union all
     select
         siret as identifiant,
         type_structure,
-        'le_marche' as source
+        'le_marche' as origine
     from le_marche
 ),
 
@@ -82,7 +82,7 @@ per_kind as (
     select
         k.identifiant,
         string_agg(distinct k.type_structure, '|' order by k.type_structure) as types_structure,
-        string_agg(distinct k.source, '|' order by k.source) as sources,
+        string_agg(distinct k.origine, '|' order by k.origine) as sources,
         coalesce(bool_or(t.siae), false) as is_siae,
         coalesce(bool_or(t.secteur_protege_adapte), false) as is_secteur_protege_adapte
     from kinds as k
@@ -95,7 +95,7 @@ per_directory as (
         d.identifiant,
         arg_min(d.raison_sociale, d.priorite) as raison_sociale,
         arg_min(d.forme_juridique, d.priorite) as forme_juridique,
-        bool_or(exists(
+        bool_or(exists (
             select 1 from ess_forms as f
             where contains(lower(d.forme_juridique), f.motif)
         )) as ess_par_forme_juridique

@@ -23,18 +23,30 @@ holders as (
     from contracts as c
 ),
 
+holder_ids as (
+    select
+        h.org_id,
+        h.contrat_key,
+        h.semestre,
+        h.date_notification,
+        h.montant_initial,
+        h.montant_plausible,
+        h.nombre_titulaires,
+        struct_extract(h.t, 'id') as titulaire_id,
+        coalesce(struct_extract(h.t, 'type_identifiant'), 'SIRET') as type_identifiant
+    from holders as h
+),
+
 flat as (
     select
-        h.* exclude (t),
-        h.t.id as titulaire_id,
-        coalesce(h.t.type_identifiant, 'SIRET') as type_identifiant,
-        case when regexp_matches(h.t.id, '^[0-9]{14}$') then h.t.id end as siret,
+        i.*,
+        case when regexp_matches(i.titulaire_id, '^[0-9]{14}$') then i.titulaire_id end as siret,
         case
-            when regexp_matches(h.t.id, '^[0-9]{14}$') then left(h.t.id, 9)
-            when regexp_matches(h.t.id, '^FR[0-9A-Z]{2}[0-9]{9}$') then right(h.t.id, 9)
-            when regexp_matches(h.t.id, '^[0-9]{9}$') then h.t.id
+            when regexp_matches(i.titulaire_id, '^[0-9]{14}$') then left(i.titulaire_id, 9)
+            when regexp_matches(i.titulaire_id, '^FR[0-9A-Z]{2}[0-9]{9}$') then right(i.titulaire_id, 9)
+            when regexp_matches(i.titulaire_id, '^[0-9]{9}$') then i.titulaire_id
         end as siren
-    from holders as h
+    from holder_ids as i
 ),
 
 by_siret as (
