@@ -25,7 +25,7 @@ select
     l.type_produit_agec58 as type_produit_acquis,
     round(sum(l.montant_ht), 2) as montant_total,
     round(sum(coalesce(l.montant_reemploi_ht, 0)), 2) as montant_reemploi_et_reutilisation,
-    0.0 as montant_produits_issus_don,
+    cast(0 as double) as montant_produits_issus_don,
     round(sum(coalesce(l.montant_recycle_ht, 0)), 2) as montant_produits_recycles,
     'achats via centrales d''achat: ' || string_agg(distinct l.centrale, ', ' order by l.centrale) as commentaires
 from lines as l
