@@ -235,3 +235,15 @@ def test_declaration_export_is_schema_valid(tmp_path, shared_data):
     bad.write_text(",".join(AGEC58_FIELDS) + "\n2025,123,X,Chaussures,1,0,0,0,\n", encoding="utf-8")
     errors = validate_declaration(bad, schema)
     assert any("siret" in e for e in errors) and any("type_produit_acquis" in e for e in errors)
+
+
+@pytest.mark.parametrize("suite", ["raw_centrales_achats", "raw_centrales_referentiel", "raw_centrales_declarations_agec58"])
+def test_suites_say_whether_they_block_and_why(suite):
+    feed = next(f for f in all_feeds() if f.name == "centrales")
+    assert suite in {s.suite for s in feed.sources}
+    path = SEEDS_DIR.parent / "expectations" / "gx" / "expectations" / f"{suite}.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    assert data["name"] == suite and data["expectations"]
+    for expectation in data["expectations"]:
+        assert expectation["meta"]["severity"] in {"block", "warn"}
+        assert expectation["meta"]["why"]

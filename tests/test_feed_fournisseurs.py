@@ -157,3 +157,16 @@ def test_demo_is_deterministic(tmp_path):
     assert write_demo(tmp_path / "a", seed=3) == write_demo(tmp_path / "b", seed=3)
     for rel in ("fournisseurs/siae_asp/liste_siae_asp.csv", "fournisseurs/le_marche/export_le_marche.csv"):
         assert (tmp_path / "a" / rel).read_bytes() == (tmp_path / "b" / rel).read_bytes()
+
+
+@pytest.mark.parametrize("suite", ["raw_fournisseurs_classification", "raw_fournisseurs_siae_asp",
+                                   "raw_fournisseurs_le_marche"])
+def test_suites_say_whether_they_block_and_why(suite):
+    feed = next(f for f in all_feeds() if f.name == "fournisseurs")
+    assert suite in {s.suite for s in feed.sources}
+    path = SEEDS_DIR.parent / "expectations" / "gx" / "expectations" / f"{suite}.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    assert data["name"] == suite and data["expectations"]
+    for expectation in data["expectations"]:
+        assert expectation["meta"]["severity"] in {"block", "warn"}
+        assert expectation["meta"]["why"]
