@@ -8,7 +8,17 @@
 -- trajectory) | en retard.
 --
 -- Every feed contributes one int_indicateurs__<feed> model with the same columns; list it here.
-{%- set indicator_models = ['int_indicateurs__marches', 'int_indicateurs__entrepot', 'int_indicateurs__energie', 'int_indicateurs__restauration', 'int_indicateurs__saisie', 'int_indicateurs__dechets', 'int_indicateurs__insertion'] %}
+{%- set indicator_models = [
+    'int_indicateurs__marches',
+    'int_indicateurs__entrepot',
+    'int_indicateurs__energie',
+    'int_indicateurs__restauration',
+    'int_indicateurs__saisie',
+    'int_indicateurs__dechets',
+    'int_indicateurs__insertion',
+    'int_indicateurs__centrales',
+    'int_indicateurs__fournisseurs',
+] %}
 
 with periods as (
     select * from {{ ref('int_periodes') }}

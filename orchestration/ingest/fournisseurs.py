@@ -1,0 +1,98 @@
+"""Supplier classification feed: who the titulaires are (SIAE kinds, EA/ESAT, ESS, company size).
+
+Input contract: docs/feeds/fournisseurs.md. Three kinds of files, each in its real format:
+- `classification`: the buyer's own classification (CSV in French conventions or Excel);
+- `siae_asp`: the ASP export of agreed SIAE (`;`, UTF-8, upper-case columns);
+- `le_marche`: a directory export of Le marché de l'inclusion (fields of its API, `,` or `;`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+from .centrales import _lower_keys, _sniff, read_delimited
+from .framework import FeedTable, Quarantine
+from .french_csv import DUCKDB_TYPES, Column, read_table
+
+CLASSIFICATION_COLUMNS = [
+    Column("siret", "text", not_null=True),  # 14-digit SIRET, or a 9-digit SIREN
+    Column("raison_sociale", "text", required=False),
+    Column("categorie_entreprise", "text", required=False),  # TPE | PME | ETI | GE (SIRENE)
+    Column("ess", "boolean", required=False),
+    Column("type_structure", "text", required=False),  # EI ACI AI ETTI EITI GEIQ EA EATT ESAT
+    Column("source", "text", required=False),
+    Column("date_mise_a_jour", "date", required=False),
+]
+CLASSIFICATION_TABLE = FeedTable(
+    feed="fournisseurs",
+    table="fournisseurs_classification",
+    columns=[(c.name, DUCKDB_TYPES[c.kind]) for c in CLASSIFICATION_COLUMNS],
+)
+
+ASP_COLUMNS = [
+    Column("MESURE", "text", not_null=True),
+    Column("CODE_DEPARTEMENT", "text", required=False),
+    Column("LIBELLE_DPT", "text", required=False),
+    Column("CODE_POSTAL", "text", required=False),
+    Column("COMMUNE", "text", required=False),
+    Column("CODE_NAF2", "text", required=False),
+    Column("NATURE_JURIDIQUE", "text", required=False),
+    Column("SIRET", "text", not_null=True),
+    Column("DENOMINATION_SOCIALE", "text", required=False),
+]
+ASP_TABLE = FeedTable(
+    feed="fournisseurs",
+    table="fournisseurs_siae_asp",
+    columns=[(c.name.lower(), "VARCHAR") for c in ASP_COLUMNS],
+)
+
+LE_MARCHE_COLUMNS = [
+    Column("siret", "text", not_null=True),
+    Column("name", "text", required=False),
+    Column("brand", "text", required=False),
+    Column("kind", "text", not_null=True),
+    Column("legal_form", "text", required=False),
+    Column("naf", "text", required=False),
+    Column("post_code", "text", required=False),
+    Column("city", "text", required=False),
+    Column("department", "text", required=False),
+    Column("source", "text", required=False),
+]
+LE_MARCHE_TABLE = FeedTable(
+    feed="fournisseurs",
+    table="fournisseurs_le_marche",
+    columns=[(c.name, "VARCHAR") for c in LE_MARCHE_COLUMNS],
+)
+
+
+def _clean_identifier(value: str | None) -> str | None:
+    return None if value is None else re.sub(r"[\s.]", "", value)
+
+
+def _identifiers(rows, column: str) -> Iterator[tuple[int, dict | Quarantine]]:
+    for line, item in rows:
+        if not isinstance(item, Quarantine):
+            item[column] = _clean_identifier(item[column])
+        yield line, item
+
+
+def read_classification(path: Path) -> Iterator[tuple[int, dict | Quarantine]]:
+    return _identifiers(read_table(path, CLASSIFICATION_COLUMNS), "siret")
+
+
+def read_siae_asp(path: Path) -> Iterator[tuple[int, dict | Quarantine]]:
+    if path.suffix.lower() == ".xlsx":
+        rows = read_table(path, ASP_COLUMNS)
+    else:
+        rows = read_delimited(path, ASP_COLUMNS, _sniff(path))
+    return _identifiers(_lower_keys(rows), "siret")
+
+
+def read_le_marche(path: Path) -> Iterator[tuple[int, dict | Quarantine]]:
+    if path.suffix.lower() == ".xlsx":
+        rows = read_table(path, LE_MARCHE_COLUMNS)
+    else:
+        rows = read_delimited(path, LE_MARCHE_COLUMNS, _sniff(path))
+    return _identifiers(rows, "siret")
