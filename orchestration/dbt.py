@@ -27,11 +27,6 @@ from dagster_dbt import (
 from .partitions import parse_semester, semester_partitions
 from .settings import DBT_PROJECT_DIR, REPO_ROOT, export_env, get_paths
 
-# dbt source (source name, table) -> the Dagster asset that loads it.
-SOURCE_ASSET_KEYS: dict[tuple[str, str], AssetKey] = {
-    ("decp", "decp_marches"): AssetKey(["raw", "decp_marches"]),
-    ("procedures", "procedures_internes"): AssetKey(["raw", "procedures_internes"]),
-}
 
 
 def dbt_vars(partition_key: str) -> dict[str, str]:
@@ -94,10 +89,9 @@ class SpaserDbtTranslator(DagsterDbtTranslator):
     """Groups follow the dbt folders; sources point at the ingest assets."""
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> AssetKey:
-        if dbt_resource_props["resource_type"] == "source":
-            key = (dbt_resource_props["source_name"], dbt_resource_props["name"])
-            if key in SOURCE_ASSET_KEYS:
-                return SOURCE_ASSET_KEYS[key]
+        # every source in the raw schema is loaded by the ingest asset raw/<table>
+        if dbt_resource_props["resource_type"] == "source" and dbt_resource_props.get("schema") == "raw":
+            return AssetKey(["raw", dbt_resource_props["name"]])
         return super().get_asset_key(dbt_resource_props)
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
