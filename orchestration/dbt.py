@@ -90,8 +90,8 @@ class SpaserDbtTranslator(DagsterDbtTranslator):
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> AssetKey:
         # every source in the raw schema is loaded by the ingest asset raw/<table>
-        if dbt_resource_props["resource_type"] == "source" and dbt_resource_props.get("schema") == "raw":
-            return AssetKey(["raw", dbt_resource_props["name"]])
+        if dbt_resource_props["resource_type"] == "source" and dbt_resource_props.get("schema") in ("raw", "meta"):
+            return AssetKey([dbt_resource_props["schema"], dbt_resource_props["name"]])
         return super().get_asset_key(dbt_resource_props)
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:

@@ -4,12 +4,12 @@ from dagster import Definitions
 
 from .dbt import dbt_resource, spaser_dbt_models
 from .gates.checks import gate_checks
-from .ingest.assets import ingest_assets
+from .ingest.assets import ingest_assets, ingest_log
 from .jobs import landing_sensor, semester_publication_schedule, spaser_pipeline
 from .publication.assets import spaser_release
 
 defs = Definitions(
-    assets=[*ingest_assets, spaser_dbt_models, spaser_release],
+    assets=[*ingest_assets, ingest_log, spaser_dbt_models, spaser_release],
     asset_checks=gate_checks,
     jobs=[spaser_pipeline],
     schedules=[semester_publication_schedule],

@@ -96,6 +96,6 @@ def test_code_location_content():
     assert {"raw/decp_marches", "raw/procedures_internes", "marts/mart_spaser_indicateurs",
             "publication/spaser_release"} <= keys
     checks = {c.name for c in graph.asset_check_keys}
-    assert {"gx_raw_decp_marches", "gx_mart_spaser_indicateurs", "gx_feed_coverage", "gx_ingest_log_decp_marches"} <= checks
+    assert {"gx_raw_decp_marches", "gx_mart_spaser_indicateurs", "gx_feed_coverage", "gx_ingest_log"} <= checks
     assert defs.resolve_schedule_def("semester_publication_schedule")
     assert defs.resolve_sensor_def("landing_sensor")

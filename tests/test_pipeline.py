@@ -10,13 +10,12 @@ import duckdb
 import pytest
 from dagster import AssetKey, DagsterInstance, materialize
 
-from orchestration.dbt import dbt_resource, spaser_dbt_models
-from orchestration.gates.checks import gate_checks
-from orchestration.ingest.assets import ingest_assets
-from orchestration.publication.assets import spaser_release
+from orchestration.dbt import dbt_resource
+from orchestration.definitions import defs
 from orchestration.publication.publish import sha256_file
+from orchestration.settings import REPO_ROOT
 
-ALL = [*ingest_assets, spaser_dbt_models, spaser_release, *gate_checks]
+ALL = [*defs.assets, *defs.asset_checks]  # exactly what the code location serves
 SEMESTER = "2026-S1"
 
 
@@ -101,8 +100,9 @@ def test_release_holds_every_catalogue_indicator(first_run):
             WHERE period_type = 'semestre'"""
     ).fetchall()
     assert len(rows) == 44 == len({r[0] for r in rows})
-    computed = {"GOV-2", "GOV-3", "GOV-5", "GOV-4", "BES-1", "BES-2", "BES-3", "BES-4", "BES-5", "BES-9", "IMP-10", "IMP-11", "IMP-12",
-                "IMP-14", "IMP-15", "MOB-3", "MOB-4", "NAT-1", "NAT-2", "DEP-4"}
+    # every feed of the demo is delivered: every catalogue indicator is computed
+    catalogue = REPO_ROOT / "seeds" / "spaser_indicateurs.csv"
+    computed = {r[0] for r in duckdb.sql(f"SELECT indicator_id FROM read_csv('{catalogue}')").fetchall()}
     assert {r[0] for r in rows if r[1]} == computed
     for indicator, available, value, reason in rows:
         assert (value is not None) == available, indicator
@@ -141,46 +141,76 @@ def test_warn_level_defects_do_not_block_and_are_named(first_run):
     assert evaluations["gx_feed_coverage"].passed
 
 
-def test_rerun_keeps_the_release_and_a_correction_makes_v2(demo_home):
-    first = run()
-    assert first.success
+@pytest.fixture
+def published_home(first_run, tmp_path, monkeypatch):
+    """A writable copy of the first run's SPASER_HOME (landing, warehouse, releases)."""
+    import shutil
+
+    home, _ = first_run
+    copy = tmp_path / "spaser"
+    shutil.copytree(home, copy)
+    for path in (copy / "publications").rglob("*"):
+        path.chmod(0o755 if path.is_dir() else 0o644)  # copies of read-only releases
+    monkeypatch.setenv("SPASER_HOME", str(copy))
+    return copy
+
+
+def test_rerun_on_the_same_inputs_keeps_the_release(published_home):
+    folder = published_home / "publications" / "nordval" / SEMESTER
+    before = (folder / "v1" / "manifest.json").read_bytes()
     again = run()
     assert again.success
-    folder = demo_home / "publications" / "nordval" / SEMESTER
-    assert sorted(p.name for p in folder.iterdir()) == ["v1"]  # same content: no new version
-    v1_manifest = (folder / "v1" / "manifest.json").read_bytes()
+    assert sorted(p.name for p in folder.iterdir()) == ["v1"]  # byte-identical marts: no new version
+    assert (folder / "v1" / "manifest.json").read_bytes() == before
 
-    # a corrected export arrives: one more contract labelled SPASER changes GOV-4
-    export = demo_home / "landing" / "procedures" / "export_procedures.csv"
+
+def test_correction_needs_a_reason_and_makes_v2_with_the_moved_values(published_home):
+    from orchestration.publication.publish import CorrectionReasonRequired, publish_semester
+
+    folder = published_home / "publications" / "nordval" / SEMESTER
+    v1_manifest = (folder / "v1" / "manifest.json").read_bytes()
+    con = duckdb.connect(str(published_home / "warehouse" / "warehouse.duckdb"))
+    try:
+        # a corrected input changes GOV-4 (one more procedure labelled)
+        con.execute(
+            """UPDATE marts.mart_spaser_indicateurs SET numerator = numerator + 1, value = value + 0.17
+               WHERE indicator_id = 'GOV-4' AND period IN (?, '2026')""", [SEMESTER]
+        )
+        with pytest.raises(CorrectionReasonRequired, match="needs a reason"):
+            publish_semester(con, published_home / "publications", "nordval", SEMESTER, reason=None, gates=[])
+        assert sorted(p.name for p in folder.iterdir()) == ["v1"]  # nothing written
+
+        v2 = publish_semester(con, published_home / "publications", "nordval", SEMESTER,
+                              reason="correction de l'export des procédures", gates=[])
+    finally:
+        con.close()
+    assert v2.created and v2.version == 2
+    assert sorted(p.name for p in folder.iterdir()) == ["v1", "v2"]
+    assert (folder / "v1" / "manifest.json").read_bytes() == v1_manifest  # never overwritten
+    manifest = v2.manifest
+    assert manifest["previous_version"] == 1 and manifest["reason"] == "correction de l'export des procédures"
+    moved = {(c["period"], c["indicator_id"]) for c in manifest["changes_from_previous_version"]}
+    assert {(SEMESTER, "GOV-4"), ("2026", "GOV-4")} <= moved
+
+
+def test_a_correction_without_reason_fails_the_run_and_names_the_fix(published_home):
+    export = published_home / "landing" / "procedures" / "export_procedures.csv"
     text = export.read_bytes().decode("cp1252").split("\r\n")
     header = text[0].split(";")
-    label = header.index("label_spaser")
+    label, date = header.index("label_spaser"), header.index("date_notification")
     for i, line in enumerate(text[1:], start=1):
         cells = line.split(";")
-        if len(cells) == len(header) and "/2026" in cells[header.index("date_notification")] and cells[label] == "Non":
+        if len(cells) == len(header) and cells[date].endswith("/2026") and cells[label] == "Non":
             cells[label] = "Oui"
             text[i] = ";".join(cells)
             break
     export.write_bytes("\r\n".join(text).encode("cp1252"))
 
-    # a correction without a reason is refused, and nothing is written
     refused = run()
     assert not refused.success and not published(refused)
     failure = next(e for e in refused.all_events if e.event_type_value == "STEP_FAILURE")
     assert "needs a reason" in failure.event_specific_data.error.to_string()
-    assert sorted(p.name for p in folder.iterdir()) == ["v1"]
-
-    corrected = run(reason="correction de l'export des procédures")
-    assert corrected.success
-    assert sorted(p.name for p in folder.iterdir()) == ["v1", "v2"]
-    assert (folder / "v1" / "manifest.json").read_bytes() == v1_manifest  # never overwritten
-    v2 = json.loads((folder / "v2" / "manifest.json").read_text(encoding="utf-8"))
-    assert v2["previous_version"] == 1 and v2["reason"] == "correction de l'export des procédures"
-    moved = {(c["period"], c["indicator_id"]) for c in v2["changes_from_previous_version"]}
-    assert (SEMESTER, "GOV-4") in moved and ("2026", "GOV-4") in moved
-    con = duckdb.connect(str(demo_home / "warehouse" / "warehouse.duckdb"), read_only=True)
-    assert con.execute("SELECT version FROM publication.releases WHERE semester = ?", [SEMESTER]).fetchall() == [(2,)]
-    con.close()
+    assert "--reason" in failure.event_specific_data.error.to_string()
 
 
 def test_failing_gate_blocks_the_release_and_names_expectation_and_rows(demo_home):
@@ -195,7 +225,7 @@ def test_failing_gate_blocks_the_release_and_names_expectation_and_rows(demo_hom
     assert not result.success
     assert not published(result)
     assert not (demo_home / "publications" / "nordval" / SEMESTER).exists()
-    gate = checks(result)["gx_ingest_log_decp_marches"]
+    gate = checks(result)["gx_ingest_log"]
     assert not gate.passed and gate.severity.value == "ERROR"
     assert "quarantined_share" in gate.description
     assert "decp_2026-S1.json" in gate.description  # the failing row: the file
@@ -224,7 +254,7 @@ def test_cli_show_prints_the_published_table(first_run, monkeypatch, capsys):
     ids = [line.split()[0] for line in lines[3:-1]]
     assert ids[:5] == ["GOV-1", "GOV-2", "GOV-3", "GOV-4", "GOV-5"] and len(ids) == 44
     assert ids.index("IMP-2") < ids.index("IMP-10")  # catalogue order, not text order
-    assert "20 of 44 indicators available" in lines[-1]
+    assert "44 of 44 indicators available" in lines[-1]
 
 
 def test_release_traces_every_marche_indicator_to_its_source_rows(first_run):

@@ -99,17 +99,11 @@ def _raw_suite_check(source: RawSource):
     return _check
 
 
-def _ingest_log_check(source: RawSource):
-    table = source.table.table
-
-    @asset_check(asset=AssetKey(["raw", table]), blocking=True, name=f"gx_ingest_log_{table}",
-                 description=f"GX suite ingest_log for raw.{table}: row accounting and quarantine spikes.")
-    def _check(context: AssetCheckExecutionContext) -> AssetCheckResult:
-        d = datasets.INGEST_LOG
-        sql = f"SELECT * FROM ({d.sql}) WHERE raw_table = '{table}'"
-        return _run_gate(context, f"gx_ingest_log_{table}", d.suite, sql, d.index_columns)
-
-    return _check
+@asset_check(asset=AssetKey(["meta", "ingest_log"]), blocking=True, name="gx_ingest_log",
+             description="GX suite ingest_log over every file of every feed: row accounting and quarantine spikes.")
+def gx_ingest_log(context: AssetCheckExecutionContext) -> AssetCheckResult:
+    d = datasets.INGEST_LOG
+    return _run_gate(context, "gx_ingest_log", d.suite, d.sql, d.index_columns)
 
 
 @asset_check(asset=dbt_asset_key("mart_spaser_indicateurs"), blocking=True, name="gx_mart_spaser_indicateurs",
@@ -131,7 +125,7 @@ def gx_feed_coverage(context: AssetCheckExecutionContext) -> AssetCheckResult:
 
 gate_checks = [
     *[_raw_suite_check(source) for source in all_sources() if source.suite],
-    *[_ingest_log_check(source) for source in all_sources()],
+    gx_ingest_log,
     gx_mart_spaser_indicateurs,
     gx_feed_coverage,
 ]

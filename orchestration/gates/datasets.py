@@ -33,7 +33,7 @@ class Dataset:
 
 INGEST_LOG = Dataset(
     suite="ingest_log",
-    index_columns=["feed", "source_file"],
+    index_columns=["feed", "raw_table", "source_file"],
     sql="""
         SELECT feed, raw_table, source_file, rows_read, rows_loaded, rows_quarantined,
                CASE WHEN rows_read = 0 THEN 0.0 ELSE rows_quarantined / rows_read END AS quarantined_share,

@@ -74,3 +74,33 @@ def build_ingest_asset(source: RawSource) -> AssetsDefinition:
 
 
 ingest_assets = [build_ingest_asset(source) for source in all_sources()]
+
+
+@asset(
+    key=AssetKey(["meta", "ingest_log"]),
+    group_name="ingest",
+    kinds={"duckdb"},
+    deps=[a.key for a in ingest_assets],
+    description="Row accounting of every file currently loaded, all feeds (meta.ingest_log): rows read "
+    "= loaded + quarantined. Its gate runs once every feed is ingested, before dbt.",
+)
+def ingest_log(context: AssetExecutionContext) -> MaterializeResult:
+    paths = get_paths()
+    con = duckdb.connect(str(paths.warehouse), read_only=True)
+    try:
+        rows = con.execute(
+            """SELECT feed, raw_table, count(*), sum(rows_read), sum(rows_loaded), sum(rows_quarantined)
+               FROM meta.ingest_log WHERE superseded_at IS NULL GROUP BY ALL ORDER BY feed, raw_table"""
+        ).fetchall()
+    finally:
+        con.close()
+    lines = ["| feed | table | files | read | loaded | quarantined |", "|---|---|---|---|---|---|"]
+    lines += [f"| {f} | {t} | {n} | {r} | {l} | {q} |" for f, t, n, r, l, q in rows]
+    return MaterializeResult(
+        metadata={
+            "files": sum(r[2] for r in rows),
+            "rows_read": sum(r[3] for r in rows),
+            "rows_quarantined": sum(r[5] for r in rows),
+            "tables": MetadataValue.md("\n".join(lines)),
+        }
+    )

@@ -39,9 +39,11 @@ computed as (
             period_type,
             period,
             indicator_id,
-            cast(value as double) as value,
-            cast(numerator as double) as numerator,
-            cast(denominator as double) as denominator,
+            -- sums of doubles depend on thread order in the last bits: round so that the same
+            -- inputs give byte-identical marts (releases are only re-made when content moved)
+            round(cast(value as double), 6) as value,
+            round(cast(numerator as double), 6) as numerator,
+            round(cast(denominator as double), 6) as denominator,
             is_available,
             unavailable_reason,
             cast(source_rows as bigint) as source_rows
