@@ -193,26 +193,6 @@ def test_correction_needs_a_reason_and_makes_v2_with_the_moved_values(published_
     assert {(SEMESTER, "GOV-4"), ("2026", "GOV-4")} <= moved
 
 
-def test_a_correction_without_reason_fails_the_run_and_names_the_fix(published_home):
-    export = published_home / "landing" / "procedures" / "export_procedures.csv"
-    text = export.read_bytes().decode("cp1252").split("\r\n")
-    header = text[0].split(";")
-    label, date = header.index("label_spaser"), header.index("date_notification")
-    for i, line in enumerate(text[1:], start=1):
-        cells = line.split(";")
-        if len(cells) == len(header) and cells[date].endswith("/2026") and cells[label] == "Non":
-            cells[label] = "Oui"
-            text[i] = ";".join(cells)
-            break
-    export.write_bytes("\r\n".join(text).encode("cp1252"))
-
-    refused = run()
-    assert not refused.success and not published(refused)
-    failure = next(e for e in refused.all_events if e.event_type_value == "STEP_FAILURE")
-    assert "needs a reason" in failure.event_specific_data.error.to_string()
-    assert "--reason" in failure.event_specific_data.error.to_string()
-
-
 def test_failing_gate_blocks_the_release_and_names_expectation_and_rows(demo_home):
     # a broken delivery: most records of one file cannot be typed (quarantine spike)
     decp = demo_home / "landing" / "decp" / "decp_2026-S1.json"
