@@ -11,6 +11,7 @@ import duckdb
 from dagster import AssetExecutionContext, AssetKey, Config, MaterializeResult, MetadataValue, asset
 
 from ..dbt import dbt_asset_key, docs_path
+from ..gates.index import write_index
 from ..partitions import semester_partitions
 from ..settings import get_paths
 from .publish import publish_semester, refresh_publication_views
@@ -72,6 +73,7 @@ def spaser_release(context: AssetExecutionContext, config: PublicationConfig) ->
         views = refresh_publication_views(con, paths.publications)
     finally:
         con.close()
+    write_index(paths.gx_results, paths.publications)  # the gate runs index names the release
     lines = []
     for r in releases:
         state = "new version" if r.created else "unchanged, latest version kept"

@@ -275,8 +275,8 @@ def chart_svg(indicator: dict, history: list[dict], periods: list[str], width: i
     parts = [head]
     for t in ticks:
         parts.append(f'<line x1="{ml}" x2="{ml + pw}" y1="{y(t):.1f}" y2="{y(t):.1f}" stroke="{C_GRID}"/>')
-        label = fmt_value(t, unit).replace("\u00a0" + unit, "") if unit not in ("oui/non",) else ("oui" if t >= 1 else "non" if t <= 0 else "")
-        parts.append(f'<text x="{ml - 5}" y="{y(t) + 3:.1f}" text-anchor="end" class="tick">{_e(_short(label))}</text>')
+        label = ("oui" if t >= 1 else "non") if unit == "oui/non" else _tick_label(t)
+        parts.append(f'<text x="{ml - 5}" y="{y(t) + 3:.1f}" text-anchor="end" class="tick">{_e(label)}</text>')
     step = max(1, math.ceil(len(periods) / 6))
     for i, p in enumerate(periods):
         if (len(periods) - 1 - i) % step == 0:
@@ -296,8 +296,13 @@ def chart_svg(indicator: dict, history: list[dict], periods: list[str], width: i
     return "".join(parts)
 
 
-def _short(label: str) -> str:
-    return label if len(label) <= 8 else label[:7] + "…"
+def _tick_label(t: float) -> str:
+    """Compact axis label: 80 k, 1,2 M."""
+    if abs(t) >= 1_000_000:
+        return fmt_number(t / 1_000_000, 1) + "\u00a0M"
+    if abs(t) >= 10_000:
+        return fmt_number(t / 1000, 1) + "\u00a0k"
+    return fmt_number(t)
 
 
 def _polyline(series: list, x, y, style: str) -> str:
@@ -655,6 +660,7 @@ dl.meta dd{margin:1px 0 0;font-weight:600;overflow-wrap:anywhere}
 .statuses{margin:10px 0 0;color:var(--ink2)}
 table{border-collapse:collapse;width:100%;font-size:12.5px;margin-bottom:6px}
 table.indicators{table-layout:fixed}
+table.indicators td.num{white-space:normal}
 th{text-align:left;font-weight:600;background:#f9fafb;color:var(--ink2);padding:6px 8px;border-bottom:1px solid #d0d5dd}
 td{padding:5px 8px;border-bottom:1px solid var(--line);vertical-align:top}
 tr.axe th{background:#eef4ff;color:var(--navy);font-size:12.5px;border-top:1px solid #c7d7fe}
@@ -664,7 +670,7 @@ tr.axe th{background:#eef4ff;color:var(--navy);font-size:12.5px;border-top:1px s
 .file{font-family:"DejaVu Sans Mono",ui-monospace,Menlo,Consolas,monospace;font-size:11.5px;overflow-wrap:anywhere}
 td.warn{color:#b54708;font-weight:700}
 code.hash{background:none;padding:0;color:var(--ink2)}
-col.c-id{width:64px}col.c-num{width:118px}col.c-st{width:118px}
+col.c-id{width:64px}col.c-num{width:124px}col.c-st{width:116px}
 .badge{display:inline-block;border:1px solid;border-radius:10px;padding:0 7px;font-size:11px;font-weight:600;white-space:nowrap;line-height:17px}
 td ul{margin:0;padding-left:16px}
 .legend{display:flex;gap:22px;color:var(--ink2);font-size:12px;margin:2px 0 6px}
