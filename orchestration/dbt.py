@@ -8,9 +8,12 @@ without a manual `dbt parse`.
 
 
 import json
+import logging
 import os
+import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -118,6 +121,41 @@ def spaser_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource):
     os.environ.update(export_env(paths))
     _prepare_warehouse(paths.warehouse)
     yield from dbt.cli(dbt_build_args(context.partition_key), context=context).stream()
+    # Still in this step, before any other DuckDB connection is open (docs generate connects
+    # to the warehouse for the catalog): the static docs published with the release.
+    generate_docs(dbt, context.partition_key, docs_path(paths, context.partition_key), log=context.log)
+
+
+def docs_path(paths, semester: str) -> Path:
+    """Static dbt documentation (one self-contained page) of the last build of `semester`."""
+    return paths.dbt_docs / semester / "dbt_docs.html"
+
+
+def dbt_docs_args(partition_key: str) -> list[str]:
+    return ["docs", "generate", "--static", "--vars", json.dumps(dbt_vars(partition_key), sort_keys=True)]
+
+
+def generate_docs(dbt: DbtCliResource, partition_key: str, target: Path, log=None) -> Path | None:
+    """`dbt docs generate --static` copied to `target`; None (logged) when it fails: the docs
+    accompany a release, they never block it."""
+    log = log or logging.getLogger(__name__)
+    target.unlink(missing_ok=True)  # never publish the docs of an earlier build
+    started = time.monotonic()
+    try:
+        invocation = dbt.cli(dbt_docs_args(partition_key), raise_on_error=False,
+                             manifest=spaser_dbt_project.manifest_path)
+        invocation.wait()
+        static = invocation.target_path / "static_index.html"
+        if not invocation.is_successful() or not static.exists():
+            log.warning(f"dbt docs generate failed: no dbt_docs.html in this release ({invocation.get_error()})")
+            return None
+    except Exception as exc:  # noqa: BLE001
+        log.warning(f"dbt docs generate failed: no dbt_docs.html in this release ({exc})")
+        return None
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(static, target)
+    log.info(f"dbt docs generated in {time.monotonic() - started:.1f} s: {target}")
+    return target
 
 
 # The venv's dbt, whether or not the venv is activated.

@@ -34,6 +34,11 @@ class Paths:
         return Path(os.environ.get("SPASER_PUBLICATIONS_DIR", self.home / "publications"))
 
     @property
+    def dbt_docs(self) -> Path:
+        # static dbt documentation of the last build of each semester, copied into its release
+        return self.home / "dbt_docs"
+
+    @property
     def gx_results(self) -> Path:
         # SPASER_GX_DIR overrides; SPASER_GX_RESULTS_DIR is derived (export_env), never read here
         return Path(os.environ.get("SPASER_GX_DIR", self.home / "gx"))

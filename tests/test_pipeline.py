@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shutil
 import stat
+import struct
+import subprocess
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -13,6 +18,7 @@ from dagster import AssetKey, DagsterInstance, materialize
 from orchestration.dbt import dbt_resource
 from orchestration.definitions import defs
 from orchestration.publication.publish import sha256_file
+from orchestration.publication.report import fmt_value, render_report
 from orchestration.settings import REPO_ROOT
 
 ALL = [*defs.assets, *defs.asset_checks]  # exactly what the code location serves
@@ -73,6 +79,9 @@ def test_pipeline_succeeds_and_publishes_a_release(first_run):
     manifest = json.loads((release / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["version"] == 1 and manifest["semester"] == SEMESTER
     for name, output in manifest["outputs"].items():
+        if "parquet" not in output:  # the report and the dbt docs: see test_release_holds_the_report
+            assert sha256_file(release / output["file"]) == output["sha256"], name
+            continue
         for kind in ("parquet", "csv"):
             path = release / output[kind]["file"]
             assert sha256_file(path) == output[kind]["sha256"], name
@@ -181,7 +190,8 @@ def test_correction_needs_a_reason_and_makes_v2_with_the_moved_values(published_
         assert sorted(p.name for p in folder.iterdir()) == ["v1"]  # nothing written
 
         v2 = publish_semester(con, published_home / "publications", "nordval", SEMESTER,
-                              reason="correction de l'export des procédures", gates=[])
+                              reason="correction de l'export des procédures", gates=[],
+                              render=lambda folder, manifest: render_report(con, folder, manifest))
     finally:
         con.close()
     assert v2.created and v2.version == 2
@@ -191,6 +201,18 @@ def test_correction_needs_a_reason_and_makes_v2_with_the_moved_values(published_
     assert manifest["previous_version"] == 1 and manifest["reason"] == "correction de l'export des procédures"
     moved = {(c["period"], c["indicator_id"]) for c in manifest["changes_from_previous_version"]}
     assert {(SEMESTER, "GOV-4"), ("2026", "GOV-4")} <= moved
+    # the v2 report shows the correction: reason, and the values that moved from v1
+    report = (folder / "v2" / f"rapport_nordval_{SEMESTER}_v2.html").read_text(encoding="utf-8")
+    assert "Valeurs modifiées depuis la version v1" in report
+    assert "correction de l&#x27;export des procédures" in report
+    gov4 = next(c for c in manifest["changes_from_previous_version"]
+                if c["period"] == SEMESTER and c["indicator_id"] == "GOV-4")
+    moved_section = report.split("Valeurs modifiées depuis la version v1")[1].split("<h2>")[0]
+    assert fmt_value(gov4["previous_value"], "%") in moved_section and fmt_value(gov4["value"], "%") in moved_section
+    assert manifest["outputs"][f"rapport_nordval_{SEMESTER}_v2_html"]["sha256"] == sha256_file(
+        folder / "v2" / f"rapport_nordval_{SEMESTER}_v2.html")
+    # the v1 report is untouched and says nothing about a correction
+    assert "Valeurs modifiées" not in (folder / "v1" / f"rapport_nordval_{SEMESTER}_v1.html").read_text(encoding="utf-8")
 
 
 def test_failing_gate_blocks_the_release_and_names_expectation_and_rows(demo_home):
@@ -261,3 +283,119 @@ def test_release_traces_every_marche_indicator_to_its_source_rows(first_run):
     assert (record["acheteur"]["id"], record["id"]) == (acheteur, marche)
     csv_line = (home / "landing" / "procedures" / export_file).read_bytes().decode("cp1252").split("\r\n")[export_row - 1]
     assert csv_line.startswith(f"{acheteur};{marche};")
+
+
+# --- the auditors' outputs: semester report, dbt docs, GX runs index (issue 'What auditors use')
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+
+
+def _release(home: Path) -> Path:
+    return home / "publications" / "nordval" / SEMESTER / "v1"
+
+
+def test_release_holds_the_report_and_dbt_docs_with_their_hashes(first_run):
+    home, _ = first_run
+    release = _release(home)
+    manifest = json.loads((release / "manifest.json").read_text(encoding="utf-8"))
+    html = release / f"rapport_nordval_{SEMESTER}_v1.html"
+    expected = {html.name: f"rapport_nordval_{SEMESTER}_v1_html", "dbt_docs.html": "dbt_docs_html"}
+    if shutil.which("chromium"):
+        expected[f"rapport_nordval_{SEMESTER}_v1.pdf"] = f"rapport_nordval_{SEMESTER}_v1_pdf"
+        assert (release / f"rapport_nordval_{SEMESTER}_v1.pdf").read_bytes()[:5] == b"%PDF-"
+    for file, key in expected.items():
+        assert manifest["outputs"][key]["file"] == file
+        assert manifest["outputs"][key]["sha256"] == sha256_file(release / file)
+    assert manifest["report"]["html"] == html.name
+    assert manifest["dbt_docs"] == "dbt_docs.html"
+    docs = (release / "dbt_docs.html").read_text(encoding="utf-8")
+    assert "mart_spaser_indicateurs" in docs and len(docs) > 100_000  # manifest and catalog inlined
+
+
+def test_report_content(first_run):
+    home, _ = first_run
+    release = _release(home)
+    manifest = json.loads((release / "manifest.json").read_text(encoding="utf-8"))
+    text = (release / f"rapport_nordval_{SEMESTER}_v1.html").read_text(encoding="utf-8")
+    # self-contained: no external resource
+    assert not re.search(r"""(src|href)=["'](https?:)?//""", text)
+    assert "<link" not in text and "<script" not in text
+    assert "Département du Nord-Val" in text and f"semestre {SEMESTER}" in text
+    assert "première publication du semestre" in text and manifest["code_version"][:12] in text
+    catalogue = [r[0] for r in duckdb.sql(
+        f"SELECT indicator_id FROM read_parquet('{release / 'mart_spaser_indicateurs.parquet'}') "
+        "WHERE period_type = 'semestre'").fetchall()]
+    assert len(catalogue) == 44
+    for indicator in catalogue:
+        assert f'id="t-{indicator}"' in text, indicator  # table row
+        assert f'id="c-{indicator}"' in text, indicator  # chart card
+    charts = re.findall(r'<svg class="chart"', text)
+    assert len(charts) == len(catalogue)
+    # the quality section names the real input files, with their accounting
+    quality = text.split("<h2>Qualité des données</h2>")[1].split("<h2>")[0]
+    for i in manifest["inputs"]:
+        assert f'<td class="file">{i["file"]}</td>' in quality, i["file"]
+    assert "Principaux motifs de quarantaine" in quality
+    gates = text.split("<h2>Contrôles de l'exécution</h2>")[1]
+    for g in manifest["gates"]:
+        assert g["check"] in gates
+    # a gate that only warned is shown with what it warned about
+    raw = next(g for g in manifest["gates"] if g["check"] == "gx_raw_decp_marches")
+    assert raw["passed"] and raw["warnings"]
+    assert "expect_compound_columns_to_be_unique" in gates
+
+
+def test_report_is_deterministic_but_for_the_publication_date(first_run):
+    from orchestration.publication.report import build_html
+
+    home, _ = first_run
+    release = _release(home)
+    manifest = json.loads((release / "manifest.json").read_text(encoding="utf-8"))
+    con = duckdb.connect(str(home / "warehouse" / "warehouse.duckdb"), read_only=True)
+    try:
+        once = build_html(con, release, manifest)
+        twice = build_html(con, release, dict(manifest, published_at="2030-01-01T00:00:00+00:00"))
+    finally:
+        con.close()
+    assert once == (release / f"rapport_nordval_{SEMESTER}_v1.html").read_text(encoding="utf-8")
+    assert once.count("\n") == twice.count("\n")
+    differing = [a for a, b in zip(once.splitlines(), twice.splitlines()) if a != b]
+    assert differing and all("Publiée le" in line for line in differing)
+
+
+def test_report_screenshot(first_run):
+    """Renders the report in headless Chromium; the PNG stays in test-artifacts/ to look at."""
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} not found: install the Debian package chromium to render the report")
+    home, _ = first_run
+    html = _release(home) / f"rapport_nordval_{SEMESTER}_v1.html"
+    ARTIFACTS.mkdir(exist_ok=True)
+    png = ARTIFACTS / f"rapport_nordval_{SEMESTER}_v1.png"
+    png.unlink(missing_ok=True)
+    profile = ARTIFACTS / ".chromium-profile"
+    subprocess.run(
+        [str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+         f"--user-data-dir={profile}", f"--screenshot={png}", "--window-size=1280,4000", html.as_uri()],
+        check=True, capture_output=True, timeout=120,
+    )
+    shutil.rmtree(profile, ignore_errors=True)
+    data = png.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", data[16:24])
+    assert (width, height) == (1280, 4000)
+    assert len(data) > 200_000  # a blank page compresses to a few kB
+
+
+def test_gx_index_lists_the_runs(first_run):
+    home, result = first_run
+    index = (home / "gx" / "index.html").read_text(encoding="utf-8")
+    assert f"Semestre {SEMESTER}" in index
+    assert result.run_id[:8] in index
+    assert 'href="data_docs/index.html"' in index
+    assert f"nordval {SEMESTER} v1" in index  # the release the run published
+    # the warning of the raw DECP suite, linked to its validation page
+    pages = re.findall(r'<a href="(data_docs/validations/[^"]+)">gx_raw_decp_marches</a>', index)
+    assert pages and (home / "gx" / pages[0]).exists()
+    assert "expect_compound_columns_to_be_unique" in index
+    assert "avertissements" in index

@@ -8,7 +8,9 @@ summary is also written to <gx results>/runs/<run_id>/<check>.json for the relea
 (No `from __future__ import annotations`: Dagster inspects the `context` annotation.)
 """
 
+import datetime as dt
 import json
+import logging
 from pathlib import Path
 
 from dagster import (
@@ -58,6 +60,8 @@ def _record(root: Path, run_id: str, check_name: str, result: GateResult, rows: 
                 "passed": result.passed,
                 "failures": [f.__dict__ for f in result.failures],
                 "data_docs": result.data_docs_index,
+                "validation_page": result.validation_page,
+                "recorded_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             },
             ensure_ascii=False,
             indent=2,
@@ -65,6 +69,13 @@ def _record(root: Path, run_id: str, check_name: str, result: GateResult, rows: 
         ),
         encoding="utf-8",
     )
+    # the auditors' index of every gate run; never let it break a gate
+    try:
+        from .index import write_index
+
+        write_index(root)
+    except Exception:  # noqa: BLE001
+        logging.getLogger(__name__).exception("could not rebuild %s", root / "index.html")
 
 
 def _to_check_result(result: GateResult, rows: int) -> AssetCheckResult:

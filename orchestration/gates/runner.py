@@ -57,6 +57,8 @@ class GateResult:
     failures: list[Failure]
     data_docs_index: str | None
     results_dir: str
+    # this run's validation page, relative to the Data Docs folder (None if not built)
+    validation_page: str | None = None
 
     @property
     def blocking_failures(self) -> list[Failure]:
@@ -120,6 +122,7 @@ def run_suite(
 
     failures: list[Failure] = []
     evaluated = 0
+    pages = [_validation_page(identifier) for identifier in result.run_results]
     for validation_result in result.run_results.values():
         for r in validation_result.results:
             evaluated += 1
@@ -151,7 +154,19 @@ def run_suite(
         failures=failures,
         data_docs_index=index,
         results_dir=os.environ["SPASER_GX_RESULTS_DIR"],
+        validation_page=next((p for p in pages if p), None),
     )
+
+
+def _validation_page(identifier) -> str | None:
+    """Data Docs page of one validation result: validations/<suite>/<run>/<time>/<batch>.html."""
+    try:
+        parts = [str(p) for p in identifier.to_tuple()]
+    except (AttributeError, TypeError):
+        return None
+    page = "/".join(["validations", *parts]) + ".html"
+    docs = Path(os.environ["SPASER_GX_RESULTS_DIR"]) / "data_docs"
+    return page if (docs / page).exists() else None
 
 
 def _exception_message(info) -> str | None:

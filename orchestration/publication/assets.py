@@ -4,14 +4,18 @@
 """
 
 import json
+import shutil
+from pathlib import Path
 
 import duckdb
 from dagster import AssetExecutionContext, AssetKey, Config, MaterializeResult, MetadataValue, asset
 
-from ..dbt import dbt_asset_key
+from ..dbt import dbt_asset_key, docs_path
+from ..gates.index import write_index
 from ..partitions import semester_partitions
 from ..settings import get_paths
 from .publish import publish_semester, refresh_publication_views
+from .report import render_report
 
 
 class PublicationConfig(Config):
@@ -32,8 +36,8 @@ class PublicationConfig(Config):
         dbt_asset_key("dim_titulaires"),
     ],
     op_tags={"spaser/writes_warehouse": "duckdb"},
-    description="Immutable release publications/<org>/<semester>/v<N>/ (Parquet, CSV, manifest.json) "
-    "and the publication schema views that BI tools read.",
+    description="Immutable release publications/<org>/<semester>/v<N>/ (Parquet, CSV, the semester "
+    "report in HTML and PDF, dbt docs, manifest.json) and the publication schema views that BI tools read.",
 )
 def spaser_release(context: AssetExecutionContext, config: PublicationConfig) -> MaterializeResult:
     paths = get_paths()
@@ -41,18 +45,35 @@ def spaser_release(context: AssetExecutionContext, config: PublicationConfig) ->
     gates_dir = paths.gx_results / "runs" / context.run.run_id
     gates = [json.loads(p.read_text(encoding="utf-8")) for p in sorted(gates_dir.glob("*.json"))]
     for gate in gates:
-        gate.pop("failures", None) if gate.get("passed") else None
+        if gate.get("passed"):  # keep what warned, without the sample rows
+            gate["warnings"] = [
+                {k: f.get(k) for k in ("expectation", "column", "unexpected_count", "why")}
+                for f in gate.pop("failures", None) or []
+            ]
+    dbt_docs = docs_path(paths, semester)
+
+    def render(folder: Path, manifest: dict) -> list[Path]:
+        """Files added to the release before its manifest is sealed: dbt docs and the report."""
+        files = []
+        if dbt_docs.exists():
+            files.append(Path(shutil.copyfile(dbt_docs, folder / "dbt_docs.html")))
+        else:
+            context.log.warning(f"no dbt docs at {dbt_docs}: the release has no dbt_docs.html")
+        manifest["dbt_docs"] = files[0].name if files else None
+        return files + render_report(con, folder, manifest)
+
     con = duckdb.connect(str(paths.warehouse))
     try:
         orgs = [r[0] for r in con.execute("SELECT org_id FROM reference.organisations ORDER BY org_id").fetchall()]
         releases = [
             publish_semester(con, paths.publications, org, semester, reason=config.reason, gates=gates,
-                             run_id=context.run.run_id)
+                             run_id=context.run.run_id, render=render)
             for org in orgs
         ]
         views = refresh_publication_views(con, paths.publications)
     finally:
         con.close()
+    write_index(paths.gx_results, paths.publications)  # the gate runs index names the release
     lines = []
     for r in releases:
         state = "new version" if r.created else "unchanged, latest version kept"
