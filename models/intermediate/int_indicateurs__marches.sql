@@ -109,19 +109,4 @@ measures as (
             and c.indicator_id = i.indicator_id
 )
 
-select
-    org_id,
-    period_type,
-    period,
-    indicator_id,
-    case when unavailable_reason is null then numerator end as numerator,
-    case when unavailable_reason is null then denominator end as denominator,
-    case
-        when unavailable_reason is not null then null
-        when value_kind = 'ratio' then round(100.0 * numerator / denominator, 2)
-        else cast(numerator as double)
-    end as value,
-    unavailable_reason is null as is_available,
-    unavailable_reason,
-    source_rows
-from measures
+{{ indicator_output('measures') }}
