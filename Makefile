@@ -31,7 +31,7 @@ test: $(BIN)/.installed
 
 ## lint: SQL style (sqlfluff, jinja templater with dbt builtins)
 lint: $(BIN)/.installed
-	$(BIN)/sqlfluff lint models
+	$(BIN)/sqlfluff lint --processes 2 models
 
 ## backfill: publish every demo semester
 backfill: $(BIN)/.installed
