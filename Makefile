@@ -5,7 +5,10 @@ BIN := $(VENV)/bin
 SPASER := $(BIN)/spaser
 DEMO_LAST_SEMESTER := 2026-S1
 DEMO_PREVIOUS_SEMESTER := 2025-S2
-export DAGSTER_HOME := $(CURDIR)
+# Dagster instance: SQLite under .dagster/ (dagster.yaml), or PostgreSQL
+# (instances/postgres/dagster.yaml) when SPASER_DAGSTER_PG_URL or SPASER_DAGSTER_PG_HOST is set;
+# see docs/operations.md.
+export DAGSTER_HOME := $(if $(strip $(SPASER_DAGSTER_PG_URL)$(SPASER_DAGSTER_PG_HOST)),$(CURDIR)/instances/postgres,$(CURDIR))
 
 .PHONY: run test lint ui demo backfill clean
 
@@ -37,9 +40,10 @@ lint: $(BIN)/.installed
 backfill: $(BIN)/.installed
 	$(SPASER) demo && $(SPASER) backfill --from 2024-S1 --to $(DEMO_LAST_SEMESTER)
 
-## ui: the Dagster UI on http://127.0.0.1:3000
+## ui: the Dagster UI on http://127.0.0.1:3000 (UI_PORT=...), on the same instance as the CLI
+UI_PORT ?= 3000
 ui: $(BIN)/.installed
-	$(BIN)/dagster dev -m orchestration.definitions -h 127.0.0.1 -p 3000
+	$(SPASER) ui --host 127.0.0.1 --port $(UI_PORT)
 
 clean:
 	rm -rf .spaser .dagster dbt_project/target dbt_project/logs

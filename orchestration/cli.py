@@ -6,9 +6,12 @@
     spaser show --semester 2026-S1    print the published indicator table
     spaser status                     the last runs, and what failed and why
     spaser paths                      where the warehouse, releases and Data Docs are
+    spaser instance                   which Dagster instance (SQLite or PostgreSQL) is used
+    spaser ui --port 3000             the Dagster UI on the same instance
 
-Runs are recorded in the Dagster instance of this repository (dagster.yaml, .dagster/), so
-they also appear in the UI (`make ui`).
+Runs are recorded in the Dagster instance of this repository (dagster.yaml, .dagster/; or
+PostgreSQL when SPASER_DAGSTER_PG_URL is set, see docs/operations.md), so they also appear in
+the UI (`make ui`).
 """
 
 from __future__ import annotations
@@ -20,17 +23,33 @@ import sys
 import time
 from pathlib import Path
 
+from .instance import describe, instance_env
 from .partitions import last_closed_semester, parse_semester, semesters_between
 from .settings import REPO_ROOT, export_env, get_paths
+
+
+def _select_instance() -> None:
+    """DAGSTER_HOME (and the PostgreSQL URL) of the instance chosen by the environment."""
+    chosen_here = not os.environ.get("DAGSTER_HOME")
+    os.environ.update(instance_env(os.environ))
+    if chosen_here:
+        os.chdir(REPO_ROOT)  # the instance files keep local state relative to the repository
 
 
 def _instance():
     from dagster import DagsterInstance
 
-    if not os.environ.get("DAGSTER_HOME"):
-        os.environ["DAGSTER_HOME"] = str(REPO_ROOT)
-        os.chdir(REPO_ROOT)  # dagster.yaml keeps its storage relative to the repository
+    _select_instance()
     return DagsterInstance.get()
+
+
+def ui(host: str, port: int) -> int:
+    """`dagster dev` on the code location, with the instance chosen like every other command."""
+    _select_instance()
+    print(describe(), flush=True)
+    dagster = Path(sys.executable).with_name("dagster")
+    args = [str(dagster), "dev", "-m", "orchestration.definitions", "-h", host, "-p", str(port)]
+    os.execv(args[0], args)
 
 
 def run_semester(semester: str, reason: str | None = None, instance=None) -> bool:
@@ -199,6 +218,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--org", default=None)
     sub.add_parser("status", help="the last runs and their failures")
     sub.add_parser("paths", help="where the outputs are")
+    sub.add_parser("instance", help="which Dagster instance (storage) is used")
+    p = sub.add_parser("ui", help="the Dagster UI (dagster dev) on the chosen instance")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=3000)
     args = parser.parse_args(argv)
 
     if args.command == "demo":
@@ -227,6 +250,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "paths":
         print_paths()
         return 0
+    if args.command == "instance":
+        print(describe())
+        return 0
+    if args.command == "ui":
+        return ui(args.host, args.port)
     return 2
 
 

@@ -2,7 +2,9 @@
 
 The pipeline job is partitioned by semester; the unpartitioned ingest assets run in every
 partition run (they only load files not loaded before). It uses the in-process executor:
-DuckDB has a single writer, so steps must not write concurrently.
+DuckDB has a single writer, so steps must not write concurrently. Across runs, the instance
+(dagster.yaml, instances/postgres/dagster.yaml) queues runs one at a time, and at most one run
+tagged spaser/writes_warehouse.
 """
 
 import datetime as dt
@@ -30,6 +32,8 @@ spaser_pipeline = define_asset_job(
     selection=AssetSelection.all(),
     executor_def=in_process_executor,
     description="Ingest every feed, build the dbt models for the semester, run the gates, publish.",
+    # run tag limited to one run at a time by both instance files (concurrency.runs)
+    tags={"spaser/writes_warehouse": "duckdb"},
 )
 
 # DECP are published up to two months after notification: publish a semester once its data

@@ -1,0 +1,212 @@
+"""The Dagster UI on the project: `dagster dev` on a free port with a temporary instance and
+SPASER_HOME, the asset graph through GraphQL, then the pages in headless Chromium.
+
+Screenshots are kept in test-artifacts/ (git-ignored): dagster_ui_assets.png (the catalog) and
+dagster_ui_lineage.png (the lineage of the groups). The server is always shut down (its whole
+process group). Skipped only when no Chromium is installed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+import yaml
+
+from orchestration.partitions import semester_partition_keys
+from orchestration.settings import REPO_ROOT
+
+ARTIFACTS = REPO_ROOT / "test-artifacts"
+STARTUP_TIMEOUT_S = 120  # usually ~25 s: the code location loads the dbt manifest
+GROUPS = {"ingest", "staging", "intermediate", "marts", "reference", "publication"}
+
+
+def _chromium() -> str | None:
+    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
+        if path := shutil.which(name):
+            return path
+    return None
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _instance_yaml(dagster_home: Path) -> None:
+    """The repository's dagster.yaml (same concurrency), its local paths moved under tmp."""
+    config = yaml.safe_load((REPO_ROOT / "dagster.yaml").read_text())
+    config["storage"]["sqlite"]["base_dir"] = str(dagster_home / "storage")
+    config["local_artifact_storage"]["config"]["base_dir"] = str(dagster_home / "artifacts")
+    config["compute_logs"]["config"]["base_dir"] = str(dagster_home / "compute_logs")
+    (dagster_home / "dagster.yaml").write_text(yaml.safe_dump(config))
+
+
+def _default_signals() -> None:
+    # a parent may ignore SIGTERM/SIGINT (it is inherited): the server must be stoppable
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    """Stop the server and its children (webserver, daemon, code server): the process group."""
+    if proc.poll() is not None:
+        return
+    # a graceful stop takes ~10 s (services wait for each other): the instance is a throwaway,
+    # give it 2 s, then kill the group
+    for sig, wait in ((signal.SIGTERM, 2), (signal.SIGKILL, 10)):
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            proc.wait(timeout=wait)
+            break
+        except subprocess.TimeoutExpired:
+            continue
+    try:  # children that outlived the leader
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+class Server:
+    def __init__(self, port: int, log: Path):
+        self.base = f"http://127.0.0.1:{port}"
+        self.log = log
+
+    def graphql(self, query: str) -> dict:
+        request = urllib.request.Request(f"{self.base}/graphql", data=json.dumps({"query": query}).encode(),
+                                         headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=30) as response:
+            body = json.load(response)
+        assert "errors" not in body, body["errors"]
+        return body["data"]
+
+    def log_tail(self) -> str:
+        return self.log.read_text(errors="replace")[-3000:] if self.log.exists() else ""
+
+
+@pytest.fixture
+def dagster_ui(tmp_path):
+    chromium = _chromium()
+    if chromium is None:
+        pytest.skip("no Chromium found (chromium, chromium-browser, google-chrome): the UI test needs it")
+    dagster_home = tmp_path / "dagster_home"
+    dagster_home.mkdir()
+    _instance_yaml(dagster_home)
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SPASER_")}
+    env |= {"DAGSTER_HOME": str(dagster_home), "SPASER_HOME": str(tmp_path / "spaser"),
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))}
+    log = tmp_path / "dagster_dev.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "dagster", "dev", "-m", "orchestration.definitions",
+             "-h", "127.0.0.1", "-p", str(port)],
+            cwd=REPO_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            start_new_session=True, preexec_fn=_default_signals,
+        )
+    server = Server(port, log)
+    try:
+        deadline = time.monotonic() + STARTUP_TIMEOUT_S
+        while True:
+            assert proc.poll() is None, f"dagster dev exited with {proc.returncode}:\n{server.log_tail()}"
+            assert time.monotonic() < deadline, f"no answer in {STARTUP_TIMEOUT_S} s:\n{server.log_tail()}"
+            try:
+                entries = server.graphql(
+                    "{ workspaceOrError { ... on Workspace { locationEntries { name loadStatus"
+                    " locationOrLoadError { __typename ... on PythonError { message } } } } } }"
+                )["workspaceOrError"]["locationEntries"]
+                if entries and all(e["loadStatus"] == "LOADED" for e in entries):
+                    errors = [e["locationOrLoadError"] for e in entries
+                              if e["locationOrLoadError"]["__typename"] == "PythonError"]
+                    assert not errors, errors
+                    break
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass
+            time.sleep(0.5)
+        yield server, chromium, tmp_path
+    finally:
+        _stop(proc)
+
+
+def _chromium_page(chromium: str, url: str, screenshot: Path, profile: Path, budget_ms: int = 8000) -> str:
+    """Screenshot of a page and its DOM after `budget_ms` of virtual time.
+
+    --timeout caps the page's wall-clock time should virtual time stall (it can, rarely, while
+    the UI's requests are pending); one retry covers a Chromium that still does not return.
+    """
+    args = [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+            f"--virtual-time-budget={budget_ms}", "--timeout=30000",
+            "--window-size=1600,1000", f"--screenshot={screenshot}", "--dump-dom", url]
+    for attempt in (1, 2):
+        try:
+            result = subprocess.run([*args, f"--user-data-dir={profile}-{attempt}"], capture_output=True,
+                                    text=True, timeout=45, start_new_session=True)
+            break
+        except subprocess.TimeoutExpired:
+            if attempt == 2:
+                raise
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert screenshot.exists() and screenshot.stat().st_size > 10_000, f"no screenshot of {url}"
+    return result.stdout
+
+
+def test_dagster_ui_shows_the_asset_graph(dagster_ui):
+    server, chromium, tmp_path = dagster_ui
+
+    nodes = server.graphql(
+        "{ assetNodes { assetKey { path } groupName partitionKeys"
+        " assetChecksOrError { ... on AssetChecks { checks { name } } } } }"
+    )["assetNodes"]
+    keys = {"/".join(n["assetKey"]["path"]) for n in nodes}
+    assert {"raw/decp_marches", "marts/mart_spaser_indicateurs", "publication/spaser_release"} <= keys
+    # (the dbt source publication/releases, the release register, is an external asset in "default")
+    assert GROUPS <= {n["groupName"] for n in nodes}
+
+    checks = {c["name"] for n in nodes for c in n["assetChecksOrError"].get("checks", [])}
+    assert {"gx_raw_decp_marches", "gx_mart_spaser_indicateurs", "gx_feed_coverage"} <= checks
+    assert sum(name.startswith("gx_") for name in checks) >= 10
+
+    by_key = {"/".join(n["assetKey"]["path"]): n for n in nodes}
+    expected = semester_partition_keys(dt.date.today())
+    assert by_key["marts/mart_spaser_indicateurs"]["partitionKeys"] == expected
+    assert by_key["publication/spaser_release"]["partitionKeys"] == expected
+    assert expected[0] == "2019-S1" and all(k[-3:] in ("-S1", "-S2") for k in expected)
+
+    repos = server.graphql(
+        "{ repositoriesOrError { ... on RepositoryConnection { nodes {"
+        " schedules { name scheduleState { status } } sensors { name sensorState { status } } } } } }"
+    )["repositoriesOrError"]["nodes"]
+    states = {s["name"]: s["scheduleState"]["status"] for r in repos for s in r["schedules"]}
+    states |= {s["name"]: s["sensorState"]["status"] for r in repos for s in r["sensors"]}
+    assert states == {"semester_publication_schedule": "STOPPED", "landing_sensor": "STOPPED"}
+
+    # the community sign-up dialog would cover the screenshots ("Skip" does the same)
+    assert server.graphql("mutation { setNuxSeen }")["setNuxSeen"] is True
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    lineage = _chromium_page(chromium, f"{server.base}/asset-groups", ARTIFACTS / "dagster_ui_lineage.png",
+                             tmp_path / "chromium-lineage")
+    catalog = _chromium_page(chromium, f"{server.base}/assets", ARTIFACTS / "dagster_ui_assets.png",
+                             tmp_path / "chromium-assets")
+    for group in GROUPS:
+        assert f">{group}<" in lineage, f"group {group} not on the lineage page"
+    # the catalog is a virtualised list sorted by key: the first rows are the intermediate models
+    shown = {key for key in keys if f'href="/assets/{key}"' in catalog}
+    assert len(shown) >= 5, "no asset rows in the catalog page"
+    assert "intermediate/int_indicateurs__marches" in shown
+    assert "Join the Dagster community" not in catalog

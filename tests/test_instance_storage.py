@@ -1,0 +1,255 @@
+"""The Dagster instance: SQLite (dagster.yaml, the default) and PostgreSQL
+(instances/postgres/dagster.yaml), both opened from their real files and used to record and read
+runs; how the CLI chooses between them; the single-writer run limits.
+
+The PostgreSQL tests use a database of their own (created, then dropped) on the server named by
+SPASER_TEST_PG_ADMIN_URL (default postgresql://postgres@127.0.0.1:5432/postgres), and are
+skipped only when that server cannot be reached.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+
+import pytest
+import yaml
+from dagster import DagsterInstance, DagsterRunStatus, Failure, job, op
+
+from orchestration.instance import (
+    PG_URL,
+    POSTGRES_HOME,
+    SQLITE_HOME,
+    instance_env,
+    masked,
+    postgres_url,
+    storage_kind,
+)
+from orchestration.settings import REPO_ROOT
+
+ADMIN_URL = os.environ.get("SPASER_TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+PG_VARS = [PG_URL] + [f"SPASER_DAGSTER_PG_{v}" for v in ("HOST", "PORT", "USER", "PASSWORD", "DB")]
+
+
+@op(tags={"spaser/writes_warehouse": "duckdb"})
+def say_hello(context) -> str:
+    context.log.info("hello from the instance test")
+    return "hello"
+
+
+@op
+def refuse(context, greeting: str) -> None:
+    raise Failure(description=f"gate refused: {greeting}")
+
+
+# Named like the pipeline so that `spaser status` lists it.
+@job(name="spaser_pipeline", tags={"spaser/writes_warehouse": "duckdb"})
+def tiny_job():
+    say_hello()
+
+
+@job(name="spaser_pipeline")
+def tiny_failing_job():
+    refuse(say_hello())
+
+
+def _record_and_read(instance: DagsterInstance) -> str:
+    """Execute a run on the instance, read it back through run and event-log storage."""
+    result = tiny_job.execute_in_process(instance=instance, tags={"dagster/partition": "2026-S1"})
+    assert result.success
+    run = instance.get_run_by_id(result.run_id)
+    assert run is not None and run.status == DagsterRunStatus.SUCCESS
+    assert run.tags["spaser/writes_warehouse"] == "duckdb"
+    assert result.run_id in {r.run_id for r in instance.get_runs(limit=5)}
+    messages = [e.user_message for e in instance.all_logs(result.run_id)]
+    assert "hello from the instance test" in messages
+    return result.run_id
+
+
+def _concurrency(instance: DagsterInstance):
+    return instance.get_concurrency_config().run_queue_config
+
+
+@pytest.fixture
+def clean_env(monkeypatch):
+    for var in [*PG_VARS, "DAGSTER_HOME"]:
+        monkeypatch.delenv(var, raising=False)
+    return monkeypatch
+
+
+# -- choosing the instance ------------------------------------------------------------------
+
+def test_sqlite_is_the_default():
+    assert storage_kind({}) == "sqlite" and postgres_url({}) is None
+    assert instance_env({}) == {"DAGSTER_HOME": str(SQLITE_HOME)}
+
+
+def test_postgres_from_one_url():
+    env = {PG_URL: "postgresql://spaser:s3cret@db.internal:5433/dagster"}
+    assert storage_kind(env) == "postgres"
+    # the driver is named: SQLAlchemy >= 2.1 would pick psycopg 3, dagster-postgres ships psycopg2
+    assert instance_env(env) == {
+        PG_URL: "postgresql+psycopg2://spaser:s3cret@db.internal:5433/dagster",
+        "DAGSTER_HOME": str(POSTGRES_HOME),
+    }
+    assert masked(postgres_url(env)) == "postgresql+psycopg2://spaser:***@db.internal:5433/dagster"
+
+
+def test_postgres_from_host_user_password_db():
+    env = {"SPASER_DAGSTER_PG_HOST": "db", "SPASER_DAGSTER_PG_USER": "spaser",
+           "SPASER_DAGSTER_PG_PASSWORD": "p@ss:w/rd", "SPASER_DAGSTER_PG_DB": "dagster_spaser"}
+    assert postgres_url(env) == "postgresql+psycopg2://spaser:p%40ss%3Aw%2Frd@db:5432/dagster_spaser"
+    assert instance_env(env)["DAGSTER_HOME"] == str(POSTGRES_HOME)
+
+
+def test_an_explicit_dagster_home_wins():
+    env = {"DAGSTER_HOME": "/srv/dagster", PG_URL: "postgresql+psycopg2://x@y/z"}
+    assert "DAGSTER_HOME" not in instance_env(env)
+
+
+def test_cli_reports_the_instance(clean_env):
+    env = {k: v for k, v in os.environ.items() if k not in PG_VARS and k != "DAGSTER_HOME"}
+    out = subprocess.run([sys.executable, "-m", "orchestration.cli", "instance"], cwd=REPO_ROOT, env=env,
+                         capture_output=True, text=True, timeout=120, check=True).stdout
+    assert f"DAGSTER_HOME={SQLITE_HOME}" in out and "SQLite" in out
+    env[PG_URL] = "postgresql://spaser:s3cret@db.internal/dagster"
+    out = subprocess.run([sys.executable, "-m", "orchestration.cli", "instance"], cwd=REPO_ROOT, env=env,
+                         capture_output=True, text=True, timeout=120, check=True).stdout
+    assert f"DAGSTER_HOME={POSTGRES_HOME}" in out and "spaser:***@db.internal" in out and "s3cret" not in out
+
+
+def test_makefile_chooses_the_same_home():
+    def home(extra):
+        env = {k: v for k, v in os.environ.items() if k not in PG_VARS} | extra
+        out = subprocess.run(["make", "-s", "-p", "-n", "ui"], cwd=REPO_ROOT, env=env, capture_output=True,
+                             text=True, timeout=60).stdout
+        return next(line.split(":=", 1)[1].strip() for line in out.splitlines() if line.startswith("DAGSTER_HOME :="))
+
+    assert home({}) == str(SQLITE_HOME)
+    assert home({"SPASER_DAGSTER_PG_HOST": "db"}) == str(POSTGRES_HOME)
+    assert home({PG_URL: "postgresql://x@y/z"}) == str(POSTGRES_HOME)
+
+
+# -- single writer --------------------------------------------------------------------------
+
+def test_both_instance_files_keep_one_writer():
+    sqlite_cfg = yaml.safe_load((SQLITE_HOME / "dagster.yaml").read_text())
+    pg_cfg = yaml.safe_load((POSTGRES_HOME / "dagster.yaml").read_text())
+    assert sqlite_cfg["concurrency"] == pg_cfg["concurrency"]
+    assert sqlite_cfg["concurrency"]["runs"]["max_concurrent_runs"] == 1
+    assert {"key": "spaser/writes_warehouse", "limit": 1} in sqlite_cfg["concurrency"]["runs"]["tag_concurrency_limits"]
+    assert set(sqlite_cfg) - {"storage"} == set(pg_cfg) - {"storage"}
+
+
+def test_the_pipeline_run_carries_the_writer_tag():
+    from orchestration.definitions import defs
+
+    assert defs.resolve_job_def("spaser_pipeline").tags["spaser/writes_warehouse"] == "duckdb"
+
+
+# -- SQLite ---------------------------------------------------------------------------------
+
+def test_sqlite_instance_records_and_reads_a_run(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # dagster.yaml keeps its storage relative to the working directory
+    instance = DagsterInstance.from_config(str(SQLITE_HOME))
+    try:
+        assert type(instance.run_storage).__name__ == "SqliteRunStorage"
+        assert type(instance.event_log_storage).__name__ == "SqliteEventLogStorage"
+        assert type(instance.schedule_storage).__name__ == "SqliteScheduleStorage"
+        queue = _concurrency(instance)
+        assert queue.max_concurrent_runs == 1
+        assert queue.tag_concurrency_limits == [{"key": "spaser/writes_warehouse", "limit": 1}]
+        run_id = _record_and_read(instance)
+    finally:
+        instance.dispose()
+    assert (tmp_path / ".dagster" / "storage" / "history" / "runs.db").exists()
+    # a second instance on the same files sees the run: it was persisted, not kept in memory
+    again = DagsterInstance.from_config(str(SQLITE_HOME))
+    try:
+        assert again.get_run_by_id(run_id) is not None
+    finally:
+        again.dispose()
+
+
+# -- PostgreSQL -----------------------------------------------------------------------------
+
+@pytest.fixture
+def pg_database():
+    """A fresh database on the test server; its SQLAlchemy URL. Dropped afterwards."""
+    psycopg2 = pytest.importorskip("psycopg2")
+    try:
+        admin = psycopg2.connect(ADMIN_URL, connect_timeout=3)
+    except psycopg2.OperationalError as exc:
+        pytest.skip(f"PostgreSQL unreachable at {masked(ADMIN_URL)} (set SPASER_TEST_PG_ADMIN_URL): {exc}".strip())
+    admin.autocommit = True
+    name = f"spaser_dagster_test_{uuid.uuid4().hex[:12]}"
+    with admin.cursor() as cur:
+        cur.execute(f'CREATE DATABASE "{name}"')
+    base, _, _ = ADMIN_URL.rpartition("/")
+    try:
+        yield postgres_url({PG_URL: f"{base}/{name}"}), name, admin
+    finally:
+        with admin.cursor() as cur:
+            cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+
+
+def test_postgres_instance_records_and_reads_a_run(pg_database, monkeypatch, tmp_path):
+    url, name, _ = pg_database
+    monkeypatch.setenv(PG_URL, url)
+    monkeypatch.chdir(tmp_path)  # local artifacts and compute logs stay relative
+    instance = DagsterInstance.from_config(str(POSTGRES_HOME))
+    try:
+        assert type(instance.run_storage).__name__ == "PostgresRunStorage"
+        assert type(instance.event_log_storage).__name__ == "PostgresEventLogStorage"
+        assert type(instance.schedule_storage).__name__ == "PostgresScheduleStorage"
+        assert _concurrency(instance).max_concurrent_runs == 1
+        run_id = _record_and_read(instance)
+        assert instance.all_instigator_state() == []  # schedule storage answers
+    finally:
+        instance.dispose()
+
+    import psycopg2
+
+    con = psycopg2.connect(url.replace("+psycopg2", ""))
+    try:
+        with con.cursor() as cur:
+            cur.execute("SELECT status FROM runs WHERE run_id = %s", [run_id])
+            assert cur.fetchone() == ("SUCCESS",)
+            cur.execute("SELECT count(*) FROM event_logs WHERE run_id = %s", [run_id])
+            assert cur.fetchone()[0] > 0
+    finally:
+        con.close()
+    assert not (tmp_path / ".dagster" / "storage").exists()  # nothing went to SQLite
+
+
+def test_spaser_status_reads_the_postgres_instance(pg_database, monkeypatch, tmp_path):
+    """The CLI alone picks instances/postgres/ from SPASER_DAGSTER_PG_* and shows a failed run."""
+    url, name, _ = pg_database
+    monkeypatch.setenv(PG_URL, url)
+    monkeypatch.chdir(tmp_path)
+    instance = DagsterInstance.from_config(str(POSTGRES_HOME))
+    try:
+        failed = tiny_failing_job.execute_in_process(instance=instance, raise_on_error=False,
+                                                     tags={"dagster/partition": "2025-S2"})
+        assert not failed.success
+    finally:
+        instance.dispose()
+
+    # host/user/db variables instead of the URL, and no DAGSTER_HOME: the CLI composes both
+    admin = ADMIN_URL.split("://", 1)[1]
+    user, _, rest = admin.partition("@")
+    hostport = rest.split("/", 1)[0]
+    host, _, port = hostport.partition(":")
+    env = {k: v for k, v in os.environ.items() if k not in PG_VARS and k != "DAGSTER_HOME"}
+    env |= {"SPASER_DAGSTER_PG_HOST": host, "SPASER_DAGSTER_PG_PORT": port or "5432",
+            "SPASER_DAGSTER_PG_USER": user.split(":")[0], "SPASER_DAGSTER_PG_DB": name}
+    if ":" in user:
+        env["SPASER_DAGSTER_PG_PASSWORD"] = user.split(":", 1)[1]
+    out = subprocess.run([sys.executable, "-m", "orchestration.cli", "status"], cwd=REPO_ROOT, env=env,
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert failed.run_id in out.stdout and "2025-S2" in out.stdout and "FAILURE" in out.stdout
+    assert "gate refused: hello" in out.stdout
