@@ -34,7 +34,7 @@ test: $(BIN)/.installed
 
 ## lint: SQL style (sqlfluff, jinja templater with dbt builtins)
 lint: $(BIN)/.installed
-	$(BIN)/sqlfluff lint --processes 2 models
+	$(BIN)/sqlfluff lint --processes 2 models dbt_project/macros
 
 ## backfill: publish every demo semester
 backfill: $(BIN)/.installed

@@ -5,21 +5,21 @@
     case
         when {{ column }} is null or not regexp_matches({{ column }}, '^[0-9]{14}$') then false
         when (
-            {%- for i in range(1, 15) %}
-            {%- if i % 2 == 1 %}
+    {%- for i in range(1, 15) %}
+        {%- if i % 2 == 1 %}
             (cast(substr({{ column }}, {{ i }}, 1) as integer) * 2) % 10
             + (cast(substr({{ column }}, {{ i }}, 1) as integer) * 2) // 10
             {%- else %}
             cast(substr({{ column }}, {{ i }}, 1) as integer)
-            {%- endif %}
-            {%- if not loop.last %} +{% endif %}
-            {%- endfor %}
+        {%- endif %}
+        {%- if not loop.last %} +{% endif %}
+    {%- endfor %}
         ) % 10 = 0 then true
         when substr({{ column }}, 1, 9) = '356000000' then (
-            {%- for i in range(1, 15) %}
+    {%- for i in range(1, 15) %}
             cast(substr({{ column }}, {{ i }}, 1) as integer)
-            {%- if not loop.last %} +{% endif %}
-            {%- endfor %}
+        {%- if not loop.last %} +{% endif %}
+    {%- endfor %}
         ) % 5 = 0
         else false
     end
