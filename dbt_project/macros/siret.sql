@@ -1,26 +1,22 @@
 {#- Luhn check of a 14-digit SIRET (INSEE rule), with La Poste's exception: SIREN 356000000
     establishments use "sum of digits divisible by 5". Digit by digit, so that it compiles on
     DuckDB and PostgreSQL alike; the CASE keeps casts away from non-numeric identifiers. -#}
+{%- macro siret_digit(column, i, doubled) -%}
+    {%- if doubled -%}
+        ((cast(substr({{ column }}, {{ i }}, 1) as integer) * 2) % 10
+        + (cast(substr({{ column }}, {{ i }}, 1) as integer) * 2) // 10)
+    {%- else -%}
+        cast(substr({{ column }}, {{ i }}, 1) as integer)
+    {%- endif -%}
+{%- endmacro -%}
+
 {% macro siret_is_valid(column) -%}
     case
         when {{ column }} is null or not regexp_matches({{ column }}, '^[0-9]{14}$') then false
-        when (
-    {%- for i in range(1, 15) %}
-        {%- if i % 2 == 1 %}
-            (cast(substr({{ column }}, {{ i }}, 1) as integer) * 2) % 10
-            + (cast(substr({{ column }}, {{ i }}, 1) as integer) * 2) // 10
-            {%- else %}
-            cast(substr({{ column }}, {{ i }}, 1) as integer)
-        {%- endif %}
-        {%- if not loop.last %} +{% endif %}
-    {%- endfor %}
-        ) % 10 = 0 then true
-        when substr({{ column }}, 1, 9) = '356000000' then (
-    {%- for i in range(1, 15) %}
-            cast(substr({{ column }}, {{ i }}, 1) as integer)
-        {%- if not loop.last %} +{% endif %}
-    {%- endfor %}
-        ) % 5 = 0
+        when ({% for i in range(1, 15) %}{{ siret_digit(column, i, i % 2 == 1) }}{% if not loop.last %} + {% endif %}{% endfor %}) % 10 = 0
+            then true
+        when substr({{ column }}, 1, 9) = '356000000'
+            then ({% for i in range(1, 15) %}{{ siret_digit(column, i, false) }}{% if not loop.last %} + {% endif %}{% endfor %}) % 5 = 0
         else false
     end
 {%- endmacro %}
