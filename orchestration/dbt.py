@@ -82,7 +82,9 @@ def _parse(project: DbtProject) -> None:
 spaser_dbt_project = DbtProject(
     project_dir=DBT_PROJECT_DIR,
     profiles_dir=DBT_PROJECT_DIR,
-    target=os.environ.get("SPASER_DBT_TARGET", "duckdb"),
+    # The pipeline's engine is always DuckDB (gates and releases read it); the postgres target
+    # is built after publication for BI tools (orchestration/postgres).
+    target="duckdb",
 )
 if _manifest_is_stale(spaser_dbt_project):
     _parse(spaser_dbt_project)

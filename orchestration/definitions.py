@@ -6,10 +6,11 @@ from .dbt import dbt_resource, spaser_dbt_models
 from .gates.checks import gate_checks
 from .ingest.assets import ingest_assets, ingest_log
 from .jobs import landing_sensor, semester_publication_schedule, spaser_pipeline
+from .postgres.assets import postgres_assets
 from .publication.assets import spaser_release
 
 defs = Definitions(
-    assets=[*ingest_assets, ingest_log, spaser_dbt_models, spaser_release],
+    assets=[*ingest_assets, ingest_log, spaser_dbt_models, spaser_release, *postgres_assets()],
     asset_checks=gate_checks,
     jobs=[spaser_pipeline],
     schedules=[semester_publication_schedule],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -44,3 +45,71 @@ def demo_home(spaser_home, demo_feeds) -> Path:
     """An isolated SPASER_HOME whose landing folder holds a copy of the demo feeds."""
     shutil.copytree(demo_feeds, spaser_home / "landing")
     return spaser_home
+
+
+SEMESTER = "2026-S1"
+
+
+def run(semester: str = SEMESTER, reason: str | None = None, assets=None):
+    """Materialise the code location's assets and checks for one semester, in-process."""
+    from dagster import DagsterInstance, materialize
+
+    from orchestration.dbt import dbt_resource
+    from orchestration.definitions import defs
+
+    config = {"ops": {"publication__spaser_release": {"config": {"reason": reason}}}} if reason else None
+    return materialize(
+        assets if assets is not None else [*defs.assets, *defs.asset_checks],
+        partition_key=semester,
+        resources={"dbt": dbt_resource},
+        instance=DagsterInstance.ephemeral(),
+        raise_on_error=False,
+        run_config=config,
+    )
+
+
+@pytest.fixture(scope="session")
+def first_run(tmp_path_factory, demo_feeds):
+    """One full run on the demo feeds, shared by read-only assertions across modules."""
+    home = tmp_path_factory.mktemp("pipeline") / "spaser"
+    shutil.copytree(demo_feeds, home / "landing")
+    previous = os.environ.get("SPASER_HOME")
+    os.environ["SPASER_HOME"] = str(home)
+    try:
+        result = run()
+    finally:
+        if previous is None:
+            os.environ.pop("SPASER_HOME", None)
+        else:
+            os.environ["SPASER_HOME"] = previous
+    return home, result
+
+
+def _postgres_reachable(host: str, port: int) -> bool:
+    import socket
+
+    try:
+        with socket.create_connection((host, port), timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.fixture
+def pg_database(monkeypatch):
+    """A fresh PostgreSQL database and BI role for one test, dropped afterwards. Skips only when
+    no server is reachable, and never on CI (CI has one: there the tests must run)."""
+    from orchestration.postgres.serving import drop_database, pg_settings
+
+    host, port = os.environ.get("SPASER_PG_HOST", "127.0.0.1"), int(os.environ.get("SPASER_PG_PORT", "5432"))
+    if not _postgres_reachable(host, port):
+        if os.environ.get("CI"):
+            pytest.fail(f"no PostgreSQL reachable at {host}:{port} on CI")
+        pytest.skip(f"no PostgreSQL reachable at {host}:{port} (set SPASER_PG_HOST/SPASER_PG_PORT)")
+    suffix = f"{os.getpid()}_{abs(hash(os.environ.get('PYTEST_CURRENT_TEST', ''))) % 10**6}"
+    monkeypatch.setenv("SPASER_PG_DATABASE", f"spaser_test_{suffix}")
+    monkeypatch.setenv("SPASER_PG_BI_ROLE", f"spaser_bi_test_{suffix}")
+    settings = pg_settings()
+    drop_database(settings, roles=[settings.bi_role])
+    yield settings
+    drop_database(settings, roles=[settings.bi_role])

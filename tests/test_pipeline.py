@@ -13,28 +13,14 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from dagster import AssetKey, DagsterInstance, materialize
+from dagster import AssetKey
 
-from orchestration.dbt import dbt_resource
-from orchestration.definitions import defs
 from orchestration.publication.publish import sha256_file
 from orchestration.publication.report import fmt_value, render_report
 from orchestration.settings import REPO_ROOT
 
-ALL = [*defs.assets, *defs.asset_checks]  # exactly what the code location serves
-SEMESTER = "2026-S1"
+from conftest import SEMESTER, run
 
-
-def run(semester: str = SEMESTER, reason: str | None = None):
-    config = {"ops": {"publication__spaser_release": {"config": {"reason": reason}}}} if reason else None
-    return materialize(
-        ALL,
-        partition_key=semester,
-        resources={"dbt": dbt_resource},
-        instance=DagsterInstance.ephemeral(),
-        raise_on_error=False,
-        run_config=config,
-    )
 
 
 def checks(result) -> dict:
@@ -50,25 +36,6 @@ def published(result) -> bool:
         e.event_type_value == "ASSET_MATERIALIZATION" and e.asset_key == AssetKey(["publication", "spaser_release"])
         for e in result.all_events
     )
-
-
-@pytest.fixture(scope="module")
-def first_run(tmp_path_factory, demo_feeds):
-    """One full run on the demo feeds, shared by the read-only assertions below."""
-    import shutil
-
-    home = tmp_path_factory.mktemp("pipeline") / "spaser"
-    shutil.copytree(demo_feeds, home / "landing")
-    previous = os.environ.get("SPASER_HOME")
-    os.environ["SPASER_HOME"] = str(home)
-    try:
-        result = run()
-    finally:
-        if previous is None:
-            os.environ.pop("SPASER_HOME", None)
-        else:
-            os.environ["SPASER_HOME"] = previous
-    return home, result
 
 
 def test_pipeline_succeeds_and_publishes_a_release(first_run):

@@ -265,15 +265,30 @@ def ensure_release_register(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(RELEASES_DDL)
 
 
-def refresh_publication_views(con: duckdb.DuckDBPyConnection, publications_root: Path) -> list[str]:
-    """`publication.<table>`: the latest version of every organisation x semester."""
-    con.execute("CREATE SCHEMA IF NOT EXISTS publication")
+def latest_release_folders(publications_root: Path) -> list[Path]:
+    """The folder of the latest version of every organisation x semester, in a stable order."""
     latest: list[Path] = []
     for org in sorted(p for p in publications_root.iterdir() if p.is_dir()) if publications_root.exists() else []:
         for semester in sorted(p for p in org.iterdir() if p.is_dir()):
             versions = existing_versions(semester)
             if versions:
                 latest.append(semester / f"v{versions[-1]}")
+    return latest
+
+
+def release_register(latest: list[Path]) -> list[tuple]:
+    """Rows of `publication.releases`: (org_id, semester, version, path, published_at)."""
+    rows = []
+    for v in latest:
+        manifest = json.loads((v / "manifest.json").read_text(encoding="utf-8"))
+        rows.append((v.parent.parent.name, v.parent.name, int(v.name[1:]), str(v), manifest.get("published_at")))
+    return rows
+
+
+def refresh_publication_views(con: duckdb.DuckDBPyConnection, publications_root: Path) -> list[str]:
+    """`publication.<table>`: the latest version of every organisation x semester."""
+    con.execute("CREATE SCHEMA IF NOT EXISTS publication")
+    latest = latest_release_folders(publications_root)
     created = []
     for name in PUBLISHED_TABLES:
         files = [str(v / f"{name}.parquet") for v in latest if (v / f"{name}.parquet").exists()]
@@ -285,10 +300,7 @@ def refresh_publication_views(con: duckdb.DuckDBPyConnection, publications_root:
                 SELECT * FROM read_parquet([{listing}], union_by_name = true, filename = 'release_file')"""
         )
         created.append(name)
-    releases = []
-    for v in latest:
-        manifest = json.loads((v / "manifest.json").read_text(encoding="utf-8"))
-        releases.append((v.parent.parent.name, v.parent.name, int(v.name[1:]), str(v), manifest.get("published_at")))
+    releases = release_register(latest)
     con.execute("DROP TABLE IF EXISTS publication.releases")
     con.execute(RELEASES_DDL)
     if releases:

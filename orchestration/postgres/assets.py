@@ -1,0 +1,96 @@
+"""The PostgreSQL serving asset, in the code location only when PostgreSQL is configured.
+
+(No `from __future__ import annotations`: Dagster inspects the `context` annotation.)
+"""
+
+import json
+import sys
+import time
+from pathlib import Path
+
+from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, MaterializeResult, MetadataValue, asset
+from dagster_dbt import DbtCliResource
+
+from ..dbt import dbt_vars, spaser_dbt_project
+from ..partitions import semester_partitions
+from ..settings import DBT_PROJECT_DIR, get_paths
+from .serving import create_database, load_publication, pg_settings
+
+POSTGRES_TARGET = "postgres"
+
+# Its own resource: DbtCliResource appends its target after the arguments, so `--target` in the
+# arguments would not win.
+dbt_postgres = DbtCliResource(
+    project_dir=str(DBT_PROJECT_DIR), profiles_dir=str(DBT_PROJECT_DIR), target=POSTGRES_TARGET,
+    dbt_executable=str(Path(sys.executable).with_name("dbt")),
+)
+
+
+def postgres_build_args(partition_key: str) -> list[str]:
+    """`dbt build` of the semester (the target comes from the resource): same models, same tests."""
+    return ["build", "--vars", json.dumps(dbt_vars(partition_key), sort_keys=True)]
+
+
+def _run_results(invocation) -> dict[str, int]:
+    results = invocation.get_artifact("run_results.json")["results"]
+    counts: dict[str, int] = {}
+    for r in results:
+        counts[r["status"]] = counts.get(r["status"], 0) + 1
+    return counts
+
+
+@asset(
+    key=AssetKey(["postgres", "bi_publication"]),
+    partitions_def=semester_partitions,
+    group_name="publication",
+    kinds={"postgres", "dbt"},
+    deps=[AssetKey(["publication", "spaser_release"])],
+    description="PostgreSQL for BI tools: raw tables replicated from DuckDB, the dbt project built "
+    "and tested on the postgres target, the latest releases loaded into the publication schema, "
+    "readable by the read-only BI role.",
+)
+def postgres_bi_publication(context: AssetExecutionContext) -> MaterializeResult:
+    from .replicate import replicate_to_postgres
+
+    settings = pg_settings()
+    if settings is None:
+        raise RuntimeError("PostgreSQL is not configured: set SPASER_PG_DATABASE (docs/bi.md)")
+    paths = get_paths()
+    created = create_database(settings)
+    started = time.monotonic()
+    replicated = replicate_to_postgres(paths.warehouse, settings.dsn())
+    context.log.info(f"replicated {len(replicated)} raw tables, {sum(replicated.values())} rows")
+    replicate_s = time.monotonic() - started
+
+    started = time.monotonic()
+    invocation = dbt_postgres.cli(postgres_build_args(context.partition_key), raise_on_error=False,
+                         manifest=spaser_dbt_project.manifest_path)
+    invocation.wait()
+    counts = _run_results(invocation)
+    if not invocation.is_successful():
+        failed = [
+            f"{r['unique_id']}: {r['status']} {(r.get('message') or '')[:300]}"
+            for r in invocation.get_artifact("run_results.json")["results"]
+            if r["status"] in ("error", "fail")
+        ]
+        raise RuntimeError("dbt build on PostgreSQL failed:\n" + "\n".join(failed or [str(invocation.get_error())]))
+    build_s = time.monotonic() - started
+
+    loaded = load_publication(paths.publications, settings)
+    return MaterializeResult(
+        metadata={
+            "database": f"{settings.host}:{settings.port}/{settings.database}",
+            "database_created": created,
+            "bi_role": settings.bi_role,
+            "replicated_rows": sum(replicated.values()),
+            "dbt_results": MetadataValue.json(counts),
+            "publication_rows": MetadataValue.json(loaded),
+            "replicate_seconds": round(replicate_s, 1),
+            "dbt_build_seconds": round(build_s, 1),
+        }
+    )
+
+
+def postgres_assets() -> list[AssetsDefinition]:
+    """The serving asset when PostgreSQL is configured, else nothing (DuckDB only)."""
+    return [postgres_bi_publication] if pg_settings() is not None else []
