@@ -1,24 +1,106 @@
 -- Drill-down of every published indicator value to its source rows: one line per
--- organisation x period x indicator x source record in the indicator's scope, with whether it
--- counts in the denominator and the numerator, the flags used, and the source file and row.
--- Each feed with row-level lineage lists its lines model here.
-{%- set lineage_models = [('int_marches__indicateur_lignes', 'marches')] %}
+-- organisation x period x indicator x source row in the indicator's scope, with whether it
+-- counts in the denominator and the numerator, what it adds to them (numerator_value,
+-- denominator_value, in `unit`), what it adds to the value when the value is a sum
+-- (value_contribution), the flags used, and the source file and row.
+-- Each feed lists its int_<feed>__indicateur_lignes model here (same columns). How the lines
+-- add up to each value: docs/auditeurs.md; checked by assert_lineage_adds_up_to_indicators.
+-- GOV-5, measured on the mart itself, is traced to the other indicators of its period.
+{%- set lineage_models = [
+    ('int_marches__indicateur_lignes', 'marches'),
+    ('int_energie__indicateur_lignes', 'energie'),
+    ('int_dechets__indicateur_lignes', 'dechets'),
+    ('int_insertion__indicateur_lignes', 'insertion'),
+    ('int_centrales__indicateur_lignes', 'centrales'),
+    ('int_fournisseurs__indicateur_lignes', 'fournisseurs'),
+    ('int_restauration__indicateur_lignes', 'restauration'),
+    ('int_saisie__indicateur_lignes', 'saisie'),
+    ('int_entrepot__indicateur_lignes', 'entrepot'),
+] %}
 
-{% for model, feed in lineage_models %}
+with feed_lines as (
+    {%- for model, feed in lineage_models %}
+        select
+            org_id,
+            period_type,
+            period,
+            indicator_id,
+            '{{ feed }}' as source_feed,
+            record_key,
+            in_denominator,
+            in_numerator,
+            flags,
+            source_file,
+            source_row,
+            secondary_source_file,
+            secondary_source_row,
+            measure,
+            unit,
+            numerator_value,
+            denominator_value,
+            value_contribution
+        from {{ ref(model) }}
+        {%- if not loop.last %}
+            union all
+        {%- endif %}
+    {%- endfor %}
+),
+
+-- GOV-5: the other catalogue indicators of the period, 1 in the numerator when available
+indicators as (
+    select * from {{ ref('mart_spaser_indicateurs') }}
+    where indicator_id != 'GOV-5'
+),
+
+gov5_lines as (
     select
         org_id,
         period_type,
         period,
-        indicator_id,
-        '{{ feed }}' as source_feed,
-        contrat_key as record_key,
-        in_denominator,
-        in_numerator,
-        flags,
-        _source_file as source_file,
-        _source_row as source_row,
-        procedures_source_file as secondary_source_file,
-        procedures_source_row as secondary_source_row
-    from {{ ref(model) }}
-    {% if not loop.last %}union all{% endif %}
-{% endfor %}
+        'GOV-5' as indicator_id,
+        'entrepot' as source_feed,
+        indicator_id as record_key,
+        true as in_denominator,
+        is_available as in_numerator,
+        case
+            when is_available then 'disponible'
+            else 'non disponible: ' || coalesce(unavailable_reason, 'motif inconnu')
+        end as flags,
+        'mart_spaser_indicateurs' as source_file,
+        cast(null as bigint) as source_row,
+        cast(null as varchar) as secondary_source_file,
+        cast(null as bigint) as secondary_source_row,
+        'indicateur du catalogue' as measure,
+        'indicateur' as unit,
+        case when is_available then 1.0 else 0.0 end as numerator_value,
+        1.0 as denominator_value,
+        cast(null as double precision) as value_contribution
+    from indicators
+),
+
+unioned as (
+    select * from feed_lines
+    union all
+    select * from gov5_lines
+)
+
+select
+    org_id,
+    period_type,
+    period,
+    indicator_id,
+    source_feed,
+    record_key,
+    in_denominator,
+    in_numerator,
+    flags,
+    source_file,
+    source_row,
+    secondary_source_file,
+    secondary_source_row,
+    cast(numerator_value as double precision) as numerator_value,
+    cast(denominator_value as double precision) as denominator_value,
+    cast(value_contribution as double precision) as value_contribution,
+    unit,
+    measure
+from unioned
