@@ -44,7 +44,8 @@ PUBLISHED_TABLES: dict[str, str] = {
         WHERE org_id = $org AND (
             (period_type = 'semestre' AND period = $semester)
             OR (period_type = 'annee' AND period = $year))
-        ORDER BY period_type DESC, indicator_id, record_key""",
+        ORDER BY period_type DESC, indicator_id, record_key, source_file, source_row,
+                 secondary_source_file, secondary_source_row, measure""",
     "fct_marches": """
         SELECT * EXCLUDE (titulaires), to_json(titulaires) AS titulaires
         FROM marts.fct_marches
