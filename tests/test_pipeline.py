@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import re
@@ -226,21 +227,48 @@ def test_cli_show_prints_the_published_table(first_run, monkeypatch, capsys):
     assert "44 of 44 indicators available" in lines[-1]
 
 
-def test_release_traces_every_marche_indicator_to_its_source_rows(first_run):
+def _close(a: float, b: float, tolerance: float) -> bool:
+    return abs(a - b) <= tolerance + abs(b) / 1_000_000
+
+
+def test_release_traces_every_indicator_to_its_source_rows(first_run):
+    """Every available indicator of the release (semester and year) has lines in
+    indicateur_lignes.csv that add up to its numerator, denominator and value (see
+    docs/auditeurs.md: published quantities are rounded, lines are not)."""
     home, _ = first_run
     release = home / "publications" / "nordval" / SEMESTER / "v1"
-    mart, lines = (f"read_parquet('{release / name}.parquet')" for name in ("mart_spaser_indicateurs", "indicateur_lignes"))
-    mismatches = duckdb.sql(
-        f"""SELECT m.indicator_id FROM {mart} AS m
-            JOIN (SELECT indicator_id, period_type, count(*) FILTER (WHERE in_numerator) AS n
-                  FROM {lines} GROUP BY ALL) AS l USING (indicator_id, period_type)
-            WHERE m.is_available AND m.numerator != l.n"""
+    mart, lines = (f"read_csv('{release / name}.csv', all_varchar = true)" for name in ("mart_spaser_indicateurs", "indicateur_lignes"))
+    rows = duckdb.sql(
+        f"""WITH l AS (
+                SELECT period_type, period, indicator_id, count(*) AS n,
+                       sum(CAST(numerator_value AS DOUBLE)) AS num, sum(CAST(denominator_value AS DOUBLE)) AS den,
+                       count(value_contribution) AS n_contributions,
+                       sum(CAST(value_contribution AS DOUBLE)) AS contributions
+                FROM {lines} GROUP BY ALL)
+            SELECT m.period_type, m.indicator_id, CAST(m.value AS DOUBLE), CAST(m.numerator AS DOUBLE),
+                   CAST(m.denominator AS DOUBLE), l.n, l.num, l.den, l.n_contributions, l.contributions
+            FROM {mart} AS m LEFT JOIN l USING (period_type, period, indicator_id)
+            WHERE m.is_available = 'true'"""
     ).fetchall()
-    assert mismatches == []
-    # a line names the contract, the flags used and both source rows
+    semester = {r[1] for r in rows if r[0] == "semestre"}
+    assert len(semester) == 44  # every catalogue indicator, the warehouse ones (GOV-2, GOV-3, GOV-5) included
+    for period_type, indicator, value, numerator, denominator, n, num, den, n_contributions, contributions in rows:
+        where = f"{indicator} ({period_type})"
+        assert n, f"{where}: no lines"
+        assert _close(num or 0, numerator or 0, 0.05), f"{where}: numerator {numerator} != lines {num}"
+        assert _close(den or 0, denominator or 0, 0.05), f"{where}: denominator {denominator} != lines {den}"
+        if n_contributions:  # counts and amounts: the value is a sum
+            assert _close(contributions, value, 0.05), f"{where}: value {value} != lines {contributions}"
+        elif indicator == "IMP-6":  # change of the consumption against the reference
+            assert abs(100 * (num - den) / den - value) <= 0.01, where
+        else:
+            assert abs(100 * num / den - value) <= 0.01, f"{where}: value {value} != 100 x {num} / {den}"
+
+    lines_rel = f"read_parquet('{release / 'indicateur_lignes.parquet'}')"
+    # a marché line names the contract, the flags used and both source rows
     key, flags, file, row, export_file, export_row = duckdb.sql(
         f"""SELECT record_key, flags, source_file, source_row, secondary_source_file, secondary_source_row
-            FROM {lines} WHERE indicator_id = 'GOV-4' AND in_numerator LIMIT 1"""
+            FROM {lines_rel} WHERE indicator_id = 'GOV-4' AND in_numerator LIMIT 1"""
     ).fetchall()[0]
     assert flags == "label_spaser=true" and file.startswith("decp_") and row > 0
     assert export_file == "export_procedures.csv" and export_row > 1
@@ -250,6 +278,27 @@ def test_release_traces_every_marche_indicator_to_its_source_rows(first_run):
     assert (record["acheteur"]["id"], record["id"]) == (acheteur, marche)
     csv_line = (home / "landing" / "procedures" / export_file).read_bytes().decode("cp1252").split("\r\n")[export_row - 1]
     assert csv_line.startswith(f"{acheteur};{marche};")
+
+    # a waste line is the registry row of the file (line 1 = header) with its tonnes
+    key, file, row, tonnes = duckdb.sql(
+        f"""SELECT record_key, source_file, source_row, numerator_value FROM {lines_rel}
+            WHERE indicator_id = 'BES-6' AND in_numerator AND source_file LIKE '%.csv' LIMIT 1"""
+    ).fetchall()[0]
+    with (home / "landing" / "dechets" / "registre" / file).open(encoding="utf-8-sig", newline="") as f:
+        fields = list(csv.reader(f, delimiter=";"))[row - 1]
+    assert fields[1] == key.split("|")[1]  # identifiant unique
+    assert float(fields[11].replace(",", ".")) == tonnes  # Émetteur - Quantité de déchet
+
+    # an IMP-6 meter line is an Enedis index difference: (next reading - reading) Wh x 0.001 kWh/Wh
+    file, row, next_file, next_row, kwh = duckdb.sql(
+        f"""SELECT source_file, source_row, secondary_source_file, secondary_source_row, numerator_value
+            FROM {lines_rel} WHERE indicator_id = 'IMP-6' AND source_file LIKE 'R64_%' LIMIT 1"""
+    ).fetchall()[0]
+    enedis = home / "landing" / "energie" / "enedis"
+    reading = (enedis / file).read_text(encoding="utf-8").splitlines()[row - 1].split(";")
+    following = (enedis / next_file).read_text(encoding="utf-8").splitlines()[next_row - 1].split(";")
+    assert reading[0] == following[0] and reading[16] == following[16]  # same meter, same time class
+    assert abs((int(following[8]) - int(reading[8])) * 0.001 - kwh) < 1e-6
 
 
 # --- the auditors' outputs: semester report, dbt docs, GX runs index (issue 'What auditors use')
