@@ -31,7 +31,7 @@ hours_in_period as (
         p.period_type,
         p.period,
         count(h.contrat_key) as n_lines,
-        round(sum(h.heures_realisees), 1) as heures
+        {{ round_to('sum(h.heures_realisees)', 1) }} as heures
     from periods as p
     left join hours as h
         on
@@ -45,10 +45,10 @@ hours_cumulated as (
         p.org_id,
         p.period_type,
         p.period,
-        any_value(p.cumul_debut) as cumul_debut,
-        any_value(p.period_end) as period_end,
+        min(p.cumul_debut) as cumul_debut,
+        min(p.period_end) as period_end,
         count(h.contrat_key) as n_lines,
-        round(sum(h.heures_realisees), 1) as heures
+        {{ round_to('sum(h.heures_realisees)', 1) }} as heures
     from periods as p
     left join hours as h
         on

@@ -52,7 +52,7 @@ select
     unite,
     quantite,
     facteur_kwh_pci,
-    case when exclusion_reason is null then round(quantite * facteur_kwh_pci, 3) end as kwh_pci,
+    case when exclusion_reason is null then {{ round_to("quantite * facteur_kwh_pci", 3) }} end as kwh_pci,
     coalesce(correction_climatique, false) as correction_climatique,
     exclusion_reason,
     _source_file,
