@@ -175,42 +175,40 @@
 {%- endmacro %}
 
 
-{#- Lists computed in SQL: DuckDB lists, PostgreSQL arrays (both 1-based, `x[1]` and
-    unnest() in a select list work on both). -#}
-
-{#- the non-empty, upper-cased, space-free items of a text split on a regular expression -#}
-{% macro split_codes(value, pattern) -%}
-    {{ return(adapter.dispatch('split_codes')(value, pattern)) }}
-{%- endmacro %}
-
-{% macro duckdb__split_codes(value, pattern) -%}
-    list_filter(
-        string_split_regex(upper(replace(coalesce({{ value }}, ''), ' ', '')), '{{ pattern }}'),
-        lambda c: c <> ''
-    )
-{%- endmacro %}
-
-{% macro postgres__split_codes(value, pattern) -%}
-    array_remove(regexp_split_to_array(upper(replace(coalesce({{ value }}, ''), ' ', '')), '{{ pattern }}'), '')
-{%- endmacro %}
+{#- Lists computed in SQL: DuckDB lists; in PostgreSQL arrays inside a query (both 1-based,
+    `x[1]` and unnest() in a select list work on both) and jsonb once stored in a column
+    (list_column), like the nested raw columns. -#}
 
 {#- the non-empty trimmed items of a text split on a delimiter -#}
-{% macro split_trimmed(value, delimiter) -%}
-    {{ return(adapter.dispatch('split_trimmed')(value, delimiter)) }}
+{% macro split_list(value, delimiter='|') -%}
+    {{ return(adapter.dispatch('split_list')(value, delimiter)) }}
 {%- endmacro %}
 
-{% macro duckdb__split_trimmed(value, delimiter) -%}
+{% macro duckdb__split_list(value, delimiter='|') -%}
     list_filter(
         list_transform(string_split(coalesce({{ value }}, ''), '{{ delimiter }}'), lambda x: trim(x)),
         lambda x: x != ''
     )
 {%- endmacro %}
 
-{% macro postgres__split_trimmed(value, delimiter) -%}
+{% macro postgres__split_list(value, delimiter='|') -%}
     array(
-        select trim(x) from unnest(string_to_array(coalesce({{ value }}, ''), '{{ delimiter }}')) with ordinality as u(x, i)
-        where trim(x) != '' order by i
+        select trim(u.x) from unnest(string_to_array(coalesce({{ value }}, ''), '{{ delimiter }}')) with ordinality as u(x, i)
+        where trim(u.x) != '' order by u.i
     )
+{%- endmacro %}
+
+{#- a list as stored in a table column: DuckDB list, PostgreSQL jsonb array -#}
+{% macro list_column(items) -%}
+    {{ return(adapter.dispatch('list_column')(items)) }}
+{%- endmacro %}
+
+{% macro duckdb__list_column(items) -%}
+    {{ items }}
+{%- endmacro %}
+
+{% macro postgres__list_column(items) -%}
+    to_jsonb({{ items }})
 {%- endmacro %}
 
 {#- list `candidates` contains `value` -#}
@@ -290,6 +288,19 @@
 
 {#- Nested raw columns, read in staging only: DuckDB LIST/STRUCT, PostgreSQL jsonb. -#}
 
+{#- one row per element of a nested list of scalars, as text, in a select list -#}
+{% macro list_text_elements(items) -%}
+    {{ return(adapter.dispatch('list_text_elements')(items)) }}
+{%- endmacro %}
+
+{% macro duckdb__list_text_elements(items) -%}
+    unnest({{ items }})
+{%- endmacro %}
+
+{% macro postgres__list_text_elements(items) -%}
+    jsonb_array_elements_text({{ items }})
+{%- endmacro %}
+
 {#- one row per element of a nested list, in a select list (element NULLs kept) -#}
 {% macro list_elements(items) -%}
     {{ return(adapter.dispatch('list_elements')(items)) }}
@@ -357,4 +368,23 @@
         cast({{ end_date }} as timestamp),
         interval '1 month'
     )
+{%- endmacro %}
+
+
+{#- a double as text the way DuckDB writes it (shortest form, '.0' on whole numbers), so that
+    text built from amounts (auditors' flags) is the same on both adapters -#}
+{% macro double_to_text(value) -%}
+    {{ return(adapter.dispatch('double_to_text')(value)) }}
+{%- endmacro %}
+
+{% macro duckdb__double_to_text(value) -%}
+    cast({{ value }} as varchar)
+{%- endmacro %}
+
+{% macro postgres__double_to_text(value) -%}
+    case
+        when {{ value }} = trunc({{ value }}) and abs({{ value }}) < 1e15
+            then cast({{ value }} as text) || '.0'
+        else cast({{ value }} as text)
+    end
 {%- endmacro %}

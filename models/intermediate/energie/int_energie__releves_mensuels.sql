@@ -4,8 +4,8 @@
 -- difference (meter change or reset) is left out. R64 energy rows count as they are. R63 load
 -- curve: mean power x step, counted in the month the interval starts. GRDF relevés are spread
 -- over the months they cover, pro rata of the days.
-with sites as (
-    select * from {{ ref('stg_energie__sites') }}
+with meters as (
+    select * from {{ ref('stg_energie__compteurs') }}
 ),
 
 enedis as (
@@ -20,16 +20,18 @@ prm_sites as (
     select
         org_id,
         code_site,
-        unnest(prms) as prm
-    from sites
+        compteur as prm
+    from meters
+    where type_compteur = 'prm'
 ),
 
 pce_sites as (
     select
         org_id,
         code_site,
-        unnest(pces) as pce
-    from sites
+        compteur as pce
+    from meters
+    where type_compteur = 'pce'
 ),
 
 r64_index as (

@@ -82,7 +82,7 @@ measures as (
         'IMP-13' as indicator_id,
         'amount' as value_kind,
         heures as numerator,
-        null as denominator,
+        cast(null as bigint) as denominator,
         n_lines as source_rows,
         case when n_lines = 0 then 'aucune heure d''insertion déclarée pour la période' end as unavailable_reason
     from hours_in_period
@@ -94,7 +94,7 @@ measures as (
         'DEP-1' as indicator_id,
         'amount' as value_kind,
         c.heures as numerator,
-        null as denominator,
+        cast(null as bigint) as denominator,
         c.n_lines as source_rows,
         case
             when c.cumul_debut is null then 'date de départ du cumul non configurée (paramètre insertion_cumul_debut)'

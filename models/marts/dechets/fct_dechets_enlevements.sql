@@ -6,6 +6,9 @@
 with lines as (
     select
         *,
+        {{ split_list('codes_operation_finale') }} as liste_codes_finale,
+        {{ split_list('codes_operation_realises') }} as liste_codes_realises,
+        {{ split_list('modes_operation_realises') }} as liste_modes_realises,
         {{ landing_org_id() }} as org_id,
         (
             select array_agg(o.code_operation) from {{ ref('dechets_operations') }} as o
@@ -30,13 +33,13 @@ modes as (
 chosen as (
     select
         *,
-        {{ list_first_in('codes_operation_finale', 'finales') }} as code_finale,
-        {{ list_first_in('codes_operation_realises', 'finales') }} as code_realise_final,
+        {{ list_first_in('liste_codes_finale', 'finales') }} as code_finale,
+        {{ list_first_in('liste_codes_realises', 'finales') }} as code_realise_final,
         case when {{ list_contains('finales', 'code_operation_prevu') }} then code_operation_prevu end as code_prevu_final,
         {{ list_unknown(
-            ['codes_operation_finale', 'codes_operation_realises', list_of('code_operation_prevu')], 'connues'
+            ['liste_codes_finale', 'liste_codes_realises', list_of('code_operation_prevu')], 'connues'
         ) }} as codes_operation_inconnus,
-        {{ list_length('codes_operation_finale') }} + {{ list_length('codes_operation_realises') }}
+        {{ list_length('liste_codes_finale') }} + {{ list_length('liste_codes_realises') }}
         + case when code_operation_prevu is null then 0 else 1 end as nombre_codes_operation
     from lines
 ),
@@ -52,7 +55,7 @@ with_operation as (
         end as source_operation,
         case
             when c.code_finale is not null then null
-            when c.code_realise_final is not null then c.modes_operation_realises[1]
+            when c.code_realise_final is not null then c.liste_modes_realises[1]
             else c.mode_operation_prevu
         end as mode_declare
     from chosen as c
@@ -80,9 +83,9 @@ select
     w.poids_t,
     w.type_poids,
     w.code_operation_prevu,
-    w.codes_operation_realises,
-    w.codes_operation_finale,
-    w.codes_operation_inconnus,
+    {{ list_column('w.liste_codes_realises') }} as codes_operation_realises,
+    {{ list_column('w.liste_codes_finale') }} as codes_operation_finale,
+    {{ list_column('w.codes_operation_inconnus') }} as codes_operation_inconnus,
     w.code_operation_finale,
     w.source_operation,
     w.mode_declare,

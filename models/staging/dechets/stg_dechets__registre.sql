@@ -1,6 +1,6 @@
 -- The outgoing waste registry, typed at ingest; here normalised: waste code in the spaced
--- form of the European List of Waste, operation codes compacted and split into lists (DuckDB lists,
--- PostgreSQL arrays).
+-- form of the European List of Waste, operation codes compacted into '|'-delimited
+-- text ('' when none).
 with source as (
     select * from {{ source('dechets', 'dechets_registre') }}
 ),
@@ -46,9 +46,15 @@ select
     destination_id,
     nullif(upper(replace(trim(code_operation_prevu), ' ', '')), '') as code_operation_prevu,
     nullif(upper(trim(mode_operation_prevu)), '') as mode_operation_prevu,
-    {{ split_codes('codes_operation_realises', '[,;|/]') }} as codes_operation_realises,
-    {{ split_codes('modes_operation_realises', '[,;|/]') }} as modes_operation_realises,
-    {{ split_codes('codes_operation_finale', '[,;|/]') }} as codes_operation_finale,
+    trim(both '|' from regexp_replace(
+        upper(replace(coalesce(codes_operation_realises, ''), ' ', '')), '[,;|/]+', '|', 'g'
+    )) as codes_operation_realises,
+    trim(both '|' from regexp_replace(
+        upper(replace(coalesce(modes_operation_realises, ''), ' ', '')), '[,;|/]+', '|', 'g'
+    )) as modes_operation_realises,
+    trim(both '|' from regexp_replace(
+        upper(replace(coalesce(codes_operation_finale, ''), ' ', '')), '[,;|/]+', '|', 'g'
+    )) as codes_operation_finale,
     quantites_finales,
     _source_file,
     _source_sha256,
