@@ -44,3 +44,39 @@ def demo_home(spaser_home, demo_feeds) -> Path:
     """An isolated SPASER_HOME whose landing folder holds a copy of the demo feeds."""
     shutil.copytree(demo_feeds, spaser_home / "landing")
     return spaser_home
+
+
+@pytest.fixture(scope="session")
+def pg_database():
+    """A fresh PostgreSQL database for this test session (dropped at the end), as a dict of
+    libpq connection parameters. Server from SPASER_PG_HOST/PORT/USER/PASSWORD (default
+    127.0.0.1:5432, postgres). Skipped when no server answers there, except under CI, where the
+    PostgreSQL target must be tested: then it fails."""
+    import os
+    import uuid
+
+    psycopg2 = pytest.importorskip("psycopg2")
+    server = {
+        "host": os.environ.get("SPASER_PG_HOST", "127.0.0.1"),
+        "port": int(os.environ.get("SPASER_PG_PORT", "5432")),
+        "user": os.environ.get("SPASER_PG_USER", "postgres"),
+        "password": os.environ.get("SPASER_PG_PASSWORD", ""),
+    }
+    try:
+        admin = psycopg2.connect(dbname="postgres", connect_timeout=5, **server)
+    except psycopg2.OperationalError as exc:
+        reason = " ".join(str(exc).split())
+        message = f"no PostgreSQL server reachable at {server['host']}:{server['port']} ({reason})"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    admin.autocommit = True
+    name = f"spaser_test_{uuid.uuid4().hex[:12]}"
+    with admin.cursor() as cur:
+        cur.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield {**server, "dbname": name}
+    finally:
+        with admin.cursor() as cur:
+            cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
