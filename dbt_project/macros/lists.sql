@@ -6,8 +6,7 @@
 {%- endmacro %}
 
 {% macro list_has_any(column, values) -%}
-    coalesce(
-        {%- for v in values %}{{ delimited_contains(column, "'" ~ v ~ "'") }}{% if not loop.last %} or {% endif %}{% endfor -%},
-        false
-    )
+    {%- set tests = [] %}
+    {%- for v in values %}{% do tests.append(delimited_contains(column, "'" ~ v ~ "'")) %}{% endfor %}
+    coalesce({{ tests | join(' or ') }}, false)
 {%- endmacro %}

@@ -32,7 +32,9 @@ select
         when
             100.0 * m.jours_mesures / extract(day from m.mois + interval '1 month' - interval '1 day')
             >= {{ param('o.org_id', 'energie_dju_jours_min_pct') }}
-            then {{ round_to("m.dju_mesures * extract(day from m.mois + interval '1 month' - interval '1 day') / m.jours_mesures", 2) }}
+            then {{ round_to(
+                "m.dju_mesures * extract(day from m.mois + interval '1 month' - interval '1 day') / m.jours_mesures", 2
+            ) }}
     end as dju
 from monthly as m
 cross join organisation as o

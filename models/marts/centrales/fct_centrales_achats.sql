@@ -55,7 +55,8 @@ select
             then {{ semester_of('e.periode_debut') }}
     end as semestre,
     case
-        when extract(year from e.periode_debut) = extract(year from e.periode_fin) then extract(year from e.periode_debut)
+        when extract(year from e.periode_debut) = extract(year from e.periode_fin)
+            then extract(year from e.periode_debut)
     end as annee,
     e.siret_acheteur,
     e.montant_ht,

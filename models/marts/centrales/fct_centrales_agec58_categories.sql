@@ -63,7 +63,8 @@ shares as (
                 then {{ round_to("100.0 * coalesce(c.montant_recycle_ht, 0) / c.montant_renseigne_ht", 2) }}
         end as part_recycle_pct,
         case
-            when c.montant_renseigne_ht > 0 then {{ round_to("100.0 * c.montant_circulaire_ht / c.montant_renseigne_ht", 2) }}
+            when c.montant_renseigne_ht > 0
+                then {{ round_to("100.0 * c.montant_circulaire_ht / c.montant_renseigne_ht", 2) }}
         end as part_circulaire_pct,
         (
             select {{ arg_max('m.part_min_reemploi_pct', 'm.annee_debut') }}

@@ -35,7 +35,9 @@ chosen as (
         *,
         {{ list_first_in('liste_codes_finale', 'finales') }} as code_finale,
         {{ list_first_in('liste_codes_realises', 'finales') }} as code_realise_final,
-        case when {{ list_contains('finales', 'code_operation_prevu') }} then code_operation_prevu end as code_prevu_final,
+        case
+            when {{ list_contains('finales', 'code_operation_prevu') }} then code_operation_prevu
+        end as code_prevu_final,
         {{ list_unknown(
             ['liste_codes_finale', 'liste_codes_realises', list_of('code_operation_prevu')], 'connues'
         ) }} as codes_operation_inconnus,

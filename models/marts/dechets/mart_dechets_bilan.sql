@@ -20,13 +20,18 @@ waste as (
         count(r.ligne_key) as lignes_registre,
         {{ round_to("sum(r.poids_t)", 3) }} as tonnes_produites,
         {{ round_to("sum(r.poids_t) filter (where r.dangereux)", 3) }} as tonnes_dangereuses,
-        {{ round_to("sum(r.poids_t) filter (where r.statut_traitement = 'final')", 3) }} as tonnes_traitement_final_connu,
+        {{ round_to("sum(r.poids_t) filter (where r.statut_traitement = 'final')", 3) }}
+            as tonnes_traitement_final_connu,
         {{ round_to("sum(r.poids_t) filter (where r.classe_traitement = 'reemploi')", 3) }} as tonnes_reemploi,
         {{ round_to("sum(r.poids_t) filter (where r.classe_traitement = 'recyclage')", 3) }} as tonnes_recyclage,
         {{ round_to("sum(r.poids_t) filter (where r.classe_traitement = 'valorisation')", 3) }} as tonnes_valorisation,
         {{ round_to("sum(r.poids_t) filter (where r.classe_traitement = 'elimination')", 3) }} as tonnes_elimination,
-        {{ round_to("sum(r.poids_t) filter (where r.statut_traitement = 'intermédiaire sans destination finale connue')", 3) }} as tonnes_intermediaires_sans_final,
-        {{ round_to("sum(r.poids_t) filter (where r.statut_traitement in ('opération non renseignée', 'code inconnu'))", 3) }} as tonnes_operation_inconnue
+        {{ round_to(
+            "sum(r.poids_t) filter (where r.statut_traitement = 'intermédiaire sans destination finale connue')", 3
+        ) }} as tonnes_intermediaires_sans_final,
+        {{ round_to(
+            "sum(r.poids_t) filter (where r.statut_traitement in ('opération non renseignée', 'code inconnu'))", 3
+        ) }} as tonnes_operation_inconnue
     from periods as p
     left join registre as r
         on
@@ -56,7 +61,8 @@ sites as (
         p.period_type,
         p.period,
         count(g.chantier_id) filter (where g.exclusion_reason is null) as chantiers,
-        {{ round_to("sum(g.granulats_economises_t) filter (where g.exclusion_reason is null)", 3) }} as granulats_economises_t,
+        {{ round_to("sum(g.granulats_economises_t) filter (where g.exclusion_reason is null)", 3) }}
+            as granulats_economises_t,
         {{ round_to("sum(g.tonnage_total_t) filter (where g.exclusion_reason is null)", 3) }} as tonnage_materiaux_t,
         {{ round_to("sum(g.tonnage_recycle_ou_reemploye_t) filter (where g.exclusion_reason is null)", 3) }}
             as tonnage_recycle_ou_reemploye_t
@@ -73,8 +79,12 @@ resale as (
         p.org_id,
         p.period_type,
         p.period,
-        {{ round_to("sum(o.gain_eur) filter (where o.exclusion_reason is null and o.type_operation = 'vente_encheres')", 2) }} as gain_encheres_eur,
-        {{ round_to("sum(o.gain_eur) filter (where o.exclusion_reason is null and o.type_operation = 'achat_seconde_main')", 2) }} as gain_seconde_main_eur,
+        {{ round_to(
+            "sum(o.gain_eur) filter (where o.exclusion_reason is null and o.type_operation = 'vente_encheres')", 2
+        ) }} as gain_encheres_eur,
+        {{ round_to(
+            "sum(o.gain_eur) filter (where o.exclusion_reason is null and o.type_operation = 'achat_seconde_main')", 2
+        ) }} as gain_seconde_main_eur,
         {{ round_to("sum(o.tonnes_evitees_t) filter (where o.type_operation is not null)", 3) }} as tonnes_evitees_t
     from periods as p
     left join {{ ref('fct_dechets_reemploi') }} as o
