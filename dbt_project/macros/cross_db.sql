@@ -3,9 +3,10 @@
     models always used, so DuckDB results do not move) and `postgres__`; `default__` is the
     standard-SQL version where one exists. Prefer dbt's own cross-database macros (dbt.dateadd,
     dbt.datediff, dbt.position, ...) and standard SQL; add a macro here only when neither fits.
-    Nested raw columns (DuckDB LIST/STRUCT, jsonb in PostgreSQL) are read by the list_*/
-    struct_* macros in staging models only; lists computed in SQL are DuckDB lists and
-    PostgreSQL arrays. -#}
+    Nested raw columns (DuckDB LIST/STRUCT, jsonb in PostgreSQL) are flattened by the
+    list_elements/struct_field macros in staging models only (list_to_text also writes the
+    considerations of fct_marches into the auditors' flags). Lists computed in SQL are DuckDB
+    lists; in PostgreSQL arrays within a query and jsonb once stored (list_column). -#}
 
 
 {#- value matches the regular expression anywhere (search, not full match) -#}
@@ -26,7 +27,8 @@
 {%- endmacro %}
 
 
-{#- first capture group of pattern in value, '' when it does not match (DuckDB semantics) -#}
+{#- first capture group of pattern in value, '' when it does not match, NULL for NULL (DuckDB
+    semantics) -#}
 {% macro regexp_extract(value, pattern, group=1) -%}
     {{ return(adapter.dispatch('regexp_extract')(value, pattern, group)) }}
 {%- endmacro %}
@@ -36,7 +38,7 @@
 {%- endmacro %}
 
 {% macro postgres__regexp_extract(value, pattern, group=1) -%}
-    coalesce((regexp_match({{ value }}, {{ pattern }}))[{{ group }}], '')
+    case when {{ value }} is not null then coalesce((regexp_match({{ value }}, {{ pattern }}))[{{ group }}], '') end
 {%- endmacro %}
 
 
