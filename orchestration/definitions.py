@@ -7,10 +7,10 @@ from .gates.checks import gate_checks
 from .ingest.assets import ingest_assets, ingest_log
 from .jobs import landing_sensor, semester_publication_schedule, spaser_pipeline
 from .postgres.assets import postgres_assets
-from .publication.assets import spaser_release
+from .publication.assets import release_register_spec, spaser_release
 
 defs = Definitions(
-    assets=[*ingest_assets, ingest_log, spaser_dbt_models, spaser_release, *postgres_assets()],
+    assets=[*ingest_assets, ingest_log, spaser_dbt_models, spaser_release, release_register_spec, *postgres_assets()],
     asset_checks=gate_checks,
     jobs=[spaser_pipeline],
     schedules=[semester_publication_schedule],

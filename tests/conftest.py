@@ -95,21 +95,63 @@ def _postgres_reachable(host: str, port: int) -> bool:
         return False
 
 
-@pytest.fixture
-def pg_database(monkeypatch):
-    """A fresh PostgreSQL database and BI role for one test, dropped afterwards. Skips only when
-    no server is reachable, and never on CI (CI has one: there the tests must run)."""
-    from orchestration.postgres.serving import drop_database, pg_settings
+@pytest.fixture(scope="session")
+def pg_session():
+    """A fresh PostgreSQL database and BI role for the test session, dropped at the end, as
+    PgSettings. Server from SPASER_PG_HOST/PORT/USER/PASSWORD (default 127.0.0.1:5432,
+    postgres). Skipped when no server answers, except under CI (CI has one: the PostgreSQL
+    target must be tested there), where it fails."""
+    import uuid
+
+    from orchestration.postgres.serving import create_database, drop_database, pg_settings
 
     host, port = os.environ.get("SPASER_PG_HOST", "127.0.0.1"), int(os.environ.get("SPASER_PG_PORT", "5432"))
     if not _postgres_reachable(host, port):
+        message = f"no PostgreSQL server reachable at {host}:{port} (set SPASER_PG_HOST/SPASER_PG_PORT)"
         if os.environ.get("CI"):
-            pytest.fail(f"no PostgreSQL reachable at {host}:{port} on CI")
-        pytest.skip(f"no PostgreSQL reachable at {host}:{port} (set SPASER_PG_HOST/SPASER_PG_PORT)")
-    suffix = f"{os.getpid()}_{abs(hash(os.environ.get('PYTEST_CURRENT_TEST', ''))) % 10**6}"
-    monkeypatch.setenv("SPASER_PG_DATABASE", f"spaser_test_{suffix}")
-    monkeypatch.setenv("SPASER_PG_BI_ROLE", f"spaser_bi_test_{suffix}")
-    settings = pg_settings()
-    drop_database(settings, roles=[settings.bi_role])
-    yield settings
-    drop_database(settings, roles=[settings.bi_role])
+            pytest.fail(message)
+        pytest.skip(message)
+    suffix = uuid.uuid4().hex[:12]
+    settings = pg_settings(os.environ | {
+        "SPASER_PG_DATABASE": f"spaser_test_{suffix}", "SPASER_PG_BI_ROLE": f"spaser_bi_test_{suffix}"})
+    create_database(settings)
+    try:
+        yield settings
+    finally:
+        drop_database(settings, roles=[settings.bi_role])
+
+
+@pytest.fixture(scope="session")
+def pg_database(pg_session) -> dict:
+    """The session database as libpq connection parameters (psycopg2.connect(**params))."""
+    s = pg_session
+    return {"host": s.host, "port": s.port, "user": s.user, "password": s.password, "dbname": s.database}
+
+
+def pg_env(settings) -> dict[str, str]:
+    return {
+        "SPASER_PG_HOST": settings.host, "SPASER_PG_PORT": str(settings.port), "SPASER_PG_USER": settings.user,
+        "SPASER_PG_PASSWORD": settings.password, "SPASER_PG_DATABASE": settings.database,
+        "SPASER_PG_BI_ROLE": settings.bi_role,
+    }
+
+
+@pytest.fixture(scope="session")
+def postgres_served(first_run, pg_session):
+    """The Dagster asset postgres/bi_publication materialised after the first run: raw layer
+    replicated, dbt built and tested on the postgres target, releases loaded, BI role granted."""
+    from orchestration.postgres.assets import postgres_bi_publication
+
+    home, _ = first_run
+    env = pg_env(pg_session) | {"SPASER_HOME": str(home)}
+    previous = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        result = run(assets=[postgres_bi_publication])
+    finally:
+        for k, v in previous.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    return home, result

@@ -5,13 +5,8 @@ from __future__ import annotations
 import psycopg2
 import pytest
 
-from orchestration.postgres.serving import (
-    bi_visible_tables,
-    create_database,
-    load_publication,
-    pg_settings,
-    pg_type,
-)
+from orchestration.postgres import pg_type
+from orchestration.postgres.serving import bi_visible_tables, load_publication, pg_settings
 from orchestration.publication.publish import PUBLISHED_TABLES
 
 
@@ -25,7 +20,7 @@ def test_postgres_is_off_unless_configured():
 @pytest.mark.parametrize(("duck", "pg"), [
     ("VARCHAR", "text"), ("DOUBLE", "double precision"), ("DECIMAL(18,2)", "numeric(18,2)"),
     ("DATE", "date"), ("TIMESTAMP WITH TIME ZONE", "timestamptz"), ("VARCHAR[]", "jsonb"),
-    ("STRUCT(id VARCHAR)[]", "jsonb"), ("BOOLEAN", "boolean"), ("BIGINT", "bigint"),
+    ("STRUCT(id VARCHAR)[]", "jsonb"), ("BOOLEAN", "boolean"), ("BIGINT", "bigint"), ("INTEGER", "integer"),
 ])
 def test_pg_type(duck, pg):
     assert pg_type(duck) == pg
@@ -42,21 +37,16 @@ def _query(dsn: str, statement: str):
         con.close()
 
 
-@pytest.fixture
-def served(first_run, pg_database):
-    """The demo releases loaded into a fresh database, with a raw table the BI role must not read."""
-    home, _ = first_run
-    create_database(pg_database)
-    loaded = load_publication(home / "publications", pg_database)
-    con = psycopg2.connect(pg_database.dsn())
-    with con, con.cursor() as cur:
-        cur.execute("CREATE SCHEMA raw; CREATE TABLE raw.decp_marches AS SELECT 1 AS id")
-        cur.execute("CREATE SCHEMA marts; CREATE TABLE marts.mart_spaser_indicateurs AS SELECT 1 AS id")
-    con.close()
-    return home, loaded
+@pytest.fixture(scope="module")
+def served(postgres_served, pg_session):
+    """The first run's releases served from PostgreSQL by the Dagster asset (conftest)."""
+    home, result = postgres_served
+    assert result.success
+    (materialization,) = result.asset_materializations_for_node("postgres__bi_publication")
+    return home, materialization.metadata["publication_rows"].value
 
 
-def test_publication_holds_the_latest_releases(served, pg_database):
+def test_publication_holds_the_latest_releases(served, pg_session):
     import duckdb
 
     home, loaded = served
@@ -71,26 +61,28 @@ def test_publication_holds_the_latest_releases(served, pg_database):
             "WHERE period = '2026-S1' ORDER BY indicator_id").fetchall()
     finally:
         duck.close()
-    rows = _query(pg_database.bi_dsn, "SELECT indicator_id, value, status FROM publication.mart_spaser_indicateurs "
+    rows = _query(pg_session.bi_dsn, "SELECT indicator_id, value, status FROM publication.mart_spaser_indicateurs "
                                       "WHERE period = '2026-S1' ORDER BY indicator_id")
     assert len(rows) == len(expected) > 40
     for (i, v, s), (ei, ev, es) in zip(rows, expected):
         assert (i, s) == (ei, es) and (v is None) == (ev is None) and (v is None or abs(v - ev) < 1e-9)
     # nested columns arrive as JSON, NULL and empty text stay distinct
-    kinds = _query(pg_database.dsn(), """SELECT data_type FROM information_schema.columns
+    kinds = _query(pg_session.dsn(), """SELECT data_type FROM information_schema.columns
         WHERE table_schema = 'publication' AND table_name = 'fct_marches' AND column_name = 'titulaires'""")
     assert kinds == [("jsonb",)]
 
 
-def test_bi_role_reads_the_publication_and_nothing_else(served, pg_database):
-    bi = pg_database.bi_dsn
-    visible = bi_visible_tables(pg_database)
+def test_bi_role_reads_the_publication_and_nothing_else(served, pg_session):
+    bi = pg_session.bi_dsn
+    visible = bi_visible_tables(pg_session)
     assert visible and all(t.startswith("publication.") for t in visible)
     assert "publication.releases" in visible
     assert _query(bi, "SELECT count(*) FROM publication.releases")[0][0] >= 1
     denied = [
         "SELECT * FROM raw.decp_marches",
         "SELECT * FROM marts.mart_spaser_indicateurs",
+        "SELECT * FROM staging.stg_decp__marches",
+        "SELECT * FROM meta.ingest_log",
         "DELETE FROM publication.mart_spaser_indicateurs",
         "UPDATE publication.releases SET version = 99",
         "INSERT INTO publication.releases (org_id) VALUES ('x')",
@@ -104,7 +96,7 @@ def test_bi_role_reads_the_publication_and_nothing_else(served, pg_database):
         assert err.value.pgcode in ("42501", "25006", "3F000"), (statement, err.value.pgcode, str(err.value))
 
 
-def test_reload_keeps_the_bi_grants(served, pg_database):
+def test_reload_keeps_the_bi_grants(served, pg_session):
     home, _ = served
-    load_publication(home / "publications", pg_database)  # tables recreated
-    assert _query(pg_database.bi_dsn, "SELECT count(*) FROM publication.mart_spaser_indicateurs")[0][0] > 40
+    load_publication(home / "publications", pg_session)  # tables recreated
+    assert _query(pg_session.bi_dsn, "SELECT count(*) FROM publication.mart_spaser_indicateurs")[0][0] > 40

@@ -12,8 +12,8 @@
         case when unavailable_reason is null then denominator end as denominator,
         case
             when unavailable_reason is not null then null
-            when value_kind = 'ratio' then round(100.0 * numerator / denominator, 2)
-            else cast(numerator as double)
+            when value_kind = 'ratio' then {{ round_to('100.0 * numerator / denominator', 2) }}
+            else cast(numerator as double precision)
         end as value,
         unavailable_reason is null as is_available,
         unavailable_reason,

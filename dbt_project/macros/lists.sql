@@ -1,9 +1,12 @@
-{#- List helpers for the DECP multi-valued fields (considerations, techniques). Kept in one place
-    so that another adapter only needs its own implementation here. -#}
+{#- Helpers for the DECP multi-valued fields (considerations), which staging turns into
+    '|'-delimited text (stg_decp__marches: *_liste columns): NULL stays NULL (the field is not
+    given, e.g. the 2019 format), so a flag on it is NULL too (unknown, never "no"). -#}
 {% macro list_has(column, value) -%}
-    coalesce(list_contains({{ column }}, '{{ value }}'), false)
+    coalesce({{ delimited_contains(column, "'" ~ value ~ "'") }}, false)
 {%- endmacro %}
 
 {% macro list_has_any(column, values) -%}
-    coalesce(list_has_any({{ column }}, [{% for v in values %}'{{ v }}'{% if not loop.last %}, {% endif %}{% endfor %}]), false)
+    {%- set tests = [] %}
+    {%- for v in values %}{% do tests.append(delimited_contains(column, "'" ~ v ~ "'")) %}{% endfor %}
+    coalesce({{ tests | join(' or ') }}, false)
 {%- endmacro %}

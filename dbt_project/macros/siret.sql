@@ -4,7 +4,7 @@
 {%- macro siret_digit(column, i, doubled) -%}
     {%- if doubled -%}
         ((cast(substr({{ column }}, {{ i }}, 1) as integer) * 2) % 10
-        + (cast(substr({{ column }}, {{ i }}, 1) as integer) * 2) // 10)
+        + case when cast(substr({{ column }}, {{ i }}, 1) as integer) >= 5 then 1 else 0 end)
     {%- else -%}
         cast(substr({{ column }}, {{ i }}, 1) as integer)
     {%- endif -%}
@@ -12,7 +12,7 @@
 
 {% macro siret_is_valid(column) -%}
     case
-        when {{ column }} is null or not regexp_matches({{ column }}, '^[0-9]{14}$') then false
+        when {{ column }} is null or not {{ regexp_like(column, "'^[0-9]{14}$'") }} then false
         when ({% for i in range(1, 15) %}{{ siret_digit(column, i, i % 2 == 1) }}{% if not loop.last %} + {% endif %}{% endfor %}) % 10 = 0
             then true
         when substr({{ column }}, 1, 9) = '356000000'

@@ -20,8 +20,8 @@ test_matches as (
     from current_versions as c
     inner join test_patterns as t
         on
-            (t.field = 'objet' and regexp_matches(lower(c.objet), t.pattern))
-            or (t.field = 'marche_id' and regexp_matches(lower(c.marche_id), t.pattern))
+            (t.field = 'objet' and {{ regexp_like('lower(c.objet)', 't.pattern') }})
+            or (t.field = 'marche_id' and {{ regexp_like('lower(c.marche_id)', 't.pattern') }})
             or (t.field = 'acheteur_id' and c.acheteur_id = t.pattern)
     group by c.contrat_key
 ),
@@ -46,7 +46,7 @@ select
     case
         when test_reason is not null then 'enregistrement de test: ' || test_reason
         when contract_kind = 'concession' then 'contrat de concession: hors périmètre des marchés'
-        when year(date_notification) < 2000
+        when extract(year from date_notification) < 2000
             then 'date de notification implausible: ' || cast(date_notification as varchar)
         when date_notification > cast(_ingested_at as date)
             then 'date de notification postérieure à la réception du fichier'

@@ -10,6 +10,26 @@ with ranked as (
     from {{ ref('stg_procedures__procedures_internes') }}
 )
 
-select * exclude (version_rank)
+select
+    contrat_key,
+    acheteur_id,
+    marche_id,
+    objet,
+    direction,
+    section_budgetaire,
+    date_notification,
+    montant_ht,
+    sourcing_realise,
+    negociation_realisee,
+    clause_progres,
+    analyse_cycle_vie,
+    label_spaser,
+    analyse_opportunite_clause_sociale,
+    fiche_type_considerations_sociales,
+    criteres_numerique_responsable,
+    _source_file,
+    _source_sha256,
+    _source_row,
+    _ingested_at
 from ranked
 where version_rank = 1

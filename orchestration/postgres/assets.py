@@ -14,6 +14,7 @@ from dagster_dbt import DbtCliResource
 from ..dbt import dbt_vars, spaser_dbt_project
 from ..partitions import semester_partitions
 from ..settings import DBT_PROJECT_DIR, get_paths
+from .replicate import replicate_to_postgres
 from .serving import create_database, load_publication, pg_settings
 
 POSTGRES_TARGET = "postgres"
@@ -31,12 +32,15 @@ def postgres_build_args(partition_key: str) -> list[str]:
     return ["build", "--vars", json.dumps(dbt_vars(partition_key), sort_keys=True)]
 
 
-def _run_results(invocation) -> dict[str, int]:
-    results = invocation.get_artifact("run_results.json")["results"]
-    counts: dict[str, int] = {}
+def summarise_results(results: list[dict]) -> tuple[dict[str, int], dict[str, int]]:
+    """(nodes per status, nodes per kind: model, seed, test, unit_test) of a dbt run_results."""
+    statuses: dict[str, int] = {}
+    kinds: dict[str, int] = {}
     for r in results:
-        counts[r["status"]] = counts.get(r["status"], 0) + 1
-    return counts
+        statuses[r["status"]] = statuses.get(r["status"], 0) + 1
+        kind = r["unique_id"].split(".")[0]
+        kinds[kind] = kinds.get(kind, 0) + 1
+    return statuses, kinds
 
 
 @asset(
@@ -50,8 +54,6 @@ def _run_results(invocation) -> dict[str, int]:
     "readable by the read-only BI role.",
 )
 def postgres_bi_publication(context: AssetExecutionContext) -> MaterializeResult:
-    from .replicate import replicate_to_postgres
-
     settings = pg_settings()
     if settings is None:
         raise RuntimeError("PostgreSQL is not configured: set SPASER_PG_DATABASE (docs/bi.md)")
@@ -66,12 +68,12 @@ def postgres_bi_publication(context: AssetExecutionContext) -> MaterializeResult
     invocation = dbt_postgres.cli(postgres_build_args(context.partition_key), raise_on_error=False,
                          manifest=spaser_dbt_project.manifest_path)
     invocation.wait()
-    counts = _run_results(invocation)
+    results = invocation.get_artifact("run_results.json")["results"]
+    statuses, kinds = summarise_results(results)
     if not invocation.is_successful():
         failed = [
             f"{r['unique_id']}: {r['status']} {(r.get('message') or '')[:300]}"
-            for r in invocation.get_artifact("run_results.json")["results"]
-            if r["status"] in ("error", "fail")
+            for r in results if r["status"] in ("error", "fail")
         ]
         raise RuntimeError("dbt build on PostgreSQL failed:\n" + "\n".join(failed or [str(invocation.get_error())]))
     build_s = time.monotonic() - started
@@ -83,7 +85,9 @@ def postgres_bi_publication(context: AssetExecutionContext) -> MaterializeResult
             "database_created": created,
             "bi_role": settings.bi_role,
             "replicated_rows": sum(replicated.values()),
-            "dbt_results": MetadataValue.json(counts),
+            "replicated_tables": MetadataValue.json(replicated),
+            "dbt_results": MetadataValue.json(statuses),
+            "dbt_nodes": MetadataValue.json(kinds),
             "publication_rows": MetadataValue.json(loaded),
             "replicate_seconds": round(replicate_s, 1),
             "dbt_build_seconds": round(build_s, 1),

@@ -19,6 +19,7 @@ import psycopg2
 from psycopg2 import sql
 
 from ..publication.publish import PUBLISHED_TABLES, latest_release_folders, release_register
+from .replicate import copy_relation
 
 PUBLICATION_SCHEMA = "publication"
 
@@ -66,49 +67,6 @@ def pg_settings(environ: dict[str, str] | None = None) -> PgSettings | None:
     )
 
 
-def pg_type(duckdb_type: str) -> str:
-    """PostgreSQL column type for a DuckDB type; nested values travel as jsonb."""
-    t = duckdb_type.upper()
-    if t.endswith("]") or t.startswith(("STRUCT", "MAP", "UNION", "JSON")):
-        return "jsonb"
-    if t.startswith("DECIMAL"):
-        return t.replace("DECIMAL", "numeric")
-    if t.startswith("TIMESTAMP WITH TIME ZONE"):
-        return "timestamptz"
-    if t.startswith("TIMESTAMP"):
-        return "timestamp"
-    return {
-        "VARCHAR": "text", "BOOLEAN": "boolean", "TINYINT": "smallint", "SMALLINT": "smallint",
-        "INTEGER": "integer", "BIGINT": "bigint", "HUGEINT": "numeric", "UTINYINT": "smallint",
-        "USMALLINT": "integer", "UINTEGER": "bigint", "UBIGINT": "numeric", "FLOAT": "real",
-        "DOUBLE": "double precision", "DATE": "date", "TIME": "time", "INTERVAL": "interval",
-        "UUID": "uuid", "BLOB": "bytea",
-    }.get(t, "text")
-
-
-def copy_relation(con: duckdb.DuckDBPyConnection, relation_sql: str, cur, schema: str, table: str) -> int:
-    """(Re)create `schema.table` in PostgreSQL from a DuckDB query and stream its rows with COPY
-    through a CSV file on disk (bounded memory). Runs in the caller's transaction."""
-    columns = con.sql(relation_sql).description
-    select = ", ".join(
-        f'to_json("{name}") AS "{name}"' if pg_type(str(typ)) == "jsonb" else f'"{name}"'
-        for name, typ, *_ in columns
-    )
-    target = sql.Identifier(schema, table)
-    cur.execute(sql.SQL("DROP TABLE IF EXISTS {} CASCADE").format(target))
-    cur.execute(sql.SQL("CREATE TABLE {} ({})").format(target, sql.SQL(", ").join(
-        sql.SQL("{} {}").format(sql.Identifier(name), sql.SQL(pg_type(str(typ)))) for name, typ, *_ in columns
-    )))
-    with tempfile.TemporaryDirectory(prefix="spaser_pg_") as tmp:
-        csv = Path(tmp) / "rows.csv"
-        # DuckDB writes NULL as an empty field and an empty string as "": PostgreSQL's CSV rules.
-        con.execute(f"COPY (SELECT {select} FROM ({relation_sql})) TO '{csv}' (FORMAT csv, HEADER false)")
-        with csv.open("r", encoding="utf-8") as f:
-            cur.copy_expert(sql.SQL("COPY {} FROM STDIN WITH (FORMAT csv)").format(target), f)
-    cur.execute(sql.SQL("SELECT count(*) FROM {}").format(target))
-    return cur.fetchone()[0]
-
-
 def load_publication(publications_root: Path, settings: PgSettings) -> dict[str, int]:
     """Replace the `publication` schema's tables with the latest releases, in one transaction
     (a BI reader sees the previous state until it commits), and grant the BI role on them."""
@@ -117,7 +75,7 @@ def load_publication(publications_root: Path, settings: PgSettings) -> dict[str,
     con = duckdb.connect()
     pg = psycopg2.connect(settings.dsn())
     try:
-        with pg, pg.cursor() as cur:
+        with pg, pg.cursor() as cur, tempfile.TemporaryDirectory(prefix="spaser_pg_") as tmp:
             cur.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(PUBLICATION_SCHEMA)))
             for name in PUBLISHED_TABLES:
                 files = [str(v / f"{name}.parquet") for v in latest if (v / f"{name}.parquet").exists()]
@@ -125,13 +83,14 @@ def load_publication(publications_root: Path, settings: PgSettings) -> dict[str,
                     continue
                 listing = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
                 relation = f"SELECT * FROM read_parquet([{listing}], union_by_name = true, filename = 'release_file')"
-                loaded[name] = copy_relation(con, relation, cur, PUBLICATION_SCHEMA, name)
+                loaded[name] = copy_relation(con, cur, relation, PUBLICATION_SCHEMA, name, Path(tmp))
             register = release_register(latest)
             con.execute("CREATE TABLE releases (org_id VARCHAR, semester VARCHAR, version INTEGER, "
                         "path VARCHAR, published_at VARCHAR)")
             if register:
                 con.executemany("INSERT INTO releases VALUES (?, ?, ?, ?, ?)", register)
-            loaded["releases"] = copy_relation(con, "SELECT * FROM releases", cur, PUBLICATION_SCHEMA, "releases")
+            loaded["releases"] = copy_relation(con, cur, "SELECT * FROM releases", PUBLICATION_SCHEMA, "releases",
+                                               Path(tmp))
             grant_bi_role(cur, settings)
     finally:
         pg.close()

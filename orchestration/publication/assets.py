@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 
 import duckdb
-from dagster import AssetExecutionContext, AssetKey, Config, MaterializeResult, MetadataValue, asset
+from dagster import AssetExecutionContext, AssetKey, AssetSpec, Config, MaterializeResult, MetadataValue, asset
 
 from ..dbt import dbt_asset_key, docs_path
 from ..gates.index import write_index
@@ -16,6 +16,17 @@ from ..partitions import semester_partitions
 from ..settings import get_paths
 from .publish import publish_semester, refresh_publication_views
 from .report import render_report
+
+
+# The register the release asset rewrites, read back by dbt for GOV-2/GOV-3. Declared on its own
+# (not as the release asset's output: the release depends on those indicators, a cycle).
+release_register_spec = AssetSpec(
+    key=AssetKey(["publication", "releases"]),
+    group_name="publication",
+    kinds={"duckdb"},
+    description="publication.releases: latest version of every organisation x semester release, "
+    "rewritten by publication/spaser_release.",
+)
 
 
 class PublicationConfig(Config):

@@ -57,7 +57,7 @@ indicators as (
         'MOB-1' as indicator_id,
         'amount' as value_kind,
         hours_sum as numerator,
-        cast(null as double) as denominator,
+        cast(null as double precision) as denominator,
         n_lines as source_rows,
         case
             when n_lines = 0 then {{ no_lines }}
@@ -111,8 +111,8 @@ select
     case when unavailable_reason is null then denominator end as denominator,
     case
         when unavailable_reason is not null then null
-        when value_kind = 'ratio' then round(100.0 * numerator / denominator, 2)
-        else round(cast(numerator as double), 2)
+        when value_kind = 'ratio' then {{ round_to('100.0 * numerator / denominator', 2) }}
+        else {{ round_to('cast(numerator as double precision)', 2) }}
     end as value,
     unavailable_reason is null as is_available,
     unavailable_reason,

@@ -16,6 +16,36 @@ ranked as (
     from lines
 )
 
-select * exclude (version_rank)
+select
+    ligne_key,
+    identifiant,
+    format_registre,
+    motif,
+    statut_bordereau,
+    numero_bordereau,
+    siret_declarant,
+    siret_producteur,
+    site,
+    date_expedition,
+    date_operation,
+    code_dechet_source,
+    code_dechet,
+    denomination,
+    dangereux_declare,
+    poids_t,
+    type_poids,
+    quantite_traitee_t,
+    destination_id,
+    code_operation_prevu,
+    mode_operation_prevu,
+    codes_operation_realises,
+    modes_operation_realises,
+    codes_operation_finale,
+    quantites_finales,
+    _source_file,
+    _source_sha256,
+    _source_row,
+    _ingested_at,
+    versions_recues
 from ranked
 where version_rank = 1

@@ -33,7 +33,7 @@ waste as (
         p.period_type,
         p.period,
         count(r.ligne_key) as n_lines,
-        round(sum(r.poids_t), 3) as tonnes
+        {{ round_to('sum(r.poids_t)', 3) }} as tonnes
     from periods as p
     left join registre as r
         on
@@ -47,13 +47,13 @@ waste_year_before as (
         p.org_id,
         p.period_type,
         p.period,
-        round(sum(r.poids_t), 3) as tonnes
+        {{ round_to('sum(r.poids_t)', 3) }} as tonnes
     from periods as p
     left join registre as r
         on
             p.org_id = r.org_id
             and r.date_expedition
-            between cast(p.period_start - interval 1 year as date) and cast(p.period_end - interval 1 year as date)
+            between cast(p.period_start - interval '1 year' as date) and cast(p.period_end - interval '1 year' as date)
     group by p.org_id, p.period_type, p.period
 ),
 
@@ -64,7 +64,7 @@ sites as (
         p.period,
         count(g.chantier_id) as n_sites,
         count(g.chantier_id) filter (where g.exclusion_reason is null) as n_usable,
-        round(sum(g.granulats_economises_t) filter (where g.exclusion_reason is null), 3) as tonnes_saved
+        {{ round_to('sum(g.granulats_economises_t) filter (where g.exclusion_reason is null)', 3) }} as tonnes_saved
     from periods as p
     left join granulats as g
         on
@@ -80,7 +80,7 @@ resale as (
         p.period,
         count(o.reference) as n_operations,
         count(o.reference) filter (where o.exclusion_reason is null) as n_known,
-        round(sum(o.gain_eur) filter (where o.exclusion_reason is null), 2) as gain_eur
+        {{ round_to('sum(o.gain_eur) filter (where o.exclusion_reason is null)', 2) }} as gain_eur
     from periods as p
     left join reemploi as o
         on
@@ -142,7 +142,7 @@ select
     indicator_id,
     case when unavailable_reason is null then numerator end as numerator,
     case when unavailable_reason is null then denominator end as denominator,
-    case when unavailable_reason is null then cast(numerator as double) end as value,
+    case when unavailable_reason is null then cast(numerator as double precision) end as value,
     unavailable_reason is null as is_available,
     unavailable_reason,
     source_rows

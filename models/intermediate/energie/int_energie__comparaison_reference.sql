@@ -50,23 +50,23 @@ joined as (
         s.station_meteo,
         dp.dju as dju_periode,
         dr.dju as dju_reference,
-        list_contains(
-            string_split({{ param('c.org_id', 'energie_correction_mois_sans', 'varchar') }}, '|'),
-            cast(month(c.mois) as varchar)
-        ) as mois_sans_correction,
+        {{ delimited_contains(
+            param('c.org_id', 'energie_correction_mois_sans', 'varchar'),
+            'cast(extract(month from c.mois) as varchar)'
+        ) }} as mois_sans_correction,
         {{ param('c.org_id', 'energie_correction_part_climatique') }} as part_climatique,
         {{ param('c.org_id', 'energie_correction_part_fixe') }} as part_fixe,
         {{ param('c.org_id', 'energie_correction_ratio_min') }} as ratio_min,
         {{ param('c.org_id', 'energie_correction_ratio_max') }} as ratio_max
     from consumption as c
     left join reference as r
-        on c.org_id = r.org_id and c.code_site = r.code_site and month(c.mois) = r.mois
+        on c.org_id = r.org_id and c.code_site = r.code_site and extract(month from c.mois) = r.mois
     left join sites as s on c.org_id = s.org_id and c.code_site = s.code_site
     left join dju as dp on s.station_meteo = dp.station_meteo and c.mois = dp.mois
     left join dju as dr
         on
             s.station_meteo = dr.station_meteo
-            and dr.mois = make_date(r.annee_reference, month(c.mois), 1)
+            and dr.mois = make_date(r.annee_reference, cast(extract(month from c.mois) as integer), 1)
 ),
 
 ratios as (
@@ -93,6 +93,6 @@ select
     station_meteo,
     dju_periode,
     dju_reference,
-    round(ratio_correction, 4) as ratio_correction,
-    round(kwh_pci - kwh_pci_climat + kwh_pci_climat * ratio_correction, 3) as kwh_pci_corrige
+    {{ round_to('ratio_correction', 4) }} as ratio_correction,
+    {{ round_to('kwh_pci - kwh_pci_climat + kwh_pci_climat * ratio_correction', 3) }} as kwh_pci_corrige
 from ratios

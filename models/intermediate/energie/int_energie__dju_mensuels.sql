@@ -27,12 +27,14 @@ select
     m.station_meteo,
     m.mois,
     m.jours_mesures,
-    day(last_day(m.mois)) as jours_du_mois,
+    extract(day from m.mois + interval '1 month' - interval '1 day') as jours_du_mois,
     case
         when
-            100.0 * m.jours_mesures / day(last_day(m.mois))
+            100.0 * m.jours_mesures / extract(day from m.mois + interval '1 month' - interval '1 day')
             >= {{ param('o.org_id', 'energie_dju_jours_min_pct') }}
-            then round(m.dju_mesures * day(last_day(m.mois)) / m.jours_mesures, 2)
+            then {{ round_to(
+                "m.dju_mesures * extract(day from m.mois + interval '1 month' - interval '1 day') / m.jours_mesures", 2
+            ) }}
     end as dju
 from monthly as m
 cross join organisation as o

@@ -4,8 +4,8 @@
 -- difference (meter change or reset) is left out. R64 energy rows count as they are. R63 load
 -- curve: mean power x step, counted in the month the interval starts. GRDF relevés are spread
 -- over the months they cover, pro rata of the days.
-with sites as (
-    select * from {{ ref('stg_energie__sites') }}
+with meters as (
+    select * from {{ ref('stg_energie__compteurs') }}
 ),
 
 enedis as (
@@ -20,16 +20,18 @@ prm_sites as (
     select
         org_id,
         code_site,
-        unnest(prms) as prm
-    from sites
+        compteur as prm
+    from meters
+    where type_compteur = 'prm'
 ),
 
 pce_sites as (
     select
         org_id,
         code_site,
-        unnest(pces) as pce
-    from sites
+        compteur as pce
+    from meters
+    where type_compteur = 'pce'
 ),
 
 r64_index as (
@@ -62,7 +64,7 @@ enedis_energy as (
     select
         prm,
         'kwh' as unite,
-        horodate - to_minutes(pas_minutes) as horodate,
+        {{ dbt.dateadd('minute', '-pas_minutes', 'horodate') }} as horodate,
         valeur * pas_minutes / 60.0 / (case when unite = 'kw' then 1.0 else 1000.0 end) as quantite
     from enedis
     where grandeur_physique = 'PA' and pas_minutes is not null
@@ -85,11 +87,7 @@ enedis_monthly as (
 grdf_months as (
     select
         g.*,
-        unnest(generate_series(
-            cast(date_trunc('month', g.date_debut) as date),
-            g.date_fin - 1,
-            interval 1 month
-        )) as mois_debut
+        {{ month_series('g.date_debut', 'g.date_fin - 1') }} as mois_debut
     from grdf as g
     where g.date_fin > g.date_debut
 ),
@@ -103,12 +101,12 @@ grdf_monthly as (
         'kwh pcs' as unite,
         sum(
             g.energie_kwh_pcs
-            * datediff(
-                'day',
-                greatest(g.date_debut, cast(g.mois_debut as date)),
-                least(g.date_fin, cast(g.mois_debut + interval 1 month as date))
-            )
-            / datediff('day', g.date_debut, g.date_fin)
+            * {{ dbt.datediff(
+                'greatest(g.date_debut, cast(g.mois_debut as date))',
+                "least(g.date_fin, cast(g.mois_debut + interval '1 month' as date))",
+                'day'
+            ) }}
+            / {{ dbt.datediff('g.date_debut', 'g.date_fin', 'day') }}
         ) as quantite,
         'GRDF ' || g.pce as origine
     from grdf_months as g

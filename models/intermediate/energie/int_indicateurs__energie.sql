@@ -65,15 +65,15 @@ measures as (
         period_type,
         period,
         'IMP-1' as indicator_id,
-        cast(valorises as double) as numerator,
-        cast(null as double) as denominator,
-        cast(valorises as double) as value,
+        cast(valorises as double precision) as numerator,
+        cast(null as double precision) as denominator,
+        cast(valorises as double precision) as value,
         dossiers as source_rows,
         case
             when dossiers = 0 then 'registre des CEE non reçu'
             when extraction < period_end
                 then
-                    'registre des CEE extrait le ' || strftime(extraction, '%d/%m/%Y')
+                    'registre des CEE extrait le ' || {{ format_date('extraction', '%d/%m/%Y') }}
                     || ', avant la fin de la période'
         end as unavailable_reason
     from cee_periods
@@ -85,7 +85,7 @@ measures as (
         'IMP-3' as indicator_id,
         coalesce(surface_raccordee, 0) as numerator,
         surface_connue as denominator,
-        round(100.0 * coalesce(surface_raccordee, 0) / surface_connue, 2) as value,
+        {{ round_to('100.0 * coalesce(surface_raccordee, 0) / surface_connue', 2) }} as value,
         sites_en_service as source_rows,
         case
             when sites_en_service = 0 then 'registre des sites non reçu ou aucun site en service à la fin de la période'

@@ -62,7 +62,7 @@ select
     indicator_id,
     case when is_judged then cast(released as integer) end as numerator,
     case when is_judged then 1 end as denominator,
-    case when is_judged then cast(released as double) end as value,
+    case when is_judged then cast(cast(released as integer) as double precision) end as value,
     is_judged as is_available,
     case
         when judged_semester is null then 'indicateur semestriel: voir les lignes des semestres'

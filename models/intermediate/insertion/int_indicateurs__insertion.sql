@@ -31,7 +31,7 @@ hours_in_period as (
         p.period_type,
         p.period,
         count(h.contrat_key) as n_lines,
-        round(sum(h.heures_realisees), 1) as heures
+        {{ round_to('sum(h.heures_realisees)', 1) }} as heures
     from periods as p
     left join hours as h
         on
@@ -45,10 +45,10 @@ hours_cumulated as (
         p.org_id,
         p.period_type,
         p.period,
-        any_value(p.cumul_debut) as cumul_debut,
-        any_value(p.period_end) as period_end,
+        min(p.cumul_debut) as cumul_debut,
+        min(p.period_end) as period_end,
         count(h.contrat_key) as n_lines,
-        round(sum(h.heures_realisees), 1) as heures
+        {{ round_to('sum(h.heures_realisees)', 1) }} as heures
     from periods as p
     left join hours as h
         on
@@ -82,7 +82,7 @@ measures as (
         'IMP-13' as indicator_id,
         'amount' as value_kind,
         heures as numerator,
-        null as denominator,
+        cast(null as bigint) as denominator,
         n_lines as source_rows,
         case when n_lines = 0 then 'aucune heure d''insertion déclarée pour la période' end as unavailable_reason
     from hours_in_period
@@ -94,7 +94,7 @@ measures as (
         'DEP-1' as indicator_id,
         'amount' as value_kind,
         c.heures as numerator,
-        null as denominator,
+        cast(null as bigint) as denominator,
         c.n_lines as source_rows,
         case
             when c.cumul_debut is null then 'date de départ du cumul non configurée (paramètre insertion_cumul_debut)'

@@ -73,9 +73,9 @@ egalim_measures as (
         y.annee_reference,
         y.n_ratios_only,
         count(*) filter (where g.is_bilan_coherent) as n_coherent,
-        round(sum(g.valeur_totale_ht) filter (where g.is_bilan_coherent), 2) as total_ht,
-        round(sum(g.valeur_durable_qualite_ht) filter (where g.is_bilan_coherent), 2) as durable_ht,
-        round(sum(g.valeur_bio_ht) filter (where g.is_bilan_coherent), 2) as bio_ht
+        {{ round_to('sum(g.valeur_totale_ht) filter (where g.is_bilan_coherent)', 2) }} as total_ht,
+        {{ round_to('sum(g.valeur_durable_qualite_ht) filter (where g.is_bilan_coherent)', 2) }} as durable_ht,
+        {{ round_to('sum(g.valeur_bio_ht) filter (where g.is_bilan_coherent)', 2) }} as bio_ht
     from egalim_year as y
     left join egalim as g
         on
@@ -141,7 +141,7 @@ measures as (
         'NAT-3' as indicator_id,
         durable_ht as numerator,
         total_ht as denominator,
-        round(100.0 * durable_ht / total_ht, 2) as computed_value,
+        {{ round_to('100.0 * durable_ht / total_ht', 2) }} as computed_value,
         n_coherent as source_rows,
         unavailable_reason
     from egalim_reasons
@@ -153,7 +153,7 @@ measures as (
         'NAT-4' as indicator_id,
         bio_ht as numerator,
         total_ht as denominator,
-        round(100.0 * bio_ht / total_ht, 2) as computed_value,
+        {{ round_to('100.0 * bio_ht / total_ht', 2) }} as computed_value,
         n_coherent as source_rows,
         unavailable_reason
     from egalim_reasons
@@ -187,7 +187,7 @@ select
     indicator_id,
     case when unavailable_reason is null then numerator end as numerator,
     case when unavailable_reason is null then denominator end as denominator,
-    case when unavailable_reason is null then cast(computed_value as double) end as value,
+    case when unavailable_reason is null then cast(computed_value as double precision) end as value,
     unavailable_reason is null as is_available,
     unavailable_reason,
     case when unavailable_reason is null then source_rows else 0 end as source_rows

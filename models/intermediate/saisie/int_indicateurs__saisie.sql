@@ -116,7 +116,7 @@ measures as (
         period,
         'GOV-1' as indicator_id,
         reunions_instance_technique as numerator,
-        cast(null as double) as denominator,
+        cast(null as double precision) as denominator,
         reunions_copil + reunions_instance_technique as computed_value,
         n_reunions_copil + n_reunions_instance_technique as source_rows,
         case
@@ -144,7 +144,7 @@ measures as (
             period,
             '{{ id }}' as indicator_id,
             {{ f }} as numerator,
-            cast(null as double) as denominator,
+            cast(null as double precision) as denominator,
             {{ f }} as computed_value,
             n_{{ f }} as source_rows,
             case when {{ f }} is null then why_{{ f }} end as unavailable_reason
@@ -159,7 +159,7 @@ select
     indicator_id,
     case when unavailable_reason is null then numerator end as numerator,
     case when unavailable_reason is null then denominator end as denominator,
-    case when unavailable_reason is null then cast(computed_value as double) end as value,
+    case when unavailable_reason is null then cast(computed_value as double precision) end as value,
     unavailable_reason is null as is_available,
     unavailable_reason,
     case when unavailable_reason is null then source_rows else 0 end as source_rows

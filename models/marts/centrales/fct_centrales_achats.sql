@@ -51,13 +51,13 @@ select
     e.periode_fin,
     case
         when
-            year(e.periode_debut) = year(e.periode_fin)
-            and (month(e.periode_debut) <= 6) = (month(e.periode_fin) <= 6)
-            then
-                cast(year(e.periode_debut) as varchar)
-                || '-S' || case when month(e.periode_debut) <= 6 then '1' else '2' end
+            {{ semester_of('e.periode_debut') }} = {{ semester_of('e.periode_fin') }}
+            then {{ semester_of('e.periode_debut') }}
     end as semestre,
-    case when year(e.periode_debut) = year(e.periode_fin) then year(e.periode_debut) end as annee,
+    case
+        when extract(year from e.periode_debut) = extract(year from e.periode_fin)
+            then extract(year from e.periode_debut)
+    end as annee,
     e.siret_acheteur,
     e.montant_ht,
     e.categorie,

@@ -56,22 +56,23 @@ shares as (
         c.*,
         case
             when c.montant_renseigne_ht > 0
-                then round(100.0 * coalesce(c.montant_reemploi_ht, 0) / c.montant_renseigne_ht, 2)
+                then {{ round_to("100.0 * coalesce(c.montant_reemploi_ht, 0) / c.montant_renseigne_ht", 2) }}
         end as part_reemploi_pct,
         case
             when c.montant_renseigne_ht > 0
-                then round(100.0 * coalesce(c.montant_recycle_ht, 0) / c.montant_renseigne_ht, 2)
+                then {{ round_to("100.0 * coalesce(c.montant_recycle_ht, 0) / c.montant_renseigne_ht", 2) }}
         end as part_recycle_pct,
         case
-            when c.montant_renseigne_ht > 0 then round(100.0 * c.montant_circulaire_ht / c.montant_renseigne_ht, 2)
+            when c.montant_renseigne_ht > 0
+                then {{ round_to("100.0 * c.montant_circulaire_ht / c.montant_renseigne_ht", 2) }}
         end as part_circulaire_pct,
         (
-            select arg_max(m.part_min_reemploi_pct, m.annee_debut)
+            select {{ arg_max('m.part_min_reemploi_pct', 'm.annee_debut') }}
             from minimums as m
             where m.type_produit_agec58 = c.type_produit_agec58 and m.annee_debut <= c.year
         ) as part_min_reemploi_pct,
         (
-            select arg_max(m.part_min_recycle_pct, m.annee_debut)
+            select {{ arg_max('m.part_min_recycle_pct', 'm.annee_debut') }}
             from minimums as m
             where m.type_produit_agec58 = c.type_produit_agec58 and m.annee_debut <= c.year
         ) as part_min_recycle_pct

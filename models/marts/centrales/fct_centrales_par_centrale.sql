@@ -13,7 +13,7 @@ lines as (
 referentiel as (
     select
         centrale,
-        arg_max(nom_usuel, _ingested_at) as nom_usuel
+        {{ arg_max('nom_usuel', '_ingested_at') }} as nom_usuel
     from {{ ref('stg_centrales__referentiel') }}
     group by centrale
 ),
@@ -52,7 +52,7 @@ select
     c.montant_env_connu,
     case when c.montant_env_connu is not null then c.montant_env_oui end as montant_env_oui,
     case
-        when c.montant_env_connu > 0 then round(100.0 * c.montant_env_oui / c.montant_env_connu, 2)
+        when c.montant_env_connu > 0 then {{ round_to("100.0 * c.montant_env_oui / c.montant_env_connu", 2) }}
     end as part_env_pct
 from per_centrale as c
 left join referentiel as r on c.centrale = r.centrale

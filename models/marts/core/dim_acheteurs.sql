@@ -6,7 +6,7 @@ with contracts as (
 named as (
     select
         acheteur_id,
-        arg_max(acheteur_nom, date_notification) filter (where acheteur_nom is not null) as acheteur_nom
+        {{ arg_max('acheteur_nom', 'date_notification', where='acheteur_nom is not null') }} as acheteur_nom
     from contracts
     group by acheteur_id
 ),

@@ -5,21 +5,28 @@ with holders as (
         m.date_notification,
         m.montant,
         m.montant_plausible,
-        unnest(m.titulaires) as t
+        t.titulaire_id,
+        t.type_identifiant,
+        t.denomination_sociale
     from {{ ref('fct_marches') }} as m
-    where m.titulaires is not null
+    -- the titulaires of the DECP record retained for the contract
+    inner join {{ ref('stg_decp__titulaires') }} as t
+        on
+            m.contrat_key = t.contrat_key
+            and m._source_file = t._source_file
+            and m._source_row = t._source_row
 )
 
 select
-    t.id as titulaire_id,
-    coalesce(arg_max(t.type_identifiant, holders.date_notification), 'inconnu') as type_identifiant,
-    arg_max(t.denomination_sociale, holders.date_notification)
-    filter (where t.denomination_sociale is not null) as denomination_sociale,
-    case when length(t.id) = 14 then left(t.id, 9) end as siren,
-    {{ siret_is_valid('t.id') }} as siret_valide,
-    count(distinct holders.contrat_key) as nombre_marches,
-    sum(holders.montant) filter (where holders.montant_plausible) as montant_total,
-    min(holders.date_notification) as premiere_notification,
-    max(holders.date_notification) as derniere_notification
+    titulaire_id,
+    coalesce({{ arg_max('type_identifiant', 'date_notification') }}, 'inconnu') as type_identifiant,
+    {{ arg_max('denomination_sociale', 'date_notification', where='denomination_sociale is not null') }}
+        as denomination_sociale,
+    case when length(titulaire_id) = 14 then left(titulaire_id, 9) end as siren,
+    {{ siret_is_valid('titulaire_id') }} as siret_valide,
+    count(distinct contrat_key) as nombre_marches,
+    sum(montant) filter (where montant_plausible) as montant_total,
+    min(date_notification) as premiere_notification,
+    max(date_notification) as derniere_notification
 from holders
-group by t.id
+group by titulaire_id

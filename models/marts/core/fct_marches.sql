@@ -40,9 +40,8 @@ select
     f.procedure,
     f.forme_prix,
     f.date_notification,
-    cast(year(f.date_notification) as varchar)
-    || '-S' || case when month(f.date_notification) <= 6 then '1' else '2' end as semestre,
-    year(f.date_notification) as annee,
+    {{ semester_of('f.date_notification') }} as semestre,
+    extract(year from f.date_notification) as annee,
     f.date_publication_donnees,
     f.montant_initial,
     f.montant,
@@ -50,7 +49,7 @@ select
     f.duree_mois,
     case
         when f.duree_mois is not null
-            then cast(f.date_notification + to_months(f.duree_mois) as date)
+            then cast({{ dbt.dateadd('month', 'f.duree_mois', 'f.date_notification') }} as date)
     end as date_fin_prevue,
     f.offres_recues,
     f.techniques,
@@ -63,23 +62,22 @@ select
     -- NULL when the format does not carry considerations (2019): unknown is not "no"
     case
         when f.considerations_sociales_connues
-            then {{ list_has(
-                'f.considerations_sociales', 'Clause sociale') }}
+            then {{ list_has('f.considerations_sociales_liste', 'Clause sociale') }}
     end as has_clause_sociale,
     case
         when f.considerations_sociales_connues
-            then {{ list_has('f.considerations_sociales', 'Marché réservé') }}
+            then {{ list_has('f.considerations_sociales_liste', 'Marché réservé') }}
     end as is_marche_reserve,
     case
         when f.considerations_sociales_connues
             then {{ list_has_any(
-                'f.considerations_sociales',
+                'f.considerations_sociales_liste',
                 ['Clause sociale', 'Critère social', 'Marché réservé']) }}
     end as has_consideration_sociale,
     case
         when f.considerations_environnementales_connues
             then {{ list_has_any(
-                'f.considerations_environnementales',
+                'f.considerations_environnementales_liste',
                 ['Clause environnementale', 'Critère environnemental']) }}
     end as has_consideration_environnementale,
     f.perimetre_numerique,

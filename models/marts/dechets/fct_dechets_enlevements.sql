@@ -6,12 +6,15 @@
 with lines as (
     select
         *,
+        {{ split_list('codes_operation_finale') }} as liste_codes_finale,
+        {{ split_list('codes_operation_realises') }} as liste_codes_realises,
+        {{ split_list('modes_operation_realises') }} as liste_modes_realises,
         {{ landing_org_id() }} as org_id,
         (
-            select list(o.code_operation) from {{ ref('dechets_operations') }} as o
+            select array_agg(o.code_operation) from {{ ref('dechets_operations') }} as o
             where o.est_finale
         ) as finales,
-        (select list(o.code_operation) from {{ ref('dechets_operations') }} as o) as connues
+        (select array_agg(o.code_operation) from {{ ref('dechets_operations') }} as o) as connues
     from {{ ref('int_dechets__registre_courant') }}
 ),
 
@@ -30,14 +33,15 @@ modes as (
 chosen as (
     select
         *,
-        list_filter(codes_operation_finale, lambda c: list_contains(finales, c))[1] as code_finale,
-        list_filter(codes_operation_realises, lambda c: list_contains(finales, c))[1] as code_realise_final,
-        case when list_contains(finales, code_operation_prevu) then code_operation_prevu end as code_prevu_final,
-        list_filter(
-            list_concat(codes_operation_finale, codes_operation_realises, [code_operation_prevu]),
-            lambda c: c is not null and not list_contains(connues, c)
-        ) as codes_operation_inconnus,
-        len(list_concat(codes_operation_finale, codes_operation_realises))
+        {{ list_first_in('liste_codes_finale', 'finales') }} as code_finale,
+        {{ list_first_in('liste_codes_realises', 'finales') }} as code_realise_final,
+        case
+            when {{ list_contains('finales', 'code_operation_prevu') }} then code_operation_prevu
+        end as code_prevu_final,
+        {{ list_unknown(
+            ['liste_codes_finale', 'liste_codes_realises', list_of('code_operation_prevu')], 'connues'
+        ) }} as codes_operation_inconnus,
+        {{ list_length('liste_codes_finale') }} + {{ list_length('liste_codes_realises') }}
         + case when code_operation_prevu is null then 0 else 1 end as nombre_codes_operation
     from lines
 ),
@@ -53,7 +57,7 @@ with_operation as (
         end as source_operation,
         case
             when c.code_finale is not null then null
-            when c.code_realise_final is not null then c.modes_operation_realises[1]
+            when c.code_realise_final is not null then c.liste_modes_realises[1]
             else c.mode_operation_prevu
         end as mode_declare
     from chosen as c
@@ -70,31 +74,30 @@ select
     w.siret_producteur,
     w.site,
     w.date_expedition,
-    cast(year(w.date_expedition) as varchar)
-    || '-S' || case when month(w.date_expedition) <= 6 then '1' else '2' end as semestre,
-    year(w.date_expedition) as annee,
+    {{ semester_of('w.date_expedition') }} as semestre,
+    extract(year from w.date_expedition) as annee,
     w.code_dechet_source,
     w.code_dechet,
     cd.code_dechet is not null as code_dechet_connu,
     cd.libelle as libelle_code_dechet,
-    coalesce(cd.dangereux, ends_with(w.code_dechet, '*'), w.dangereux_declare, false) as dangereux,
+    coalesce(cd.dangereux, right(w.code_dechet, 1) = '*', w.dangereux_declare, false) as dangereux,
     w.denomination,
     w.poids_t,
     w.type_poids,
     w.code_operation_prevu,
-    w.codes_operation_realises,
-    w.codes_operation_finale,
-    w.codes_operation_inconnus,
+    {{ list_column('w.liste_codes_realises') }} as codes_operation_realises,
+    {{ list_column('w.liste_codes_finale') }} as codes_operation_finale,
+    {{ list_column('w.codes_operation_inconnus') }} as codes_operation_inconnus,
     w.code_operation_finale,
     w.source_operation,
     w.mode_declare,
     coalesce(
-        case when list_contains(string_split(op.modes_admis, '|'), w.mode_declare) then m.classe end,
+        case when {{ delimited_contains('op.modes_admis', 'w.mode_declare') }} then m.classe end,
         op.classe_defaut
     ) as classe_traitement,
     case
         when w.code_operation_finale is not null then 'final'
-        when w.nombre_codes_operation > 0 and len(w.codes_operation_inconnus) = w.nombre_codes_operation
+        when w.nombre_codes_operation > 0 and {{ list_length('w.codes_operation_inconnus') }} = w.nombre_codes_operation
             then 'code inconnu'
         when w.nombre_codes_operation > 0 then 'intermédiaire sans destination finale connue'
         else 'opération non renseignée'

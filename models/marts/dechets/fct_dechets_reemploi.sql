@@ -17,9 +17,8 @@ select
     type_operation,
     type_operation_source,
     date_operation,
-    cast(year(date_operation) as varchar)
-    || '-S' || case when month(date_operation) <= 6 then '1' else '2' end as semestre,
-    year(date_operation) as annee,
+    {{ semester_of('date_operation') }} as semestre,
+    extract(year from date_operation) as annee,
     objet,
     categorie,
     plateforme_ou_fournisseur,

@@ -18,19 +18,20 @@ waste as (
         p.period_type,
         p.period,
         count(r.ligne_key) as lignes_registre,
-        round(sum(r.poids_t), 3) as tonnes_produites,
-        round(sum(r.poids_t) filter (where r.dangereux), 3) as tonnes_dangereuses,
-        round(sum(r.poids_t) filter (where r.statut_traitement = 'final'), 3) as tonnes_traitement_final_connu,
-        round(sum(r.poids_t) filter (where r.classe_traitement = 'reemploi'), 3) as tonnes_reemploi,
-        round(sum(r.poids_t) filter (where r.classe_traitement = 'recyclage'), 3) as tonnes_recyclage,
-        round(sum(r.poids_t) filter (where r.classe_traitement = 'valorisation'), 3) as tonnes_valorisation,
-        round(sum(r.poids_t) filter (where r.classe_traitement = 'elimination'), 3) as tonnes_elimination,
-        round(sum(r.poids_t) filter (
-            where r.statut_traitement = 'intermédiaire sans destination finale connue'
-        ), 3) as tonnes_intermediaires_sans_final,
-        round(sum(r.poids_t) filter (
-            where r.statut_traitement in ('opération non renseignée', 'code inconnu')
-        ), 3) as tonnes_operation_inconnue
+        {{ round_to("sum(r.poids_t)", 3) }} as tonnes_produites,
+        {{ round_to("sum(r.poids_t) filter (where r.dangereux)", 3) }} as tonnes_dangereuses,
+        {{ round_to("sum(r.poids_t) filter (where r.statut_traitement = 'final')", 3) }}
+            as tonnes_traitement_final_connu,
+        {{ round_to("sum(r.poids_t) filter (where r.classe_traitement = 'reemploi')", 3) }} as tonnes_reemploi,
+        {{ round_to("sum(r.poids_t) filter (where r.classe_traitement = 'recyclage')", 3) }} as tonnes_recyclage,
+        {{ round_to("sum(r.poids_t) filter (where r.classe_traitement = 'valorisation')", 3) }} as tonnes_valorisation,
+        {{ round_to("sum(r.poids_t) filter (where r.classe_traitement = 'elimination')", 3) }} as tonnes_elimination,
+        {{ round_to(
+            "sum(r.poids_t) filter (where r.statut_traitement = 'intermédiaire sans destination finale connue')", 3
+        ) }} as tonnes_intermediaires_sans_final,
+        {{ round_to(
+            "sum(r.poids_t) filter (where r.statut_traitement in ('opération non renseignée', 'code inconnu'))", 3
+        ) }} as tonnes_operation_inconnue
     from periods as p
     left join registre as r
         on
@@ -44,13 +45,13 @@ waste_year_before as (
         p.org_id,
         p.period_type,
         p.period,
-        round(sum(r.poids_t), 3) as tonnes
+        {{ round_to("sum(r.poids_t)", 3) }} as tonnes
     from periods as p
     left join registre as r
         on
             p.org_id = r.org_id
             and r.date_expedition
-            between cast(p.period_start - interval 1 year as date) and cast(p.period_end - interval 1 year as date)
+            between cast(p.period_start - interval '1 year' as date) and cast(p.period_end - interval '1 year' as date)
     group by p.org_id, p.period_type, p.period
 ),
 
@@ -60,9 +61,10 @@ sites as (
         p.period_type,
         p.period,
         count(g.chantier_id) filter (where g.exclusion_reason is null) as chantiers,
-        round(sum(g.granulats_economises_t) filter (where g.exclusion_reason is null), 3) as granulats_economises_t,
-        round(sum(g.tonnage_total_t) filter (where g.exclusion_reason is null), 3) as tonnage_materiaux_t,
-        round(sum(g.tonnage_recycle_ou_reemploye_t) filter (where g.exclusion_reason is null), 3)
+        {{ round_to("sum(g.granulats_economises_t) filter (where g.exclusion_reason is null)", 3) }}
+            as granulats_economises_t,
+        {{ round_to("sum(g.tonnage_total_t) filter (where g.exclusion_reason is null)", 3) }} as tonnage_materiaux_t,
+        {{ round_to("sum(g.tonnage_recycle_ou_reemploye_t) filter (where g.exclusion_reason is null)", 3) }}
             as tonnage_recycle_ou_reemploye_t
     from periods as p
     left join {{ ref('fct_dechets_granulats') }} as g
@@ -77,13 +79,13 @@ resale as (
         p.org_id,
         p.period_type,
         p.period,
-        round(sum(o.gain_eur) filter (
-            where o.exclusion_reason is null and o.type_operation = 'vente_encheres'
-        ), 2) as gain_encheres_eur,
-        round(sum(o.gain_eur) filter (
-            where o.exclusion_reason is null and o.type_operation = 'achat_seconde_main'
-        ), 2) as gain_seconde_main_eur,
-        round(sum(o.tonnes_evitees_t) filter (where o.type_operation is not null), 3) as tonnes_evitees_t
+        {{ round_to(
+            "sum(o.gain_eur) filter (where o.exclusion_reason is null and o.type_operation = 'vente_encheres')", 2
+        ) }} as gain_encheres_eur,
+        {{ round_to(
+            "sum(o.gain_eur) filter (where o.exclusion_reason is null and o.type_operation = 'achat_seconde_main')", 2
+        ) }} as gain_seconde_main_eur,
+        {{ round_to("sum(o.tonnes_evitees_t) filter (where o.type_operation is not null)", 3) }} as tonnes_evitees_t
     from periods as p
     left join {{ ref('fct_dechets_reemploi') }} as o
         on
@@ -101,7 +103,7 @@ select
     b.tonnes as tonnes_meme_periode_annee_precedente,
     case
         when b.tonnes > 0 and w.tonnes_produites is not null
-            then round(100.0 * (w.tonnes_produites / b.tonnes - 1), 2)
+            then {{ round_to("100.0 * (w.tonnes_produites / b.tonnes - 1)", 2) }}
     end as variation_annee_precedente_pct,
     w.tonnes_dangereuses,
     w.tonnes_traitement_final_connu,
@@ -111,19 +113,19 @@ select
     w.tonnes_elimination,
     case
         when w.tonnes_traitement_final_connu > 0
-            then round(100.0 * coalesce(w.tonnes_reemploi, 0) / w.tonnes_traitement_final_connu, 2)
+            then {{ round_to("100.0 * coalesce(w.tonnes_reemploi, 0) / w.tonnes_traitement_final_connu", 2) }}
     end as part_reemploi_pct,
     case
         when w.tonnes_traitement_final_connu > 0
-            then round(100.0 * coalesce(w.tonnes_recyclage, 0) / w.tonnes_traitement_final_connu, 2)
+            then {{ round_to("100.0 * coalesce(w.tonnes_recyclage, 0) / w.tonnes_traitement_final_connu", 2) }}
     end as part_recyclage_pct,
     case
         when w.tonnes_traitement_final_connu > 0
-            then round(100.0 * coalesce(w.tonnes_valorisation, 0) / w.tonnes_traitement_final_connu, 2)
+            then {{ round_to("100.0 * coalesce(w.tonnes_valorisation, 0) / w.tonnes_traitement_final_connu", 2) }}
     end as part_valorisation_pct,
     case
         when w.tonnes_traitement_final_connu > 0
-            then round(100.0 * coalesce(w.tonnes_elimination, 0) / w.tonnes_traitement_final_connu, 2)
+            then {{ round_to("100.0 * coalesce(w.tonnes_elimination, 0) / w.tonnes_traitement_final_connu", 2) }}
     end as part_elimination_pct,
     w.tonnes_intermediaires_sans_final,
     w.tonnes_operation_inconnue,
@@ -131,7 +133,7 @@ select
     s.granulats_economises_t,
     case
         when s.tonnage_materiaux_t > 0
-            then round(100.0 * s.tonnage_recycle_ou_reemploye_t / s.tonnage_materiaux_t, 2)
+            then {{ round_to("100.0 * s.tonnage_recycle_ou_reemploye_t / s.tonnage_materiaux_t", 2) }}
     end as part_materiaux_recycles_chantiers_pct,
     r.gain_encheres_eur,
     r.gain_seconde_main_eur,

@@ -65,12 +65,12 @@ select
     org_id,
     code_site,
     mois,
-    year(mois) || '-S' || case when month(mois) <= 6 then '1' else '2' end as semestre,
+    {{ semester_of('mois') }} as semestre,
     energie,
     unite,
     quantite,
     facteur_kwh_pci,
-    case when exclusion_reason is null then round(quantite * facteur_kwh_pci, 3) end as kwh_pci,
+    case when exclusion_reason is null then {{ round_to("quantite * facteur_kwh_pci", 3) }} end as kwh_pci,
     coalesce(correction_climatique, false) as correction_climatique,
     origine,
     flux,
@@ -91,5 +91,5 @@ from (
     from flagged
 ) as r
 {%- if semester %}
-    where year(mois) || '-S' || case when month(mois) <= 6 then '1' else '2' end <= '{{ semester }}'
+    where {{ semester_of('mois') }} <= '{{ semester }}'
 {%- endif %}

@@ -36,20 +36,20 @@ select
     sites_mois_consommes,
     sites_mois_compares,
     sites_compares,
-    round(kwh_hors_reference, 1) as kwh_hors_reference,
-    round(kwh_periode, 1) as kwh_periode,
-    round(kwh_reference, 1) as kwh_reference,
-    round(100.0 * kwh_periode / nullif(kwh_reference, 0), 2) as indice_brut_pct,
-    round(100.0 * (kwh_periode - kwh_reference) / nullif(kwh_reference, 0), 2) as evolution_brute_pct,
+    {{ round_to("kwh_hors_reference", 1) }} as kwh_hors_reference,
+    {{ round_to("kwh_periode", 1) }} as kwh_periode,
+    {{ round_to("kwh_reference", 1) }} as kwh_reference,
+    {{ round_to("100.0 * kwh_periode / nullif(kwh_reference, 0)", 2) }} as indice_brut_pct,
+    {{ round_to("100.0 * (kwh_periode - kwh_reference) / nullif(kwh_reference, 0)", 2) }} as evolution_brute_pct,
     sites_mois_sans_dju,
-    case when sites_mois_sans_dju = 0 then round(kwh_periode_corrige_partiel, 1) end as kwh_periode_corrige,
+    case when sites_mois_sans_dju = 0 then {{ round_to("kwh_periode_corrige_partiel", 1) }} end as kwh_periode_corrige,
     case
         when sites_mois_sans_dju = 0
-            then round(100.0 * kwh_periode_corrige_partiel / nullif(kwh_reference, 0), 2)
+            then {{ round_to("100.0 * kwh_periode_corrige_partiel / nullif(kwh_reference, 0)", 2) }}
     end as indice_corrige_pct,
     case
         when sites_mois_sans_dju = 0
-            then round(100.0 * (kwh_periode_corrige_partiel - kwh_reference) / nullif(kwh_reference, 0), 2)
+            then {{ round_to("100.0 * (kwh_periode_corrige_partiel - kwh_reference) / nullif(kwh_reference, 0)", 2) }}
     end as evolution_corrigee_pct,
     case
         when sites_mois_consommes = 0 then 'aucune consommation d''énergie reçue pour la période'

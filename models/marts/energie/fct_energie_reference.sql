@@ -14,16 +14,26 @@ sites as (
     select * from {{ ref('stg_energie__sites') }}
 ),
 
+years_per_site as (
+    select
+        org_id,
+        code_site,
+        count(distinct annee_reference) as annees_du_site
+    from reference
+    group by org_id, code_site
+),
+
 flagged as (
     select
         r.*,
         f.facteur_kwh_pci,
         f.correction_climatique,
         s.code_site is not null as site_au_registre,
-        count(distinct r.annee_reference) over (partition by r.org_id, r.code_site) as annees_du_site
+        y.annees_du_site
     from reference as r
     left join factors as f on r.energie = f.energie and r.unite = f.unite
     left join sites as s on r.org_id = s.org_id and r.code_site = s.code_site
+    left join years_per_site as y on r.org_id = y.org_id and r.code_site = y.code_site
 ),
 
 reasoned as (
@@ -52,7 +62,7 @@ select
     unite,
     quantite,
     facteur_kwh_pci,
-    case when exclusion_reason is null then round(quantite * facteur_kwh_pci, 3) end as kwh_pci,
+    case when exclusion_reason is null then {{ round_to("quantite * facteur_kwh_pci", 3) }} end as kwh_pci,
     coalesce(correction_climatique, false) as correction_climatique,
     exclusion_reason,
     _source_file,

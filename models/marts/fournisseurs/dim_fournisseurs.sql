@@ -21,7 +21,21 @@ with classification_ranked as (
 ),
 
 classification as (
-    select * exclude (rang) from classification_ranked
+    select
+        identifiant,
+        siret,
+        siren,
+        raison_sociale,
+        categorie_entreprise,
+        categorie_entreprise_source,
+        ess,
+        type_structure,
+        source,
+        date_mise_a_jour,
+        _source_file,
+        _source_row,
+        _ingested_at
+    from classification_ranked
     where rang = 1
 ),
 
@@ -93,11 +107,11 @@ per_kind as (
 per_directory as (
     select
         d.identifiant,
-        arg_min(d.raison_sociale, d.priorite) as raison_sociale,
-        arg_min(d.forme_juridique, d.priorite) as forme_juridique,
+        {{ arg_min('d.raison_sociale', 'd.priorite') }} as raison_sociale,
+        {{ arg_min('d.forme_juridique', 'd.priorite') }} as forme_juridique,
         bool_or(exists (
             select 1 from ess_forms as f
-            where contains(lower(d.forme_juridique), f.motif)
+            where {{ dbt.position('f.motif', 'lower(d.forme_juridique)') }} > 0
         )) as ess_par_forme_juridique
     from directory as d
     group by d.identifiant

@@ -5,12 +5,7 @@
 -- Matching: the titulaire's SIRET in dim_fournisseurs, else its SIREN (from the SIRET, or from a
 -- French VAT number FRkk+SIREN) in int_fournisseurs__par_siren; unmatched titulaires are
 -- unknown (est_classe false), never "no".
-with contracts as (
-    select * from {{ ref('fct_marches') }}
-    where org_id is not null and titulaires is not null and len(titulaires) > 0
-),
-
-holders as (
+with holder_ids as (
     select
         c.org_id,
         c.contrat_key,
@@ -18,33 +13,27 @@ holders as (
         c.date_notification,
         c.montant_initial,
         c.montant_plausible,
-        len(c.titulaires) as nombre_titulaires,
-        unnest(c.titulaires) as t
-    from contracts as c
-),
-
-holder_ids as (
-    select
-        h.org_id,
-        h.contrat_key,
-        h.semestre,
-        h.date_notification,
-        h.montant_initial,
-        h.montant_plausible,
-        h.nombre_titulaires,
-        struct_extract(h.t, 'id') as titulaire_id,
-        coalesce(struct_extract(h.t, 'type_identifiant'), 'SIRET') as type_identifiant
-    from holders as h
+        count(*) over (partition by c.contrat_key) as nombre_titulaires,
+        t.titulaire_id,
+        coalesce(t.type_identifiant, 'SIRET') as type_identifiant
+    from {{ ref('fct_marches') }} as c
+    -- the titulaires of the DECP record retained for the contract (none: no row)
+    inner join {{ ref('stg_decp__titulaires') }} as t
+        on
+            c.contrat_key = t.contrat_key
+            and c._source_file = t._source_file
+            and c._source_row = t._source_row
+    where c.org_id is not null
 ),
 
 flat as (
     select
         i.*,
-        case when regexp_matches(i.titulaire_id, '^[0-9]{14}$') then i.titulaire_id end as siret,
+        case when {{ regexp_like('i.titulaire_id', "'^[0-9]{14}$'") }} then i.titulaire_id end as siret,
         case
-            when regexp_matches(i.titulaire_id, '^[0-9]{14}$') then left(i.titulaire_id, 9)
-            when regexp_matches(i.titulaire_id, '^FR[0-9A-Z]{2}[0-9]{9}$') then right(i.titulaire_id, 9)
-            when regexp_matches(i.titulaire_id, '^[0-9]{9}$') then i.titulaire_id
+            when {{ regexp_like('i.titulaire_id', "'^[0-9]{14}$'") }} then left(i.titulaire_id, 9)
+            when {{ regexp_like('i.titulaire_id', "'^FR[0-9A-Z]{2}[0-9]{9}$'") }} then right(i.titulaire_id, 9)
+            when {{ regexp_like('i.titulaire_id', "'^[0-9]{9}$'") }} then i.titulaire_id
         end as siren
     from holder_ids as i
 ),

@@ -17,8 +17,8 @@ keyed as (
     select
         t.*,
         case
-            when regexp_matches(t.titulaire_id, '^[0-9]{14}$') then left(t.titulaire_id, 9)
-            when regexp_matches(t.titulaire_id, '^FR[0-9A-Z]{2}[0-9]{9}$') then right(t.titulaire_id, 9)
+            when {{ regexp_like('t.titulaire_id', "'^[0-9]{14}$'") }} then left(t.titulaire_id, 9)
+            when {{ regexp_like('t.titulaire_id', "'^FR[0-9A-Z]{2}[0-9]{9}$'") }} then right(t.titulaire_id, 9)
         end as siren_rapprochement
     from titulaires as t
 )

@@ -29,9 +29,7 @@ select
     p.date_sortie,
     case
         when p.date_sortie is not null
-            then
-                cast(year(p.date_sortie) as varchar)
-                || '-S' || case when month(p.date_sortie) <= 6 then '1' else '2' end
+            then {{ semester_of('p.date_sortie') }}
     end as semestre_sortie,
     p.type_sortie,
     t.categorie as categorie_sortie,

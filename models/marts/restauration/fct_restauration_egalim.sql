@@ -8,21 +8,34 @@ with etablissements as (
 
 bilans as (
     select *
-    from {{ ref('stg_restauration__bilans') }}
-    qualify row_number() over (
-        partition by siret, annee
-        order by _source_file desc, _source_row desc
-    ) = 1
+    from (
+        select
+            *,
+            row_number() over (
+                partition by siret, annee
+                order by _source_file desc, _source_row desc
+            ) as rang
+        from {{ ref('stg_restauration__bilans') }}
+    ) as ranked
+    where rang = 1
 ),
 
 teledeclarations as (
     select *
-    from {{ ref('stg_restauration__teledeclarations') }}
-    where siret is not null
-    qualify row_number() over (
-        partition by siret, annee
-        order by try_cast(version as integer) desc nulls last, creation_date desc nulls last, teledeclaration_id desc
-    ) = 1
+    from (
+        select
+            *,
+            row_number() over (
+                partition by siret, annee
+                order by
+                    {{ try_cast_integer('version') }} desc nulls last,
+                    creation_date desc nulls last,
+                    teledeclaration_id desc
+            ) as rang
+        from {{ ref('stg_restauration__teledeclarations') }}
+        where siret is not null
+    ) as ranked
+    where rang = 1
 ),
 
 joined as (
@@ -62,9 +75,11 @@ select
         false
     ) as is_bilan_coherent,
     case
-        when j.valeur_totale_ht > 0 then round(100.0 * j.valeur_durable_qualite_ht / j.valeur_totale_ht, 2)
+        when j.valeur_totale_ht > 0 then {{ round_to("100.0 * j.valeur_durable_qualite_ht / j.valeur_totale_ht", 2) }}
     end as part_durable_qualite,
-    case when j.valeur_totale_ht > 0 then round(100.0 * j.valeur_bio_ht / j.valeur_totale_ht, 2) end as part_bio,
+    case
+        when j.valeur_totale_ht > 0 then {{ round_to("100.0 * j.valeur_bio_ht / j.valeur_totale_ht", 2) }}
+    end as part_bio,
     j.ratio_bio_teledeclare,
     j.ratio_egalim_hors_bio_teledeclare,
     j.teledeclaration_mode,

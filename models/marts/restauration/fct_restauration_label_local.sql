@@ -2,11 +2,16 @@
 -- an establishment outside the organisation's list are kept, flagged, and never counted.
 with labels as (
     select *
-    from {{ ref('stg_restauration__label_local') }}
-    qualify row_number() over (
-        partition by annee, siret
-        order by _source_file desc, _source_row desc
-    ) = 1
+    from (
+        select
+            *,
+            row_number() over (
+                partition by annee, siret
+                order by _source_file desc, _source_row desc
+            ) as rang
+        from {{ ref('stg_restauration__label_local') }}
+    ) as ranked
+    where rang = 1
 ),
 
 etablissements as (

@@ -41,9 +41,9 @@ computed as (
             indicator_id,
             -- sums of doubles depend on thread order in the last bits: round so that the same
             -- inputs give byte-identical marts (releases are only re-made when content moved)
-            round(cast(value as double), 6) as value,
-            round(cast(numerator as double), 6) as numerator,
-            round(cast(denominator as double), 6) as denominator,
+            {{ round_to("cast(value as double precision)", 6) }} as value,
+            {{ round_to("cast(numerator as double precision)", 6) }} as numerator,
+            {{ round_to("cast(denominator as double precision)", 6) }} as denominator,
             is_available,
             unavailable_reason,
             cast(source_rows as bigint) as source_rows
@@ -108,9 +108,21 @@ completeness as (
 
 with_completeness as (
     select
-        b.* exclude (value, numerator, denominator, is_available, unavailable_reason, source_rows),
+        b.org_id,
+        b.org_name,
+        b.period_type,
+        b.period,
+        b.year,
+        b.period_start,
+        b.period_end,
+        b.is_complete_period,
+        b.indicator_id,
+        b.axe,
+        b.indicator_label,
+        b.unit,
+        b.source_feed,
         case
-            when b.indicator_id = 'GOV-5' then round(100.0 * c.n_available / c.n_indicators, 2)
+            when b.indicator_id = 'GOV-5' then {{ round_to("100.0 * c.n_available / c.n_indicators", 2) }}
             else b.value
         end as value,
         case when b.indicator_id = 'GOV-5' then c.n_available else b.numerator end as numerator,
@@ -127,7 +139,7 @@ first_measure as (
     select
         org_id,
         indicator_id,
-        arg_min(value, year) as first_value,
+        {{ arg_min('value', 'year') }} as first_value,
         min(year) as first_year
     from with_completeness
     where period_type = 'annee' and is_available and is_complete_period
@@ -143,7 +155,7 @@ with_targets as (
         coalesce(t.baseline_value, f.first_value) as baseline_value,
         coalesce(t.baseline_year, f.first_year) as baseline_year,
         -- position of the period end on the trajectory, in years
-        b.year + month(b.period_end) / 12.0 as period_position
+        b.year + extract(month from b.period_end) / 12.0 as period_position
     from with_completeness as b
     left join targets as t on b.org_id = t.org_id and b.indicator_id = t.indicator_id
     left join first_measure as f on b.org_id = f.org_id and b.indicator_id = f.indicator_id
@@ -156,13 +168,13 @@ with_trajectory as (
             when target_value is null then null
             when baseline_value is null or baseline_year is null or baseline_year >= target_year
                 then target_value
-            else round(
-                baseline_value + (target_value - baseline_value) * least(
+            else {{ round_to(
+                "baseline_value + (target_value - baseline_value) * least(
                     1.0,
                     greatest(0.0, (period_position - (baseline_year + 1)) / (target_year - baseline_year))
-                ),
+                )",
                 2
-            )
+            ) }}
         end as expected_value
     from with_targets
 )

@@ -6,7 +6,7 @@ with source_table as (
 source as (
     select
         *,
-        lower(strip_accents(trim(type_operation))) as type_normalise
+        lower({{ strip_accents('trim(type_operation)') }}) as type_normalise
     from source_table
 )
 

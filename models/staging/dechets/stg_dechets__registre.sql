@@ -1,5 +1,6 @@
 -- The outgoing waste registry, typed at ingest; here normalised: waste code in the spaced
--- form of the European List of Waste, operation codes compacted and split into lists.
+-- form of the European List of Waste, operation codes compacted into '|'-delimited
+-- text ('' when none).
 with source as (
     select * from {{ source('dechets', 'dechets_registre') }}
 ),
@@ -32,7 +33,7 @@ select
     date_operation,
     code_dechet as code_dechet_source,
     case
-        when regexp_matches(code_dechet_compact, '^[0-9]{6}\*?$')
+        when {{ regexp_like('code_dechet_compact', "'^[0-9]{6}\\*?$'") }}
             then
                 substr(code_dechet_compact, 1, 2) || ' ' || substr(code_dechet_compact, 3, 2) || ' '
                 || substr(code_dechet_compact, 5)
@@ -45,18 +46,15 @@ select
     destination_id,
     nullif(upper(replace(trim(code_operation_prevu), ' ', '')), '') as code_operation_prevu,
     nullif(upper(trim(mode_operation_prevu)), '') as mode_operation_prevu,
-    list_filter(
-        string_split_regex(upper(replace(coalesce(codes_operation_realises, ''), ' ', '')), '[,;|/]'),
-        lambda c: c <> ''
-    ) as codes_operation_realises,
-    list_filter(
-        string_split_regex(upper(replace(coalesce(modes_operation_realises, ''), ' ', '')), '[,;|/]'),
-        lambda c: c <> ''
-    ) as modes_operation_realises,
-    list_filter(
-        string_split_regex(upper(replace(coalesce(codes_operation_finale, ''), ' ', '')), '[,;|/]'),
-        lambda c: c <> ''
-    ) as codes_operation_finale,
+    trim(both '|' from regexp_replace(
+        upper(replace(coalesce(codes_operation_realises, ''), ' ', '')), '[,;|/]+', '|', 'g'
+    )) as codes_operation_realises,
+    trim(both '|' from regexp_replace(
+        upper(replace(coalesce(modes_operation_realises, ''), ' ', '')), '[,;|/]+', '|', 'g'
+    )) as modes_operation_realises,
+    trim(both '|' from regexp_replace(
+        upper(replace(coalesce(codes_operation_finale, ''), ' ', '')), '[,;|/]+', '|', 'g'
+    )) as codes_operation_finale,
     quantites_finales,
     _source_file,
     _source_sha256,

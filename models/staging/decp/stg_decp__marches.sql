@@ -1,18 +1,10 @@
 -- One row per DECP record as received (versions and duplicates included), with the
--- state after its last modification computed from the modifications list.
+-- state after its last modification (stg_decp__modifications) and the considerations lists as
+-- '|'-delimited text (*_liste: NULL when the field is not given, as in the 2019 format, never
+-- confused with an explicit "Pas de considération"). The nested columns are passed through
+-- for the releases; stg_decp__titulaires and stg_decp__modifications flatten them.
 with source as (
     select * from {{ source('decp', 'decp_marches') }}
-),
-
-modifications as (
-    -- one row per modification, its struct fields as columns
-    select
-        _source_file,
-        _source_row,
-        record_path,
-        unnest(modifications, recursive := true)  -- noqa: AL03
-    from source
-    where modifications is not null
 ),
 
 last_modification as (
@@ -23,9 +15,9 @@ last_modification as (
         max(date_notification) as date_derniere_modification,
         count(*) as nombre_modifications,
         -- the latest modification that sets each field wins
-        arg_max(montant, coalesce(id, 0)) filter (where montant is not null) as montant_modifie,
-        arg_max(duree_mois, coalesce(id, 0)) filter (where duree_mois is not null) as duree_mois_modifiee
-    from modifications
+        {{ arg_max('montant', 'coalesce(id, 0)', where='montant is not null') }} as montant_modifie,
+        {{ arg_max('duree_mois', 'coalesce(id, 0)', where='duree_mois is not null') }} as duree_mois_modifiee
+    from {{ ref('stg_decp__modifications') }}
     group by _source_file, _source_row, record_path
 )
 
@@ -61,6 +53,8 @@ select
     s.modalites_execution,
     s.considerations_sociales,
     s.considerations_environnementales,
+    {{ list_to_text('s.considerations_sociales') }} as considerations_sociales_liste,
+    {{ list_to_text('s.considerations_environnementales') }} as considerations_environnementales_liste,
     s.titulaires,
     coalesce(lm.nombre_modifications, 0) as nombre_modifications,
     lm.date_derniere_modification,

@@ -17,7 +17,7 @@ ranked as (
 select
     trim(num_poste) as station_meteo,
     nom_usuel,
-    strptime(aaaammjj, '%Y%m%d')::date as jour,
+    {{ parse_date('aaaammjj', '%Y%m%d') }} as jour,
     tn,
     tx,
     _source_file,

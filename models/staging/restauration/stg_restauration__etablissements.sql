@@ -8,7 +8,7 @@ select
     replace(siret, ' ', '') as siret,
     trim(nom) as nom,
     case
-        when lower(strip_accents(trim(type_etablissement))) = 'college' then 'college'
+        when lower({{ strip_accents('trim(type_etablissement)') }}) = 'college' then 'college'
         else 'autre'
     end as type_etablissement,
     nullif(trim(uai), '') as uai,

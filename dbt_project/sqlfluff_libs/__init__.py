@@ -1,0 +1,3 @@
+"""Stand-ins for dbt's `adapter` and `dbt` Jinja objects, for sqlfluff's jinja templater only
+(`.sqlfluff`: library_path). Linting renders the DuckDB SQL: `adapter.dispatch` picks the
+`duckdb__` (else `default__`) macro, `dbt.<macro>` renders what dbt-duckdb renders."""

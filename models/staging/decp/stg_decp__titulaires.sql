@@ -1,0 +1,26 @@
+-- One row per titulaire (holder) of each DECP record as received, the nested list flattened
+-- once here: downstream models see scalar columns only.
+with source as (
+    select * from {{ source('decp', 'decp_marches') }}
+),
+
+elements as (
+    select
+        acheteur_id || '|' || id as contrat_key,
+        _source_file,
+        _source_row,
+        record_path,
+        {{ list_elements('titulaires') }} as titulaire
+    from source
+    where titulaires is not null
+)
+
+select
+    contrat_key,
+    _source_file,
+    _source_row,
+    record_path,
+    {{ struct_field('titulaire', 'id') }} as titulaire_id,
+    {{ struct_field('titulaire', 'type_identifiant') }} as type_identifiant,
+    {{ struct_field('titulaire', 'denomination_sociale') }} as denomination_sociale
+from elements
