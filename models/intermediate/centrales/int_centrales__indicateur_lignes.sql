@@ -26,7 +26,7 @@ purchases as (
         {{ line_flags([
             ('centrale', 'l.centrale'),
             ('periode', 'l.periode_source'),
-            ('montant_ht', 'l.montant_ht'),
+            ('montant_ht', 'l.montant_ht', 'number'),
         ]) }} as base_flags,
         l._source_file as source_file,
         l._source_row as source_row
@@ -51,7 +51,7 @@ select
     coalesce(heures_insertion, 0) as numerator_value,
     cast(null as double precision) as denominator_value,
     coalesce(heures_insertion, 0) as value_contribution,
-    base_flags || '; ' || {{ line_flags([('heures_insertion', 'heures_insertion')]) }} as flags,
+    base_flags || '; ' || {{ line_flags([('heures_insertion', 'heures_insertion', 'number')]) }} as flags,
     source_file,
     source_row,
     cast(null as varchar) as secondary_source_file,
@@ -95,7 +95,7 @@ select
     cast(null as double precision) as value_contribution,
     base_flags || '; ' || {{ line_flags([
         ('type_produit_agec58', 'type_produit_agec58'),
-        ('montant_circulaire_ht', 'montant_circulaire_ht'),
+        ('montant_circulaire_ht', 'montant_circulaire_ht', 'number'),
     ]) }} as flags,
     source_file,
     source_row,

@@ -113,8 +113,8 @@ select
     {{ line_flags([
         ('type_operation', 'o.type_operation'),
         ('date_operation', 'o.date_operation'),
-        ('montant_eur', 'o.montant_eur'),
-        ('prix_neuf_estime_eur', 'o.prix_neuf_estime_eur'),
+        ('montant_eur', 'o.montant_eur', 'number'),
+        ('prix_neuf_estime_eur', 'o.prix_neuf_estime_eur', 'number'),
         ('exclusion', "coalesce(o.exclusion_reason, 'aucune')"),
     ]) }} as flags,
     o._source_file as source_file,
@@ -143,8 +143,8 @@ select
     {{ line_flags([
         ('date_fin', 'g.date_fin'),
         ('methode', 'g.methode_economie'),
-        ('tonnage_recycle_ou_reemploye_t', 'g.tonnage_recycle_ou_reemploye_t'),
-        ('tonnage_granulats_neufs_evites_t', 'g.tonnage_granulats_neufs_evites_t'),
+        ('tonnage_recycle_ou_reemploye_t', 'g.tonnage_recycle_ou_reemploye_t', 'number'),
+        ('tonnage_granulats_neufs_evites_t', 'g.tonnage_granulats_neufs_evites_t', 'number'),
         ('exclusion', "coalesce(g.exclusion_reason, 'aucune')"),
     ]) }} as flags,
     g._source_file as source_file,

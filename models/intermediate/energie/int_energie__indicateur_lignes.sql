@@ -63,7 +63,7 @@ cee_lines as (
             as in_numerator,
         {{ line_flags([
             ('date_valorisation', 'c.date_valorisation'),
-            ('montant_eur', 'c.montant_eur'),
+            ('montant_eur', 'c.montant_eur', 'number'),
             ('date_extraction', 'c.date_extraction'),
         ]) }} as flags,
         c._source_file as source_file,
@@ -86,7 +86,7 @@ site_lines as (
             as in_numerator,
         s.surface_m2,
         {{ line_flags([
-            ('surface_m2', 's.surface_m2'),
+            ('surface_m2', 's.surface_m2', 'number'),
             ('raccorde_reseau_chaleur', 's.raccorde_reseau_chaleur'),
             ('date_raccordement', 's.date_raccordement'),
         ]) }} as flags,
@@ -111,9 +111,9 @@ consumption_lines as (
         f.kwh_pci as kwh,
         {{ line_flags([
             ('energie', 'f.energie'),
-            ('quantite', 'f.quantite'),
+            ('quantite', 'f.quantite', 'number'),
             ('unite', 'f.unite'),
-            ('facteur_kwh_pci', 'f.facteur_kwh_pci'),
+            ('facteur_kwh_pci', 'f.facteur_kwh_pci', 'number'),
             ('origine', 'f.origine'),
         ]) }} as flags,
         f._source_file as source_file,
@@ -136,7 +136,7 @@ consumption_lines as (
         m.code_site || '|' || cast(m.mois as varchar) as record_key,
         'consommation du mois (compteur)' as measure,
         r.quantite * f.facteur_kwh_pci as kwh,
-        r.detail || '; facteur_kwh_pci=' || cast(f.facteur_kwh_pci as varchar) as flags,
+        r.detail || '; facteur_kwh_pci=' || {{ double_to_text('f.facteur_kwh_pci') }} as flags,
         r._source_file as source_file,
         r._source_row as source_row,
         r.secondary_source_file,
@@ -166,9 +166,9 @@ reference_lines as (
         {{ line_flags([
             ('annee_reference', 'r.annee_reference'),
             ('energie', 'r.energie'),
-            ('quantite', 'r.quantite'),
+            ('quantite', 'r.quantite', 'number'),
             ('unite', 'r.unite'),
-            ('facteur_kwh_pci', 'r.facteur_kwh_pci'),
+            ('facteur_kwh_pci', 'r.facteur_kwh_pci', 'number'),
         ]) }} as flags,
         r._source_file as source_file,
         r._source_row as source_row

@@ -49,8 +49,8 @@ contributions as (
         cast(date_trunc('month', horodate) as date) as mois,
         valeur_suivante - valeur as quantite,
         'Enedis R64 index ' || classe_temporelle || ' ' || cast(horodate as varchar) || ' = '
-        || cast(valeur as varchar) || ' -> ' || cast(horodate_suivante as varchar) || ' = '
-        || cast(valeur_suivante as varchar) || ' ' || unite as detail,
+        || {{ double_to_text('valeur') }} || ' -> ' || cast(horodate_suivante as varchar) || ' = '
+        || {{ double_to_text('valeur_suivante') }} || ' ' || unite as detail,
         _source_file,
         _source_row,
         fichier_suivant as secondary_source_file,
@@ -64,7 +64,7 @@ contributions as (
         cast(date_trunc('month', horodate) as date) as mois,
         valeur as quantite,
         'Enedis R64 énergie ' || classe_temporelle || ' ' || cast(horodate as varchar) || ' = '
-        || cast(valeur as varchar) || ' ' || unite as detail,
+        || {{ double_to_text('valeur') }} || ' ' || unite as detail,
         _source_file,
         _source_row,
         cast(null as varchar) as secondary_source_file,
@@ -77,7 +77,7 @@ contributions as (
         'kwh' as unite,
         cast(date_trunc('month', horodate - pas_minutes * interval '1 minute') as date) as mois,
         valeur * pas_minutes / 60.0 / (case when unite = 'kw' then 1.0 else 1000.0 end) as quantite,
-        'Enedis R63 puissance moyenne ' || cast(valeur as varchar) || ' ' || unite || ' sur '
+        'Enedis R63 puissance moyenne ' || {{ double_to_text('valeur') }} || ' ' || unite || ' sur '
         || cast(pas_minutes as varchar) || ' min jusqu''à ' || cast(horodate as varchar) as detail,
         _source_file,
         _source_row,
@@ -94,7 +94,7 @@ contributions as (
         * (least(g.date_fin, cast(m.mois + interval '1 month' as date)) - greatest(g.date_debut, m.mois))
         / (g.date_fin - g.date_debut) as quantite,
         'GRDF relevé du ' || cast(g.date_debut as varchar) || ' au ' || cast(g.date_fin as varchar) || ' = '
-        || cast(g.energie_kwh_pcs as varchar) || ' kwh pcs x '
+        || {{ double_to_text('g.energie_kwh_pcs') }} || ' kwh pcs x '
         || cast(
             least(g.date_fin, cast(m.mois + interval '1 month' as date)) - greatest(g.date_debut, m.mois) as varchar
         )

@@ -83,7 +83,7 @@ select
     {{ line_flags([
         ('origine', 's.origine'),
         ('fournisseur', 's.fournisseur_id'),
-        ('montant_ht', 's.montant_ht'),
+        ('montant_ht', 's.montant_ht', 'number'),
         ('classe', 's.est_classe'),
         ('types_structure', 's.types_structure'),
     ]) }} as flags,
@@ -113,7 +113,7 @@ select
     cast(null as double precision) as value_contribution,
     {{ line_flags([
         ('titulaire', 'a.titulaire_id'),
-        ('montant_part', 'a.montant_part'),
+        ('montant_part', 'a.montant_part', 'number'),
         ('nombre_titulaires', 'a.nombre_titulaires'),
         ('rapprochement', 'a.niveau_rapprochement'),
         ('categorie_entreprise', 'a.categorie_entreprise'),

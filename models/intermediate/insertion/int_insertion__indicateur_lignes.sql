@@ -81,7 +81,7 @@ select
     case when exclusion_reason is null then coalesce(heures_realisees, 0) else 0 end as value_contribution,
     {{ line_flags([
         ('mois', 'mois'),
-        ('heures_realisees', 'heures_realisees'),
+        ('heures_realisees', 'heures_realisees', 'number'),
         ('marche_connu', 'marche_connu'),
         ('exclusion', "coalesce(exclusion_reason, 'aucune')"),
     ]) }} as flags,

@@ -79,9 +79,9 @@ bilans as (
         {{ line_flags([
             ('annee', 'g.annee'),
             ('etablissement', 'g.nom'),
-            ('valeur_totale_ht', 'g.valeur_totale_ht'),
-            ('valeur_durable_qualite_ht', 'g.valeur_durable_qualite_ht'),
-            ('valeur_bio_ht', 'g.valeur_bio_ht'),
+            ('valeur_totale_ht', 'g.valeur_totale_ht', 'number'),
+            ('valeur_durable_qualite_ht', 'g.valeur_durable_qualite_ht', 'number'),
+            ('valeur_bio_ht', 'g.valeur_bio_ht', 'number'),
             ('bilan_coherent', 'g.is_bilan_coherent'),
         ]) }} as flags,
         g._source_file as source_file,

@@ -82,7 +82,7 @@ select
     {{ line_flags([
         ('champ', 'champ'),
         ('periode', 'periode'),
-        ('valeur', 'valeur'),
+        ('valeur', 'valeur', 'number'),
         ('agregation', 'agregation'),
     ]) }} as flags,
     _source_file as source_file,
