@@ -20,7 +20,7 @@ def test_postgres_is_off_unless_configured():
 @pytest.mark.parametrize(("duck", "pg"), [
     ("VARCHAR", "text"), ("DOUBLE", "double precision"), ("DECIMAL(18,2)", "numeric(18,2)"),
     ("DATE", "date"), ("TIMESTAMP WITH TIME ZONE", "timestamptz"), ("VARCHAR[]", "jsonb"),
-    ("STRUCT(id VARCHAR)[]", "jsonb"), ("BOOLEAN", "boolean"), ("BIGINT", "bigint"), ("INTEGER", "integer"),
+    ("STRUCT(id VARCHAR)[]", "jsonb"), ("JSON", "jsonb"), ("BOOLEAN", "boolean"), ("BIGINT", "bigint"), ("INTEGER", "integer"),
 ])
 def test_pg_type(duck, pg):
     assert pg_type(duck) == pg

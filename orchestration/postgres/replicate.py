@@ -44,7 +44,7 @@ _SCALAR_TYPES = {
     "INTERVAL": "interval",
 }
 _DECIMAL = re.compile(r"^DECIMAL\((\d+),(\d+)\)$")
-_NESTED = re.compile(r"^(STRUCT|MAP|UNION)\(|\]$")  # STRUCT(..), MAP(..), UNION(..), T[], T[3]
+_NESTED = re.compile(r"^(STRUCT|MAP|UNION)\(|\]$|^JSON$")  # STRUCT(..), MAP(..), UNION(..), T[], T[3], JSON
 
 # COPY chunk size (bytes) read from the temporary CSV file
 _CHUNK = 1 << 20
