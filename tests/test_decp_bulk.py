@@ -79,7 +79,7 @@ def test_odd_records_go_to_the_python_normaliser(tmp_path):
     )
     handle = decp_bulk.prepare(duckdb.connect(), root / "odd.json")
     assert handle is not None
-    assert [row for row, _ in handle.irregular["marches.marche"]] == [2, 3, 4, 5]
+    assert [row for row, _ in handle.irregular["marches.marche"]] == [2, 3, 4, 5]  # " A2 " is trimmed in SQL but "1 000,5" is text
     handle.close()
     out = _both_ways(tmp_path, root, [root / "odd.json"])
     assert out["bulk"]["odd.json"][:3] == (5, 3, 2)

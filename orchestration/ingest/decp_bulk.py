@@ -42,43 +42,10 @@ HEAD_BYTES = 1 << 12
 
 _INT = r"-?(?:0|[1-9][0-9]*)"
 _NUM = _INT + r"(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?"
-# Python's str.strip() whitespace: a text with any of these at either end goes to the Python path.
-_BLANK = (r"[\t\n\x0b\x0c\r\x1c-\x1f \x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}"
-          r"\x{202f}\x{205f}\x{3000}]")
+# Python's str.strip() whitespace, every code point of it: trim(s, _BLANKS) strips like str.strip().
+_BLANKS = "".join(chr(c) for c in range(0x110000) if chr(c).isspace())
+_BLANK_CODES = ", ".join(str(ord(c)) for c in _BLANKS)
 
-_MACROS = rf"""
--- Scalars are read as JSON text (CAST to VARCHAR is free): typed by their first character,
--- never re-parsed; strings are unescaped only when they hold a backslash.
-CREATE OR REPLACE TEMP MACRO _d_t(v) AS (CAST(v AS VARCHAR));
-CREATE OR REPLACE TEMP MACRO _d_absent(v) AS (v IS NULL OR _d_t(v) = 'null');
-CREATE OR REPLACE TEMP MACRO _d_is_str(v) AS (starts_with(_d_t(v), '"'));
-CREATE OR REPLACE TEMP MACRO _d_str(v) AS (CASE WHEN NOT _d_is_str(v) THEN NULL
-    WHEN contains(_d_t(v), '\') THEN v->>'$' ELSE substr(_d_t(v), 2, length(_d_t(v)) - 2) END);
-CREATE OR REPLACE TEMP MACRO _d_clean(s) AS (NOT regexp_matches(s, '^{_BLANK}|{_BLANK}$'));
-CREATE OR REPLACE TEMP MACRO _d_txt_ok(v) AS (_d_absent(v) OR (_d_is_str(v) AND _d_clean(_d_str(v))));
-CREATE OR REPLACE TEMP MACRO _d_txt(v) AS (nullif(_d_str(v), ''));
-CREATE OR REPLACE TEMP MACRO _d_id_ok(v) AS (_d_is_str(v) AND _d_str(v) <> '' AND _d_clean(_d_str(v)));
-CREATE OR REPLACE TEMP MACRO _d_strict_date(s) AS (CASE
-    WHEN regexp_full_match(s, '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}(Z|[+-][0-9]{{2}}:?[0-9]{{2}})?')
-         AND substr(s, 1, 4) <> '0000'
-    THEN try_cast(substr(s, 1, 10) AS DATE) END);
-CREATE OR REPLACE TEMP MACRO _d_date(v) AS (_d_strict_date(_d_str(v)));
-CREATE OR REPLACE TEMP MACRO _d_date_ok(v) AS (_d_absent(v) OR _d_date(v) IS NOT NULL);
-CREATE OR REPLACE TEMP MACRO _d_is_num(v) AS (regexp_full_match(_d_t(v), '{_NUM}'));
-CREATE OR REPLACE TEMP MACRO _d_num_ok(v) AS (_d_absent(v) OR _d_is_num(v));
-CREATE OR REPLACE TEMP MACRO _d_num(v) AS (CASE WHEN _d_is_num(v) THEN try_cast(_d_t(v) AS DOUBLE) END);
-CREATE OR REPLACE TEMP MACRO _d_is_int(v) AS (regexp_full_match(_d_t(v), '{_INT}') AND length(_d_t(v)) <= 12
-    AND abs(try_cast(_d_t(v) AS BIGINT)) <= 2147483647);
-CREATE OR REPLACE TEMP MACRO _d_int_ok(v) AS (_d_absent(v) OR _d_is_int(v));
-CREATE OR REPLACE TEMP MACRO _d_int(v) AS (CASE WHEN _d_is_int(v) THEN try_cast(_d_t(v) AS INTEGER) END);
-CREATE OR REPLACE TEMP MACRO _d_bool_ok(v) AS (_d_absent(v) OR _d_t(v) IN ('true', 'false'));
-CREATE OR REPLACE TEMP MACRO _d_bool(v) AS (CASE _d_t(v) WHEN 'true' THEN true WHEN 'false' THEN false END);
-CREATE OR REPLACE TEMP MACRO _d_all(l) AS (coalesce(list_bool_and(list_transform(l, lambda x: coalesce(x, false))), true));
-CREATE OR REPLACE TEMP MACRO _d_nonempty(l) AS (CASE WHEN len(l) > 0 THEN l END);
-CREATE OR REPLACE TEMP MACRO _d_shape(v, pattern) AS (v IS NULL OR regexp_full_match(CAST(v AS VARCHAR), pattern, 's'));
-CREATE OR REPLACE TEMP MACRO _d_clean_items(l) AS (_d_all(list_transform(l, lambda x: x IS NULL OR _d_clean(x))));
-CREATE OR REPLACE TEMP MACRO _d_strings(l) AS (_d_nonempty(list_filter(l, lambda x: x <> '')));
-"""
 
 _TEXT_FIELDS = {  # raw column -> JSON key (decp.normalise_record)
     "uid": "uid", "source": "source", "nature": "nature", "objet": "objet", "code_cpv": "codeCPV",
@@ -165,82 +132,151 @@ def _wlist_values(key: str, inner: str) -> str:
     return f"from_json({_q(key)}, {_lit(json.dumps({inner: ['VARCHAR']}))}).{_q(inner)}"
 
 
-def _regular_sql(kind: str) -> str:
-    """True when SQL normalises the record exactly as decp.normalise_record would."""
+def _strip(col: str) -> str:
+    """str.strip() then '' -> NULL, trimming only when an end is blank (trim() with a set is slow)."""
+    return (f"CASE WHEN {col} = '' THEN NULL WHEN unicode(left({col}, 1)) IN ({_BLANK_CODES}) "
+            f"OR unicode(right({col}, 1)) IN ({_BLANK_CODES}) THEN nullif(trim({col}, {_lit(_BLANKS)}), '') "
+            f"ELSE {col} END")
+
+
+def _strict_date(col: str) -> str:
+    return (f"CASE WHEN regexp_full_match({col}, '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}(Z|[+-][0-9]{{2}}:?[0-9]{{2}})?') "
+            f"AND substr({col}, 1, 4) <> '0000' THEN try_cast(substr({col}, 1, 10) AS DATE) END")
+
+
+def _stage_sql(kind: str, record_path: str, columns: list[tuple[str, str]], scan: str) -> str:
+    """One SELECT giving `_row`, `_regular` (SQL normalises the record exactly as
+    decp.normalise_record would) and the raw row, in layers so that no JSON text is parsed or
+    unescaped twice: texts -> strings -> stripped strings -> checks and values."""
     k = _kind_keys(kind)
-    buyer, date, amount, holders = _q(k["buyer"]), _q(k["date"]), _q(k["amount"]), _q(k["holders"])
+    scalars = ["id", *_TEXT_FIELDS.values(), k["date"], "datePublicationDonnees", k["amount"], "dureeMois",
+               "offresRecues", "marcheInnovant", "sousTraitanceDeclaree"]
+    stripped = ["id", *_TEXT_FIELDS.values(), k["date"], "datePublicationDonnees"]
+    lists = [*_LISTS.values(), ("typesPrix", "typePrix"), ("typePrix", "typePrix")]
+    text_obj = {"buyer": (k["buyer"], ("id", "nom")), "lieu": ("lieuExecution", ("code", "typeCode"))}
+
+    def t(key):
+        return _q("t:" + key)
+
+    def st(key):
+        return _q("s:" + key)
+
+    def x(key):
+        return _q("x:" + key)
+
+    # L1: JSON texts (free), containers parsed once
+    l1 = ["_row"] + [f"CAST({_q(key)} AS VARCHAR) AS {t(key)}" for key in scalars]
+    for name, (key, fields) in text_obj.items():
+        l1.append(f"CAST({_q(key)} AS VARCHAR) AS {t(name)}")
+        typ = _lit(json.dumps({f: "VARCHAR" for f in fields}))
+        l1 += [f"from_json({_q(key)}, {typ}).{_q(f)} AS {x(name + '.' + f + ':raw')}" for f in fields]
+    for key, inner in lists:
+        l1.append(f"CAST({_q(key)} AS VARCHAR) AS {t(key)}")
+        l1.append(f"from_json({_q(key)}, {_lit(json.dumps({inner: ['VARCHAR']}))}).{_q(inner)} AS {_q('l:' + key)}")
+    for key, typ in ((k["holders"], _HOLDERS_TYPE), ("modifications", _MODS_TYPE)):
+        l1.append(f"CAST({_q(key)} AS VARCHAR) AS {t(key)}")
+        l1.append(f"from_json({_q(key)}, {_lit(typ)}) AS {_q('j:' + key)}")
+    # L2: strings of the scalar texts
+    l2 = ["*"] + [
+        f"""CASE WHEN starts_with({t(key)}, '"') THEN CASE WHEN contains({t(key)}, '\\')
+                THEN json_extract_string({t(key)}, '$') ELSE substr({t(key)}, 2, length({t(key)}) - 2) END END
+            AS {st(key)}""" for key in scalars]
+    # L3: stripped strings
+    l3 = ["*"] + [f"{_strip(st(key))} AS {x(key)}" for key in stripped]
+    l3 += [f"{_strip(x(name + '.' + f + ':raw'))} AS {x(name + '.' + f)}"
+           for name, (_, fields) in text_obj.items() for f in fields]
+
+    def absent(key):
+        return f"({t(key)} IS NULL OR {t(key)} = 'null')"
+
+    def is_num(key):
+        return f"regexp_full_match({t(key)}, {_lit(_NUM)})"
+
+    def is_int(key):
+        return (f"(regexp_full_match({t(key)}, {_lit(_INT)}) AND length({t(key)}) <= 12 "
+                f"AND abs(try_cast({t(key)} AS BIGINT)) <= 2147483647)")
+
+    def shape(key, pattern):
+        return f"({t(key)} IS NULL OR regexp_full_match({t(key)}, {_lit(pattern)}, 's'))"
+
+    def all_(items, body):
+        return f"coalesce(list_bool_and(list_transform({items}, lambda e: coalesce({body}, false))), true)"
+
+    def nonempty(expr):
+        return f"CASE WHEN len({expr}) > 0 THEN {expr} END"
+
+    def strings(expr):
+        return f"list_filter(list_transform({expr}, lambda e: {_strip('e')}), lambda e: e IS NOT NULL)"
+
     node = "coalesce(e.titulaire, e.concessionnaire)"
     mod = "e.modification"
-    int_range = "({v} IS NULL OR abs({v}) <= 2147483647)"
-    parts = [
-        "_d_id_ok(id)",
-        f"_d_shape({buyer}, {_lit(SHAPES['buyer'])})",
-        f"_d_id_ok(json_extract({buyer}, '$.id')) AND _d_txt_ok(json_extract({buyer}, '$.nom'))",
-        f"_d_date({date}) IS NOT NULL",
-        f"_d_num_ok({amount})",
-        "_d_date_ok(datePublicationDonnees)",
-        "_d_int_ok(dureeMois)", "_d_int_ok(offresRecues)",
-        "_d_bool_ok(marcheInnovant)", "_d_bool_ok(sousTraitanceDeclaree)",
-        f"_d_shape(lieuExecution, {_lit(SHAPES['lieu'])})",
-        "_d_txt_ok(lieuExecution->'$.code') AND _d_txt_ok(lieuExecution->'$.typeCode')",
-        *(f"_d_txt_ok({_q(key)})" for key in _TEXT_FIELDS.values()),
-        *(f"_d_shape({_q(key)}, {_lit(_wlist_shape(inner))}) AND _d_clean_items({_wlist_values(key, inner)})"
-          for key, inner in [*_LISTS.values(), ("typesPrix", "typePrix"), ("typePrix", "typePrix")]),
-        f"_d_shape({holders}, {_lit(SHAPES['holders'])})",
-        f"_d_all(list_transform(from_json({holders}, {_lit(_HOLDERS_TYPE)}), lambda e: e IS NULL OR ("
-        f"{node} IS NOT NULL AND {node}.id <> '' AND _d_clean({node}.id) "
-        f"AND ({node}.typeIdentifiant IS NULL OR _d_clean({node}.typeIdentifiant)) "
-        f"AND ({node}.denominationSociale IS NULL OR _d_clean({node}.denominationSociale)))))",
-        f"_d_shape(modifications, {_lit(SHAPES['modifications'])})",
-        f"_d_all(list_transform(from_json(modifications, {_lit(_MODS_TYPE)}), lambda e: "
-        f"{mod} IS NOT NULL AND {int_range.format(v=mod + '.id')} AND {int_range.format(v=mod + '.dureeMois')} "
-        f"AND ({mod}.dateNotificationModification IS NULL "
-        f"OR _d_strict_date({mod}.dateNotificationModification) IS NOT NULL) "
-        f"AND ({mod}.datePublicationDonneesModification IS NULL "
-        f"OR _d_strict_date({mod}.datePublicationDonneesModification) IS NOT NULL)))",
+    date, amount = k["date"], k["amount"]
+    checks = [
+        f"starts_with({t('id')}, '\"') AND {x('id')} IS NOT NULL",
+        shape("buyer", SHAPES["buyer"]), f"{x('buyer.id')} IS NOT NULL",
+        shape("lieu", SHAPES["lieu"]),
+        f"{_strict_date(x(date))} IS NOT NULL",
+        f"({absent(amount)} OR {is_num(amount)})",
+        f"({absent('datePublicationDonnees')} OR {_strict_date(x('datePublicationDonnees'))} IS NOT NULL)",
+        f"({absent('dureeMois')} OR {is_int('dureeMois')})", f"({absent('offresRecues')} OR {is_int('offresRecues')})",
+        *(f"({absent(key)} OR {t(key)} IN ('true', 'false'))" for key in ("marcheInnovant", "sousTraitanceDeclaree")),
+        *(f"({absent(key)} OR starts_with({t(key)}, '\"'))" for key in _TEXT_FIELDS.values()),
+        *(shape(key, _wlist_shape(inner)) for key, inner in lists),
+        shape(k["holders"], SHAPES["holders"]),
+        all_(_q("j:" + k["holders"]), f"e IS NULL OR ({node} IS NOT NULL AND {_strip(node + '.id')} IS NOT NULL)"),
+        shape("modifications", SHAPES["modifications"]),
+        all_(_q("j:modifications"),
+             f"{mod} IS NOT NULL AND ({mod}.id IS NULL OR abs({mod}.id) <= 2147483647) "
+             f"AND ({mod}.dureeMois IS NULL OR abs({mod}.dureeMois) <= 2147483647) "
+             f"AND ({mod}.dateNotificationModification IS NULL "
+             f"OR {_strict_date(_strip(mod + '.dateNotificationModification'))} IS NOT NULL) "
+             f"AND ({mod}.datePublicationDonneesModification IS NULL "
+             f"OR {_strict_date(_strip(mod + '.datePublicationDonneesModification'))} IS NOT NULL)"),
     ]
-    return "(" + "\n AND ".join(f"coalesce({p}, false)" for p in parts) + ")"
+    regular = "(" + "\n AND ".join(f"coalesce({c}, false)" for c in checks) + ")"
 
+    def integer(key):
+        return f"CASE WHEN {is_int(key)} THEN try_cast({t(key)} AS INTEGER) END"
 
-def _values_sql(kind: str, record_path: str, columns: list[tuple[str, str]]) -> str:
-    """The raw row of a regular record, in the order of DECP_TABLE.columns."""
-    k = _kind_keys(kind)
-    buyer, amount = _q(k["buyer"]), _q(k["amount"])
-    node = "coalesce(e.titulaire, e.concessionnaire)"
-    mod = "e.modification"
+    def boolean(key):
+        return f"CASE {t(key)} WHEN 'true' THEN true WHEN 'false' THEN false END"
+
+    lst = {col: nonempty(strings(_q("l:" + key))) for col, (key, _) in _LISTS.items()}
     exprs = {
         "format_version": "'2024'",
         "record_path": f"'{record_path}'",
         "contract_kind": f"'{kind}'",
-        "id": "id->>'$'",
-        "acheteur_id": f"{buyer}->>'$.id'",
-        "acheteur_nom": f"_d_txt({buyer}->'$.nom')",
-        "date_notification": f"_d_date({_q(k['date'])})",
-        "date_publication_donnees": "_d_date(datePublicationDonnees)",
-        "montant": f"_d_num({amount})",
-        "duree_mois": "_d_int(dureeMois)",
-        "offres_recues": "_d_int(offresRecues)",
-        "lieu_execution_code": "_d_txt(lieuExecution->'$.code')",
-        "lieu_execution_type_code": "_d_txt(lieuExecution->'$.typeCode')",
-        "marche_innovant": "_d_bool(marcheInnovant)",
-        "sous_traitance_declaree": "_d_bool(sousTraitanceDeclaree)",
-        "types_prix": f"coalesce(_d_strings({_wlist_values('typesPrix', 'typePrix')}), "
-                      f"_d_strings({_wlist_values('typePrix', 'typePrix')}))",
-        "titulaires": f"_d_nonempty(list_transform(list_filter(from_json({_q(k['holders'])}, "
-                      f"{_lit(_HOLDERS_TYPE)}), lambda e: e IS NOT NULL), lambda e: {{"
-                      f"'type_identifiant': nullif({node}.typeIdentifiant, ''), 'id': {node}.id, "
-                      f"'denomination_sociale': nullif({node}.denominationSociale, '')}}))",
-        "modifications": f"_d_nonempty(list_transform(from_json(modifications, {_lit(_MODS_TYPE)}), lambda e: {{"
-                         f"'id': try_cast({mod}.id AS INTEGER), "
-                         f"'date_notification': _d_strict_date({mod}.dateNotificationModification), "
-                         f"'date_publication': _d_strict_date({mod}.datePublicationDonneesModification), "
-                         f"'montant': {mod}.montant, 'duree_mois': try_cast({mod}.dureeMois AS INTEGER), "
-                         f"'titulaires_json': CAST(NULL AS VARCHAR)}}))",
-        "parse_warnings": f"CASE WHEN _d_absent({amount}) THEN ['{k['amount']} missing'] END",
+        "id": x("id"),
+        "acheteur_id": x("buyer.id"),
+        "acheteur_nom": x("buyer.nom"),
+        "date_notification": _strict_date(x(date)),
+        "date_publication_donnees": _strict_date(x("datePublicationDonnees")),
+        "montant": f"CASE WHEN {is_num(amount)} THEN try_cast({t(amount)} AS DOUBLE) END",
+        "duree_mois": integer("dureeMois"),
+        "offres_recues": integer("offresRecues"),
+        "lieu_execution_code": x("lieu.code"),
+        "lieu_execution_type_code": x("lieu.typeCode"),
+        "marche_innovant": boolean("marcheInnovant"),
+        "sous_traitance_declaree": boolean("sousTraitanceDeclaree"),
+        "types_prix": f"coalesce({nonempty(strings(_q('l:typesPrix')))}, {nonempty(strings(_q('l:typePrix')))})",
+        "titulaires": nonempty(f"list_transform(list_filter({_q('j:' + k['holders'])}, lambda e: e IS NOT NULL), "
+                               f"lambda e: {{'type_identifiant': {_strip(node + '.typeIdentifiant')}, "
+                               f"'id': {_strip(node + '.id')}, "
+                               f"'denomination_sociale': {_strip(node + '.denominationSociale')}}})"),
+        "modifications": nonempty(
+            f"list_transform({_q('j:modifications')}, lambda e: {{"
+            f"'id': try_cast({mod}.id AS INTEGER), "
+            f"'date_notification': {_strict_date(_strip(mod + '.dateNotificationModification'))}, "
+            f"'date_publication': {_strict_date(_strip(mod + '.datePublicationDonneesModification'))}, "
+            f"'montant': {mod}.montant, 'duree_mois': try_cast({mod}.dureeMois AS INTEGER), "
+            f"'titulaires_json': CAST(NULL AS VARCHAR)}})"),
+        "parse_warnings": f"CASE WHEN {absent(amount)} THEN ['{amount} missing'] END",
     }
-    exprs |= {col: f"_d_txt({_q(key)})" for col, key in _TEXT_FIELDS.items()}
-    exprs |= {col: f"_d_strings({_wlist_values(key, inner)})" for col, (key, inner) in _LISTS.items()}
-    return ",\n ".join(f"CAST({exprs[name]} AS {duck_type}) AS {_q(name)}" for name, duck_type in columns)
+    exprs |= {col: x(key) for col, key in _TEXT_FIELDS.items()}
+    exprs |= lst
+    values = ",\n ".join(f"CAST({exprs[name]} AS {duck_type}) AS {_q(name)}" for name, duck_type in columns)
+    return (f"SELECT _row, {regular} AS _regular,\n {values}\n"
+            f"FROM (SELECT {', '.join(l3)} FROM (SELECT {', '.join(l2)} FROM (SELECT {', '.join(l1)} FROM ({scan}))))")
 
 
 @dataclass
@@ -316,13 +352,19 @@ def _copy_range(src: Path, start: int, end: int, target: Path) -> None:
 
 @dataclass
 class Prepared:
-    """A located, parsed 2024 file: what `load` inserts."""
+    """A located, parsed 2024 file: its rows normalised in temporary tables, ready to insert."""
 
+    con: object
     folder: tempfile.TemporaryDirectory
-    arrays: list[tuple[Located, Path, int]]  # (array, its copy, records)
+    arrays: list[tuple[Located, str, int]] = field(default_factory=list)  # (array, stage table, records)
     irregular: dict[str, list[tuple[int, str]]] = field(default_factory=dict)  # path -> (row, JSON)
 
     def close(self) -> None:
+        for _, stage, _ in self.arrays:
+            try:
+                self.con.execute(f"DROP TABLE IF EXISTS {stage}")
+            except Exception:  # noqa: BLE001 - a closed connection drops its temp tables anyway
+                pass
         self.folder.cleanup()
 
 
@@ -331,38 +373,44 @@ def _scan_sql(copy: Path) -> str:
             f"columns=$columns, maximum_object_size=536870912)")
 
 
-def prepare(con, path: Path) -> Prepared | None:
-    """Locate, copy and parse; collect the records left to the Python normaliser. Runs outside
-    any transaction and writes nothing to the warehouse: None means "use the Python reader"."""
+def prepare(con, path: Path, columns: list[tuple[str, str]] | None = None) -> Prepared | None:
+    """Locate, copy, parse and normalise into temporary tables (one pass over each array); collect
+    the records left to the Python normaliser. Runs outside any transaction and writes nothing to
+    the warehouse: None means "use the Python reader"."""
     import duckdb
 
+    from .decp import DECP_TABLE
+
+    columns = columns or DECP_TABLE.columns
     located = locate_arrays(path)
     if located is None:
         return None
     folder = tempfile.TemporaryDirectory(prefix="spaser_decp_")
-    prepared = Prepared(folder, [])
+    prepared = Prepared(con, folder)
     try:
-        con.execute(_MACROS)
         for i, array in enumerate(located):
             copy = Path(folder.name) / f"{i}.json"
             _copy_range(path, array.start, array.end, copy)
-            columns = _json_columns(array.kind)
+            stage = f"_decp_stage_{i}"
+            con.execute(
+                f"CREATE OR REPLACE TEMP TABLE {stage} AS {_stage_sql(array.kind, array.path, columns, _scan_sql(copy))}",
+                {"columns": _json_columns(array.kind)},
+            )
             n, odd = con.execute(
-                f"""SELECT count(*), list(_row ORDER BY _row) FILTER (WHERE NOT {_regular_sql(array.kind)})
-                    FROM ({_scan_sql(copy)})""",
-                {"columns": columns},
+                f"SELECT count(*), list(_row ORDER BY _row) FILTER (WHERE NOT _regular) FROM {stage}"
             ).fetchone()
-            prepared.arrays.append((array, copy, n))
+            prepared.arrays.append((array, stage, n))
             if odd:
                 texts = con.execute(
                     f"""SELECT _row, CAST(j AS VARCHAR) FROM (
                             SELECT row_number() OVER () AS _row, j FROM read_json('{copy.as_posix()}',
                                 format='array', records=false, columns={{'j': 'JSON'}},
                                 maximum_object_size=536870912))
-                        WHERE _row IN (SELECT unnest($rows)) ORDER BY _row""",
+                        WHERE _row IN (SELECT unnest($rows::BIGINT[])) ORDER BY _row""",
                     {"rows": odd},
                 ).fetchall()
                 prepared.irregular[array.path] = texts
+            copy.unlink()
     except (duckdb.Error, ValueError, OSError) as exc:
         logging.getLogger(__name__).warning("%s: DuckDB path not possible, Python reader used (%s)", path, exc)
         prepared.close()
@@ -371,20 +419,17 @@ def prepare(con, path: Path) -> Prepared | None:
 
 
 def load(con, prepared: Prepared, table: str, columns: list[tuple[str, str]], rel: str, digest: str, now) -> int:
-    """Insert the regular records into raw.<table>; return how many. Inside the caller's transaction.
-    The regular shape was judged once, in `prepare`: here the irregular rows are only skipped."""
+    """Insert the regular records into raw.<table>; return how many. Inside the caller's transaction:
+    a plain copy from the temporary tables, nothing left to fail on."""
     names = ", ".join(_q(n) for n, _ in columns)
     loaded = 0
-    for array, copy, n in prepared.arrays:
-        odd = [row for row, _ in prepared.irregular.get(array.path, [])]
+    for array, stage, n in prepared.arrays:
         con.execute(
             f"""INSERT INTO raw.{table} ({names}, _source_file, _source_sha256, _source_row, _ingested_at)
-                SELECT {_values_sql(array.kind, array.path, columns)}, $rel, $sha, _row, $now
-                FROM ({_scan_sql(copy)})
-                WHERE _row NOT IN (SELECT unnest($odd::BIGINT[]))""",
-            {"columns": _json_columns(array.kind), "rel": rel, "sha": digest, "now": now, "odd": odd},
+                SELECT {names}, $rel, $sha, _row, $now FROM {stage} WHERE _regular""",
+            {"rel": rel, "sha": digest, "now": now},
         )
-        loaded += n - len(odd)
+        loaded += n - len(prepared.irregular.get(array.path, []))
     return loaded
 
 
