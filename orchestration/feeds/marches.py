@@ -65,10 +65,10 @@ def _coverage(semester: str) -> str:
     """
 
 
-def _write_demo(landing, *, seed: int, n_contracts: int, **_) -> dict:
+def _write_demo(landing, *, seed: int, n_contracts: int, n_buyers: int | None = None, **_) -> dict:
     from ..demo.generator import generate_demo
 
-    return generate_demo(landing, seed=seed, n_contracts=n_contracts)
+    return generate_demo(landing, seed=seed, n_contracts=n_contracts, n_buyers=n_buyers)
 
 
 FEED = Feed(name="marches", sources=[DECP, PROCEDURES], coverage_sql=_coverage, write_demo=_write_demo)
