@@ -398,7 +398,7 @@ def prepare(con, path: Path, columns: list[tuple[str, str]] | None = None) -> Pr
             )
             n, odd = con.execute(
                 f"SELECT count(*), list(_row ORDER BY _row) FILTER (WHERE NOT _regular) FROM {stage}"
-            ).fetchone()
+            ).fetchall()[0]
             prepared.arrays.append((array, stage, n))
             if odd:
                 texts = con.execute(
