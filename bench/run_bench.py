@@ -106,6 +106,7 @@ class Measure:
     load_avg: list[float] = field(default_factory=list)  # 1-min load at start, max seen, at end
     steps: dict[str, float] = field(default_factory=dict)
     note: str = ""
+    dbt_nodes: dict[str, float] = field(default_factory=dict)  # slowest dbt nodes of the run (s)
 
 
 def run_measured(label: str, n: int, cmd: list[str], env: dict, log: Path, interval: float = 0.1) -> Measure:
@@ -229,8 +230,10 @@ def scenario(n: int, workdir: Path, out: Path, incremental: bool, profile: bool,
     if profile:
         cmd = [sys.executable, "-m", "pyinstrument", "-o", str(out / f"profile_n{n}.txt"), "-m",
                "orchestration.cli", "run", "--semester", "2026-S1"]
+    started = time.time()
     m = run_measured("full", n, cmd, env, full / "run_full.log")
     m.note = f"DECP JSON {size / 2**20:.0f} MiB"
+    m.dbt_nodes = dbt_node_times(started)
     results.append(m)
     log(_line(m))
 
@@ -260,6 +263,17 @@ def scenario(n: int, workdir: Path, out: Path, incremental: bool, profile: bool,
         results.append(m2)
         log(_line(m2))
     return results
+
+
+def dbt_node_times(since: float, top: int = 12) -> dict[str, float]:
+    """The slowest nodes of the last dbt build started after `since` (its run_results.json)."""
+    runs = [p for p in (REPO / "dbt_project" / "target").glob("spaser_dbt_models-*/run_results.json")
+            if p.stat().st_mtime >= since]
+    if not runs:
+        return {}
+    results = json.loads(max(runs, key=lambda p: p.stat().st_mtime).read_text(encoding="utf-8"))["results"]
+    times = sorted(((r["unique_id"], r.get("execution_time") or 0.0) for r in results), key=lambda x: -x[1])
+    return {uid: round(t, 2) for uid, t in times[:top]}
 
 
 def _baseline_stages(path: Path, m: Measure) -> dict:
