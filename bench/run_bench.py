@@ -81,18 +81,30 @@ def _children() -> dict[int, list[int]]:
     return tree
 
 
-def tree_rss(root: int) -> int:
-    """Resident bytes of `root` and all its descendants (psutil is not needed: /proc)."""
-    tree, total, todo = _children(), 0, [root]
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def tree_usage(root: int) -> tuple[int, float]:
+    """(resident bytes, CPU seconds) of `root` and all its descendants, from /proc (psutil is not
+    needed). CPU counts each process's own time and that of its reaped children (cutime), so a
+    finished dbt subprocess stays counted in its parent."""
+    tree, rss, cpu, todo = _children(), 0, 0.0, [root]
     while todo:
         pid = todo.pop()
         try:
             with open(f"/proc/{pid}/statm") as f:
-                total += int(f.read().split()[1]) * PAGE
-        except OSError:
+                rss += int(f.read().split()[1]) * PAGE
+            with open(f"/proc/{pid}/stat", "rb") as f:
+                fields = f.read().rsplit(b")", 1)[1].split()
+            cpu += sum(int(x) for x in fields[11:15]) / TICK  # utime stime cutime cstime
+        except (OSError, IndexError, ValueError):
             pass
         todo.extend(tree.get(pid, []))
-    return total
+    return rss, cpu
+
+
+def tree_rss(root: int) -> int:
+    return tree_usage(root)[0]
 
 
 @dataclass
@@ -100,6 +112,7 @@ class Measure:
     label: str
     n: int
     wall_s: float = 0.0
+    cpu_s: float = 0.0  # CPU seconds of the process tree (less sensitive than wall to other jobs)
     peak_rss_mb: float = 0.0
     ok: bool = True
     stages: dict[str, dict[str, float]] = field(default_factory=dict)  # stage -> wall_s, peak_rss_mb
@@ -112,7 +125,7 @@ class Measure:
 def run_measured(label: str, n: int, cmd: list[str], env: dict, log: Path, interval: float = 0.1) -> Measure:
     """Run `cmd`, timing its Dagster steps from its output and sampling its tree's RSS."""
     m = Measure(label, n)
-    samples: list[tuple[float, int]] = []
+    samples: list[tuple[float, int, float]] = []  # (time, rss, cumulative CPU s)
     events: list[tuple[float, str, str]] = []  # (t, event, step)
     load_seen = [os.getloadavg()[0]]
     start = time.monotonic()
@@ -122,7 +135,7 @@ def run_measured(label: str, n: int, cmd: list[str], env: dict, log: Path, inter
     def sample() -> None:
         last_load = 0.0
         while not done.is_set():
-            samples.append((time.monotonic(), tree_rss(proc.pid)))
+            samples.append((time.monotonic(), *tree_usage(proc.pid)))
             if time.monotonic() - last_load > 1:
                 load_seen.append(os.getloadavg()[0])
                 last_load = time.monotonic()
@@ -144,7 +157,13 @@ def run_measured(label: str, n: int, cmd: list[str], env: dict, log: Path, inter
     sampler.join()
     m.ok = rc == 0
     m.wall_s = end - start
-    m.peak_rss_mb = max((r for _, r in samples), default=0) / 2**20
+    m.peak_rss_mb = max((r for _, r, _ in samples), default=0) / 2**20
+    m.cpu_s = round(max((c for _, _, c in samples), default=0.0), 1)
+
+    def cpu_at(t: float) -> float:
+        before = [c for ts, _, c in samples if ts <= t]
+        return before[-1] if before else 0.0
+
     m.load_avg = [round(load_seen[0], 2), round(max(load_seen), 2), round(os.getloadavg()[0], 2)]
 
     # stage windows from step starts/ends (steps run one after the other: in-process executor)
@@ -164,11 +183,12 @@ def run_measured(label: str, n: int, cmd: list[str], env: dict, log: Path, inter
     for stage in STAGES:
         mine = [(a, b) for a, b, s in spans if s == stage]
         wall = sum(b - a for a, b in mine)
-        peak = max((r for t, r in samples if any(a <= t <= b for a, b in mine)), default=0)
-        m.stages[stage] = {"wall_s": round(wall, 2), "peak_rss_mb": round(peak / 2**20, 1)}
+        peak = max((r for t, r, _ in samples if any(a <= t <= b for a, b in mine)), default=0)
+        cpu = sum(cpu_at(b) - cpu_at(a) for a, b in mine)
+        m.stages[stage] = {"wall_s": round(wall, 2), "cpu_s": round(cpu, 1), "peak_rss_mb": round(peak / 2**20, 1)}
     # time between steps (Dagster bookkeeping) counts with the stage that follows
     gaps = m.wall_s - sum(v["wall_s"] for v in m.stages.values())
-    m.stages["between steps"] = {"wall_s": round(max(gaps, 0.0), 2), "peak_rss_mb": 0.0}
+    m.stages["between steps"] = {"wall_s": round(max(gaps, 0.0), 2), "cpu_s": 0.0, "peak_rss_mb": 0.0}
     return m
 
 
@@ -284,7 +304,8 @@ def _baseline_stages(path: Path, m: Measure) -> dict:
         return m.stages
     names = {"read": "ingest", "models": "dbt", "gates": "gates", "publication": "publication",
              "copy small inputs (not counted)": "startup"}
-    out = {names.get(s, s): {"wall_s": round(v, 2), "peak_rss_mb": round(m.peak_rss_mb, 1)} for s, v in stages.items()}
+    out = {names.get(s, s): {"wall_s": round(v, 2), "cpu_s": 0.0, "peak_rss_mb": round(m.peak_rss_mb, 1)}
+           for s, v in stages.items()}
     floor = sum(v for s, v in stages.items() if s in ("read", "models", "gates", "publication"))
     m.note = f"floor (read+models+gates+publication) {floor:.1f} s; startup = imports + copying the small inputs"
     return out
@@ -301,19 +322,26 @@ def _line(m: Measure) -> str:
 
 def table(results: list[Measure]) -> str:
     stages = ["startup", "ingest", "dbt", "gates", "publication", "teardown", "between steps"]
-    head = ("| N contracts | run | wall (s) | peak RSS (MiB) | " + " | ".join(stages)
+    head = ("| N contracts | run | wall (s) | CPU (s) | peak RSS (MiB) | " + " | ".join(stages)
             + " | contracts/s | load avg (start/max/end) | ok |")
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
     for m in results:
         cells = []
         for s in stages:
             v = m.stages.get(s)
-            cells.append(f"{v['wall_s']:.1f} / {v['peak_rss_mb']:.0f}" if v and (v["wall_s"] or v["peak_rss_mb"]) else "")
+            if not v or not (v["wall_s"] or v["peak_rss_mb"]):
+                cells.append("")
+            elif v.get("cpu_s"):
+                cells.append(f"{v['wall_s']:.1f} / {v['cpu_s']:.0f} / {v['peak_rss_mb']:.0f}")
+            else:
+                cells.append(f"{v['wall_s']:.1f} / {v['peak_rss_mb']:.0f}")
         rate = f"{m.n / m.wall_s:,.0f}" if m.wall_s else ""
-        lines.append(f"| {m.n:,} | {m.label} | {m.wall_s:.1f} | {m.peak_rss_mb:.0f} | " + " | ".join(cells)
+        lines.append(f"| {m.n:,} | {m.label} | {m.wall_s:.1f} | {m.cpu_s:.0f} | {m.peak_rss_mb:.0f} | "
+                     + " | ".join(cells)
                      + f" | {rate} | {' / '.join(str(x) for x in m.load_avg)} | {'yes' if m.ok else 'NO'} |")
     lines.append("")
-    lines.append("Stage cells: wall seconds / peak RSS MiB of the process tree during the stage. "
+    lines.append("Stage cells: wall seconds / CPU seconds / peak RSS MiB of the process tree during the stage "
+                 "(baseline: wall / peak of the whole process). "
                  "Baseline stages: read = DECP JSON to raw in SQL, models = compiled dbt SQL, "
                  "gates = the gates' row predicates, publication = the release's Parquet files.")
     return "\n".join(lines) + "\n"
