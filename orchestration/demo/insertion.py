@@ -65,7 +65,7 @@ def insertion_contracts(seed: int, n_contracts: int, n_buyers: int | None = None
     selected = []
     for s in range(len(semesters)):
         for index in range(starts[s], starts[s + 1]):
-            if index in (dup_idx, outlier_idx):
+            if index in (dup_idx, outlier_idx) or not factory.is_org(index, s):
                 continue
             record = factory.build(index, s).record
             sociales = record["considerationsSociales"]["considerationSociale"]
