@@ -347,6 +347,29 @@ def table(results: list[Measure]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def growth(results: list[Measure]) -> str:
+    """How each stage of the full run grows: CPU seconds per 100 000 contracts at each N, and the
+    exponent k of cost ~ N^k between consecutive sizes (1 = linear)."""
+    import math
+
+    full = sorted((m for m in results if m.label == "full"), key=lambda m: m.n)
+    stages = ["ingest", "dbt", "gates", "publication", "total"]
+    lines = ["| N | " + " | ".join(f"{s} CPU s / 100k" for s in stages) + " |", "|---" * (len(stages) + 1) + "|"]
+
+    def cpu(m, s):
+        return m.cpu_s if s == "total" else m.stages.get(s, {}).get("cpu_s", 0.0)
+
+    for m in full:
+        lines.append(f"| {m.n:,} | " + " | ".join(f"{cpu(m, s) / m.n * 1e5:.1f}" for s in stages) + " |")
+    for a, b in zip(full, full[1:]):
+        ks = []
+        for s in stages:
+            ca, cb = cpu(a, s), cpu(b, s)
+            ks.append(f"{math.log(cb / ca) / math.log(b.n / a.n):.2f}" if ca > 0 and cb > 0 else "")
+        lines.append(f"| k from {a.n:,} to {b.n:,} | " + " | ".join(ks) + " |")
+    return "\n".join(lines) + "\n"
+
+
 def chart(results: list[Measure], path: Path) -> None:
     import matplotlib
 
@@ -403,7 +426,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", action="store_true", help="run the full pipeline under pyinstrument")
     parser.add_argument("--append", action="store_true", help="add to <out>/bench_results.json")
     parser.add_argument("--keep", action="store_true", help="keep the work folders (large)")
+    parser.add_argument("--report-only", action="store_true",
+                        help="rewrite the table and chart from <out>/bench_results.json, run nothing")
     args = parser.parse_args(argv)
+    if args.report_only:
+        data = json.loads((args.out / "bench_results.json").read_text(encoding="utf-8"))
+        runs = [Measure(**m) for m in data["runs"]]
+        (args.out / "performance_table.md").write_text(table(runs), encoding="utf-8")
+        chart(runs, args.out / "performance.png")
+        print(table(runs))
+        print(growth(runs))
+        return 0
     args.out.mkdir(parents=True, exist_ok=True)
     results_file = args.out / "bench_results.json"
     previous = []

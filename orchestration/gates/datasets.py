@@ -101,7 +101,8 @@ def fetch_for_suite(warehouse: Path, suite: str, sql: str) -> tuple[pd.DataFrame
         if flagged is None:
             df = con.execute(sql).df()
             return df, len(df), False
-        total = con.execute(f"SELECT count(*) FROM ({sql})").fetchone()[0]
-        return con.execute(flagged).df(), total, True
+        df = con.execute(flagged).df()  # one pass: the whole frame's size rides along
+        total = int(df["__spaser_total"].iloc[0]) if len(df) else 0
+        return df.drop(columns="__spaser_total"), total, True
     finally:
         con.close()

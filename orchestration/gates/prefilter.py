@@ -98,10 +98,12 @@ def flagged_sql(suite: str, sql: str) -> str | None:
     extra = ", " + ", ".join(windows) if windows else ""
     helpers = [f"__spaser_dup_{n}" for n in range(len(suite_expectations(suite)))
                if any(w.endswith(f"__spaser_dup_{n}") for w in windows)]
+    # __spaser_total (rows of the whole frame) is kept: fetch_for_suite reads and drops it
     exclude = f" EXCLUDE ({', '.join(helpers + ['__spaser_flagged', '__spaser_ord'])})"
     return f"""
         WITH __spaser_frame AS (
-            SELECT *, row_number() OVER () AS __spaser_ord{extra} FROM ({sql})
+            SELECT *, row_number() OVER () AS __spaser_ord, count(*) OVER () AS __spaser_total{extra}
+            FROM ({sql})
         ), __spaser_marked AS (
             SELECT *, ({' OR '.join(predicates)}) AS __spaser_flagged FROM __spaser_frame
         )
