@@ -1,6 +1,7 @@
 """`spaser`: run the warehouse without the UI.
 
     spaser demo                       write the demo département's feeds into the landing folder
+    spaser demo --contracts 1500000 --buyers 15000    national-scale DECP (benchmark)
     spaser run --semester 2026-S1     ingest, build, gate and publish one semester
     spaser backfill --from 2024-S1 --to 2026-S1
     spaser show --semester 2026-S1    print the published indicator table
@@ -204,7 +205,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="spaser", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("demo", help="write the demo feeds into the landing folder")
-    p.add_argument("--contracts", type=int, default=3000)
+    p.add_argument("--contracts", type=int, default=3000,
+                   help="DECP contracts over 2024-S1..2026-S1 (national scale: 1500000)")
+    p.add_argument("--buyers", type=int, default=None,
+                   help="add this many buyers of other départements (national scale; default: the org only)")
     p.add_argument("--seed", type=int, default=20240101)
     p = sub.add_parser("run", help="run the pipeline for one semester")
     p.add_argument("--semester", default=None, help="default: the last closed semester")
@@ -230,7 +234,8 @@ def main(argv: list[str] | None = None) -> int:
         landing = get_paths().landing
         for feed in all_feeds():
             if feed.write_demo:
-                feed.write_demo(Path(landing), seed=args.seed, n_contracts=args.contracts)
+                extra = {"n_buyers": args.buyers} if args.buyers else {}
+                feed.write_demo(Path(landing), seed=args.seed, n_contracts=args.contracts, **extra)
                 print(f"demo feed {feed.name} written to {landing}")
         return 0
     if args.command == "run":

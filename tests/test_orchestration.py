@@ -54,6 +54,8 @@ def test_dbt_args_carry_the_partition_as_a_var():
     args = dbt_build_args("2026-S1")
     assert args[0] == "build" and json.loads(args[args.index("--vars") + 1]) == {"semester": "2026-S1"}
     assert dbt_build_args("2026-S1", select="marts")[-2:] == ["--select", "marts"]
+    # unit tests run in CI (tests/test_pipeline.py), not in every semester run
+    assert args[args.index("--exclude") + 1] == "resource_type:unit_test"
     with pytest.raises(ValueError):
         dbt_build_args("2026")
 

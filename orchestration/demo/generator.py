@@ -269,6 +269,21 @@ class ContractFactory:
             self.extra_buyers, self.extra_cum, self.org_share = [], [], 1.0
         self.rng = random.Random()
 
+    def is_org(self, index: int, sem_index: int) -> bool:
+        """Whether contract `index` belongs to the organisation, replaying only the draws that
+        `build` makes before deciding it (national scale: most contracts do not, and building
+        them all costs minutes). Must stay in step with the start of `build`."""
+        rng = self.rng
+        rng.seed((self.seed << 32) + index)
+        role = self.roles.get(index)
+        if role in ("duplicate", "outlier", "unpublished", "test"):
+            return True
+        if role is not None or not self.org_share < 1:
+            return role is None
+        _pick(rng, cat.CPV_CATALOG, self.cpv_cum)
+        rng.choice(self.business_days[sem_index])
+        return rng.random() < self.org_share
+
     # Thresholds of the code de la commande publique for collectivités (HT), by year.
     @staticmethod
     def _thresholds(kind: str, specific: bool, year: int) -> tuple[float, float]:

@@ -46,9 +46,10 @@ SORTIES = [
 HOURLY_COST_EUR = 35.0  # loaded hourly cost used to turn the insertion share into hours
 
 
-def insertion_contracts(seed: int, n_contracts: int) -> list[dict]:
+def insertion_contracts(seed: int, n_contracts: int, n_buyers: int | None = None) -> list[dict]:
     """The organisation's demo contracts with a social clause, rebuilt exactly as the marché demo
-    builds them (same allocation, and the two defect contracts of that demo left aside)."""
+    builds them (same allocation and buyers, and the two defect contracts of that demo left aside).
+    With `n_buyers` (national scale) most contracts belong to other buyers and are skipped."""
     semesters = semesters_between(FIRST, LAST)
     counts = _allocate(n_contracts, [(s.end - s.start).days + 1 for s in semesters])
     starts = [0]
@@ -60,11 +61,11 @@ def insertion_contracts(seed: int, n_contracts: int) -> list[dict]:
     outlier_idx, outlier_sem = dup_idx, min(2, last)
     while outlier_idx == dup_idx:
         outlier_idx = master.randrange(starts[outlier_sem], starts[outlier_sem + 1])
-    factory = ContractFactory(seed, semesters, None, {dup_idx: "duplicate", outlier_idx: "outlier"})
+    factory = ContractFactory(seed, semesters, n_buyers, {dup_idx: "duplicate", outlier_idx: "outlier"})
     selected = []
     for s in range(len(semesters)):
         for index in range(starts[s], starts[s + 1]):
-            if index in (dup_idx, outlier_idx):
+            if index in (dup_idx, outlier_idx) or not factory.is_org(index, s):
                 continue
             record = factory.build(index, s).record
             sociales = record["considerationsSociales"]["considerationSociale"]
@@ -85,12 +86,13 @@ def _months(start: dt.date, n: int) -> list[dt.date]:
     return out
 
 
-def write_demo(landing: Path, *, seed: int = 20240101, n_contracts: int = 3000, **_) -> dict:
+def write_demo(landing: Path, *, seed: int = 20240101, n_contracts: int = 3000, n_buyers: int | None = None,
+               **_) -> dict:
     rng = random.Random(seed + 1300)
     root = Path(landing) / "insertion"
     (root / "heures").mkdir(parents=True, exist_ok=True)
     (root / "parcours").mkdir(parents=True, exist_ok=True)
-    contracts = insertion_contracts(seed, n_contracts)
+    contracts = insertion_contracts(seed, n_contracts, n_buyers)
 
     by_year: dict[int, list[list]] = {2024: [], 2025: [], 2026: []}
     parcours: list[list] = []

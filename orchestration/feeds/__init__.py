@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..ingest.framework import FeedTable, Quarantine
+from ..ingest.framework import BulkReader, FeedTable, Quarantine
 
 Reader = Callable[[Path], Iterator[tuple[int, "dict | Quarantine"]]]
 
@@ -30,12 +30,17 @@ class RawSource:
     suite: str | None = None  # GX suite validating the raw table
     suite_sql: str | None = None  # SQL of the frame for that suite (macro siret_ok available)
     index_columns: tuple[str, ...] = ("_source_file", "_source_row")
+    # file suffix -> set-based reader for large files (see ingest.framework.BulkReader)
+    bulk_readers: dict[str, BulkReader] = field(default_factory=dict)
 
     def read(self, path: Path):
         reader = self.readers.get(path.suffix.lower())
         if reader is None:
             raise ValueError(f"{path}: no reader for {path.suffix}")
         return reader(path)
+
+    def bulk_for(self, path: Path) -> BulkReader | None:
+        return self.bulk_readers.get(path.suffix.lower())
 
 
 @dataclass(frozen=True)

@@ -59,10 +59,10 @@ def _coverage(semester: str) -> str:
     """
 
 
-def _write_demo(landing, *, seed: int, n_contracts: int, **_) -> dict:
+def _write_demo(landing, *, seed: int, n_contracts: int, n_buyers: int | None = None, **_) -> dict:
     from ..demo.insertion import write_demo
 
-    return write_demo(landing, seed=seed, n_contracts=n_contracts)
+    return write_demo(landing, seed=seed, n_contracts=n_contracts, n_buyers=n_buyers)
 
 
 FEED = Feed(name="insertion", sources=[HEURES, PARCOURS], coverage_sql=_coverage, write_demo=_write_demo)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..ingest.decp import DECP_TABLE, read_decp_json
+from ..ingest.decp_bulk import DECP_2024_BULK
 from ..ingest.decp_tabular import read_decp_tabular_csv
 from ..ingest.procedures import PROCEDURES_TABLE, read_procedures
 from . import Feed, RawSource
@@ -33,6 +34,8 @@ DECP = RawSource(
         ORDER BY _source_file, record_path, _source_row
     """,
     index_columns=("_source_file", "_source_row", "id"),
+    # DECP 2024 JSON through DuckDB (decp_bulk); other layouts fall back to read_decp_json
+    bulk_readers={".json": DECP_2024_BULK},
 )
 
 PROCEDURES = RawSource(
@@ -62,10 +65,10 @@ def _coverage(semester: str) -> str:
     """
 
 
-def _write_demo(landing, *, seed: int, n_contracts: int, **_) -> dict:
+def _write_demo(landing, *, seed: int, n_contracts: int, n_buyers: int | None = None, **_) -> dict:
     from ..demo.generator import generate_demo
 
-    return generate_demo(landing, seed=seed, n_contracts=n_contracts)
+    return generate_demo(landing, seed=seed, n_contracts=n_contracts, n_buyers=n_buyers)
 
 
 FEED = Feed(name="marches", sources=[DECP, PROCEDURES], coverage_sql=_coverage, write_demo=_write_demo)

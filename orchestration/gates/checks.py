@@ -38,15 +38,17 @@ def _run_gate(context, check_name: str, suite: str, sql: str, index_columns: lis
 
     paths = get_paths()
     os.environ.update(export_env(paths))
-    df = datasets.fetch(paths.warehouse, sql)
+    df, rows, prefiltered = datasets.fetch_for_suite(paths.warehouse, suite, sql)
     run_name = f"{_semester(context) or 'all'}__{check_name}"
     result = run_suite(suite, df, run_name=run_name, index_columns=index_columns)
-    _record(paths.gx_results, context.op_execution_context.run_id, check_name, result, rows=len(df))
+    flagged = len(df) if prefiltered else None
+    _record(paths.gx_results, context.op_execution_context.run_id, check_name, result, rows=rows, flagged=flagged)
     context.log.info(result.summary())
-    return _to_check_result(result, rows=len(df))
+    return _to_check_result(result, rows=rows, flagged=flagged)
 
 
-def _record(root: Path, run_id: str, check_name: str, result: GateResult, rows: int) -> None:
+def _record(root: Path, run_id: str, check_name: str, result: GateResult, rows: int,
+            flagged: int | None = None) -> None:
     out = root / "runs" / run_id
     out.mkdir(parents=True, exist_ok=True)
     (out / f"{check_name}.json").write_text(
@@ -56,6 +58,8 @@ def _record(root: Path, run_id: str, check_name: str, result: GateResult, rows: 
                 "suite": result.suite,
                 "run_name": result.run_name,
                 "rows_validated": rows,
+                # rows handed to GX after the SQL prefilter (None: every row), see gates/prefilter.py
+                "rows_flagged": flagged,
                 "expectations": result.evaluated,
                 "passed": result.passed,
                 "failures": [f.__dict__ for f in result.failures],
@@ -78,7 +82,7 @@ def _record(root: Path, run_id: str, check_name: str, result: GateResult, rows: 
         logging.getLogger(__name__).exception("could not rebuild %s", root / "index.html")
 
 
-def _to_check_result(result: GateResult, rows: int) -> AssetCheckResult:
+def _to_check_result(result: GateResult, rows: int, flagged: int | None = None) -> AssetCheckResult:
     failures = result.failures
     severity = AssetCheckSeverity.ERROR if result.blocking_failures else AssetCheckSeverity.WARN
     return AssetCheckResult(
@@ -87,6 +91,7 @@ def _to_check_result(result: GateResult, rows: int) -> AssetCheckResult:
         description=result.summary()[:4000],
         metadata={
             "rows_validated": rows,
+            "rows_flagged": flagged if flagged is not None else rows,
             "expectations": result.evaluated,
             "blocking_failures": len(result.blocking_failures),
             "warnings": len(result.warnings),

@@ -87,3 +87,22 @@ def fetch(warehouse: Path, sql: str) -> pd.DataFrame:
         return con.execute(sql).df()
     finally:
         con.close()
+
+
+def fetch_for_suite(warehouse: Path, suite: str, sql: str) -> tuple[pd.DataFrame, int, bool]:
+    """(frame for GX, rows of the whole dataset, prefiltered?): the rows that can fail an
+    expectation of `suite` when every expectation is a row test (gates/prefilter.py), else all."""
+    from .prefilter import flagged_sql
+
+    flagged = flagged_sql(suite, sql)
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        con.execute(_SIRET_MACRO)
+        if flagged is None:
+            df = con.execute(sql).df()
+            return df, len(df), False
+        df = con.execute(flagged).df()  # one pass: the whole frame's size rides along
+        total = int(df["__spaser_total"].iloc[0]) if len(df) else 0
+        return df.drop(columns="__spaser_total"), total, True
+    finally:
+        con.close()

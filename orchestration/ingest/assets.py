@@ -59,7 +59,7 @@ def build_ingest_asset(source: RawSource) -> AssetsDefinition:
         con = duckdb.connect(str(paths.warehouse))
         try:
             ensure_tables(con, target)
-            results = ingest_files(con, target, root, files, source.read)
+            results = ingest_files(con, target, root, files, source.read, bulk=source.bulk_for)
         finally:
             con.close()
         for r in results:

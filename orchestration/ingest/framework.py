@@ -74,6 +74,27 @@ class FileResult:
 Reader = Callable[[Path], Iterator[tuple[int, dict | Quarantine]]]
 
 
+@dataclass(frozen=True)
+class BulkReader:
+    """A set-based reader for large files: SQL loads most rows, Python the rest.
+
+    - `prepare(con, path)` runs before the file's transaction and writes nothing to the
+      warehouse; it returns a handle, or None to read the file with the row reader instead;
+    - `load(con, handle, target, rel, sha256, now)` inserts rows into raw.<table> inside the
+      transaction and returns how many;
+    - `rest(handle)` streams the other records as a Reader does (rows or Quarantine), and
+      `records(handle)` is how many records the file holds: the framework asserts that
+      records = rows loaded by SQL + rows from `rest`, and that raw.<table> holds them;
+    - `close(handle)` releases temporary files.
+    """
+
+    prepare: Callable[[duckdb.DuckDBPyConnection, Path], object | None]
+    load: Callable[..., int]
+    rest: Callable[[object], Iterator[tuple[int, dict | Quarantine]]]
+    records: Callable[[object], int]
+    close: Callable[[object], None]
+
+
 def sha256_of(path: Path) -> str:
     h = hashlib.sha256()
     with path.open("rb") as f:
@@ -108,14 +129,17 @@ def ingest_files(
     files: list[Path],
     reader: Reader,
     now: dt.datetime | None = None,
+    bulk: Callable[[Path], BulkReader | None] | None = None,
 ) -> list[FileResult]:
-    """Load each file once; the key of a file is its path relative to `root`."""
+    """Load each file once; the key of a file is its path relative to `root`. `bulk(path)` may
+    give a BulkReader for the file (large-file fast path); the row reader is used otherwise."""
     ensure_tables(con, target)
     now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
-    return [_ingest_one(con, target, root, path, reader, now) for path in sorted(files)]
+    return [_ingest_one(con, target, root, path, reader, now, bulk and bulk(path)) for path in sorted(files)]
 
 
-def _ingest_one(con, target: FeedTable, root: Path, path: Path, reader: Reader, now) -> FileResult:
+def _ingest_one(con, target: FeedTable, root: Path, path: Path, reader: Reader, now,
+                bulk: BulkReader | None = None) -> FileResult:
     rel = path.relative_to(root).as_posix()
     digest = sha256_of(path)
     current = con.execute(
@@ -127,6 +151,16 @@ def _ingest_one(con, target: FeedTable, root: Path, path: Path, reader: Reader, 
         return FileResult(target.feed, rel, digest, "unchanged")
 
     result = FileResult(target.feed, rel, digest, "superseded_previous" if current else "loaded")
+    handle = bulk.prepare(con, path) if bulk else None
+    try:
+        _load_file(con, target, path, rel, digest, reader, now, result, current, bulk if handle else None, handle)
+    finally:
+        if handle is not None:
+            bulk.close(handle)
+    return result
+
+
+def _load_file(con, target, path, rel, digest, reader, now, result, current, bulk, handle) -> None:
     con.execute("BEGIN TRANSACTION")
     try:
         # A new version of a file replaces the rows of the old one, which stay traceable in the log.
@@ -141,7 +175,23 @@ def _ingest_one(con, target: FeedTable, root: Path, path: Path, reader: Reader, 
                    WHERE raw_table = ? AND source_file = ? AND source_sha256 = ?""",
                 [now, digest, target.table, rel, old_sha],
             )
-        _stream_into_tables(con, target, path, rel, digest, reader, now, result)
+        if bulk is None:
+            _stream_into_tables(con, target, path, rel, digest, reader, now, result)
+        else:
+            by_sql = bulk.load(con, handle, target, rel, digest, now)
+            _stream_into_tables(con, target, path, rel, digest, lambda _: bulk.rest(handle), now, result)
+            result.rows_read += by_sql
+            result.rows_loaded += by_sql
+            records = bulk.records(handle)
+            if result.rows_read != records:
+                raise AssertionError(f"{rel}: {records} records but {result.rows_read} rows read")
+            in_raw, in_quarantine = (
+                con.execute(f"SELECT count(*) FROM {schema}.{target.table} WHERE _source_file = ? "
+                            "AND _source_sha256 = ?", [rel, digest]).fetchone()[0]
+                for schema in ("raw", "quarantine")
+            )
+            if (in_raw, in_quarantine) != (result.rows_loaded, result.rows_quarantined):
+                raise AssertionError(f"{rel}: tables hold {in_raw} + {in_quarantine} rows, expected {result}")
         if result.rows_read != result.rows_loaded + result.rows_quarantined:
             raise AssertionError(f"{rel}: row accounting broken: {result}")
         con.execute(
@@ -153,7 +203,6 @@ def _ingest_one(con, target: FeedTable, root: Path, path: Path, reader: Reader, 
     except BaseException:
         con.execute("ROLLBACK")
         raise
-    return result
 
 
 def _stream_into_tables(con, target, path, rel, digest, reader, now, result: FileResult) -> None:

@@ -1,0 +1,454 @@
+"""DECP 2024 JSON through DuckDB: the fast path for national-size files.
+
+The Python reader (decp.py) normalises each record in Python, about 3 000 records/s: 1.5 million
+contracts would take ten minutes. This module loads the same rows with DuckDB instead:
+
+1. *Locate* the inner arrays (`marches.marche`, `marches.contrat-concession`) by their bytes: the
+   document must start with `{"marches":{"<array>":[` and end with `]}}`; when both arrays are
+   present the separator `],"<other array>":[` is found by a streaming byte search. Nothing is
+   parsed in Python.
+2. *Copy* each array's bytes (a streaming copy, bounded memory) into a temporary file and read it
+   with `read_json(format='array', columns={...})`, every top-level key typed JSON: DuckDB parses
+   it (and rejects it if the located range was not exactly one JSON array).
+3. *Normalise in SQL* the records of the regular shape (every field of the type and shape the
+   2024 schema gives it), exactly as `decp.normalise_record` would: same values, same warnings.
+   Every other record (a field of an unexpected type or shape, text with surrounding blanks, a
+   record to quarantine, ...) is handed, with its JSON text, to `decp.normalise_record` itself:
+   the rules (quarantine reasons, the raw value kept, warnings) have one implementation.
+
+Whatever this path cannot do returns None before anything is written, and the file goes through
+the Python reader: other layouts, bare NaN/Infinity tokens, a file DuckDB cannot parse, the 2019
+format. `tests/test_decp_bulk.py` checks that both paths give the same rows.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .framework import BulkReader, Quarantine
+
+ARRAYS = {"marche": ("marches.marche", "marche"), "contrat-concession": ("marches.contrat-concession", "concession")}
+_KEYS = "|".join(re.escape(k) for k in ARRAYS)
+_HEAD = re.compile(rb'\A(?:\xef\xbb\xbf)?\s*\{\s*"marches"\s*:\s*\{\s*"(' + _KEYS.encode() + rb')"\s*:\s*(\[)')
+_TAIL = re.compile(rb"(\])\s*\}\s*\}\s*\Z")
+CHUNK = 1 << 23
+HEAD_BYTES = 1 << 12
+
+_INT = r"-?(?:0|[1-9][0-9]*)"
+_NUM = _INT + r"(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?"
+# Python's str.strip() whitespace, every code point of it: trim(s, _BLANKS) strips like str.strip().
+_BLANKS = "".join(chr(c) for c in range(0x110000) if chr(c).isspace())
+_BLANK_CODES = ", ".join(str(ord(c)) for c in _BLANKS)
+
+
+_TEXT_FIELDS = {  # raw column -> JSON key (decp.normalise_record)
+    "uid": "uid", "source": "source", "nature": "nature", "objet": "objet", "code_cpv": "codeCPV",
+    "procedure": "procedure", "forme_prix": "formePrix", "ccag": "ccag",
+    "type_groupement_operateurs": "typeGroupementOperateurs", "id_accord_cadre": "idAccordCadre",
+}
+_LISTS = {  # raw column -> (JSON key, inner key)
+    "techniques": ("techniques", "technique"),
+    "modalites_execution": ("modalitesExecution", "modaliteExecution"),
+    "considerations_sociales": ("considerationsSociales", "considerationSociale"),
+    "considerations_environnementales": ("considerationsEnvironnementales", "considerationEnvironnementale"),
+}
+
+
+def _kind_keys(kind: str) -> dict[str, str]:
+    if kind == "concession":
+        return {"buyer": "autoriteConcedante", "date": "dateSignature", "amount": "valeurGlobale",
+                "holders": "concessionnaires"}
+    return {"buyer": "acheteur", "date": "dateNotification", "amount": "montant", "holders": "titulaires"}
+
+
+def _json_columns(kind: str) -> dict[str, str]:
+    k = _kind_keys(kind)
+    keys = ["id", *_TEXT_FIELDS.values(), k["buyer"], k["date"], k["amount"], k["holders"],
+            "datePublicationDonnees", "dureeMois", "offresRecues", "lieuExecution", "marcheInnovant",
+            "sousTraitanceDeclaree", "typesPrix", "typePrix", "modifications",
+            *(key for key, _ in _LISTS.values())]
+    return {key: "JSON" for key in dict.fromkeys(keys)}
+
+
+def _q(key: str) -> str:
+    return '"' + key.replace('"', '""') + '"'
+
+
+# Shapes of the containers, checked on their JSON text (one linear regex pass, no parsing):
+# only the keys decp.normalise_record reads, strings or null at the leaves.
+_WS = r"\s*"
+_STR = r'"(?:[^"\\]|\\.)*"'
+
+
+def _object(pairs: str) -> str:
+    return rf"\{{{_WS}(?:(?:{pairs})(?:{_WS},{_WS}(?:{pairs}))*)?{_WS}\}}"
+
+
+def _array(item: str) -> str:
+    return rf"\[{_WS}(?:(?:{item})(?:{_WS},{_WS}(?:{item}))*)?{_WS}\]"
+
+
+def _keys(names, value: str) -> str:
+    return '"(?:' + "|".join(re.escape(n) for n in names) + rf')"{_WS}:{_WS}(?:{value})'
+
+
+_TEXT_OBJECT = {"buyer": ("id", "nom"), "lieu": ("code", "typeCode")}
+_HOLDER_KEYS = ("typeIdentifiant", "id", "denominationSociale")
+_HOLDER = _object(_keys(("titulaire", "concessionnaire"), _object(_keys(_HOLDER_KEYS, f"{_STR}|null"))))
+_MODIFICATION = _object(_keys(("modification",), _object("|".join([
+    _keys(("id", "dureeMois"), f"{_INT}|null"),
+    _keys(("montant",), f"{_NUM}|null"),
+    _keys(("dateNotificationModification", "datePublicationDonneesModification"), f"{_STR}|null"),
+]))))
+SHAPES = {
+    "buyer": rf"{_WS}{_object(_keys(_TEXT_OBJECT['buyer'], f'{_STR}|null'))}{_WS}",
+    "lieu": rf"{_WS}(?:null|{_object(_keys(_TEXT_OBJECT['lieu'], f'{_STR}|null'))}){_WS}",
+    "holders": rf"{_WS}(?:null|{_array(_HOLDER)}){_WS}",
+    "modifications": rf"{_WS}(?:null|{_array(_MODIFICATION)}){_WS}",
+}
+
+
+def _wlist_shape(inner: str) -> str:
+    return rf"{_WS}(?:null|{_object(_keys((inner,), 'null|' + _array(f'{_STR}|null')))}){_WS}"
+
+
+def _lit(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+_HOLDER_TYPE = "{" + ", ".join(f'"{k}": "VARCHAR"' for k in _HOLDER_KEYS) + "}"
+_HOLDERS_TYPE = f'[{{"titulaire": {_HOLDER_TYPE}, "concessionnaire": {_HOLDER_TYPE}}}]'
+_MODS_TYPE = ('[{"modification": {"id": "HUGEINT", "dureeMois": "HUGEINT", "montant": "DOUBLE", '
+              '"dateNotificationModification": "VARCHAR", "datePublicationDonneesModification": "VARCHAR"}}]')
+
+
+def _wlist_values(key: str, inner: str) -> str:
+    return f"from_json({_q(key)}, {_lit(json.dumps({inner: ['VARCHAR']}))}).{_q(inner)}"
+
+
+def _strip(col: str) -> str:
+    """str.strip() then '' -> NULL, trimming only when an end is blank (trim() with a set is slow)."""
+    return (f"CASE WHEN {col} = '' THEN NULL WHEN unicode(left({col}, 1)) IN ({_BLANK_CODES}) "
+            f"OR unicode(right({col}, 1)) IN ({_BLANK_CODES}) THEN nullif(trim({col}, {_lit(_BLANKS)}), '') "
+            f"ELSE {col} END")
+
+
+def _strict_date(col: str) -> str:
+    return (f"CASE WHEN regexp_full_match({col}, '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}(Z|[+-][0-9]{{2}}:?[0-9]{{2}})?') "
+            f"AND substr({col}, 1, 4) <> '0000' THEN try_cast(substr({col}, 1, 10) AS DATE) END")
+
+
+def _stage_sql(kind: str, record_path: str, columns: list[tuple[str, str]], scan: str) -> str:
+    """One SELECT giving `_row`, `_regular` (SQL normalises the record exactly as
+    decp.normalise_record would) and the raw row, in layers so that no JSON text is parsed or
+    unescaped twice: texts -> strings -> stripped strings -> checks and values."""
+    k = _kind_keys(kind)
+    scalars = ["id", *_TEXT_FIELDS.values(), k["date"], "datePublicationDonnees", k["amount"], "dureeMois",
+               "offresRecues", "marcheInnovant", "sousTraitanceDeclaree"]
+    stripped = ["id", *_TEXT_FIELDS.values(), k["date"], "datePublicationDonnees"]
+    lists = [*_LISTS.values(), ("typesPrix", "typePrix"), ("typePrix", "typePrix")]
+    text_obj = {"buyer": (k["buyer"], ("id", "nom")), "lieu": ("lieuExecution", ("code", "typeCode"))}
+
+    def t(key):
+        return _q("t:" + key)
+
+    def st(key):
+        return _q("s:" + key)
+
+    def x(key):
+        return _q("x:" + key)
+
+    # L1: JSON texts (free), containers parsed once
+    l1 = ["_row"] + [f"CAST({_q(key)} AS VARCHAR) AS {t(key)}" for key in scalars]
+    for name, (key, fields) in text_obj.items():
+        l1.append(f"CAST({_q(key)} AS VARCHAR) AS {t(name)}")
+        typ = _lit(json.dumps({f: "VARCHAR" for f in fields}))
+        l1 += [f"from_json({_q(key)}, {typ}).{_q(f)} AS {x(name + '.' + f + ':raw')}" for f in fields]
+    for key, inner in lists:
+        l1.append(f"CAST({_q(key)} AS VARCHAR) AS {t(key)}")
+        l1.append(f"from_json({_q(key)}, {_lit(json.dumps({inner: ['VARCHAR']}))}).{_q(inner)} AS {_q('l:' + key)}")
+    for key, typ in ((k["holders"], _HOLDERS_TYPE), ("modifications", _MODS_TYPE)):
+        l1.append(f"CAST({_q(key)} AS VARCHAR) AS {t(key)}")
+        l1.append(f"from_json({_q(key)}, {_lit(typ)}) AS {_q('j:' + key)}")
+    # L2: strings of the scalar texts
+    l2 = ["*"] + [
+        f"""CASE WHEN starts_with({t(key)}, '"') THEN CASE WHEN contains({t(key)}, '\\')
+                THEN json_extract_string({t(key)}, '$') ELSE substr({t(key)}, 2, length({t(key)}) - 2) END END
+            AS {st(key)}""" for key in scalars]
+    # L3: stripped strings
+    l3 = ["*"] + [f"{_strip(st(key))} AS {x(key)}" for key in stripped]
+    l3 += [f"{_strip(x(name + '.' + f + ':raw'))} AS {x(name + '.' + f)}"
+           for name, (_, fields) in text_obj.items() for f in fields]
+
+    def absent(key):
+        return f"({t(key)} IS NULL OR {t(key)} = 'null')"
+
+    def is_num(key):
+        return f"regexp_full_match({t(key)}, {_lit(_NUM)})"
+
+    def is_int(key):
+        return (f"(regexp_full_match({t(key)}, {_lit(_INT)}) AND length({t(key)}) <= 12 "
+                f"AND abs(try_cast({t(key)} AS BIGINT)) <= 2147483647)")
+
+    def shape(key, pattern):
+        return f"({t(key)} IS NULL OR regexp_full_match({t(key)}, {_lit(pattern)}, 's'))"
+
+    def all_(items, body):
+        return f"coalesce(list_bool_and(list_transform({items}, lambda e: coalesce({body}, false))), true)"
+
+    def nonempty(expr):
+        return f"CASE WHEN len({expr}) > 0 THEN {expr} END"
+
+    def strings(expr):
+        return f"list_filter(list_transform({expr}, lambda e: {_strip('e')}), lambda e: e IS NOT NULL)"
+
+    node = "coalesce(e.titulaire, e.concessionnaire)"
+    mod = "e.modification"
+    date, amount = k["date"], k["amount"]
+    checks = [
+        f"starts_with({t('id')}, '\"') AND {x('id')} IS NOT NULL",
+        shape("buyer", SHAPES["buyer"]), f"{x('buyer.id')} IS NOT NULL",
+        shape("lieu", SHAPES["lieu"]),
+        f"{_strict_date(x(date))} IS NOT NULL",
+        f"({absent(amount)} OR {is_num(amount)})",
+        f"({absent('datePublicationDonnees')} OR {_strict_date(x('datePublicationDonnees'))} IS NOT NULL)",
+        f"({absent('dureeMois')} OR {is_int('dureeMois')})", f"({absent('offresRecues')} OR {is_int('offresRecues')})",
+        *(f"({absent(key)} OR {t(key)} IN ('true', 'false'))" for key in ("marcheInnovant", "sousTraitanceDeclaree")),
+        *(f"({absent(key)} OR starts_with({t(key)}, '\"'))" for key in _TEXT_FIELDS.values()),
+        *(shape(key, _wlist_shape(inner)) for key, inner in lists),
+        shape(k["holders"], SHAPES["holders"]),
+        all_(_q("j:" + k["holders"]), f"e IS NULL OR ({node} IS NOT NULL AND {_strip(node + '.id')} IS NOT NULL)"),
+        shape("modifications", SHAPES["modifications"]),
+        all_(_q("j:modifications"),
+             f"{mod} IS NOT NULL AND ({mod}.id IS NULL OR abs({mod}.id) <= 2147483647) "
+             f"AND ({mod}.dureeMois IS NULL OR abs({mod}.dureeMois) <= 2147483647) "
+             f"AND ({mod}.dateNotificationModification IS NULL "
+             f"OR {_strict_date(_strip(mod + '.dateNotificationModification'))} IS NOT NULL) "
+             f"AND ({mod}.datePublicationDonneesModification IS NULL "
+             f"OR {_strict_date(_strip(mod + '.datePublicationDonneesModification'))} IS NOT NULL)"),
+    ]
+    regular = "(" + "\n AND ".join(f"coalesce({c}, false)" for c in checks) + ")"
+
+    def integer(key):
+        return f"CASE WHEN {is_int(key)} THEN try_cast({t(key)} AS INTEGER) END"
+
+    def boolean(key):
+        return f"CASE {t(key)} WHEN 'true' THEN true WHEN 'false' THEN false END"
+
+    lst = {col: nonempty(strings(_q("l:" + key))) for col, (key, _) in _LISTS.items()}
+    exprs = {
+        "format_version": "'2024'",
+        "record_path": f"'{record_path}'",
+        "contract_kind": f"'{kind}'",
+        "id": x("id"),
+        "acheteur_id": x("buyer.id"),
+        "acheteur_nom": x("buyer.nom"),
+        "date_notification": _strict_date(x(date)),
+        "date_publication_donnees": _strict_date(x("datePublicationDonnees")),
+        "montant": f"CASE WHEN {is_num(amount)} THEN try_cast({t(amount)} AS DOUBLE) END",
+        "duree_mois": integer("dureeMois"),
+        "offres_recues": integer("offresRecues"),
+        "lieu_execution_code": x("lieu.code"),
+        "lieu_execution_type_code": x("lieu.typeCode"),
+        "marche_innovant": boolean("marcheInnovant"),
+        "sous_traitance_declaree": boolean("sousTraitanceDeclaree"),
+        "types_prix": f"coalesce({nonempty(strings(_q('l:typesPrix')))}, {nonempty(strings(_q('l:typePrix')))})",
+        "titulaires": nonempty(f"list_transform(list_filter({_q('j:' + k['holders'])}, lambda e: e IS NOT NULL), "
+                               f"lambda e: {{'type_identifiant': {_strip(node + '.typeIdentifiant')}, "
+                               f"'id': {_strip(node + '.id')}, "
+                               f"'denomination_sociale': {_strip(node + '.denominationSociale')}}})"),
+        "modifications": nonempty(
+            f"list_transform({_q('j:modifications')}, lambda e: {{"
+            f"'id': try_cast({mod}.id AS INTEGER), "
+            f"'date_notification': {_strict_date(_strip(mod + '.dateNotificationModification'))}, "
+            f"'date_publication': {_strict_date(_strip(mod + '.datePublicationDonneesModification'))}, "
+            f"'montant': {mod}.montant, 'duree_mois': try_cast({mod}.dureeMois AS INTEGER), "
+            f"'titulaires_json': CAST(NULL AS VARCHAR)}})"),
+        "parse_warnings": f"CASE WHEN {absent(amount)} THEN ['{amount} missing'] END",
+    }
+    exprs |= {col: x(key) for col, key in _TEXT_FIELDS.items()}
+    exprs |= lst
+    values = ",\n ".join(f"CAST({exprs[name]} AS {duck_type}) AS {_q(name)}" for name, duck_type in columns)
+    return (f"SELECT _row, {regular} AS _regular,\n {values}\n"
+            f"FROM (SELECT {', '.join(l3)} FROM (SELECT {', '.join(l2)} FROM (SELECT {', '.join(l1)} FROM ({scan}))))")
+
+
+@dataclass
+class Located:
+    path: str  # record path, e.g. marches.marche
+    kind: str  # marche | concession
+    start: int  # offset of '['
+    end: int  # offset of the matching ']'
+
+
+def locate_arrays(path: Path) -> list[Located] | None:
+    """The inner arrays of a 2024 document laid out as `{"marches":{"a":[...](,"b":[...])?}}`,
+    by their byte offsets; None for any other layout or a file with bare NaN/Infinity tokens."""
+    size = path.stat().st_size
+    with path.open("rb") as f:
+        head = f.read(HEAD_BYTES)
+        m = _HEAD.match(head)
+        if not m:
+            return None
+        first_key, first_start = m.group(1).decode(), m.start(2)
+        f.seek(max(0, size - HEAD_BYTES))
+        tail_offset = max(0, size - HEAD_BYTES)
+        t = _TAIL.search(f.read())
+        if not t:
+            return None
+        last_end = tail_offset + t.start(1)
+        other = next(k for k in ARRAYS if k != first_key)
+        separator = re.compile(rb'(\])\s*,\s*"' + re.escape(other.encode()) + rb'"\s*:\s*(\[)')
+        needle = b'"' + other.encode() + b'"'
+        # One streaming pass: bare NaN/Infinity tokens (Python reader) and the separator.
+        found: list[tuple[int, int]] = []
+        f.seek(0)
+        offset, carry = 0, b""
+        while True:
+            chunk = f.read(CHUNK)
+            if not chunk:
+                break
+            window = carry + chunk
+            base = offset - len(carry)
+            if b"NaN" in window or b"Infinity" in window:
+                return None
+            pos = window.find(needle)
+            while pos != -1:
+                lo = max(0, pos - 256)
+                for s in separator.finditer(window, lo, pos + len(needle) + 256):
+                    hit = (base + s.start(1), base + s.start(2))
+                    if hit not in found:
+                        found.append(hit)
+                pos = window.find(needle, pos + 1)
+            carry = window[-512:]
+            offset += len(chunk)
+    if len(found) > 1:
+        return None  # the other key more than once: leave it to the Python reader
+    first_path, first_kind = ARRAYS[first_key]
+    if not found:
+        return [Located(first_path, first_kind, first_start, last_end)]
+    close, open_ = found[0]
+    other_path, other_kind = ARRAYS[other]
+    return [Located(first_path, first_kind, first_start, close), Located(other_path, other_kind, open_, last_end)]
+
+
+def _copy_range(src: Path, start: int, end: int, target: Path) -> None:
+    with src.open("rb") as f, target.open("wb") as out:
+        f.seek(start)
+        remaining = end - start + 1
+        while remaining > 0:
+            chunk = f.read(min(CHUNK, remaining))
+            if not chunk:
+                raise ValueError(f"{src}: ended before byte {end}")
+            out.write(chunk)
+            remaining -= len(chunk)
+
+
+@dataclass
+class Prepared:
+    """A located, parsed 2024 file: its rows normalised in temporary tables, ready to insert."""
+
+    con: object
+    folder: tempfile.TemporaryDirectory
+    arrays: list[tuple[Located, str, int]] = field(default_factory=list)  # (array, stage table, records)
+    irregular: dict[str, list[tuple[int, str]]] = field(default_factory=dict)  # path -> (row, JSON)
+
+    def close(self) -> None:
+        for _, stage, _ in self.arrays:
+            try:
+                self.con.execute(f"DROP TABLE IF EXISTS {stage}")
+            except Exception:  # noqa: BLE001 - a closed connection drops its temp tables anyway
+                pass
+        self.folder.cleanup()
+
+
+def _scan_sql(copy: Path) -> str:
+    return (f"SELECT row_number() OVER () AS _row, * FROM read_json('{copy.as_posix()}', format='array', "
+            f"columns=$columns, maximum_object_size=536870912)")
+
+
+def prepare(con, path: Path, columns: list[tuple[str, str]] | None = None) -> Prepared | None:
+    """Locate, copy, parse and normalise into temporary tables (one pass over each array); collect
+    the records left to the Python normaliser. Runs outside any transaction and writes nothing to
+    the warehouse: None means "use the Python reader"."""
+    import duckdb
+
+    from .decp import DECP_TABLE
+
+    columns = columns or DECP_TABLE.columns
+    located = locate_arrays(path)
+    if located is None:
+        return None
+    folder = tempfile.TemporaryDirectory(prefix="spaser_decp_")
+    prepared = Prepared(con, folder)
+    try:
+        for i, array in enumerate(located):
+            copy = Path(folder.name) / f"{i}.json"
+            _copy_range(path, array.start, array.end, copy)
+            stage = f"_decp_stage_{i}"
+            con.execute(
+                f"CREATE OR REPLACE TEMP TABLE {stage} AS {_stage_sql(array.kind, array.path, columns, _scan_sql(copy))}",
+                {"columns": _json_columns(array.kind)},
+            )
+            n, odd = con.execute(
+                f"SELECT count(*), list(_row ORDER BY _row) FILTER (WHERE NOT _regular) FROM {stage}"
+            ).fetchall()[0]
+            prepared.arrays.append((array, stage, n))
+            if odd:
+                texts = con.execute(
+                    f"""SELECT _row, CAST(j AS VARCHAR) FROM (
+                            SELECT row_number() OVER () AS _row, j FROM read_json('{copy.as_posix()}',
+                                format='array', records=false, columns={{'j': 'JSON'}},
+                                maximum_object_size=536870912))
+                        WHERE _row IN (SELECT unnest($rows::BIGINT[])) ORDER BY _row""",
+                    {"rows": odd},
+                ).fetchall()
+                prepared.irregular[array.path] = texts
+            copy.unlink()
+    except (duckdb.Error, ValueError, OSError) as exc:
+        logging.getLogger(__name__).warning("%s: DuckDB path not possible, Python reader used (%s)", path, exc)
+        prepared.close()
+        return None
+    return prepared
+
+
+def load(con, prepared: Prepared, table: str, columns: list[tuple[str, str]], rel: str, digest: str, now) -> int:
+    """Insert the regular records into raw.<table>; return how many. Inside the caller's transaction:
+    a plain copy from the temporary tables, nothing left to fail on."""
+    names = ", ".join(_q(n) for n, _ in columns)
+    loaded = 0
+    for array, stage, n in prepared.arrays:
+        con.execute(
+            f"""INSERT INTO raw.{table} ({names}, _source_file, _source_sha256, _source_row, _ingested_at)
+                SELECT {names}, $rel, $sha, _row, $now FROM {stage} WHERE _regular""",
+            {"rel": rel, "sha": digest, "now": now},
+        )
+        loaded += n - len(prepared.irregular.get(array.path, []))
+    return loaded
+
+
+def irregular_records(prepared: Prepared) -> Iterator[tuple[int, dict | Quarantine]]:
+    """The records SQL left aside, through decp.normalise_record (same rules as the Python reader)."""
+    from .decp import normalise_record
+
+    for array, _, _ in prepared.arrays:
+        for row, text in prepared.irregular.get(array.path, []):
+            yield row, normalise_record(json.loads(text), "2024", array.path, array.kind)
+
+
+def _records(prepared: Prepared) -> int:
+    return sum(n for _, _, n in prepared.arrays)
+
+
+def _load(con, prepared: Prepared, target, rel: str, digest: str, now) -> int:
+    return load(con, prepared, target.table, target.columns, rel, digest, now)
+
+
+DECP_2024_BULK = BulkReader(prepare=prepare, load=_load, rest=irregular_records, records=_records,
+                            close=Prepared.close)

@@ -1,0 +1,37 @@
+"""The benchmark harness runs end to end at a tiny N, so it cannot rot: the CLI pipeline (demo,
+run), stage timing from the Dagster step events, process-tree memory, the plain-DuckDB baseline,
+the Markdown table and the chart."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "bench"))
+
+
+def test_bench_small_n(tmp_path):
+    import run_bench
+
+    out = tmp_path / "out"
+    code = run_bench.main(["--sizes", "2000", "--no-incremental", "--workdir", str(tmp_path / "work"),
+                           "--out", str(out)])
+    assert code == 0
+    results = json.loads((out / "bench_results.json").read_text(encoding="utf-8"))
+    runs = {r["label"]: r for r in results["runs"]}
+    assert set(runs) == {"full", "baseline"}
+    full = runs["full"]
+    assert full["ok"] and full["n"] == 2000
+    for stage in ("startup", "ingest", "dbt", "gates", "publication"):
+        assert full["stages"][stage]["wall_s"] > 0, stage
+    assert full["stages"]["dbt"]["peak_rss_mb"] > 50  # dbt runs as a child process: the tree is sampled
+    assert any(step.startswith("raw__decp_marches") for step in full["steps"])
+    assert len(full["load_avg"]) == 3
+    base = runs["baseline"]
+    assert base["ok"] and {"ingest", "dbt", "gates", "publication"} <= set(base["stages"])
+    table = (out / "performance_table.md").read_text(encoding="utf-8")
+    assert "| 2,000 | full |" in table and "| 2,000 | baseline |" in table
+    assert (out / "performance.png").stat().st_size > 10_000
+    assert not (tmp_path / "work" / "n2000").exists()  # big work folders are removed
