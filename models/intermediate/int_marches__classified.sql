@@ -37,7 +37,7 @@ test_matches as (
                     {%- endif %}
                         then '{{ reason | replace("'", "''") }}'
                 {%- endfor %}
-                when false then cast(null as {{ dbt.type_string() }})
+                when false then cast(null as varchar)
             end as test_reason
         from current_versions
     ) as contract_tests
