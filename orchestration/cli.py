@@ -53,16 +53,18 @@ def ui(host: str, port: int) -> int:
     os.execv(args[0], args)
 
 
-def run_semester(semester: str, reason: str | None = None, instance=None) -> bool:
+def run_semester(semester: str, reason: str | None = None, instance=None, full_refresh: bool = False) -> bool:
     """Run the whole pipeline for one semester; print what failed and why."""
     from .definitions import defs
 
     parse_semester(semester)
     os.environ.update(export_env(get_paths()))
     job = defs.resolve_job_def("spaser_pipeline")
-    run_config = {}
+    run_config: dict = {"ops": {}}
     if reason:
-        run_config = {"ops": {"publication__spaser_release": {"config": {"reason": reason}}}}
+        run_config["ops"]["publication__spaser_release"] = {"config": {"reason": reason}}
+    if full_refresh:
+        run_config["ops"]["spaser_dbt_models"] = {"config": {"full_refresh": True}}
     started = time.monotonic()
     log_level = "DEBUG" if os.environ.get("SPASER_VERBOSE") else "WARNING"
     run_config["loggers"] = {"console": {"config": {"log_level": log_level}}}
@@ -213,6 +215,8 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("run", help="run the pipeline for one semester")
     p.add_argument("--semester", default=None, help="default: the last closed semester")
     p.add_argument("--reason", default=None, help="reason recorded in a new release version")
+    p.add_argument("--full-refresh", action="store_true",
+                   help="rebuild the incremental dbt models from scratch (automatic when the dbt project changed)")
     p = sub.add_parser("backfill", help="run the pipeline for a range of semesters, oldest first")
     p.add_argument("--from", dest="first", required=True)
     p.add_argument("--to", dest="last", required=True)
@@ -240,7 +244,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "run":
         semester = args.semester or last_closed_semester(dt.date.today())
-        return 0 if run_semester(semester, args.reason) else 1
+        return 0 if run_semester(semester, args.reason, full_refresh=args.full_refresh) else 1
     if args.command == "backfill":
         instance = _instance()
         results = {s: run_semester(s, args.reason, instance) for s in semesters_between(args.first, args.last)}

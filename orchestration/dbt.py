@@ -7,6 +7,8 @@ without a manual `dbt parse`.
 """
 
 
+import datetime as dt
+import hashlib
 import json
 import logging
 import os
@@ -18,7 +20,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from dagster import AssetExecutionContext, AssetKey
+from dagster import AssetExecutionContext, AssetKey, Config
 from dagster_dbt import (
     DagsterDbtTranslator,
     DagsterDbtTranslatorSettings,
@@ -44,15 +46,47 @@ def dbt_vars(partition_key: str) -> dict[str, str]:
 UNIT_TESTS = "resource_type:unit_test"
 
 
-def dbt_build_args(partition_key: str, select: str | None = None) -> list[str]:
+def dbt_build_args(partition_key: str, select: str | None = None, full_refresh: bool = False) -> list[str]:
     args = ["build", "--vars", json.dumps(dbt_vars(partition_key), sort_keys=True), "--exclude", UNIT_TESTS]
+    if full_refresh:
+        args.append("--full-refresh")
     if select:
         args += ["--select", select]
     return args
 
 
-def _prepare_warehouse(warehouse: Path) -> None:
-    """Tables dbt reads that no ingest asset writes: the register of past releases."""
+# The incremental models (the DECP chain: int_marches__versions_ranked, int_marches__classified,
+# fct_marches) keep what earlier builds derived. That is only right while the SQL, macros and
+# seeds that derived it are unchanged: the files below are fingerprinted, the fingerprint of each
+# successful build is recorded in the warehouse, and a build whose project differs from the last
+# one is a full refresh.
+def project_files(suffixes: tuple[str, ...] = (".sql", ".yml", ".csv")) -> list[Path]:
+    """The dbt project's own files: models, seeds, macros and dbt_project.yml."""
+    watched = [REPO_ROOT / "models", REPO_ROOT / "seeds", DBT_PROJECT_DIR / "macros"]
+    files = [p for d in watched for p in d.rglob("*") if p.is_file() and (not suffixes or p.suffix in suffixes)]
+    return sorted(files + [DBT_PROJECT_DIR / "dbt_project.yml"])
+
+
+def project_fingerprint(files: list[Path], root: Path) -> str:
+    """SHA-256 of the files' paths (relative to root) and contents, in path order."""
+    h = hashlib.sha256()
+    for path in sorted(files):
+        h.update(path.relative_to(root).as_posix().encode() + b"\0")
+        h.update(path.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def needs_full_refresh(last_fingerprint: str | None, fingerprint: str, forced: bool = False) -> bool:
+    """A full refresh when asked, when no build is on record, or when the project changed."""
+    return forced or last_fingerprint is None or last_fingerprint != fingerprint
+
+
+BUILDS_TABLE = "meta.dbt_builds"
+
+
+def _prepare_warehouse(warehouse: Path) -> str | None:
+    """Tables dbt reads that no ingest asset writes (the register of past releases); returns
+    the project fingerprint of the last successful build, None when none is on record."""
     import duckdb
 
     from .publication.publish import ensure_release_register
@@ -60,6 +94,25 @@ def _prepare_warehouse(warehouse: Path) -> None:
     con = duckdb.connect(str(warehouse))
     try:
         ensure_release_register(con)
+        con.execute("CREATE SCHEMA IF NOT EXISTS meta")
+        con.execute(f"""CREATE TABLE IF NOT EXISTS {BUILDS_TABLE} (
+            built_at TIMESTAMP, semester VARCHAR, project_fingerprint VARCHAR,
+            full_refresh BOOLEAN, dbt_invocation_id VARCHAR, seconds DOUBLE)""")
+        row = con.execute(f"SELECT project_fingerprint FROM {BUILDS_TABLE} ORDER BY built_at DESC LIMIT 1").fetchone()
+        return row[0] if row else None
+    finally:
+        con.close()
+
+
+def _record_build(warehouse: Path, semester: str, fingerprint: str, full_refresh: bool,
+                  invocation_id: str | None, seconds: float) -> None:
+    import duckdb
+
+    con = duckdb.connect(str(warehouse))
+    try:
+        con.execute(f"INSERT INTO {BUILDS_TABLE} VALUES (?, ?, ?, ?, ?, ?)",
+                    [dt.datetime.now(dt.UTC).replace(tzinfo=None), semester, fingerprint, full_refresh,
+                     invocation_id, round(seconds, 1)])
     finally:
         con.close()
 
@@ -69,10 +122,7 @@ def _manifest_is_stale(project: DbtProject) -> bool:
     if not manifest.exists():
         return True
     built = manifest.stat().st_mtime
-    watched = [REPO_ROOT / "models", REPO_ROOT / "seeds", DBT_PROJECT_DIR / "macros"]
-    files = [p for d in watched for p in d.rglob("*") if p.is_file()]
-    files += [DBT_PROJECT_DIR / "dbt_project.yml"]
-    return any(p.stat().st_mtime > built for p in files)
+    return any(p.stat().st_mtime > built for p in project_files(suffixes=()))
 
 
 def _parse(project: DbtProject) -> None:
@@ -117,6 +167,20 @@ class SpaserDbtTranslator(DagsterDbtTranslator):
 translator = SpaserDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
 
 
+class DbtBuildConfig(Config):
+    """`full_refresh`: rebuild the incremental models from scratch (`spaser run --full-refresh`)."""
+
+    full_refresh: bool = False
+
+
+def _invocation_id(target_path: Path) -> str | None:
+    try:
+        results = json.loads((target_path / "run_results.json").read_text(encoding="utf-8"))
+        return results["metadata"]["invocation_id"]
+    except (OSError, KeyError, ValueError):
+        return None
+
+
 @dbt_assets(
     manifest=spaser_dbt_project.manifest_path,
     project=spaser_dbt_project,
@@ -124,12 +188,21 @@ translator = SpaserDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_as
     dagster_dbt_translator=translator,
     op_tags={"spaser/writes_warehouse": "duckdb"},
 )
-def spaser_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource):
+def spaser_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig):
     paths = get_paths()
     os.environ.update(export_env(paths))
-    _prepare_warehouse(paths.warehouse)
-    build = dbt.cli(dbt_build_args(context.partition_key), context=context)
+    last = _prepare_warehouse(paths.warehouse)
+    fingerprint = project_fingerprint(project_files(), REPO_ROOT)
+    full_refresh = needs_full_refresh(last, fingerprint, forced=config.full_refresh)
+    context.log.info("dbt build: " + ("full refresh (" + ("asked" if config.full_refresh else
+                     "first build" if last is None else "models, macros or seeds changed") + ")"
+                     if full_refresh else "incremental"))
+    started = time.monotonic()
+    build = dbt.cli(dbt_build_args(context.partition_key, full_refresh=full_refresh), context=context)
     yield from build.stream()
+    # reached only when the build succeeded (a failed build raises from stream())
+    _record_build(paths.warehouse, context.partition_key, fingerprint, full_refresh,
+                  _invocation_id(build.target_path), time.monotonic() - started)
     # Still in this step, before any other DuckDB connection is open (docs generate connects
     # to the warehouse for the catalog): the static docs published with the release. In the
     # build's target folder with --no-compile: the build's manifest is reused, only the catalog

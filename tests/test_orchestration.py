@@ -11,7 +11,13 @@ import sys
 import pytest
 from dagster import build_schedule_context, build_sensor_context
 
-from orchestration.dbt import dbt_build_args, dbt_vars
+from orchestration.dbt import (
+    dbt_build_args,
+    dbt_vars,
+    needs_full_refresh,
+    project_files,
+    project_fingerprint,
+)
 from orchestration.jobs import landing_fingerprint, landing_sensor, semester_publication_schedule, semester_to_publish
 from orchestration.partitions import (
     last_closed_semester,
@@ -58,6 +64,38 @@ def test_dbt_args_carry_the_partition_as_a_var():
     assert args[args.index("--exclude") + 1] == "resource_type:unit_test"
     with pytest.raises(ValueError):
         dbt_build_args("2026")
+
+
+def test_full_refresh_flag():
+    assert "--full-refresh" not in dbt_build_args("2026-S1")
+    args = dbt_build_args("2026-S1", full_refresh=True, select="marts")
+    assert "--full-refresh" in args and args[-2:] == ["--select", "marts"]
+
+
+def test_incremental_build_only_on_the_project_last_built(tmp_path):
+    (tmp_path / "models").mkdir()
+    model = tmp_path / "models" / "m.sql"
+    model.write_text("select 1 as x\n")
+    seed = tmp_path / "s.csv"
+    seed.write_text("a\n1\n")
+    first = project_fingerprint([model, seed], tmp_path)
+    assert project_fingerprint([seed, model], tmp_path) == first  # order of discovery does not matter
+    assert not needs_full_refresh(first, first)
+    assert needs_full_refresh(None, first)  # no build on record
+    assert needs_full_refresh(first, first, forced=True)
+    seed.write_text("a\n2\n")  # a seed value changes what incremental rows derived
+    assert needs_full_refresh(first, project_fingerprint([model, seed], tmp_path))
+    seed.write_text("a\n1\n")
+    model.rename(tmp_path / "models" / "n.sql")  # a renamed file is a different project
+    assert project_fingerprint([tmp_path / "models" / "n.sql", seed], tmp_path) != first
+
+
+def test_project_files_cover_models_seeds_macros():
+    files = {p.relative_to(REPO_ROOT).as_posix() for p in project_files()}
+    assert "models/marts/core/fct_marches.sql" in files
+    assert "seeds/spaser_parametres.csv" in files
+    assert "dbt_project/macros/incremental.sql" in files
+    assert "dbt_project/dbt_project.yml" in files
 
 
 def test_schedule_publishes_the_semester_just_closed():

@@ -159,6 +159,10 @@ def test_rerun_on_the_same_inputs_keeps_the_release(published_home):
     assert again.success
     assert sorted(p.name for p in folder.iterdir()) == ["v1"]  # byte-identical marts: no new version
     assert (folder / "v1" / "manifest.json").read_bytes() == before
+    # the first build was a full refresh, the re-run on the same project incremental: same release
+    with duckdb.connect(str(published_home / "warehouse" / "warehouse.duckdb"), read_only=True) as con:
+        builds = con.execute("SELECT full_refresh, project_fingerprint FROM meta.dbt_builds ORDER BY built_at").fetchall()
+    assert [b[0] for b in builds] == [True, False] and builds[0][1] == builds[1][1]
 
 
 def test_correction_needs_a_reason_and_makes_v2_with_the_moved_values(published_home):

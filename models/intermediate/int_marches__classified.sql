@@ -1,10 +1,47 @@
 -- Current version of each contract with its organisation and, when it must not count, the
 -- reason. Rules and thresholds come from seeds (decp_enregistrements_test, spaser_parametres).
+--
+-- Incremental (issue 5): only the contracts whose current version changed since the last build
+-- are classified again (delete+insert on contrat_key); the post-hook drops contracts no longer
+-- received. A change of seeds or SQL triggers a full refresh (orchestration/dbt.py).
 -- depends_on: {{ ref('decp_enregistrements_test') }}
-with current_versions as (
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='contrat_key',
+        on_schema_change='fail',
+        post_hook=[
+            "{{ delete_contracts_not_in(ref('int_marches__versions_ranked'), 'kept.version_rank = 1') }}",
+        ],
+    )
+}}
+
+with ranked_current as (
     select * from {{ ref('int_marches__versions_ranked') }}
     where version_rank = 1
 ),
+
+{% if is_incremental() %}
+
+    changed as (
+        {{ changed_contracts('ranked_current',
+            ['_source_file', '_source_row', '_source_sha256', 'nombre_versions_recues']) }}
+    ),
+
+    current_versions as (
+        select r.*
+        from ranked_current as r
+        inner join changed as ch on r.contrat_key = ch.contrat_key
+    ),
+
+{% else %}
+
+    current_versions as (
+        select * from ranked_current
+    ),
+
+{% endif %}
 
 buyers as (
     select * from {{ ref('organisation_acheteurs') }}

@@ -28,8 +28,10 @@ dbt_postgres = DbtCliResource(
 
 
 def postgres_build_args(partition_key: str) -> list[str]:
-    """`dbt build` of the semester (the target comes from the resource): same models, same tests."""
-    return ["build", "--vars", json.dumps(dbt_vars(partition_key), sort_keys=True)]
+    """`dbt build` of the semester (the target comes from the resource): same models, same tests.
+    Always a full refresh: the raw layer is replaced by each replication, and the PostgreSQL copy
+    keeps no record of the project its incremental models were built with."""
+    return ["build", "--vars", json.dumps(dbt_vars(partition_key), sort_keys=True), "--full-refresh"]
 
 
 def summarise_results(results: list[dict]) -> tuple[dict[str, int], dict[str, int]]:

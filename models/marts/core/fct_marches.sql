@@ -1,7 +1,24 @@
 -- One row per contract (buyer SIRET + contract id), at its current version, excluding test
 -- records and out-of-scope records (listed with their reason in fct_marches_exclusions),
 -- joined to the buyer's internal procedure export.
-with contracts as (
+--
+-- Incremental (issue 5): only contracts whose retained record changed, and those of the
+-- procedure export (small: the organisation's own), are rebuilt (delete+insert on
+-- contrat_key); the post-hook drops contracts that left int_marches__classified or are now
+-- excluded. A change of seeds or SQL triggers a full refresh (orchestration/dbt.py).
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='contrat_key',
+        on_schema_change='fail',
+        post_hook=[
+            "{{ delete_contracts_not_in(ref('int_marches__classified'), 'kept.exclusion_reason is null') }}",
+        ],
+    )
+}}
+
+with retained as (
     select * from {{ ref('int_marches__classified') }}
     where exclusion_reason is null
 ),
@@ -9,6 +26,32 @@ with contracts as (
 procedures as (
     select * from {{ ref('int_procedures__deduplicated') }}
 ),
+
+{% if is_incremental() %}
+
+    changed as (
+        {{ changed_contracts('retained',
+            ['_source_file', '_source_row', '_source_sha256', 'nombre_versions_recues']) }}
+        union
+        select contrat_key from procedures
+        union
+        select contrat_key from {{ this }}
+        where has_procedure_interne
+    ),
+
+    contracts as (
+        select r.*
+        from retained as r
+        inner join changed as ch on r.contrat_key = ch.contrat_key
+    ),
+
+{% else %}
+
+    contracts as (
+        select * from retained
+    ),
+
+{% endif %}
 
 numerique as (
     select cpv_prefix from {{ ref('cpv_perimetres') }}
