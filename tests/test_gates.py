@@ -7,7 +7,7 @@ import json
 import pandas as pd
 import pytest
 
-from orchestration.gates.runner import run_suite
+from orchestration.gates.runner import build_data_docs_index, run_suite
 from orchestration.settings import GX_PROJECT_DIR
 
 SUITES = sorted((GX_PROJECT_DIR / "gx" / "expectations").glob("*.json"))
@@ -60,7 +60,12 @@ def test_clean_mart_passes(gx_results):
     result = run_suite("mart_spaser_indicateurs", _mart_frame(), run_name="t1",
                        index_columns=["org_id", "period", "indicator_id"])
     assert result.passed and not result.failures
-    assert (gx_results / "data_docs" / "index.html").exists()
+    # the validation's own page at once; the site index once per run (publication), or at once
+    # when a gate fails (test_ratio_out_of_range_blocks_and_names_the_row)
+    assert (gx_results / "data_docs" / result.validation_page).exists()
+    assert not (gx_results / "data_docs" / "index.html").exists()
+    build_data_docs_index()
+    assert result.run_name in (gx_results / "data_docs" / "index.html").read_text(encoding="utf-8")
 
 
 def test_ratio_out_of_range_blocks_and_names_the_row(gx_results):
@@ -71,6 +76,7 @@ def test_ratio_out_of_range_blocks_and_names_the_row(gx_results):
     assert failure.expectation == "expect_column_values_to_be_between" and failure.column == "value"
     assert failure.sample_rows == [{"value": 150.0, "org_id": "o", "period": "2026-S1", "indicator_id": "A"}]
     assert "ratio lies within 0-100" in failure.describe()
+    assert "t2" in (gx_results / "data_docs" / "index.html").read_text(encoding="utf-8")  # the run stops here
 
 
 def test_missing_catalogue_indicator_blocks(gx_results):

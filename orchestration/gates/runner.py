@@ -143,6 +143,7 @@ def run_suite(
     index_columns: list[str],
 ) -> GateResult:
     import great_expectations as gx
+    from great_expectations.data_context.types.resource_identifiers import ExpectationSuiteIdentifier
 
     context = gx_context()
     suite = context.suites.get(suite_name)
@@ -155,7 +156,9 @@ def run_suite(
         gx.Checkpoint(
             name=f"{suite_name}_checkpoint",
             validation_definitions=[validation],
-            actions=[gx.checkpoint.UpdateDataDocsAction(name="update_data_docs")],
+            # no UpdateDataDocsAction: it rebuilds the site index, which lists every validation
+            # ever stored (its cost grows with the history); the pages are built just below
+            actions=[],
             result_format={
                 "result_format": "COMPLETE",
                 "unexpected_index_column_names": index_columns,
@@ -165,6 +168,12 @@ def run_suite(
     )
     run_id = gx.RunIdentifier(run_name=run_name, run_time=dt.datetime.now(dt.UTC))
     result = checkpoint.run(batch_parameters={"dataframe": df}, run_id=run_id)
+    # Data Docs of this validation and of its suite; the index once per run (build_data_docs_index),
+    # and at once when the gate fails, since the run stops there.
+    context.build_data_docs(
+        resource_identifiers=[*result.run_results.keys(), ExpectationSuiteIdentifier(name=suite_name)],
+        build_index=not result.success,
+    )
 
     failures: list[Failure] = []
     evaluated = 0
@@ -202,6 +211,14 @@ def run_suite(
         results_dir=os.environ["SPASER_GX_RESULTS_DIR"],
         validation_page=next((p for p in pages if p), None),
     )
+
+
+def build_data_docs_index() -> None:
+    """Rebuild the Data Docs site index (and no page): once per run, by the publication."""
+    from great_expectations.data_context.types.resource_identifiers import ExpectationSuiteIdentifier
+
+    # an identifier no store holds: the section builders skip every page
+    gx_context().build_data_docs(resource_identifiers=[ExpectationSuiteIdentifier(name="__index_only__")])
 
 
 def _validation_page(identifier) -> str | None:

@@ -4,6 +4,7 @@
 """
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -12,8 +13,9 @@ from dagster import AssetExecutionContext, AssetKey, AssetSpec, Config, Material
 
 from ..dbt import dbt_asset_key, docs_path
 from ..gates.index import write_index
+from ..gates.runner import build_data_docs_index
 from ..partitions import semester_partitions
-from ..settings import get_paths
+from ..settings import export_env, get_paths
 from .publish import publish_semester, refresh_publication_views
 from .report import render_report
 
@@ -85,6 +87,11 @@ def spaser_release(context: AssetExecutionContext, config: PublicationConfig) ->
     finally:
         con.close()
     write_index(paths.gx_results, paths.publications)  # the gate runs index names the release
+    try:  # the GX Data Docs index, once per run (gates build only their own pages)
+        os.environ.update(export_env(paths))
+        build_data_docs_index()
+    except Exception as exc:  # noqa: BLE001 - an index page never blocks a release
+        context.log.warning(f"GX Data Docs index not rebuilt: {exc}")
     lines = []
     for r in releases:
         state = "new version" if r.created else "unchanged, latest version kept"
