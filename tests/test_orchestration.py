@@ -139,3 +139,18 @@ def test_code_location_content():
     assert {"gx_raw_decp_marches", "gx_mart_spaser_indicateurs", "gx_feed_coverage", "gx_ingest_log"} <= checks
     assert defs.resolve_schedule_def("semester_publication_schedule")
     assert defs.resolve_sensor_def("landing_sensor")
+
+
+def test_dbt_resource_skips_what_the_project_does_not_use():
+    """SpaserDbtCliResource overrides two private methods of dagster-dbt (orchestration/dbt.py):
+    if an upgrade renames them, the overrides would silently stop saving time, so fail here."""
+    from dagster_dbt import DbtCliResource
+    from dbt.version import __version__
+
+    from orchestration.dbt import SpaserDbtCliResource, dbt_resource
+
+    for name in ("_cli_version", "_initialize_dbt_core_adapter"):
+        assert name in vars(DbtCliResource), f"dagster-dbt no longer has DbtCliResource.{name}"
+        assert name in vars(SpaserDbtCliResource)
+    assert str(dbt_resource._cli_version) == __version__
+    assert dbt_resource._initialize_dbt_core_adapter(["build"]) is None

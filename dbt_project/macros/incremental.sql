@@ -1,17 +1,26 @@
 {#- Helpers of the incremental contract models (int_marches__classified, fct_marches). -#}
 
-{% macro changed_contracts(current, columns) -%}
-    {#- contrat_key of the rows of `current` (a CTE or relation, one row per contract) that are
-        new or differ from the model's last build ({{ this }}) in one of `columns`: the record
-        retained for the contract and what was derived from its versions. -#}
-    select c.contrat_key
+{% macro changed_contract_rows(current, also=[]) -%}
+    {#- The rows of `current` (a CTE, one row per contract) an incremental build must rebuild:
+        the contracts that are new or whose source (the DECP record retained, the number of
+        versions received) differs from the model's last build, and those listed by the
+        queries in `also`. -#}
+    select c.*
     from {{ current }} as c
-    left join {{ this }} as built on c.contrat_key = built.contrat_key
-    where
-        built.contrat_key is null
-    {%- for column in columns %}
-        or built.{{ column }} is distinct from c.{{ column }}
+    inner join (
+        select c.contrat_key
+        from {{ current }} as c
+        left join {{ this }} as built on c.contrat_key = built.contrat_key
+        where
+            built.contrat_key is null
+    {%- for column in ['_source_file', '_source_row', '_source_sha256', 'nombre_versions_recues'] %}
+            or built.{{ column }} is distinct from c.{{ column }}
     {%- endfor %}
+    {%- for query in also %}
+        union
+        {{ query }}
+    {%- endfor %}
+    ) as changed on c.contrat_key = changed.contrat_key
 {%- endmacro %}
 
 {% macro delete_contracts_not_in(relation, where) -%}

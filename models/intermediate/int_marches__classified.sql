@@ -24,15 +24,8 @@ with ranked_current as (
 
 {% if is_incremental() %}
 
-    changed as (
-        {{ changed_contracts('ranked_current',
-            ['_source_file', '_source_row', '_source_sha256', 'nombre_versions_recues']) }}
-    ),
-
     current_versions as (
-        select r.*
-        from ranked_current as r
-        inner join changed as ch on r.contrat_key = ch.contrat_key
+        {{ changed_contract_rows('ranked_current') }}
     ),
 
 {% else %}

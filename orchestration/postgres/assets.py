@@ -4,14 +4,11 @@
 """
 
 import json
-import sys
 import time
-from pathlib import Path
 
 from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, MaterializeResult, MetadataValue, asset
-from dagster_dbt import DbtCliResource
 
-from ..dbt import dbt_vars, spaser_dbt_project
+from ..dbt import DBT_EXECUTABLE, SpaserDbtCliResource, dbt_vars, spaser_dbt_project
 from ..partitions import semester_partitions
 from ..settings import DBT_PROJECT_DIR, get_paths
 from .replicate import replicate_to_postgres
@@ -21,9 +18,9 @@ POSTGRES_TARGET = "postgres"
 
 # Its own resource: DbtCliResource appends its target after the arguments, so `--target` in the
 # arguments would not win.
-dbt_postgres = DbtCliResource(
+dbt_postgres = SpaserDbtCliResource(
     project_dir=str(DBT_PROJECT_DIR), profiles_dir=str(DBT_PROJECT_DIR), target=POSTGRES_TARGET,
-    dbt_executable=str(Path(sys.executable).with_name("dbt")),
+    dbt_executable=DBT_EXECUTABLE,
 )
 
 

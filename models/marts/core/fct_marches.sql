@@ -29,20 +29,11 @@ procedures as (
 
 {% if is_incremental() %}
 
-    changed as (
-        {{ changed_contracts('retained',
-            ['_source_file', '_source_row', '_source_sha256', 'nombre_versions_recues']) }}
-        union
-        select contrat_key from procedures
-        union
-        select contrat_key from {{ this }}
-        where has_procedure_interne
-    ),
-
     contracts as (
-        select r.*
-        from retained as r
-        inner join changed as ch on r.contrat_key = ch.contrat_key
+        {{ changed_contract_rows('retained', also=[
+            'select contrat_key from procedures',
+            'select contrat_key from ' ~ this ~ ' where has_procedure_interne',
+        ]) }}
     ),
 
 {% else %}
