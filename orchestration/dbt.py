@@ -78,9 +78,20 @@ def project_fingerprint(files: list[Path], root: Path) -> str:
     return h.hexdigest()
 
 
+def full_refresh_reason(last_fingerprint: str | None, fingerprint: str, forced: bool = False) -> str | None:
+    """Why the build must be a full refresh; None when it can be incremental."""
+    if forced:
+        return "asked"
+    if last_fingerprint is None:
+        return "no build on record"
+    if last_fingerprint != fingerprint:
+        return "models, macros or seeds changed"
+    return None
+
+
 def needs_full_refresh(last_fingerprint: str | None, fingerprint: str, forced: bool = False) -> bool:
     """A full refresh when asked, when no build is on record, or when the project changed."""
-    return forced or last_fingerprint is None or last_fingerprint != fingerprint
+    return full_refresh_reason(last_fingerprint, fingerprint, forced) is not None
 
 
 BUILDS_TABLE = "meta.dbt_builds"
@@ -195,10 +206,9 @@ def spaser_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, confi
     os.environ.update(export_env(paths))
     last = _prepare_warehouse(paths.warehouse)
     fingerprint = project_fingerprint(project_files(), REPO_ROOT)
-    full_refresh = needs_full_refresh(last, fingerprint, forced=config.full_refresh)
-    context.log.info("dbt build: " + ("full refresh (" + ("asked" if config.full_refresh else
-                     "first build" if last is None else "models, macros or seeds changed") + ")"
-                     if full_refresh else "incremental"))
+    reason = full_refresh_reason(last, fingerprint, forced=config.full_refresh)
+    full_refresh = reason is not None
+    context.log.info(f"dbt build: full refresh ({reason})" if full_refresh else "dbt build: incremental")
     started = time.monotonic()
     build = dbt.cli(dbt_build_args(context.partition_key, full_refresh=full_refresh), context=context)
     yield from build.stream()
@@ -252,7 +262,7 @@ def generate_docs(dbt: DbtCliResource, partition_key: str, target: Path, log=Non
 
 class SpaserDbtCliResource(DbtCliResource):
     """dagster-dbt's resource without two costs paid on every invocation for features this
-    project does not use (about 4 s of the ~46 s a run costs at any N, docs/performance.md):
+    project does not use (about 4 s of the fixed cost of every run, docs/performance.md):
 
     - a `dbt --version` subprocess, to learn the version of the dbt executable: it is the venv's
       own dbt-core, whose version is importable;
