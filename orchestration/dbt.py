@@ -138,11 +138,14 @@ def _manifest_is_stale(project: DbtProject) -> bool:
     return any(p.stat().st_mtime > built for p in project_files(suffixes=()))
 
 
+# The venv's dbt, whether or not the venv is activated.
+DBT_EXECUTABLE = str(Path(sys.executable).with_name("dbt"))
+
+
 def _parse(project: DbtProject) -> None:
     env = os.environ | export_env(get_paths())
-    dbt = Path(sys.executable).with_name("dbt")
     subprocess.run(
-        [str(dbt), "parse", "--quiet", "--project-dir", str(project.project_dir),
+        [DBT_EXECUTABLE, "parse", "--quiet", "--project-dir", str(project.project_dir),
          "--profiles-dir", str(project.profiles_dir), "--target-path", str(project.target_path)],
         check=True, env=env, cwd=project.project_dir,
     )
@@ -283,8 +286,6 @@ class SpaserDbtCliResource(DbtCliResource):
         return None
 
 
-# The venv's dbt, whether or not the venv is activated.
-DBT_EXECUTABLE = str(Path(sys.executable).with_name("dbt"))
 dbt_resource = SpaserDbtCliResource(project_dir=spaser_dbt_project, dbt_executable=DBT_EXECUTABLE)
 
 

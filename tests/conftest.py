@@ -50,6 +50,22 @@ def demo_home(spaser_home, demo_feeds) -> Path:
 SEMESTER = "2026-S1"
 
 
+def run_dbt(home: Path, *args: str, target_dir: str = "dbt_target"):
+    """A hand-run dbt command (venv's dbt, the project, its profiles) on the warehouse of `home`,
+    with the semester var and its own target folder; the completed process."""
+    import subprocess
+
+    from orchestration.dbt import DBT_EXECUTABLE
+    from orchestration.settings import DBT_PROJECT_DIR, Paths, export_env
+
+    env = os.environ | export_env(Paths(home=home)) | {"DBT_TARGET_PATH": str(home / target_dir)}
+    return subprocess.run(
+        [DBT_EXECUTABLE, *args, "--vars", f'{{"semester": "{SEMESTER}"}}',
+         "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)],
+        env=env, cwd=DBT_PROJECT_DIR, capture_output=True, text=True, timeout=600,
+    )
+
+
 def run(semester: str = SEMESTER, reason: str | None = None, assets=None):
     """Materialise the code location's assets and checks for one semester, in-process."""
     from dagster import DagsterInstance, materialize

@@ -3,18 +3,13 @@ and drops a contract gives exactly what a full refresh gives, and really is incr
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from orchestration.settings import DBT_PROJECT_DIR, Paths, export_env
-
-from conftest import SEMESTER
+from conftest import SEMESTER, run_dbt
 
 INCREMENTAL = ["intermediate.int_marches__versions_ranked", "intermediate.int_marches__classified",
                "marts.fct_marches"]
@@ -26,13 +21,7 @@ CORRECTED_FILE = "decp_2025-S1.json"
 
 
 def _dbt(home: Path, *args: str) -> str:
-    env = os.environ | export_env(Paths(home=home)) | {"DBT_TARGET_PATH": str(home / "dbt_target")}
-    done = subprocess.run(
-        [str(Path(sys.executable).with_name("dbt")), *args, "--select", "int_marches__versions_ranked+",
-         "--exclude", "resource_type:unit_test", "--vars", f'{{"semester": "{SEMESTER}"}}',
-         "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)],
-        env=env, cwd=DBT_PROJECT_DIR, capture_output=True, text=True, timeout=600,
-    )
+    done = run_dbt(home, *args, "--select", "int_marches__versions_ranked+", "--exclude", "resource_type:unit_test")
     assert done.returncode == 0, done.stdout[-4000:]
     return done.stdout
 

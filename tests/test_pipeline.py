@@ -20,7 +20,7 @@ from orchestration.publication.publish import sha256_file
 from orchestration.publication.report import fmt_value, render_report
 from orchestration.settings import REPO_ROOT
 
-from conftest import SEMESTER, run
+from conftest import SEMESTER, run, run_dbt
 
 
 
@@ -71,19 +71,8 @@ def test_pipeline_succeeds_and_publishes_a_release(first_run):
 def test_dbt_unit_tests_pass_on_the_built_warehouse(first_run):
     """The dbt unit tests (indicator logic on fixtures) are left out of the semester runs
     (orchestration/dbt.py UNIT_TESTS): they run here, on the warehouse the pipeline built."""
-    import subprocess
-    import sys
-
-    from orchestration.settings import DBT_PROJECT_DIR, Paths, export_env
-
     home, _ = first_run
-    env = os.environ | export_env(Paths(home=home)) | {"DBT_TARGET_PATH": str(home / "dbt_unit_target")}
-    dbt = str(Path(sys.executable).with_name("dbt"))
-    done = subprocess.run(
-        [dbt, "test", "--select", "test_type:unit", "--vars", '{"semester": "2026-S1"}',
-         "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)],
-        env=env, cwd=DBT_PROJECT_DIR, capture_output=True, text=True, timeout=600,
-    )
+    done = run_dbt(home, "test", "--select", "test_type:unit", target_dir="dbt_unit_target")
     assert done.returncode == 0, done.stdout[-3000:]
     assert re.search(r"PASS=(2[0-9]|[3-9][0-9])\b", done.stdout), done.stdout[-2000:]
 
