@@ -1,18 +1,19 @@
-"""Marché feed: DECP (JSON 2019/2024, official CSV exports) and the internal procedure export."""
+"""Marché feed: DECP (JSON and XML 2019/2024, official CSV exports) and the internal procedure export."""
 
 from __future__ import annotations
 
 from ..ingest.decp import DECP_TABLE, read_decp_json
 from ..ingest.decp_bulk import DECP_2024_BULK
 from ..ingest.decp_tabular import read_decp_tabular_csv
+from ..ingest.decp_xml import read_decp_xml
 from ..ingest.procedures import PROCEDURES_TABLE, read_procedures
 from . import Feed, RawSource
 
 DECP = RawSource(
     folder="decp",
     table=DECP_TABLE,
-    readers={".json": read_decp_json, ".csv": read_decp_tabular_csv},
-    description="DECP (2024 and 2019 JSON formats, official tabular CSV exports) from landing/decp: one "
+    readers={".json": read_decp_json, ".xml": read_decp_xml, ".csv": read_decp_tabular_csv},
+    description="DECP (2024 and 2019 formats in JSON or XML, official tabular CSV exports) from landing/decp: one "
     "row per record, lineage columns, untypeable records in quarantine.decp_marches.",
     suite="raw_decp_marches",
     suite_sql="""

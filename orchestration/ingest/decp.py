@@ -5,6 +5,7 @@ Typing is minimal and strict where the pipeline depends on it: a record without 
 (id, buyer), without a real notification date, or with an amount that is not a number cannot be
 placed in a semester or summed, so it goes to quarantine with the reason. Other oddities
 (`dureeMois: "NC"`, a garbled titulaire) become NULL and are listed in `parse_warnings`.
+`normalise_record` is also the mapping of the XML (decp_xml.py) and tabular CSV readers.
 """
 
 from __future__ import annotations
