@@ -29,17 +29,26 @@ measures as (
         p.period,
         count(l.centrale) as n_lines,
         count(l.heures_insertion) as hours_known,
-        sum(l.heures_insertion) as hours_sum,
+        {{ exact_sum('l.heures_insertion') }} as hours_sum,
         count(l.consideration_environnementale) as env_known,
-        coalesce(sum(l.montant_ht) filter (where l.consideration_environnementale is not null), 0) as env_amount,
-        coalesce(sum(l.montant_ht) filter (where l.consideration_environnementale), 0) as env_yes_amount,
+        coalesce({{ exact_sum(
+            'l.montant_ht',
+            where="l.consideration_environnementale is not null"
+        ) }}, 0) as env_amount,
+        coalesce({{ exact_sum('l.montant_ht', where="l.consideration_environnementale") }}, 0) as env_yes_amount,
         count(*) filter (where l.type_produit_agec58 is not null) as agec_lines,
         count(l.montant_circulaire_ht) filter (where l.type_produit_agec58 is not null) as agec_known,
         coalesce(
-            sum(l.montant_ht) filter (where l.type_produit_agec58 is not null and l.montant_circulaire_ht is not null),
+            {{ exact_sum(
+                'l.montant_ht',
+                where="l.type_produit_agec58 is not null and l.montant_circulaire_ht is not null"
+            ) }},
             0
         ) as agec_amount,
-        coalesce(sum(l.montant_circulaire_ht) filter (where l.type_produit_agec58 is not null), 0) as agec_yes_amount
+        coalesce({{ exact_sum(
+            'l.montant_circulaire_ht',
+            where="l.type_produit_agec58 is not null"
+        ) }}, 0) as agec_yes_amount
     from periods as p
     left join lines as l
         on
@@ -102,19 +111,4 @@ indicators as (
     from measures
 )
 
-select
-    org_id,
-    period_type,
-    period,
-    indicator_id,
-    case when unavailable_reason is null then numerator end as numerator,
-    case when unavailable_reason is null then denominator end as denominator,
-    case
-        when unavailable_reason is not null then null
-        when value_kind = 'ratio' then {{ round_to('100.0 * numerator / denominator', 2) }}
-        else {{ round_to('cast(numerator as double precision)', 2) }}
-    end as value,
-    unavailable_reason is null as is_available,
-    unavailable_reason,
-    source_rows
-from indicators
+{{ indicator_output('indicators', amount_digits=2) }}

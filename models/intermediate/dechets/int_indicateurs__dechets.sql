@@ -33,7 +33,7 @@ waste as (
         p.period_type,
         p.period,
         count(r.ligne_key) as n_lines,
-        {{ round_to('sum(r.poids_t)', 3) }} as tonnes
+        {{ exact_sum('r.poids_t', 3) }} as tonnes
     from periods as p
     left join registre as r
         on
@@ -47,7 +47,7 @@ waste_year_before as (
         p.org_id,
         p.period_type,
         p.period,
-        {{ round_to('sum(r.poids_t)', 3) }} as tonnes
+        {{ exact_sum('r.poids_t', 3) }} as tonnes
     from periods as p
     left join registre as r
         on
@@ -64,7 +64,7 @@ sites as (
         p.period,
         count(g.chantier_id) as n_sites,
         count(g.chantier_id) filter (where g.exclusion_reason is null) as n_usable,
-        {{ round_to('sum(g.granulats_economises_t) filter (where g.exclusion_reason is null)', 3) }} as tonnes_saved
+        {{ exact_sum('g.granulats_economises_t', 3, where="g.exclusion_reason is null") }} as tonnes_saved
     from periods as p
     left join granulats as g
         on
@@ -80,7 +80,7 @@ resale as (
         p.period,
         count(o.reference) as n_operations,
         count(o.reference) filter (where o.exclusion_reason is null) as n_known,
-        {{ round_to('sum(o.gain_eur) filter (where o.exclusion_reason is null)', 2) }} as gain_eur
+        {{ exact_sum('o.gain_eur', 2, where="o.exclusion_reason is null") }} as gain_eur
     from periods as p
     left join reemploi as o
         on

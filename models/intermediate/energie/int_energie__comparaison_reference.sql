@@ -10,8 +10,8 @@ with consumption as (
         org_id,
         code_site,
         mois,
-        sum(kwh_pci) as kwh_pci,
-        sum(kwh_pci) filter (where correction_climatique) as kwh_pci_climat
+        {{ exact_sum('kwh_pci') }} as kwh_pci,
+        {{ exact_sum('kwh_pci', where="correction_climatique") }} as kwh_pci_climat
     from {{ ref('fct_energie_consommations') }}
     where exclusion_reason is null
     group by org_id, code_site, mois
@@ -23,7 +23,7 @@ reference as (
         code_site,
         mois,
         min(annee_reference) as annee_reference,
-        sum(kwh_pci) as kwh_reference
+        {{ exact_sum('kwh_pci') }} as kwh_reference
     from {{ ref('fct_energie_reference') }}
     where exclusion_reason is null
     group by org_id, code_site, mois
@@ -76,7 +76,13 @@ ratios as (
             when mois_sans_correction or kwh_pci_climat = 0 then 1.0
             when dju_periode is null or dju_reference is null then null
             when dju_periode = 0 then 1.0
-            else least(ratio_max, greatest(ratio_min, part_climatique * dju_reference / dju_periode + part_fixe))
+            else least(
+                {{ exact('ratio_max') }},
+                greatest(
+                    {{ exact('ratio_min') }},
+                    {{ div_round('part_climatique * dju_reference', 'dju_periode', 6) }} + {{ exact('part_fixe') }}
+                )
+            )
         end as ratio_correction
     from joined
 )
@@ -93,6 +99,12 @@ select
     station_meteo,
     dju_periode,
     dju_reference,
-    {{ round_to('ratio_correction', 4) }} as ratio_correction,
-    {{ round_to('kwh_pci - kwh_pci_climat + kwh_pci_climat * ratio_correction', 3) }} as kwh_pci_corrige
+    cast(round(ratio_correction, 4) as double precision) as ratio_correction,
+    cast(
+        round(
+            {{ exact('kwh_pci') }} - {{ exact('kwh_pci_climat') }} + {{ exact('kwh_pci_climat') }} * ratio_correction,
+            3
+        )
+        as double precision
+    ) as kwh_pci_corrige
 from ratios

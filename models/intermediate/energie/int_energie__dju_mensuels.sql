@@ -16,8 +16,10 @@ monthly as (
         d.station_meteo,
         cast(date_trunc('month', d.jour) as date) as mois,
         count(*) filter (where d.tn is not null and d.tx is not null) as jours_mesures,
-        sum(greatest(0.0, {{ param('o.org_id', 'energie_dju_base_c') }} - (d.tn + d.tx) / 2.0))
-        filter (where d.tn is not null and d.tx is not null) as dju_mesures
+        {{ exact_sum(
+            'greatest(0.0, ' ~ param('o.org_id', 'energie_dju_base_c') ~ ' - (d.tn + d.tx) / 2.0)',
+            where='d.tn is not null and d.tx is not null'
+        ) }} as dju_mesures
     from days as d
     cross join organisation as o
     group by d.station_meteo, date_trunc('month', d.jour), o.org_id
@@ -32,9 +34,9 @@ select
         when
             100.0 * m.jours_mesures / extract(day from m.mois + interval '1 month' - interval '1 day')
             >= {{ param('o.org_id', 'energie_dju_jours_min_pct') }}
-            then {{ round_to(
-                "m.dju_mesures * extract(day from m.mois + interval '1 month' - interval '1 day') / m.jours_mesures", 2
-            ) }}
+            then cast({{ div_round(
+                "m.dju_mesures * extract(day from m.mois + interval '1 month' - interval '1 day')", 'm.jours_mesures', 2
+            ) }} as double precision)
     end as dju
 from monthly as m
 cross join organisation as o

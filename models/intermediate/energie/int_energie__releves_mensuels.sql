@@ -77,7 +77,7 @@ enedis_monthly as (
         cast(date_trunc('month', e.horodate) as date) as mois,
         'electricite' as energie,
         e.unite,
-        sum(e.quantite) as quantite,
+        {{ exact_sum('e.quantite') }} as quantite,
         'Enedis ' || e.prm as origine
     from enedis_energy as e
     inner join prm_sites as s on e.prm = s.prm
@@ -99,7 +99,7 @@ grdf_monthly as (
         cast(g.mois_debut as date) as mois,
         'gaz_naturel' as energie,
         'kwh pcs' as unite,
-        sum(
+        {%- set prorated %}
             g.energie_kwh_pcs
             * {{ dbt.datediff(
                 'greatest(g.date_debut, cast(g.mois_debut as date))',
@@ -107,7 +107,8 @@ grdf_monthly as (
                 'day'
             ) }}
             / {{ dbt.datediff('g.date_debut', 'g.date_fin', 'day') }}
-        ) as quantite,
+        {%- endset %}
+        {{ exact_sum(prorated) }} as quantite,
         'GRDF ' || g.pce as origine
     from grdf_months as g
     inner join pce_sites as s on g.pce = s.pce

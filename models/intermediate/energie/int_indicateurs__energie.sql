@@ -46,10 +46,11 @@ site_periods as (
         p.period_type,
         p.period,
         count(s.code_site) as sites_en_service,
-        sum(s.surface_m2) filter (where s.raccorde_reseau_chaleur is not null) as surface_connue,
-        sum(s.surface_m2) filter (
-            where s.raccorde_reseau_chaleur and coalesce(s.date_raccordement <= p.period_end, true)
-        ) as surface_raccordee
+        {{ exact_sum('s.surface_m2', where="s.raccorde_reseau_chaleur is not null") }} as surface_connue,
+        {{ exact_sum(
+            's.surface_m2',
+            where="s.raccorde_reseau_chaleur and coalesce(s.date_raccordement <= p.period_end, true)"
+        ) }} as surface_raccordee
     from periods as p
     left join sites as s
         on
@@ -85,7 +86,7 @@ measures as (
         'IMP-3' as indicator_id,
         coalesce(surface_raccordee, 0) as numerator,
         surface_connue as denominator,
-        {{ round_to('100.0 * coalesce(surface_raccordee, 0) / surface_connue', 2) }} as value,
+        {{ pct('coalesce(surface_raccordee, 0)', 'surface_connue') }} as value,
         sites_en_service as source_rows,
         case
             when sites_en_service = 0 then 'registre des sites non reçu ou aucun site en service à la fin de la période'

@@ -31,8 +31,8 @@ dep2 as (
         p.period,
         count(s.origine) as n_rows,
         count(*) filter (where s.est_classe) as n_classified,
-        coalesce(sum(s.montant_ht) filter (where s.is_secteur_protege_adapte), 0) as stpa_amount,
-        coalesce(sum(s.montant_ht) filter (where s.est_classe), 0) as classified_amount
+        coalesce({{ exact_sum('s.montant_ht', where="s.is_secteur_protege_adapte") }}, 0) as stpa_amount,
+        coalesce({{ exact_sum('s.montant_ht', where="s.est_classe") }}, 0) as classified_amount
     from periods as p
     left join spend as s
         on
@@ -49,8 +49,8 @@ dep3 as (
         p.period,
         count(a.contrat_key) as n_rows,
         count(a.dep3_eligible) as n_known,
-        coalesce(sum(a.montant_part) filter (where a.dep3_eligible), 0) as yes_amount,
-        coalesce(sum(a.montant_part) filter (where a.dep3_eligible is not null), 0) as known_amount
+        coalesce({{ exact_sum('a.montant_part', where="a.dep3_eligible") }}, 0) as yes_amount,
+        coalesce({{ exact_sum('a.montant_part', where="a.dep3_eligible is not null") }}, 0) as known_amount
     from periods as p
     left join awards as a
         on
@@ -96,19 +96,4 @@ indicators as (
     from dep3
 )
 
-select
-    org_id,
-    period_type,
-    period,
-    indicator_id,
-    case when unavailable_reason is null then numerator end as numerator,
-    case when unavailable_reason is null then denominator end as denominator,
-    case
-        when unavailable_reason is not null then null
-        when value_kind = 'ratio' then {{ round_to('100.0 * numerator / denominator', 2) }}
-        else {{ round_to('cast(numerator as double precision)', 2) }}
-    end as value,
-    unavailable_reason is null as is_available,
-    unavailable_reason,
-    source_rows
-from indicators
+{{ indicator_output('indicators', amount_digits=2) }}

@@ -31,7 +31,7 @@ hours_in_period as (
         p.period_type,
         p.period,
         count(h.contrat_key) as n_lines,
-        {{ round_to('sum(h.heures_realisees)', 1) }} as heures
+        {{ exact_sum('h.heures_realisees', 1) }} as heures
     from periods as p
     left join hours as h
         on
@@ -48,7 +48,7 @@ hours_cumulated as (
         min(p.cumul_debut) as cumul_debut,
         min(p.period_end) as period_end,
         count(h.contrat_key) as n_lines,
-        {{ round_to('sum(h.heures_realisees)', 1) }} as heures
+        {{ exact_sum('h.heures_realisees', 1) }} as heures
     from periods as p
     left join hours as h
         on

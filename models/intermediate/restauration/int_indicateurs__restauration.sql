@@ -73,9 +73,9 @@ egalim_measures as (
         y.annee_reference,
         y.n_ratios_only,
         count(*) filter (where g.is_bilan_coherent) as n_coherent,
-        {{ round_to('sum(g.valeur_totale_ht) filter (where g.is_bilan_coherent)', 2) }} as total_ht,
-        {{ round_to('sum(g.valeur_durable_qualite_ht) filter (where g.is_bilan_coherent)', 2) }} as durable_ht,
-        {{ round_to('sum(g.valeur_bio_ht) filter (where g.is_bilan_coherent)', 2) }} as bio_ht
+        {{ exact_sum('g.valeur_totale_ht', 2, where="g.is_bilan_coherent") }} as total_ht,
+        {{ exact_sum('g.valeur_durable_qualite_ht', 2, where="g.is_bilan_coherent") }} as durable_ht,
+        {{ exact_sum('g.valeur_bio_ht', 2, where="g.is_bilan_coherent") }} as bio_ht
     from egalim_year as y
     left join egalim as g
         on
@@ -141,7 +141,7 @@ measures as (
         'NAT-3' as indicator_id,
         durable_ht as numerator,
         total_ht as denominator,
-        {{ round_to('100.0 * durable_ht / total_ht', 2) }} as computed_value,
+        {{ pct('durable_ht', 'total_ht') }} as computed_value,
         n_coherent as source_rows,
         unavailable_reason
     from egalim_reasons
@@ -153,7 +153,7 @@ measures as (
         'NAT-4' as indicator_id,
         bio_ht as numerator,
         total_ht as denominator,
-        {{ round_to('100.0 * bio_ht / total_ht', 2) }} as computed_value,
+        {{ pct('bio_ht', 'total_ht') }} as computed_value,
         n_coherent as source_rows,
         unavailable_reason
     from egalim_reasons

@@ -49,7 +49,7 @@ field_period as (
         c.agregation,
         max(v.valeur) filter (where v.periode = p.period) as direct,
         count(v.valeur) filter (where v.periode_type = 'semestre' and p.period_type = 'annee') as n_semestres,
-        sum(v.valeur) filter (where v.periode_type = 'semestre' and p.period_type = 'annee') as somme_semestres,
+        {{ exact_sum('v.valeur', where="v.periode_type = 'semestre' and p.period_type = 'annee'") }} as somme_semestres,
         max(v.valeur) filter (where v.periode = p.period || '-S2') as second_semestre
     from periods as p
     cross join champs as c

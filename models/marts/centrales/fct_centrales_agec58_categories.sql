@@ -23,7 +23,7 @@ declarations as (
         b.org_id,
         d.annee,
         d.type_produit_agec58,
-        sum(d.montant_total) as montant_total_declare
+        {{ exact_sum('d.montant_total') }} as montant_total_declare
     from {{ ref('stg_centrales__declarations_agec58') }} as d
     inner join {{ ref('organisation_acheteurs') }} as b on d.siret = b.acheteur_siret
     group by b.org_id, d.annee, d.type_produit_agec58
@@ -37,11 +37,11 @@ per_category as (
         p.year,
         l.type_produit_agec58,
         count(*) as lignes,
-        sum(l.montant_ht) as montant_ht,
-        sum(l.montant_ht) filter (where l.montant_circulaire_ht is not null) as montant_renseigne_ht,
-        sum(l.montant_reemploi_ht) filter (where l.montant_circulaire_ht is not null) as montant_reemploi_ht,
-        sum(l.montant_recycle_ht) filter (where l.montant_circulaire_ht is not null) as montant_recycle_ht,
-        sum(l.montant_circulaire_ht) as montant_circulaire_ht
+        {{ exact_sum('l.montant_ht') }} as montant_ht,
+        {{ exact_sum('l.montant_ht', where="l.montant_circulaire_ht is not null") }} as montant_renseigne_ht,
+        {{ exact_sum('l.montant_reemploi_ht', where="l.montant_circulaire_ht is not null") }} as montant_reemploi_ht,
+        {{ exact_sum('l.montant_recycle_ht', where="l.montant_circulaire_ht is not null") }} as montant_recycle_ht,
+        {{ exact_sum('l.montant_circulaire_ht') }} as montant_circulaire_ht
     from periods as p
     inner join lines as l
         on
@@ -56,15 +56,15 @@ shares as (
         c.*,
         case
             when c.montant_renseigne_ht > 0
-                then {{ round_to("100.0 * coalesce(c.montant_reemploi_ht, 0) / c.montant_renseigne_ht", 2) }}
+                then {{ pct('coalesce(c.montant_reemploi_ht, 0)', 'c.montant_renseigne_ht') }}
         end as part_reemploi_pct,
         case
             when c.montant_renseigne_ht > 0
-                then {{ round_to("100.0 * coalesce(c.montant_recycle_ht, 0) / c.montant_renseigne_ht", 2) }}
+                then {{ pct('coalesce(c.montant_recycle_ht, 0)', 'c.montant_renseigne_ht') }}
         end as part_recycle_pct,
         case
             when c.montant_renseigne_ht > 0
-                then {{ round_to("100.0 * c.montant_circulaire_ht / c.montant_renseigne_ht", 2) }}
+                then {{ pct('c.montant_circulaire_ht', 'c.montant_renseigne_ht') }}
         end as part_circulaire_pct,
         (
             select {{ arg_max('m.part_min_reemploi_pct', 'm.annee_debut') }}

@@ -25,11 +25,11 @@ per_centrale as (
         p.period,
         l.centrale,
         count(*) as lignes,
-        sum(l.montant_ht) as montant_ht,
+        {{ exact_sum('l.montant_ht') }} as montant_ht,
         count(l.heures_insertion) as lignes_heures_renseignees,
-        sum(l.heures_insertion) as heures_insertion,
-        sum(l.montant_ht) filter (where l.consideration_environnementale is not null) as montant_env_connu,
-        coalesce(sum(l.montant_ht) filter (where l.consideration_environnementale), 0) as montant_env_oui
+        {{ exact_sum('l.heures_insertion') }} as heures_insertion,
+        {{ exact_sum('l.montant_ht', where="l.consideration_environnementale is not null") }} as montant_env_connu,
+        coalesce({{ exact_sum('l.montant_ht', where="l.consideration_environnementale") }}, 0) as montant_env_oui
     from periods as p
     inner join lines as l
         on
@@ -52,7 +52,7 @@ select
     c.montant_env_connu,
     case when c.montant_env_connu is not null then c.montant_env_oui end as montant_env_oui,
     case
-        when c.montant_env_connu > 0 then {{ round_to("100.0 * c.montant_env_oui / c.montant_env_connu", 2) }}
+        when c.montant_env_connu > 0 then {{ pct('c.montant_env_oui', 'c.montant_env_connu') }}
     end as part_env_pct
 from per_centrale as c
 left join referentiel as r on c.centrale = r.centrale

@@ -23,10 +23,10 @@ select
     {{ param('l.org_id', 'siret_declarant_agec58', 'varchar') }} as siret,
     o.org_name as raison_sociale,
     l.type_produit_agec58 as type_produit_acquis,
-    {{ round_to("sum(l.montant_ht)", 2) }} as montant_total,
-    {{ round_to("sum(coalesce(l.montant_reemploi_ht, 0))", 2) }} as montant_reemploi_et_reutilisation,
+    {{ exact_sum('l.montant_ht', 2) }} as montant_total,
+    {{ exact_sum('coalesce(l.montant_reemploi_ht, 0)', 2) }} as montant_reemploi_et_reutilisation,
     cast(0 as double precision) as montant_produits_issus_don,
-    {{ round_to("sum(coalesce(l.montant_recycle_ht, 0))", 2) }} as montant_produits_recycles,
+    {{ exact_sum('coalesce(l.montant_recycle_ht, 0)', 2) }} as montant_produits_recycles,
     'achats via centrales d''achat: ' || string_agg(distinct l.centrale, ', ' order by l.centrale) as commentaires
 from lines as l
 inner join organisations as o on l.org_id = o.org_id

@@ -25,7 +25,7 @@ select
     case when length(titulaire_id) = 14 then left(titulaire_id, 9) end as siren,
     {{ siret_is_valid('titulaire_id') }} as siret_valide,
     count(distinct contrat_key) as nombre_marches,
-    sum(montant) filter (where montant_plausible) as montant_total,
+    {{ exact_sum('montant', where="montant_plausible") }} as montant_total,
     min(date_notification) as premiere_notification,
     max(date_notification) as derniere_notification
 from holders

@@ -18,19 +18,23 @@ waste as (
         p.period_type,
         p.period,
         count(r.ligne_key) as lignes_registre,
-        {{ round_to("sum(r.poids_t)", 3) }} as tonnes_produites,
-        {{ round_to("sum(r.poids_t) filter (where r.dangereux)", 3) }} as tonnes_dangereuses,
-        {{ round_to("sum(r.poids_t) filter (where r.statut_traitement = 'final')", 3) }}
+        {{ exact_sum('r.poids_t', 3) }} as tonnes_produites,
+        {{ exact_sum('r.poids_t', 3, where="r.dangereux") }} as tonnes_dangereuses,
+        {{ exact_sum('r.poids_t', 3, where="r.statut_traitement = 'final'") }}
             as tonnes_traitement_final_connu,
-        {{ round_to("sum(r.poids_t) filter (where r.classe_traitement = 'reemploi')", 3) }} as tonnes_reemploi,
-        {{ round_to("sum(r.poids_t) filter (where r.classe_traitement = 'recyclage')", 3) }} as tonnes_recyclage,
-        {{ round_to("sum(r.poids_t) filter (where r.classe_traitement = 'valorisation')", 3) }} as tonnes_valorisation,
-        {{ round_to("sum(r.poids_t) filter (where r.classe_traitement = 'elimination')", 3) }} as tonnes_elimination,
-        {{ round_to(
-            "sum(r.poids_t) filter (where r.statut_traitement = 'intermédiaire sans destination finale connue')", 3
+        {{ exact_sum('r.poids_t', 3, where="r.classe_traitement = 'reemploi'") }} as tonnes_reemploi,
+        {{ exact_sum('r.poids_t', 3, where="r.classe_traitement = 'recyclage'") }} as tonnes_recyclage,
+        {{ exact_sum('r.poids_t', 3, where="r.classe_traitement = 'valorisation'") }} as tonnes_valorisation,
+        {{ exact_sum('r.poids_t', 3, where="r.classe_traitement = 'elimination'") }} as tonnes_elimination,
+        {{ exact_sum(
+            'r.poids_t',
+            3,
+            where="r.statut_traitement = 'intermédiaire sans destination finale connue'"
         ) }} as tonnes_intermediaires_sans_final,
-        {{ round_to(
-            "sum(r.poids_t) filter (where r.statut_traitement in ('opération non renseignée', 'code inconnu'))", 3
+        {{ exact_sum(
+            'r.poids_t',
+            3,
+            where="r.statut_traitement in ('opération non renseignée', 'code inconnu')"
         ) }} as tonnes_operation_inconnue
     from periods as p
     left join registre as r
@@ -45,7 +49,7 @@ waste_year_before as (
         p.org_id,
         p.period_type,
         p.period,
-        {{ round_to("sum(r.poids_t)", 3) }} as tonnes
+        {{ exact_sum('r.poids_t', 3) }} as tonnes
     from periods as p
     left join registre as r
         on
@@ -61,10 +65,10 @@ sites as (
         p.period_type,
         p.period,
         count(g.chantier_id) filter (where g.exclusion_reason is null) as chantiers,
-        {{ round_to("sum(g.granulats_economises_t) filter (where g.exclusion_reason is null)", 3) }}
+        {{ exact_sum('g.granulats_economises_t', 3, where="g.exclusion_reason is null") }}
             as granulats_economises_t,
-        {{ round_to("sum(g.tonnage_total_t) filter (where g.exclusion_reason is null)", 3) }} as tonnage_materiaux_t,
-        {{ round_to("sum(g.tonnage_recycle_ou_reemploye_t) filter (where g.exclusion_reason is null)", 3) }}
+        {{ exact_sum('g.tonnage_total_t', 3, where="g.exclusion_reason is null") }} as tonnage_materiaux_t,
+        {{ exact_sum('g.tonnage_recycle_ou_reemploye_t', 3, where="g.exclusion_reason is null") }}
             as tonnage_recycle_ou_reemploye_t
     from periods as p
     left join {{ ref('fct_dechets_granulats') }} as g
@@ -79,13 +83,17 @@ resale as (
         p.org_id,
         p.period_type,
         p.period,
-        {{ round_to(
-            "sum(o.gain_eur) filter (where o.exclusion_reason is null and o.type_operation = 'vente_encheres')", 2
+        {{ exact_sum(
+            'o.gain_eur',
+            2,
+            where="o.exclusion_reason is null and o.type_operation = 'vente_encheres'"
         ) }} as gain_encheres_eur,
-        {{ round_to(
-            "sum(o.gain_eur) filter (where o.exclusion_reason is null and o.type_operation = 'achat_seconde_main')", 2
+        {{ exact_sum(
+            'o.gain_eur',
+            2,
+            where="o.exclusion_reason is null and o.type_operation = 'achat_seconde_main'"
         ) }} as gain_seconde_main_eur,
-        {{ round_to("sum(o.tonnes_evitees_t) filter (where o.type_operation is not null)", 3) }} as tonnes_evitees_t
+        {{ exact_sum('o.tonnes_evitees_t', 3, where="o.type_operation is not null") }} as tonnes_evitees_t
     from periods as p
     left join {{ ref('fct_dechets_reemploi') }} as o
         on
@@ -103,7 +111,7 @@ select
     b.tonnes as tonnes_meme_periode_annee_precedente,
     case
         when b.tonnes > 0 and w.tonnes_produites is not null
-            then {{ round_to("100.0 * (w.tonnes_produites / b.tonnes - 1)", 2) }}
+            then {{ pct('w.tonnes_produites - b.tonnes', 'b.tonnes') }}
     end as variation_annee_precedente_pct,
     w.tonnes_dangereuses,
     w.tonnes_traitement_final_connu,
@@ -113,19 +121,19 @@ select
     w.tonnes_elimination,
     case
         when w.tonnes_traitement_final_connu > 0
-            then {{ round_to("100.0 * coalesce(w.tonnes_reemploi, 0) / w.tonnes_traitement_final_connu", 2) }}
+            then {{ pct('coalesce(w.tonnes_reemploi, 0)', 'w.tonnes_traitement_final_connu') }}
     end as part_reemploi_pct,
     case
         when w.tonnes_traitement_final_connu > 0
-            then {{ round_to("100.0 * coalesce(w.tonnes_recyclage, 0) / w.tonnes_traitement_final_connu", 2) }}
+            then {{ pct('coalesce(w.tonnes_recyclage, 0)', 'w.tonnes_traitement_final_connu') }}
     end as part_recyclage_pct,
     case
         when w.tonnes_traitement_final_connu > 0
-            then {{ round_to("100.0 * coalesce(w.tonnes_valorisation, 0) / w.tonnes_traitement_final_connu", 2) }}
+            then {{ pct('coalesce(w.tonnes_valorisation, 0)', 'w.tonnes_traitement_final_connu') }}
     end as part_valorisation_pct,
     case
         when w.tonnes_traitement_final_connu > 0
-            then {{ round_to("100.0 * coalesce(w.tonnes_elimination, 0) / w.tonnes_traitement_final_connu", 2) }}
+            then {{ pct('coalesce(w.tonnes_elimination, 0)', 'w.tonnes_traitement_final_connu') }}
     end as part_elimination_pct,
     w.tonnes_intermediaires_sans_final,
     w.tonnes_operation_inconnue,
@@ -133,7 +141,7 @@ select
     s.granulats_economises_t,
     case
         when s.tonnage_materiaux_t > 0
-            then {{ round_to("100.0 * s.tonnage_recycle_ou_reemploye_t / s.tonnage_materiaux_t", 2) }}
+            then {{ pct('s.tonnage_recycle_ou_reemploye_t', 's.tonnage_materiaux_t') }}
     end as part_materiaux_recycles_chantiers_pct,
     r.gain_encheres_eur,
     r.gain_seconde_main_eur,

@@ -18,10 +18,10 @@ aggregated as (
         count(c.code_site) as sites_mois_consommes,
         count(*) filter (where c.has_reference) as sites_mois_compares,
         count(distinct c.code_site) filter (where c.has_reference) as sites_compares,
-        sum(c.kwh_pci) filter (where not c.has_reference) as kwh_hors_reference,
-        sum(c.kwh_pci) filter (where c.has_reference) as kwh_periode,
-        sum(c.kwh_reference) filter (where c.has_reference) as kwh_reference,
-        sum(c.kwh_pci_corrige) filter (where c.has_reference) as kwh_periode_corrige_partiel,
+        {{ exact_sum('c.kwh_pci', where="not c.has_reference") }} as kwh_hors_reference,
+        {{ exact_sum('c.kwh_pci', where="c.has_reference") }} as kwh_periode,
+        {{ exact_sum('c.kwh_reference', where="c.has_reference") }} as kwh_reference,
+        {{ exact_sum('c.kwh_pci_corrige', where="c.has_reference") }} as kwh_periode_corrige_partiel,
         count(*) filter (where c.has_reference and c.kwh_pci_corrige is null) as sites_mois_sans_dju
     from periods as p
     left join compared as c
@@ -39,17 +39,17 @@ select
     {{ round_to("kwh_hors_reference", 1) }} as kwh_hors_reference,
     {{ round_to("kwh_periode", 1) }} as kwh_periode,
     {{ round_to("kwh_reference", 1) }} as kwh_reference,
-    {{ round_to("100.0 * kwh_periode / nullif(kwh_reference, 0)", 2) }} as indice_brut_pct,
-    {{ round_to("100.0 * (kwh_periode - kwh_reference) / nullif(kwh_reference, 0)", 2) }} as evolution_brute_pct,
+    {{ pct('kwh_periode', 'kwh_reference') }} as indice_brut_pct,
+    {{ pct('(kwh_periode - kwh_reference)', 'kwh_reference') }} as evolution_brute_pct,
     sites_mois_sans_dju,
     case when sites_mois_sans_dju = 0 then {{ round_to("kwh_periode_corrige_partiel", 1) }} end as kwh_periode_corrige,
     case
         when sites_mois_sans_dju = 0
-            then {{ round_to("100.0 * kwh_periode_corrige_partiel / nullif(kwh_reference, 0)", 2) }}
+            then {{ pct('kwh_periode_corrige_partiel', 'kwh_reference') }}
     end as indice_corrige_pct,
     case
         when sites_mois_sans_dju = 0
-            then {{ round_to("100.0 * (kwh_periode_corrige_partiel - kwh_reference) / nullif(kwh_reference, 0)", 2) }}
+            then {{ pct('(kwh_periode_corrige_partiel - kwh_reference)', 'kwh_reference') }}
     end as evolution_corrigee_pct,
     case
         when sites_mois_consommes = 0 then 'aucune consommation d''énergie reçue pour la période'

@@ -75,10 +75,10 @@ select
         false
     ) as is_bilan_coherent,
     case
-        when j.valeur_totale_ht > 0 then {{ round_to("100.0 * j.valeur_durable_qualite_ht / j.valeur_totale_ht", 2) }}
+        when j.valeur_totale_ht > 0 then {{ pct('j.valeur_durable_qualite_ht', 'j.valeur_totale_ht') }}
     end as part_durable_qualite,
     case
-        when j.valeur_totale_ht > 0 then {{ round_to("100.0 * j.valeur_bio_ht / j.valeur_totale_ht", 2) }}
+        when j.valeur_totale_ht > 0 then {{ pct('j.valeur_bio_ht', 'j.valeur_totale_ht') }}
     end as part_bio,
     j.ratio_bio_teledeclare,
     j.ratio_egalim_hors_bio_teledeclare,

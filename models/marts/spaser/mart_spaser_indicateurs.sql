@@ -3,9 +3,12 @@
 -- with is_available = false and the reason, never missing and never 0.
 --
 -- Trajectory: a straight line from the baseline (seed value, or the first measured year)
--- at the end of the baseline year to the target at the end of the target year.
+-- at the end of the baseline year to the target at the end of the target year, read at the
+-- end of the period's month and rounded half away from zero to 2 decimals.
 -- Status: non disponible | sans cible | atteint | en bonne voie (at or past the
--- trajectory) | en retard.
+-- trajectory) | en retard, comparing the published value with the published target and
+-- expected value: every figure here is an exact decimal until the final select, so the
+-- status is the same on both adapters and at any thread count (docs/indicateurs.md).
 --
 -- Every feed contributes one int_indicateurs__<feed> model with the same columns; list it here.
 {%- set indicator_models = [
@@ -39,11 +42,9 @@ computed as (
             period_type,
             period,
             indicator_id,
-            -- sums of doubles depend on thread order in the last bits: round so that the same
-            -- inputs give byte-identical marts (releases are only re-made when content moved)
-            {{ round_to("cast(value as double precision)", 6) }} as value,
-            {{ round_to("cast(numerator as double precision)", 6) }} as numerator,
-            {{ round_to("cast(denominator as double precision)", 6) }} as denominator,
+            {{ exact('value') }} as value,
+            {{ exact('numerator') }} as numerator,
+            {{ exact('denominator') }} as denominator,
             is_available,
             unavailable_reason,
             cast(source_rows as bigint) as source_rows
@@ -122,11 +123,11 @@ with_completeness as (
         b.unit,
         b.source_feed,
         case
-            when b.indicator_id = 'GOV-5' then {{ round_to("100.0 * c.n_available / c.n_indicators", 2) }}
+            when b.indicator_id = 'GOV-5' then {{ div_round('100 * c.n_available', 'c.n_indicators') }}
             else b.value
         end as value,
-        case when b.indicator_id = 'GOV-5' then c.n_available else b.numerator end as numerator,
-        case when b.indicator_id = 'GOV-5' then c.n_indicators else b.denominator end as denominator,
+        case when b.indicator_id = 'GOV-5' then {{ exact('c.n_available') }} else b.numerator end as numerator,
+        case when b.indicator_id = 'GOV-5' then {{ exact('c.n_indicators') }} else b.denominator end as denominator,
         b.is_available or b.indicator_id = 'GOV-5' as is_available,
         case when b.indicator_id = 'GOV-5' then null else b.unavailable_reason end as unavailable_reason,
         case when b.indicator_id = 'GOV-5' then c.n_indicators else b.source_rows end as source_rows
@@ -149,13 +150,14 @@ first_measure as (
 with_targets as (
     select
         b.*,
-        t.target_value,
+        {{ exact('t.target_value') }} as target_value,
         t.target_year,
         t.direction as target_direction,
-        coalesce(t.baseline_value, f.first_value) as baseline_value,
+        coalesce({{ exact('t.baseline_value') }}, f.first_value) as baseline_value,
         coalesce(t.baseline_year, f.first_year) as baseline_year,
-        -- position of the period end on the trajectory, in years
-        b.year + extract(month from b.period_end) / 12.0 as period_position
+        -- months from the end of the baseline year to the end of the period
+        12 * (b.year - coalesce(t.baseline_year, f.first_year) - 1) + extract(month from b.period_end)
+            as months_elapsed
     from with_completeness as b
     left join targets as t on b.org_id = t.org_id and b.indicator_id = t.indicator_id
     left join first_measure as f on b.org_id = f.org_id and b.indicator_id = f.indicator_id
@@ -168,11 +170,11 @@ with_trajectory as (
             when target_value is null then null
             when baseline_value is null or baseline_year is null or baseline_year >= target_year
                 then target_value
-            else {{ round_to(
-                "baseline_value + (target_value - baseline_value) * least(
-                    1.0,
-                    greatest(0.0, (period_position - (baseline_year + 1)) / (target_year - baseline_year))
-                )",
+            -- baseline + (target - baseline) * elapsed / span, elapsed clamped to [0, span]
+            else {{ div_round(
+                "baseline_value * 12 * (target_year - baseline_year) + (target_value - baseline_value)
+                * least(12 * (target_year - baseline_year), greatest(0, months_elapsed))",
+                "12 * (target_year - baseline_year)",
                 2
             ) }}
         end as expected_value
@@ -192,15 +194,15 @@ select
     indicator_label,
     unit,
     source_feed,
-    value,
-    numerator,
-    denominator,
-    target_value,
+    cast(value as double precision) as value,
+    cast(numerator as double precision) as numerator,
+    cast(denominator as double precision) as denominator,
+    cast(target_value as double precision) as target_value,
     target_year,
     target_direction,
-    baseline_value,
+    cast(baseline_value as double precision) as baseline_value,
     baseline_year,
-    expected_value,
+    cast(expected_value as double precision) as expected_value,
     case
         when not is_available then 'non disponible'
         when target_value is null then 'sans cible'
@@ -210,10 +212,10 @@ select
         when target_direction = 'hausse' and value >= expected_value then 'en bonne voie'
         else 'en retard'
     end as status,
-    lag(value) over (
+    cast(lag(value) over (
         partition by org_id, indicator_id, period_type
         order by period
-    ) as previous_value,
+    ) as double precision) as previous_value,
     is_available,
     unavailable_reason,
     source_rows
