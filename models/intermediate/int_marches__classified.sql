@@ -96,7 +96,9 @@ select
         when contract_kind = 'concession' then 'contrat de concession: hors périmètre des marchés'
         when extract(year from date_notification) < 2000
             then 'date de notification implausible: ' || cast(date_notification as varchar)
-        when date_notification > cast(_ingested_at as date)
-            then 'date de notification postérieure à la réception du fichier'
+        -- judged against the record's own publication date, never the day it was loaded: the
+        -- same files give the same exclusions on any day
+        when date_notification > date_publication_donnees
+            then 'date de notification postérieure à la date de publication des données'
     end as exclusion_reason
 from classified
