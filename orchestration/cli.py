@@ -1,6 +1,9 @@
 """`spaser`: run the warehouse without the UI.
 
-    spaser demo                       write the demo département's feeds into the landing folder
+    spaser init --org-id val --nom "Département du Val" --departement 95 --siret 225...
+                                      a new organisation's configuration and landing folders
+    spaser config check               validate the configuration (the pipeline refuses an invalid one)
+    spaser demo                       write the demo département's configuration and feeds
     spaser demo --contracts 1500000 --buyers 15000    national-scale DECP (benchmark)
     spaser run --semester 2026-S1     ingest, build, gate and publish one semester
     spaser backfill --from 2024-S1 --to 2026-S1
@@ -53,11 +56,50 @@ def ui(host: str, port: int) -> int:
     os.execv(args[0], args)
 
 
+def check_configuration() -> bool:
+    """Print the configuration's problems; True when it is valid."""
+    from . import configuration
+
+    paths = get_paths()
+    problems = configuration.check(paths.config, paths.landing)
+    if problems:
+        print(f"configuration invalide ({paths.config}) : {len(problems)} problème(s)")
+        for problem in problems:
+            print(f"  - {problem}")
+        return False
+    print(f"configuration valide ({paths.config})")
+    return True
+
+
+def init_organisation(args) -> int:
+    from . import configuration
+
+    paths = get_paths()
+    org = configuration.NewOrganisation(
+        org_id=args.org_id, name=args.nom, kind=args.type, departement=args.departement,
+        sirets=args.siret, premier_semestre=args.premier_semestre,
+        spaser_debut=args.spaser_debut, spaser_fin=args.spaser_fin)
+    try:
+        written = configuration.init(paths.config, org, paths.landing)
+    except FileExistsError as exc:
+        print(f"spaser init: {exc}", file=sys.stderr)
+        return 1
+    print(f"configuration de {org.name} écrite dans {paths.config} :")
+    for path in written:
+        print(f"  {path.name}")
+    print(f"dossiers de dépôt des flux créés sous {paths.landing}")
+    print("À faire : renseigner les cibles (spaser_cibles.csv), vérifier les paramètres et les flux "
+          "obligatoires, puis `spaser config check`.")
+    return 0 if check_configuration() else 1
+
+
 def run_semester(semester: str, reason: str | None = None, instance=None, full_refresh: bool = False) -> bool:
     """Run the whole pipeline for one semester; print what failed and why."""
     from .definitions import defs
 
     parse_semester(semester)
+    if not check_configuration():
+        return False
     os.environ.update(export_env(get_paths()))
     job = defs.resolve_job_def("spaser_pipeline")
     run_config: dict = {"ops": {}}
@@ -206,7 +248,20 @@ def status(limit: int = 10) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="spaser", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("demo", help="write the demo feeds into the landing folder")
+    p = sub.add_parser("init", help="create the configuration of a new organisation (yours)")
+    p.add_argument("--org-id", required=True, help="short identifier, e.g. val (lower case, digits, _)")
+    p.add_argument("--nom", required=True, help="name, e.g. 'Département du Val'")
+    p.add_argument("--type", default="departement", help="departement (default), region, commune, epci, spl, "
+                                                          "etablissement_public, autre")
+    p.add_argument("--departement", default="", help="département code, e.g. 95, 2A, 974")
+    p.add_argument("--siret", action="append", default=[], required=True,
+                   help="a buyer SIRET of the organisation (repeat for each)")
+    p.add_argument("--premier-semestre", default=None, help="first semester to report, default: SPASER start S1")
+    p.add_argument("--spaser-debut", type=int, default=dt.date.today().year, help="first year of the SPASER")
+    p.add_argument("--spaser-fin", type=int, default=None, help="last year of the SPASER (default: start + 4)")
+    p = sub.add_parser("config", help="the organisation's configuration")
+    p.add_argument("action", choices=["check"], help="check: validate it and list what to fix")
+    p = sub.add_parser("demo", help="write the demo organisation's configuration and feeds")
     p.add_argument("--contracts", type=int, default=3000,
                    help="DECP contracts over 2024-S1..2026-S1 (national scale: 1500000)")
     p.add_argument("--buyers", type=int, default=None,
@@ -232,10 +287,23 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--port", type=int, default=3000)
     args = parser.parse_args(argv)
 
+    if args.command == "init":
+        args.spaser_fin = args.spaser_fin or args.spaser_debut + 4
+        args.premier_semestre = args.premier_semestre or f"{args.spaser_debut}-S1"
+        return init_organisation(args)
+    if args.command == "config":
+        return 0 if check_configuration() else 1
     if args.command == "demo":
+        from . import configuration
         from .feeds import all_feeds
 
-        landing = get_paths().landing
+        paths = get_paths()
+        if not configuration.write_demo(paths.config):
+            print(f"spaser demo: {paths.config} holds another organisation's configuration; run the demo "
+                  "in another SPASER_HOME", file=sys.stderr)
+            return 1
+        print(f"demo configuration written to {paths.config}")
+        landing = paths.landing
         for feed in all_feeds():
             if feed.write_demo:
                 extra = {"n_buyers": args.buyers} if args.buyers else {}
@@ -246,6 +314,8 @@ def main(argv: list[str] | None = None) -> int:
         semester = args.semester or last_closed_semester(dt.date.today())
         return 0 if run_semester(semester, args.reason, full_refresh=args.full_refresh) else 1
     if args.command == "backfill":
+        if not check_configuration():
+            return 1
         instance = _instance()
         results = {s: run_semester(s, args.reason, instance) for s in semesters_between(args.first, args.last)}
         failed = [s for s, ok in results.items() if not ok]

@@ -32,6 +32,7 @@ from dagster_dbt import (
 from packaging import version
 
 from .partitions import parse_semester, semester_partitions
+from . import configuration
 from .settings import DBT_PROJECT_DIR, REPO_ROOT, export_env, get_paths
 
 
@@ -69,9 +70,10 @@ def project_files(suffixes: tuple[str, ...] = (".sql", ".yml", ".csv")) -> list[
     return sorted(files + [DBT_PROJECT_DIR / "dbt_project.yml"])
 
 
-def project_fingerprint(files: list[Path], root: Path) -> str:
-    """SHA-256 of the files' paths (relative to root) and contents, in path order."""
-    h = hashlib.sha256()
+def project_fingerprint(files: list[Path], root: Path, extra: str = "") -> str:
+    """SHA-256 of the files' paths (relative to root) and contents, in path order, and `extra`
+    (the configuration's fingerprint)."""
+    h = hashlib.sha256(extra.encode())
     for path in sorted(files):
         h.update(path.relative_to(root).as_posix().encode() + b"\0")
         h.update(path.read_bytes() + b"\0")
@@ -206,9 +208,12 @@ def _invocation_id(target_path: Path) -> str | None:
 )
 def spaser_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig):
     paths = get_paths()
+    # an invalid configuration would be published silently wrong (no target, no threshold)
+    configuration.require_valid(paths)
     os.environ.update(export_env(paths))
     last = _prepare_warehouse(paths.warehouse)
-    fingerprint = project_fingerprint(project_files(), REPO_ROOT)
+    # the organisation's configuration is seeds too: a changed file rebuilds from scratch
+    fingerprint = project_fingerprint(project_files(), REPO_ROOT, extra=configuration.fingerprint(paths.config))
     reason = full_refresh_reason(last, fingerprint, forced=config.full_refresh)
     full_refresh = reason is not None
     context.log.info(f"dbt build: full refresh ({reason})" if full_refresh else "dbt build: incremental")

@@ -34,6 +34,11 @@ class Paths:
         return Path(os.environ.get("SPASER_PUBLICATIONS_DIR", self.home / "publications"))
 
     @property
+    def config(self) -> Path:
+        # the organisation's configuration (orchestration/configuration): the user's, never the code's
+        return Path(os.environ.get("SPASER_CONFIG_DIR", self.home / "config"))
+
+    @property
     def dbt_docs(self) -> Path:
         # static dbt documentation of the last build of each semester, copied into its release
         return self.home / "dbt_docs"
@@ -49,10 +54,14 @@ def get_paths() -> Paths:
 
 
 def export_env(paths: Paths) -> dict[str, str]:
-    """Environment for subprocesses (dbt, GX config substitution) that must see the same paths."""
+    """Environment for subprocesses (dbt, GX config substitution) that must see the same paths;
+    also snapshots the organisation's configuration where dbt reads it as seeds."""
+    from .configuration import dbt_seed_path
+
     paths.warehouse.parent.mkdir(parents=True, exist_ok=True)
     paths.gx_results.mkdir(parents=True, exist_ok=True)
     return {
         "SPASER_WAREHOUSE_PATH": str(paths.warehouse),
         "SPASER_GX_RESULTS_DIR": str(paths.gx_results),
+        "SPASER_CONFIG_SEEDS": dbt_seed_path(paths),
     }

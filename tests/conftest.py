@@ -18,13 +18,36 @@ def shared_data() -> Path:
     return SHARED_DATA
 
 
+def demo_config(home: Path) -> Path:
+    """The demo organisation's configuration in `home` (what `spaser demo` writes)."""
+    from orchestration.configuration import write_demo
+
+    assert write_demo(home / "config")
+    return home / "config"
+
+
+@pytest.fixture(scope="session")
+def demo_config_dir(tmp_path_factory) -> Path:
+    return demo_config(tmp_path_factory.mktemp("demo_config"))
+
+
+@pytest.fixture(autouse=True)
+def _configuration(demo_config_dir, monkeypatch):
+    """Readers that validate against the configuration (saisie organisations, centrale column
+    maps) see the demo organisation's unless a test sets up its own home (spaser_home)."""
+    monkeypatch.setenv("SPASER_CONFIG_DIR", str(demo_config_dir))
+
+
 @pytest.fixture
 def spaser_home(tmp_path, monkeypatch) -> Path:
-    """Every path of the pipeline (landing, warehouse, releases, GX results) under tmp_path."""
+    """Every path of the pipeline (landing, warehouse, releases, GX results, the demo
+    organisation's configuration) under tmp_path."""
     home = tmp_path / "spaser"
     monkeypatch.setenv("SPASER_HOME", str(home))
-    for var in ("SPASER_LANDING_DIR", "SPASER_WAREHOUSE_DIR", "SPASER_PUBLICATIONS_DIR", "SPASER_GX_DIR"):
+    for var in ("SPASER_LANDING_DIR", "SPASER_WAREHOUSE_DIR", "SPASER_PUBLICATIONS_DIR", "SPASER_GX_DIR",
+                "SPASER_CONFIG_DIR"):
         monkeypatch.delenv(var, raising=False)
+    demo_config(home)
     return home
 
 
@@ -89,6 +112,7 @@ def first_run(tmp_path_factory, demo_feeds):
     """One full run on the demo feeds, shared by read-only assertions across modules."""
     home = tmp_path_factory.mktemp("pipeline") / "spaser"
     shutil.copytree(demo_feeds, home / "landing")
+    demo_config(home)
     previous = os.environ.get("SPASER_HOME")
     os.environ["SPASER_HOME"] = str(home)
     try:

@@ -47,7 +47,11 @@ def waste(shared_data) -> Path:
 
 
 def _seed(name: str) -> list[dict]:
-    with (SEEDS / name).open(encoding="utf-8", newline="") as f:
+    """A reference seed, or a file of the demo organisation's configuration."""
+    from orchestration.configuration import DEMO_CONFIG_DIR
+
+    folder = DEMO_CONFIG_DIR if (DEMO_CONFIG_DIR / name).exists() else SEEDS
+    with (folder / name).open(encoding="utf-8", newline="") as f:
         return list(csv.DictReader(f))
 
 

@@ -51,7 +51,7 @@ def _write_xlsx(path: Path, rows) -> Path:
     return path
 
 
-def test_each_defect_goes_to_quarantine_with_its_line_and_reason(con, tmp_path):
+def test_each_defect_goes_to_quarantine_with_its_line_and_reason(con, tmp_path, spaser_home):
     f = _write_csv(tmp_path / "saisie" / "saisie.csv", [
         ("nordval", "reunions_copil", "2025-S1", "1", "réunions", "", "c.delattre", "10/07/2025"),       # 2 ok
         ("nordval", "reunions_copyl", "2025-S1", "1", "réunions", "", "c.delattre", "10/07/2025"),       # 3 field
@@ -74,7 +74,7 @@ def test_each_defect_goes_to_quarantine_with_its_line_and_reason(con, tmp_path):
         (6, "valeur", "valeur is not a valid decimal: 'beaucoup'"),
         (7, "valeur", "valeur is negative: -3.0"),
         (8, "unite", "unite 'm3' for litres_eau_economises, expected 'litres'"),
-        (9, "org", "unknown organisation (org) 'paris': see seeds/organisations.csv"),
+        (9, "org", "unknown organisation (org) 'paris': see the configuration's organisations.csv"),
         (10, "valeur", "valeur is empty"),
     ]
     # valid lines are normalised: field and period case, organisation left empty = landing folder's

@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from conftest import SEMESTER, run_dbt
+from conftest import SEMESTER, demo_config, run_dbt
 
 INCREMENTAL = ["intermediate.int_marches__versions_ranked", "intermediate.int_marches__classified",
                "marts.fct_marches"]
@@ -39,6 +39,7 @@ def warehouse(first_run, tmp_path_factory) -> tuple[Path, Path]:
     """A copy of the demo warehouse, its DECP models rebuilt without the last semester's file."""
     home = tmp_path_factory.mktemp("incremental") / "spaser"
     (home / "warehouse").mkdir(parents=True)
+    demo_config(home)
     db = home / "warehouse" / "warehouse.duckdb"
     shutil.copyfile(first_run[0] / "warehouse" / "warehouse.duckdb", db)
     with duckdb.connect(str(db)) as con:

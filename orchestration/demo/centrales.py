@@ -8,7 +8,7 @@ Writes under `landing/centrales/`:
 - `agec58/declaration_agec58_2024.csv`: the organisation's filed AGEC art. 58 declaration for 2024
   (official data.gouv.fr schema), for reconciliation with what the centrales report.
 
-Each centrale uses its own column names (seeds/centrales_colonnes.csv maps them). A few
+Each centrale uses its own column names (configuration file centrales_colonnes.csv maps them). A few
 realistic defects: a UGAP line with an unreadable environmental flag (quarantine), a credit
 note (negative amount), a line whose re-used share exceeds 100 % (flagged, left out of NAT-5).
 Supplier SIRETs of some lines are protected-work suppliers (EA/ESAT) of the fournisseurs demo.

@@ -1,5 +1,5 @@
 """Centrales d'achat feed: each centrale's purchase report (its own columns, mapped by
-seeds/centrales_colonnes.csv), the centrales reference list and AGEC art. 58 declarations.
+configuration file centrales_colonnes.csv), the centrales reference list and AGEC art. 58 declarations.
 
 Input contract: docs/feeds/centrales.md.
 """
@@ -21,7 +21,7 @@ ACHATS = RawSource(
     table=ACHATS_TABLE,
     readers={".csv": read_centrale_achats, ".xlsx": read_centrale_achats},
     description="Purchase reports of the centrales d'achat (one file per centrale and period, named "
-    "<CODE>_<...>), their columns mapped onto one contract by seeds/centrales_colonnes.csv "
+    "<CODE>_<...>), their columns mapped onto one contract by configuration file centrales_colonnes.csv "
     "(contract: docs/feeds/centrales.md).",
     suite="raw_centrales_achats",
     suite_sql="""

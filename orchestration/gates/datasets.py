@@ -63,7 +63,7 @@ MART_INDICATEURS = Dataset(
 def feed_coverage_sql(semester: str) -> str:
     """Rows each required feed holds for the organisation and the semester (0 when none).
 
-    Required feeds per organisation are configuration: seeds/organisation_flux.csv.
+    Required feeds per organisation are configuration: configuration file organisation_flux.csv.
     """
     from ..feeds import all_feeds
 

@@ -4,7 +4,7 @@ centrales reference list and AGEC art. 58 declarations in the official data.gouv
 Input contract: docs/feeds/centrales.md.
 
 Every centrale reports with its own column names. The mapping of those names onto the one
-contract of this feed is configuration, not code: `seeds/centrales_colonnes.csv` (one line per
+contract of this feed is configuration, not code: the configuration's `centrales_colonnes.csv` (one line per
 centrale x contract field: the centrale's column name and an optional conversion). A file is
 attributed to a centrale by its name, `<CODE>_<anything>.csv|.xlsx` (e.g. `UGAP_2026-S1.xlsx`).
 """
@@ -19,11 +19,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from ..settings import SEEDS_DIR
 from .framework import FeedTable, IngestError, Quarantine, compact_json
 from .french_csv import Column, _type_row, read_table
 
-MAPPING_SEED = SEEDS_DIR / "centrales_colonnes.csv"
 
 # Contract fields: name -> (kind read from the file, DuckDB type in raw)
 CONTRACT_FIELDS: dict[str, str] = {
@@ -91,7 +89,15 @@ def _load_mappings(path: Path, mtime: float) -> dict[str, dict[str, FieldMapping
     return mappings
 
 
-def centrale_mappings(path: Path = MAPPING_SEED) -> dict[str, dict[str, FieldMapping]]:
+def centrale_mappings(path: Path | None = None) -> dict[str, dict[str, FieldMapping]]:
+    """The column maps of the organisation's configuration (centrales_colonnes.csv)."""
+    if path is None:
+        from ..configuration import config_file
+
+        path = config_file("centrales_colonnes")
+    if not path.exists():
+        raise IngestError(f"{path}: the centrale column maps are missing from the configuration "
+                          "(spaser init writes the known ones)")
     return _load_mappings(path, path.stat().st_mtime)
 
 
@@ -100,7 +106,7 @@ def centrale_of(path: Path, mappings: dict[str, dict[str, FieldMapping]]) -> str
     if code not in mappings:
         raise IngestError(
             f"{path}: line 1: file name must start with a centrale code configured in "
-            f"seeds/centrales_colonnes.csv ({', '.join(sorted(mappings))}), found {code!r}"
+            f"the configuration's centrales_colonnes.csv ({', '.join(sorted(mappings))}), found {code!r}"
         )
     return code
 
@@ -153,7 +159,7 @@ def parse_consideration(text: str | None) -> bool | None:
 # --- Reader -------------------------------------------------------------------------------------
 
 
-def read_centrale_achats(path: Path, mapping_path: Path = MAPPING_SEED) -> Iterator[tuple[int, dict | Quarantine]]:
+def read_centrale_achats(path: Path, mapping_path: Path | None = None) -> Iterator[tuple[int, dict | Quarantine]]:
     mappings = centrale_mappings(mapping_path)
     code = centrale_of(path, mappings)
     mapping = mappings[code]

@@ -57,10 +57,15 @@ def fields() -> dict[str, dict]:
         return {row["champ"]: row for row in csv.DictReader(f)}
 
 
-@functools.cache
 def organisations() -> frozenset[str]:
-    with (SEEDS / "organisations.csv").open(encoding="utf-8", newline="") as f:
-        return frozenset(row["org_id"] for row in csv.DictReader(f))
+    """The organisations of the configuration in use (organisations.csv)."""
+    from ..configuration import config_file
+
+    path = config_file("organisations")
+    if not path.exists():
+        return frozenset()
+    with path.open(encoding="utf-8-sig", newline="") as f:
+        return frozenset((row.get("org_id") or "").strip() for row in csv.DictReader(f))
 
 
 def validate(row: dict) -> dict | Quarantine:
@@ -80,7 +85,7 @@ def validate(row: dict) -> dict | Quarantine:
         return Quarantine(f"unite {row['unite'][:20]!r} for {champ}, expected {expected!r}", "unite", raw)
     org = (row.get("org") or "").strip() or None
     if org is not None and org not in organisations():
-        return Quarantine(f"unknown organisation (org) {org[:40]!r}: see seeds/organisations.csv", "org", raw)
+        return Quarantine(f"unknown organisation (org) {org[:40]!r}: see the configuration's organisations.csv", "org", raw)
     return row | {"org": org, "champ": champ, "periode": periode, "unite": row.get("unite") or expected}
 
 

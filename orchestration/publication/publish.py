@@ -92,6 +92,15 @@ def semester_bounds(semester: str) -> tuple[dt.date, dt.date]:
     return bounds(semester)
 
 
+def _configuration_sha256() -> str:
+    """The organisation's configuration the release was computed with (it lives outside the
+    code, so the code version alone does not say which targets and thresholds were used)."""
+    from ..configuration import fingerprint
+    from ..settings import get_paths
+
+    return fingerprint(get_paths().config)
+
+
 def code_version() -> str:
     """Git commit of the code (with -dirty when modified), or the package version."""
     try:
@@ -194,6 +203,7 @@ def publish_semester(
             "previous_version": versions[-1] if versions else None,
             "changes_from_previous_version": changes,
             "code_version": code_version(),
+            "configuration_sha256": _configuration_sha256(),
             "dagster_run_id": run_id,
             "dbt_vars": {"semester": semester},
             "outputs": outputs,

@@ -1,6 +1,6 @@
 -- One row per road-work site (last line received wins): aggregates saved (IMP-4). When the
 -- site does not declare the tonnes of new aggregates saved, the recycled or reused tonnage
--- times the substitution factor (seeds/spaser_parametres.csv) is used.
+-- times the substitution factor (configuration file spaser_parametres.csv) is used.
 with sites as (
     select
         *,

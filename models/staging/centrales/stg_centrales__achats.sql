@@ -1,5 +1,5 @@
 -- Purchase lines of the centrales, typed at ingest and mapped onto the feed's contract by
--- seeds/centrales_colonnes.csv; here only trimmed and renamed.
+-- configuration file centrales_colonnes.csv; here only trimmed and renamed.
 with source as (
     select * from {{ source('centrales', 'centrales_achats') }}
 )
