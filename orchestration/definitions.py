@@ -5,7 +5,7 @@ from dagster import Definitions
 from .dbt import dbt_resource, spaser_dbt_models
 from .gates.checks import gate_checks
 from .ingest.assets import ingest_assets, ingest_log
-from .jobs import landing_sensor, semester_publication_schedule, spaser_pipeline
+from .jobs import landing_sensor, semester_calendar_sensor, semester_publication_schedule, spaser_pipeline
 from .postgres.assets import postgres_assets
 from .publication.assets import release_register_spec, spaser_release
 
@@ -14,6 +14,6 @@ defs = Definitions(
     asset_checks=gate_checks,
     jobs=[spaser_pipeline],
     schedules=[semester_publication_schedule],
-    sensors=[landing_sensor],
+    sensors=[landing_sensor, semester_calendar_sensor],
     resources={"dbt": dbt_resource},
 )

@@ -24,7 +24,7 @@ from dagster import (
     sensor,
 )
 
-from .partitions import last_closed_semester
+from .partitions import ensure_semester_partitions, last_closed_semester
 from .settings import get_paths
 
 spaser_pipeline = define_asset_job(
@@ -49,6 +49,7 @@ def semester_to_publish(scheduled: dt.datetime) -> str:
           default_status=DefaultScheduleStatus.STOPPED)
 def semester_publication_schedule(context: ScheduleEvaluationContext):
     semester = semester_to_publish(context.scheduled_execution_time)
+    ensure_semester_partitions(context.instance, context.scheduled_execution_time.date())
     return RunRequest(run_key=f"scheduled-{semester}", partition_key=semester,
                       tags={"spaser/trigger": "schedule"})
 
@@ -71,6 +72,16 @@ def landing_sensor(context: SensorEvaluationContext):
     if fingerprint == context.cursor:
         return SkipReason("landing folder unchanged")
     context.update_cursor(fingerprint)
-    semester = last_closed_semester(dt.date.today())
+    today = dt.date.today()
+    ensure_semester_partitions(context.instance, today)
+    semester = last_closed_semester(today)
     return RunRequest(run_key=f"landing-{fingerprint[:16]}", partition_key=semester,
                       tags={"spaser/trigger": "landing_sensor"})
+
+
+@sensor(minimum_interval_seconds=3600, default_status=DefaultSensorStatus.RUNNING)
+def semester_calendar_sensor(context: SensorEvaluationContext):
+    """Offers each semester as a partition once it has ended (the calendar, not the day the
+    code server started); launches nothing."""
+    added = ensure_semester_partitions(context.instance, dt.date.today())
+    return SkipReason(f"semesters added: {', '.join(added)}" if added else "every closed semester is a partition")

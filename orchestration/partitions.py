@@ -1,11 +1,18 @@
-"""Semester calendar: pure functions, unit-tested, used by partitions, schedules and dbt vars."""
+"""Semester calendar: pure functions, unit-tested, used by partitions, schedules and dbt vars.
+
+The partitions are dynamic: a static list computed at import would freeze the calendar of the
+day the code server started (a server started in June would never offer the semester that
+closes on 30 June, and the 1 September schedule would ask for a partition that does not
+exist). Every closed semester is registered in the instance by `ensure_semester_partitions`:
+the calendar sensor (running by default), the schedule, the landing sensor and the CLI call it.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
 
-from dagster import StaticPartitionsDefinition
+from dagster import DagsterInstance, DynamicPartitionsDefinition
 
 _SEMESTER = re.compile(r"^(\d{4})-S([12])$")
 
@@ -63,4 +70,30 @@ def semester_partition_keys(today: dt.date, first: str = FIRST_SEMESTER) -> list
     return semesters_between(first, last_closed_semester(today))
 
 
-semester_partitions = StaticPartitionsDefinition(semester_partition_keys(dt.date.today()))
+SEMESTER_PARTITIONS = "semestre"
+semester_partitions = DynamicPartitionsDefinition(name=SEMESTER_PARTITIONS)
+
+
+class SemesterNotClosed(ValueError):
+    """A semester that has not ended yet (or a malformed key) cannot be published."""
+
+
+def check_closed(key: str, today: dt.date) -> None:
+    try:
+        parse_semester(key)
+    except ValueError as exc:
+        raise SemesterNotClosed(f"semestre {key!r} invalide : attendu AAAA-S1 ou AAAA-S2 (ex. 2026-S1)") from exc
+    if parse_semester(key) < parse_semester(FIRST_SEMESTER):
+        raise SemesterNotClosed(f"semestre {key} antérieur au premier semestre des DECP ({FIRST_SEMESTER})")
+    if parse_semester(key) > parse_semester(last_closed_semester(today)):
+        raise SemesterNotClosed(f"le semestre {key} n'est pas terminé (dernier semestre clos : "
+                                f"{last_closed_semester(today)}) : il ne peut pas être publié")
+
+
+def ensure_semester_partitions(instance: DagsterInstance, today: dt.date) -> list[str]:
+    """Register every semester closed on `today` as a partition (idempotent); the ones added."""
+    existing = set(instance.get_dynamic_partitions(SEMESTER_PARTITIONS))
+    missing = [key for key in semester_partition_keys(today) if key not in existing]
+    if missing:
+        instance.add_dynamic_partitions(SEMESTER_PARTITIONS, missing)
+    return missing

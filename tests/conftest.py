@@ -95,13 +95,16 @@ def run(semester: str = SEMESTER, reason: str | None = None, assets=None):
 
     from orchestration.dbt import dbt_resource
     from orchestration.definitions import defs
+    from orchestration.partitions import SEMESTER_PARTITIONS
 
     config = {"ops": {"publication__spaser_release": {"config": {"reason": reason}}}} if reason else None
+    instance = DagsterInstance.ephemeral()
+    instance.add_dynamic_partitions(SEMESTER_PARTITIONS, [semester])
     return materialize(
         assets if assets is not None else [*defs.assets, *defs.asset_checks],
         partition_key=semester,
         resources={"dbt": dbt_resource},
-        instance=DagsterInstance.ephemeral(),
+        instance=instance,
         raise_on_error=False,
         run_config=config,
     )

@@ -102,6 +102,13 @@ def dagster_ui(tmp_path):
     dagster_home = tmp_path / "dagster_home"
     dagster_home.mkdir()
     _instance_yaml(dagster_home)
+    # the closed semesters, as the calendar sensor registers them on a running deployment
+    from dagster import DagsterInstance
+
+    from orchestration.partitions import ensure_semester_partitions
+
+    with DagsterInstance.from_config(str(dagster_home)) as instance:
+        ensure_semester_partitions(instance, dt.date.today())
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("SPASER_")}
     env |= {"DAGSTER_HOME": str(dagster_home), "SPASER_HOME": str(tmp_path / "spaser"),
@@ -180,7 +187,9 @@ def test_dagster_ui_shows_the_asset_graph(dagster_ui):
     )["repositoriesOrError"]["nodes"]
     states = {s["name"]: s["scheduleState"]["status"] for r in repos for s in r["schedules"]}
     states |= {s["name"]: s["sensorState"]["status"] for r in repos for s in r["sensors"]}
-    assert states == {"semester_publication_schedule": "STOPPED", "landing_sensor": "STOPPED"}
+    # publishing is opt-in; the calendar sensor (registers closed semesters, launches nothing) runs
+    assert states == {"semester_publication_schedule": "STOPPED", "landing_sensor": "STOPPED",
+                      "semester_calendar_sensor": "RUNNING"}
 
     # the community sign-up dialog would cover the screenshots ("Skip" does the same)
     assert server.graphql("mutation { setNuxSeen }")["setNuxSeen"] is True

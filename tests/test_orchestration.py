@@ -9,7 +9,7 @@ import subprocess
 import sys
 
 import pytest
-from dagster import build_schedule_context, build_sensor_context
+from dagster import DagsterInstance, RunRequest, SkipReason, build_schedule_context, build_sensor_context
 
 from orchestration.dbt import (
     dbt_build_args,
@@ -18,8 +18,18 @@ from orchestration.dbt import (
     project_files,
     project_fingerprint,
 )
-from orchestration.jobs import landing_fingerprint, landing_sensor, semester_publication_schedule, semester_to_publish
+from orchestration.jobs import (
+    landing_fingerprint,
+    landing_sensor,
+    semester_calendar_sensor,
+    semester_publication_schedule,
+    semester_to_publish,
+)
 from orchestration.partitions import (
+    SEMESTER_PARTITIONS,
+    SemesterNotClosed,
+    check_closed,
+    ensure_semester_partitions,
     last_closed_semester,
     next_semester,
     parse_semester,
@@ -98,24 +108,50 @@ def test_project_files_cover_models_seeds_macros():
     assert "dbt_project/dbt_project.yml" in files
 
 
-def test_schedule_publishes_the_semester_just_closed():
+def test_schedule_publishes_the_semester_just_closed(tmp_path):
     assert semester_to_publish(dt.datetime(2026, 3, 1, 6)) == "2025-S2"
     assert semester_to_publish(dt.datetime(2026, 9, 1, 6)) == "2026-S1"
-    context = build_schedule_context(scheduled_execution_time=dt.datetime(2026, 9, 1, 6))
-    request = semester_publication_schedule(context)
-    assert request.partition_key == "2026-S1"
+    with DagsterInstance.local_temp(str(tmp_path)) as instance:
+        context = build_schedule_context(instance=instance, scheduled_execution_time=dt.datetime(2026, 9, 1, 6))
+        request = semester_publication_schedule(context)
+        assert request.partition_key == "2026-S1"
+        # the partition it asks for exists, whenever the code server was started
+        assert instance.get_dynamic_partitions(SEMESTER_PARTITIONS)[-1] == "2026-S1"
 
 
-def test_landing_sensor_fires_on_new_files_only(spaser_home):
+def test_partitions_follow_the_calendar_while_the_server_runs(tmp_path):
+    with DagsterInstance.local_temp(str(tmp_path)) as instance:
+        assert ensure_semester_partitions(instance, dt.date(2026, 6, 30))[-1] == "2025-S2"
+        assert ensure_semester_partitions(instance, dt.date(2026, 6, 30)) == []  # idempotent
+        assert ensure_semester_partitions(instance, dt.date(2026, 7, 1)) == ["2026-S1"]  # closed at midnight
+        result = semester_calendar_sensor(build_sensor_context(instance=instance))
+        assert isinstance(result, SkipReason)  # registers partitions, launches nothing
+        assert instance.get_dynamic_partitions(SEMESTER_PARTITIONS) == semester_partition_keys(dt.date.today())
+
+
+@pytest.mark.parametrize("key, message", [
+    ("2026-S3", "invalide"), ("2027-S1", "n'est pas terminé"), ("2018-S2", "antérieur"),
+])
+def test_only_closed_semesters_can_be_published(key, message):
+    with pytest.raises(SemesterNotClosed, match=message):
+        check_closed(key, dt.date(2026, 12, 6))
+    check_closed("2026-S1", dt.date(2026, 12, 6))
+
+
+def test_landing_sensor_fires_on_new_files_only(spaser_home, tmp_path):
     landing = spaser_home / "landing" / "decp"
     landing.mkdir(parents=True)
     (landing / "a.json").write_text("{}")
-    first = landing_sensor(build_sensor_context(cursor=None))
-    assert first.partition_key  # a run for the last closed semester
-    cursor = landing_fingerprint(spaser_home / "landing")
-    assert landing_sensor(build_sensor_context(cursor=cursor)).__class__.__name__ == "SkipReason"
-    (landing / "b.json").write_text("{}")
-    assert landing_fingerprint(spaser_home / "landing") != cursor
+    with DagsterInstance.local_temp(str(tmp_path)) as instance:
+        first = landing_sensor(build_sensor_context(instance=instance, cursor=None))
+        assert first.partition_key == last_closed_semester(dt.date.today())
+        assert first.partition_key in instance.get_dynamic_partitions(SEMESTER_PARTITIONS)
+        cursor = landing_fingerprint(spaser_home / "landing")
+        unchanged = landing_sensor(build_sensor_context(instance=instance, cursor=cursor))
+        assert isinstance(unchanged, SkipReason)
+        (landing / "b.json").write_text("{}")
+        again = landing_sensor(build_sensor_context(instance=instance, cursor=cursor))
+        assert isinstance(again, RunRequest) and again.run_key != first.run_key
 
 
 def test_definitions_validate():
