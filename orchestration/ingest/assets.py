@@ -10,7 +10,7 @@ from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, Materiali
 
 from ..feeds import RawSource, all_sources
 from ..settings import get_paths
-from .framework import FileResult, IngestError, ensure_tables, ingest_files
+from .framework import FileResult, IngestError, ensure_tables, ingest_files, withdraw_absent
 
 
 def landing_files(folder: Path, suffixes: tuple[str, ...]) -> list[Path]:
@@ -33,7 +33,8 @@ def _report(results: list[FileResult]) -> dict:
         lines.append(f"| {r.file} | {r.status} | {r.rows_read} | {r.rows_loaded} | {r.rows_quarantined} | {reasons} |")
     return {
         "files_seen": len(results),
-        "files_loaded": sum(r.status != "unchanged" for r in results),
+        "files_loaded": sum(r.status not in ("unchanged", "withdrawn") for r in results),
+        "files_withdrawn": sum(r.status == "withdrawn" for r in results),
         "rows_read": sum(r.rows_read for r in results),
         "rows_loaded": sum(r.rows_loaded for r in results),
         "rows_quarantined": sum(r.rows_quarantined for r in results),
@@ -60,9 +61,14 @@ def build_ingest_asset(source: RawSource) -> AssetsDefinition:
         try:
             ensure_tables(con, target)
             results = ingest_files(con, target, root, files, source.read, bulk=source.bulk_for)
+            # the folder is the truth: a loaded file no longer in it leaves the build
+            results += withdraw_absent(con, target, root, {p.relative_to(root).as_posix() for p in files})
         finally:
             con.close()
         for r in results:
+            if r.status == "withdrawn":
+                context.log.warning(f"{r.file}: withdrawn, its rows leave the build (meta.ingest_log keeps why)")
+                continue
             context.log.info(
                 f"{r.file}: {r.status}, read {r.rows_read} = loaded {r.rows_loaded} + quarantined {r.rows_quarantined}"
             )

@@ -64,7 +64,7 @@ class FileResult:
     feed: str
     file: str
     sha256: str
-    status: str  # loaded | unchanged | superseded_previous
+    status: str  # loaded | unchanged | superseded_previous | withdrawn
     rows_read: int = 0
     rows_loaded: int = 0
     rows_quarantined: int = 0
@@ -120,6 +120,61 @@ def ensure_tables(con: duckdb.DuckDBPyConnection, target: FeedTable) -> None:
             file_bytes BIGINT, rows_read BIGINT, rows_loaded BIGINT, rows_quarantined BIGINT,
             ingested_at TIMESTAMP, superseded_at TIMESTAMP, superseded_by VARCHAR)"""
     )
+    # why a file left the build without a new version (withdrawn); warehouses built before it
+    # existed get the column on their next ingest
+    con.execute("ALTER TABLE meta.ingest_log ADD COLUMN IF NOT EXISTS withdrawn_reason VARCHAR")
+    con.execute(
+        """CREATE TABLE IF NOT EXISTS meta.withdrawal_requests (
+            raw_table VARCHAR, source_file VARCHAR, reason VARCHAR, requested_at TIMESTAMP, requested_by VARCHAR)"""
+    )
+
+
+# A file that was loaded and is no longer in its landing folder was withdrawn (delivered by
+# mistake, replaced under another name): its rows leave the next build, the log keeps when and
+# why. A landing folder that does not exist at all withdraws nothing: an unmounted share must
+# not empty the warehouse.
+WITHDRAWN_ABSENT = "fichier retiré du dossier de dépôt"
+
+
+def withdraw_absent(con, target: FeedTable, root: Path, present: set[str], now=None) -> list[FileResult]:
+    """Withdraw the loaded files of `target` that are not in `present` (paths relative to root,
+    the whole content of the landing folder)."""
+    now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+    if not root.is_dir():
+        return []
+    loaded = con.execute(
+        """SELECT source_file, source_sha256 FROM meta.ingest_log
+           WHERE raw_table = ? AND superseded_at IS NULL ORDER BY source_file""", [target.table]).fetchall()
+    results = []
+    for rel, sha in loaded:
+        if rel in present:
+            continue
+        request = con.execute(
+            """SELECT reason, requested_by FROM meta.withdrawal_requests WHERE raw_table = ? AND source_file = ?
+               ORDER BY requested_at DESC LIMIT 1""", [target.table, rel]).fetchone()
+        reason = f"{request[0]} ({request[1]})" if request and request[1] else (request[0] if request else
+                                                                                 WITHDRAWN_ABSENT)
+        con.execute("BEGIN TRANSACTION")
+        try:
+            for schema in ("raw", "quarantine"):
+                con.execute(f"DELETE FROM {schema}.{target.table} WHERE _source_file = ? AND _source_sha256 = ?",
+                            [rel, sha])
+            con.execute(
+                """UPDATE meta.ingest_log SET superseded_at = ?, withdrawn_reason = ?
+                   WHERE raw_table = ? AND source_file = ? AND source_sha256 = ? AND superseded_at IS NULL""",
+                [now, reason, target.table, rel, sha])
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        results.append(FileResult(target.feed, rel, sha, "withdrawn"))
+    return results
+
+
+def request_withdrawal(con, target: FeedTable, rel: str, reason: str, by: str | None, now) -> None:
+    """Record why a file is being withdrawn; applied when the next ingest finds it gone."""
+    ensure_tables(con, target)
+    con.execute("INSERT INTO meta.withdrawal_requests VALUES (?, ?, ?, ?, ?)", [target.table, rel, reason, now, by])
 
 
 def ingest_files(
@@ -195,7 +250,8 @@ def _load_file(con, target, path, rel, digest, reader, now, result, current, bul
         if result.rows_read != result.rows_loaded + result.rows_quarantined:
             raise AssertionError(f"{rel}: row accounting broken: {result}")
         con.execute(
-            "INSERT INTO meta.ingest_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL)",
+            """INSERT INTO meta.ingest_log (feed, raw_table, source_file, source_sha256, file_bytes, rows_read,
+                   rows_loaded, rows_quarantined, ingested_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             [target.feed, target.table, rel, digest, path.stat().st_size, result.rows_read,
              result.rows_loaded, result.rows_quarantined, now],
         )
