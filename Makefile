@@ -45,5 +45,6 @@ UI_PORT ?= 3000
 ui: $(BIN)/.installed
 	$(SPASER) ui --host 127.0.0.1 --port $(UI_PORT)
 
-clean:
+clean:  # release folders are read-only (0555): make them writable to remove them
+	chmod -R u+w .spaser 2>/dev/null || true
 	rm -rf .spaser .dagster dbt_project/target dbt_project/logs

@@ -230,6 +230,14 @@ def spaser(*args: str) -> list[str]:
     return [sys.executable, "-m", "orchestration.cli", *args]
 
 
+def remove_tree(path: Path) -> None:
+    """rmtree of a work folder holding releases, whose version folders are read-only (0555)."""
+    if path.exists():
+        for folder in [path, *(p for p in path.rglob("*") if p.is_dir() and not p.is_symlink())]:
+            folder.chmod(0o755)
+    shutil.rmtree(path, ignore_errors=True)
+
+
 def buyers_for(n: int) -> int:
     return max(50, n // 100)
 
@@ -237,7 +245,7 @@ def buyers_for(n: int) -> int:
 def scenario(n: int, workdir: Path, out: Path, incremental: bool, profile: bool, log=print) -> list[Measure]:
     results = []
     full = workdir / f"n{n}" / "full"
-    shutil.rmtree(full.parent, ignore_errors=True)
+    remove_tree(full.parent)
     env = make_env(full)
     t = time.monotonic()
     subprocess.run(spaser("demo", "--contracts", str(n), "--buyers", str(buyers_for(n))), env=env, cwd=REPO,
@@ -452,7 +460,7 @@ def main(argv: list[str] | None = None) -> int:
         runs = scenario(n, args.workdir, args.out, not args.no_incremental, args.profile)
         results += runs
         if not args.keep:
-            shutil.rmtree(args.workdir / f"n{n}", ignore_errors=True)
+            remove_tree(args.workdir / f"n{n}")
         merged = [m for m in previous if m.n not in {r.n for r in results}] + results
         merged.sort(key=lambda m: (m.n, ["full", "baseline", "incremental"].index(m.label)
                                    if m.label in ("full", "baseline", "incremental") else 9))

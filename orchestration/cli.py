@@ -8,6 +8,7 @@
     spaser run --semester 2026-S1     ingest, build, gate and publish one semester
     spaser backfill --from 2024-S1 --to 2026-S1
     spaser show --semester 2026-S1    print the published indicator table
+    spaser verify                     check every release against its manifest (sha256, files)
     spaser status                     the last runs, and what failed and why
     spaser paths                      where the warehouse, releases and Data Docs are
     spaser instance                   which Dagster instance (SQLite or PostgreSQL) is used
@@ -154,6 +155,13 @@ def show(semester: str, org: str | None = None) -> int:
         return 1
     con = duckdb.connect(str(paths.warehouse), read_only=True)
     try:
+        # the register first: a release left out of the views is still named and refused
+        releases = con.execute(
+            """SELECT org_id, version, path FROM publication.releases
+               WHERE semester = ? AND (? IS NULL OR org_id = ?) ORDER BY org_id""", [semester, org, org]
+        ).fetchall()
+        if not releases_verified([Path(path) for _, _, path in releases], paths.publications):
+            return 1
         rows = con.execute(
             """SELECT org_id, indicator_id, indicator_label, value, unit, target_value, target_year,
                       status, previous_value, unavailable_reason
@@ -161,9 +169,6 @@ def show(semester: str, org: str | None = None) -> int:
                WHERE period_type = 'semestre' AND period = ? AND (? IS NULL OR org_id = ?)
                ORDER BY org_id, indicator_id""",
             [semester, org, org],
-        ).fetchall()
-        releases = con.execute(
-            "SELECT org_id, version, path FROM publication.releases WHERE semester = ? ORDER BY org_id", [semester]
         ).fetchall()
     except duckdb.CatalogException:
         print(f"nothing published yet in {paths.warehouse}", file=sys.stderr)
@@ -212,6 +217,37 @@ def format_table(rows, semester: str, releases) -> str:
     available = sum(1 for r in rows if r[3] is not None)
     out.append(f"{available} of {len(rows)} indicators available; n/d = not available (reason in the release)")
     return "\n".join(out)
+
+
+def releases_verified(folders: list[Path], root: Path) -> bool:
+    """Print why when a release no longer matches its manifest: never show its figures."""
+    from .publication.verify import verify_release
+
+    problems = [p for folder in folders for p in verify_release(folder)]
+    if problems:
+        print("spaser show : publication refusée, ses fichiers ne correspondent plus à son manifeste "
+              "(détail : spaser verify) :", file=sys.stderr)
+        for problem in problems:
+            print(f"  {problem.describe(root)}", file=sys.stderr)
+    return not problems
+
+
+def verify(org: str | None, semester: str | None) -> int:
+    """`spaser verify`: one line per problem, in French for auditors, then a summary."""
+    from .publication.verify import verify_publications
+
+    root = get_paths().publications
+    result = verify_publications(root, org, semester)
+    for problem in result.problems:
+        print(problem.describe(root))
+    if not result.versions and not result.problems:
+        print(f"aucune publication à vérifier sous {root}"
+              + (f" (filtre : {' '.join(x for x in (org, semester) if x)})" if org or semester else ""))
+        return 1 if org or semester else 0
+    failed = len(result.failed_versions)
+    print(f"{len(result.versions)} version(s) vérifiée(s) sous {root} : {len(result.versions) - failed} conforme(s), "
+          f"{failed} en échec ; {len(result.problems)} problème(s)")
+    return 1 if result.problems else 0
 
 
 def print_paths() -> None:
@@ -279,6 +315,9 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("show", help="print the published indicator table of a semester")
     p.add_argument("--semester", required=True)
     p.add_argument("--org", default=None)
+    p = sub.add_parser("verify", help="check every release's files against its manifest (exit 1 on a problem)")
+    p.add_argument("--org", default=None, help="only this organisation")
+    p.add_argument("--semester", default=None, help="only this semester")
     sub.add_parser("status", help="the last runs and their failures")
     sub.add_parser("paths", help="where the outputs are")
     sub.add_parser("instance", help="which Dagster instance (storage) is used")
@@ -324,6 +363,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1 if failed else 0
     if args.command == "show":
         return show(args.semester, args.org)
+    if args.command == "verify":
+        return verify(args.org, args.semester)
     if args.command == "status":
         return status()
     if args.command == "paths":

@@ -159,7 +159,7 @@ def _failures(run: GateRun) -> str:
         for f in failures:
             severity = "bloquant" if f.get("severity") == "block" else "avertissement"
             column = f" sur <code>{_e(f.get('column'))}</code>" if f.get("column") else ""
-            count = f", {f['unexpected_count']} ligne(s)" if f.get("unexpected_count") is not None else ""
+            count = f", {_e(f['unexpected_count'])} ligne(s)" if f.get("unexpected_count") is not None else ""
             why = f" : {_e(f.get('why'))}" if f.get("why") else ""
             lines.append(
                 f"<li><span class=\"sev sev-{'block' if severity == 'bloquant' else 'warn'}\">{severity}</span> "

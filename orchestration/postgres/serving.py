@@ -19,6 +19,7 @@ import psycopg2
 from psycopg2 import sql
 
 from ..publication.publish import PUBLISHED_TABLES, latest_release_folders, release_register
+from ..publication.verify import ReleaseIntegrityError, served_releases
 from .replicate import copy_relation
 
 PUBLICATION_SCHEMA = "publication"
@@ -69,8 +70,13 @@ def pg_settings(environ: dict[str, str] | None = None) -> PgSettings | None:
 
 def load_publication(publications_root: Path, settings: PgSettings) -> dict[str, int]:
     """Replace the `publication` schema's tables with the latest releases, in one transaction
-    (a BI reader sees the previous state until it commits), and grant the BI role on them."""
+    (a BI reader sees the previous state until it commits), and grant the BI role on them.
+
+    A release whose files no longer match its manifest is left out of the tables (the register
+    `releases` still lists it, as in DuckDB), and ReleaseIntegrityError is raised once the rest
+    is committed: the BI load fails loudly rather than serve it or stop serving the others."""
     latest = latest_release_folders(publications_root)
+    served, rejected = served_releases(publications_root)
     loaded: dict[str, int] = {}
     con = duckdb.connect()
     pg = psycopg2.connect(settings.dsn())
@@ -78,8 +84,9 @@ def load_publication(publications_root: Path, settings: PgSettings) -> dict[str,
         with pg, pg.cursor() as cur, tempfile.TemporaryDirectory(prefix="spaser_pg_") as tmp:
             cur.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(PUBLICATION_SCHEMA)))
             for name in PUBLISHED_TABLES:
-                files = [str(v / f"{name}.parquet") for v in latest if (v / f"{name}.parquet").exists()]
+                files = [str(v / f"{name}.parquet") for v in served if (v / f"{name}.parquet").exists()]
                 if not files:
+                    cur.execute(sql.SQL("DROP TABLE IF EXISTS {} CASCADE").format(sql.Identifier(PUBLICATION_SCHEMA, name)))
                     continue
                 listing = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
                 relation = f"SELECT * FROM read_parquet([{listing}], union_by_name = true, filename = 'release_file')"
@@ -95,6 +102,8 @@ def load_publication(publications_root: Path, settings: PgSettings) -> dict[str,
     finally:
         pg.close()
         con.close()
+    if rejected:
+        raise ReleaseIntegrityError(rejected, publications_root)
     return loaded
 
 

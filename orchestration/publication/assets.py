@@ -18,6 +18,7 @@ from ..partitions import semester_partitions
 from ..settings import export_env, get_paths
 from .publish import publish_semester, refresh_publication_views
 from .report import render_report
+from .verify import ReleaseIntegrityError
 
 
 # The register the release asset rewrites, read back by dbt for GOV-2/GOV-3. Declared on its own
@@ -83,7 +84,7 @@ def spaser_release(context: AssetExecutionContext, config: PublicationConfig) ->
                              run_id=context.run.run_id, render=render)
             for org in orgs
         ]
-        views = refresh_publication_views(con, paths.publications)
+        views, rejected = refresh_publication_views(con, paths.publications)
     finally:
         con.close()
     write_index(paths.gx_results, paths.publications)  # the gate runs index names the release
@@ -97,6 +98,8 @@ def spaser_release(context: AssetExecutionContext, config: PublicationConfig) ->
         state = "new version" if r.created else "unchanged, latest version kept"
         context.log.info(f"{r.org_id} {semester}: v{r.version} ({state}) at {r.path}")
         lines.append(f"- {r.org_id}: v{r.version} ({state}) `{r.path}`")
+    if rejected:  # served without them; the run fails so that someone restores the files
+        raise ReleaseIntegrityError(rejected, paths.publications)
     return MaterializeResult(
         metadata={
             "releases": MetadataValue.md("\n".join(lines)),

@@ -3,11 +3,15 @@
 `publications/<org>/<semester>/v<N>/` holds Parquet and CSV of each published table, and a
 `manifest.json` with the sha256 and row count of every output and every input file, the code
 version, the gates passed and the reason. A version is never overwritten: it is written to a
-temporary folder and renamed into place, files are made read-only, and when the content of
-the marts has not changed since the latest version no new version is made.
+temporary folder and renamed into place, its files and folders are made read-only, and when
+the content of the marts has not changed since the latest version no new version is made.
+`verify.py` checks a version against its manifest.
+
+The CSV files are for spreadsheets: a text cell starting with a formula trigger gets a leading
+quote there (CSV injection); the Parquet files hold the exact values.
 
 The `publication` schema of the warehouse holds views over the latest version of every
-semester, so BI tools read released files, never the working tables.
+semester that still verifies, so BI tools read released files, never the working tables.
 """
 
 from __future__ import annotations
@@ -26,6 +30,15 @@ from pathlib import Path
 import duckdb
 
 from ..settings import REPO_ROOT
+from .verify import (  # noqa: F401 - sha256_file is imported from here too
+    Problem,
+    ReleaseIntegrityError,
+    existing_versions,
+    latest_release_folders,
+    served_releases,
+    sha256_file,
+    verify_release,
+)
 
 # table name -> SQL selecting the rows of one organisation and one semester
 PUBLISHED_TABLES: dict[str, str] = {
@@ -69,7 +82,8 @@ PUBLISHED_TABLES: dict[str, str] = {
 # Tables whose content decides whether a new version is needed.
 CONTENT_TABLES = ["mart_spaser_indicateurs", "mart_spaser_indicateurs_historique", "fct_marches"]
 
-_VERSION = re.compile(r"^v(\d+)$")
+# A text cell a spreadsheet would run as a formula (OWASP CSV injection) starts with one of these.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 
 class CorrectionReasonRequired(ValueError):
@@ -115,18 +129,40 @@ def code_version() -> str:
         return "spaser-warehouse " + version("spaser-warehouse")
 
 
-def existing_versions(folder: Path) -> list[int]:
-    if not folder.exists():
-        return []
-    return sorted(int(m.group(1)) for p in folder.iterdir() if (m := _VERSION.match(p.name)))
+def _sql_string(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+def csv_safe_sql(column: str) -> str:
+    """SQL of a text column as the release CSVs hold it: a leading quote before a cell starting
+    with a formula trigger, so a spreadsheet shows the text instead of running it."""
+    triggers = ", ".join(_sql_string(c) for c in FORMULA_TRIGGERS)
+    return f"CASE WHEN left({column}, 1) IN ({triggers}) THEN '''' || {column} ELSE {column} END"
+
+
+def csv_safe(rel: duckdb.DuckDBPyRelation) -> duckdb.DuckDBPyRelation:
+    """`rel` as every release CSV is written: text columns neutralised (csv_safe_sql), the others
+    untouched (a negative number is a number). Still a lazy relation: the rows are streamed."""
+    columns = []
+    for name, dtype in zip(rel.columns, rel.types):
+        quoted = '"' + name.replace('"', '""') + '"'
+        if str(dtype) == "VARCHAR" or str(dtype).startswith("ENUM"):
+            columns.append(f"{csv_safe_sql(quoted + '::VARCHAR')} AS {quoted}")
+        else:
+            columns.append(quoted)
+    return rel.project(", ".join(columns))
+
+
+def write_release_csv(rel: duckdb.DuckDBPyRelation, path: Path) -> None:
+    """The one way a release CSV is written. Parquet keeps the exact values."""
+    csv_safe(rel).write_csv(str(path), header=True)
+
+
+def seal(folder: Path) -> None:
+    """Files 0444 and folders 0555: a release is not edited in place, nor added to."""
+    for p in sorted(folder.rglob("*"), reverse=True):  # children before their folder
+        p.chmod(0o555 if p.is_dir() else 0o444)
+    folder.chmod(0o555)
 
 
 def publish_semester(
@@ -166,12 +202,12 @@ def publish_semester(
             rel = con.sql(sql, params=used)
             parquet, csv = tmp / f"{name}.parquet", tmp / f"{name}.csv"
             rel.write_parquet(str(parquet), compression="zstd")
-            rel.write_csv(str(csv), header=True)
+            write_release_csv(rel, csv)
             rows = con.execute(f"SELECT count(*) FROM read_parquet('{parquet}')").fetchall()[0][0]
             outputs[name] = {
                 "rows": rows,
-                "parquet": {"file": parquet.name, "sha256": sha256_file(parquet)},
-                "csv": {"file": csv.name, "sha256": sha256_file(csv)},
+                "parquet": _file_entry(parquet),
+                "csv": _file_entry(csv),
                 # content hash independent of file encoding details, for change detection
                 "content_sha256": _content_hash(con, parquet),
             }
@@ -190,6 +226,8 @@ def publish_semester(
                     f"a correction (v{number}) needs a reason, e.g. "
                     f"spaser run --semester {semester} --reason \"export des procédures corrigé\""
                 )
+            if problems := verify_release(latest):  # the moved values are read from its files
+                raise ReleaseIntegrityError(problems, publications_root)
             changes = indicator_changes(
                 con, latest / "mart_spaser_indicateurs.parquet", tmp / "mart_spaser_indicateurs.parquet"
             )
@@ -212,9 +250,7 @@ def publish_semester(
             "gates": gates,
         }
         for extra in render(tmp, manifest) if render else []:
-            outputs[extra.stem + extra.suffix.replace(".", "_")] = {
-                "file": extra.name, "sha256": sha256_file(extra), "bytes": extra.stat().st_size
-            }
+            outputs[extra.stem + extra.suffix.replace(".", "_")] = _file_entry(extra)
         (tmp / "manifest.json").write_text(
             json.dumps(manifest, ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8"
         )
@@ -225,9 +261,12 @@ def publish_semester(
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    for p in final.iterdir():
-        p.chmod(0o444)
+    seal(final)
     return Release(org_id, semester, number, final, True, manifest)
+
+
+def _file_entry(path: Path) -> dict:
+    return {"file": path.name, "sha256": sha256_file(path), "bytes": path.stat().st_size}
 
 
 def indicator_changes(con, previous: Path, current: Path) -> list[dict]:
@@ -276,34 +315,33 @@ def ensure_release_register(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(RELEASES_DDL)
 
 
-def latest_release_folders(publications_root: Path) -> list[Path]:
-    """The folder of the latest version of every organisation x semester, in a stable order."""
-    latest: list[Path] = []
-    for org in sorted(p for p in publications_root.iterdir() if p.is_dir()) if publications_root.exists() else []:
-        for semester in sorted(p for p in org.iterdir() if p.is_dir()):
-            versions = existing_versions(semester)
-            if versions:
-                latest.append(semester / f"v{versions[-1]}")
-    return latest
-
-
 def release_register(latest: list[Path]) -> list[tuple]:
     """Rows of `publication.releases`: (org_id, semester, version, path, published_at)."""
     rows = []
     for v in latest:
-        manifest = json.loads((v / "manifest.json").read_text(encoding="utf-8"))
-        rows.append((v.parent.parent.name, v.parent.name, int(v.name[1:]), str(v), manifest.get("published_at")))
+        try:
+            published_at = json.loads((v / "manifest.json").read_text(encoding="utf-8")).get("published_at")
+        except (OSError, ValueError, AttributeError):
+            published_at = None  # a broken release is still listed; verification reports it
+        rows.append((v.parent.parent.name, v.parent.name, int(v.name[1:]), str(v), published_at))
     return rows
 
 
-def refresh_publication_views(con: duckdb.DuckDBPyConnection, publications_root: Path) -> list[str]:
-    """`publication.<table>`: the latest version of every organisation x semester."""
+def refresh_publication_views(
+    con: duckdb.DuckDBPyConnection, publications_root: Path
+) -> tuple[list[str], list[Problem]]:
+    """`publication.<table>`: the latest version of every organisation x semester that still
+    matches its manifest; returns (views created, problems of the releases left out). The
+    register `publication.releases` lists every latest version, verified or not: it records
+    what was published (GOV-2 and GOV-3 count it), not what is served."""
     con.execute("CREATE SCHEMA IF NOT EXISTS publication")
     latest = latest_release_folders(publications_root)
+    served, problems = served_releases(publications_root)
     created = []
     for name in PUBLISHED_TABLES:
-        files = [str(v / f"{name}.parquet") for v in latest if (v / f"{name}.parquet").exists()]
+        files = [str(v / f"{name}.parquet") for v in served if (v / f"{name}.parquet").exists()]
         if not files:
+            con.execute(f"DROP VIEW IF EXISTS publication.{name}")  # nothing left to serve
             continue
         listing = ", ".join(f"'{f}'" for f in files)
         con.execute(
@@ -316,4 +354,4 @@ def refresh_publication_views(con: duckdb.DuckDBPyConnection, publications_root:
     con.execute(RELEASES_DDL)
     if releases:
         con.executemany("INSERT INTO publication.releases VALUES (?, ?, ?, ?, ?)", releases)
-    return created
+    return created, problems

@@ -412,7 +412,7 @@ def _summary(manifest: dict, current: list[dict]) -> str:
     statuses = " ".join(f"{_badge(s)}\u00a0{counts[s]}" for s in STATUS)
     return (
         '<section class="summary"><div class="cards">'
-        + "".join(f'<div class="card"><div class="big">{v}</div><div class="lbl">{_e(lbl)}</div></div>' for v, lbl in cards)
+        + "".join(f'<div class="card"><div class="big">{_e(v)}</div><div class="lbl">{_e(lbl)}</div></div>' for v, lbl in cards)
         + f'</div><p class="statuses">Statuts : {statuses}</p></section>'
     )
 
@@ -465,7 +465,7 @@ def _indicator_tables(current: list[dict]) -> str:
         out.append(f'<tbody><tr class="axe"><th colspan="7">{_e(axe)}</th></tr>')
         for r in rows:
             unit = r.get("unit")
-            target = (f"{fmt_value(r['target_value'], unit)} <span class=\"muted\">({r['target_year']})</span>"
+            target = (f"{_e(fmt_value(r['target_value'], unit))} <span class=\"muted\">({_e(r['target_year'])})</span>"
                       if r.get("target_value") is not None else NONE)
             value = (_e(fmt_value(r["value"], unit)) if r["is_available"]
                      else '<span class="muted">n.d.</span>')
