@@ -1,9 +1,8 @@
 """dbt models as Dagster assets, partitioned by semester. (No `from __future__ import
 annotations` here: Dagster inspects the `context` annotation at definition time.)
 
-The dbt project is loaded once (module-level `DbtProject`); its manifest is re-parsed when a
-model, seed or macro is newer than it, so a fresh clone and an edited checkout both work
-without a manual `dbt parse`.
+The dbt project and its manifest are in dbt_manifest.py: the manifest must exist before this
+module is imported (the CLI and the tests prepare it; `dagster dev` re-parses on load).
 """
 
 
@@ -13,8 +12,6 @@ import json
 import logging
 import os
 import shutil
-import subprocess
-import sys
 import time
 from collections.abc import Mapping
 from functools import cached_property
@@ -26,14 +23,14 @@ from dagster_dbt import (
     DagsterDbtTranslator,
     DagsterDbtTranslatorSettings,
     DbtCliResource,
-    DbtProject,
     dbt_assets,
 )
 from packaging import version
 
-from .partitions import parse_semester, semester_partitions
 from . import configuration
-from .settings import DBT_PROJECT_DIR, REPO_ROOT, export_env, get_paths
+from .dbt_manifest import DBT_EXECUTABLE, project_files, spaser_dbt_project
+from .partitions import parse_semester, semester_partitions
+from .settings import REPO_ROOT, export_env, get_paths
 
 
 
@@ -63,13 +60,6 @@ def dbt_build_args(partition_key: str, select: str | None = None, full_refresh: 
 # seeds that derived it are unchanged: the files below are fingerprinted, the fingerprint of each
 # successful build is recorded in the warehouse, and a build whose project differs from the last
 # one is a full refresh.
-def project_files(suffixes: tuple[str, ...] = (".sql", ".yml", ".csv")) -> list[Path]:
-    """The dbt project's own files: models, seeds, macros and dbt_project.yml."""
-    watched = [REPO_ROOT / "models", REPO_ROOT / "seeds", DBT_PROJECT_DIR / "macros"]
-    files = [p for d in watched for p in d.rglob("*") if p.is_file() and (not suffixes or p.suffix in suffixes)]
-    return sorted(files + [DBT_PROJECT_DIR / "dbt_project.yml"])
-
-
 def project_fingerprint(files: list[Path], root: Path, extra: str = "") -> str:
     """SHA-256 of the files' paths (relative to root) and contents, in path order, and `extra`
     (the configuration's fingerprint)."""
@@ -130,38 +120,6 @@ def _record_build(warehouse: Path, semester: str, fingerprint: str, full_refresh
                      invocation_id, round(seconds, 1)])
     finally:
         con.close()
-
-
-def _manifest_is_stale(project: DbtProject) -> bool:
-    manifest = project.manifest_path
-    if not manifest.exists():
-        return True
-    built = manifest.stat().st_mtime
-    return any(p.stat().st_mtime > built for p in project_files(suffixes=()))
-
-
-# The venv's dbt, whether or not the venv is activated.
-DBT_EXECUTABLE = str(Path(sys.executable).with_name("dbt"))
-
-
-def _parse(project: DbtProject) -> None:
-    env = os.environ | export_env(get_paths())
-    subprocess.run(
-        [DBT_EXECUTABLE, "parse", "--quiet", "--project-dir", str(project.project_dir),
-         "--profiles-dir", str(project.profiles_dir), "--target-path", str(project.target_path)],
-        check=True, env=env, cwd=project.project_dir,
-    )
-
-
-spaser_dbt_project = DbtProject(
-    project_dir=DBT_PROJECT_DIR,
-    profiles_dir=DBT_PROJECT_DIR,
-    # The pipeline's engine is always DuckDB (gates and releases read it); the postgres target
-    # is built after publication for BI tools (orchestration/postgres).
-    target="duckdb",
-)
-if _manifest_is_stale(spaser_dbt_project):
-    _parse(spaser_dbt_project)
 
 
 class SpaserDbtTranslator(DagsterDbtTranslator):

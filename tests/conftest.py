@@ -11,6 +11,13 @@ import pytest
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 
+def pytest_configure(config):
+    """The dbt manifest before any test module imports the code location (no parse at import)."""
+    from orchestration.dbt_manifest import prepare_manifest
+
+    prepare_manifest()
+
+
 @pytest.fixture
 def shared_data() -> Path:
     if not SHARED_DATA.exists():
@@ -78,7 +85,7 @@ def run_dbt(home: Path, *args: str, target_dir: str = "dbt_target"):
     with the semester var and its own target folder; the completed process."""
     import subprocess
 
-    from orchestration.dbt import DBT_EXECUTABLE
+    from orchestration.dbt_manifest import DBT_EXECUTABLE
     from orchestration.settings import DBT_PROJECT_DIR, Paths, export_env
 
     env = os.environ | export_env(Paths(home=home)) | {"DBT_TARGET_PATH": str(home / target_dir)}

@@ -134,10 +134,16 @@ def test_dbt_reads_a_snapshot_never_the_users_folder(demo, tmp_path, monkeypatch
     assert not Path(relative).is_absolute() and snapshot.parent == DBT_PROJECT_DIR / ".config"
     assert sorted(p.name for p in snapshot.iterdir()) == sorted(f"{s}.csv" for s in cfg.TABLES)
     assert (snapshot / "spaser_cibles.csv").read_bytes() == (demo / "spaser_cibles.csv").read_bytes()
-    # no configuration: headers only, so the project still parses
+    # no configuration: the blank one (headers only, dbt's default), so the project still parses
     monkeypatch.setenv("SPASER_CONFIG_DIR", str(tmp_path / "none"))
-    blank = DBT_PROJECT_DIR / cfg.dbt_seed_path(Paths(home=tmp_path))
-    assert (blank / "organisations.csv").read_text(encoding="utf-8") == ",".join(cfg.TABLES["organisations"]) + "\n"
+    assert cfg.dbt_seed_path(Paths(home=tmp_path)) == cfg.DBT_BLANK_CONFIG
+
+
+def test_the_blank_configuration_has_every_file_with_its_header():
+    blank = DBT_PROJECT_DIR / cfg.DBT_BLANK_CONFIG
+    assert sorted(p.name for p in blank.iterdir()) == sorted(f"{s}.csv" for s in cfg.TABLES)
+    for stem, columns in cfg.TABLES.items():
+        assert (blank / f"{stem}.csv").read_text(encoding="utf-8") == ",".join(columns) + "\n"
 
 
 def test_fingerprint_follows_the_files(demo):

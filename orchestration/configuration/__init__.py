@@ -10,8 +10,9 @@ dbt reads the folder as seeds (schema `reference`, as before): before each dbt i
 files are copied into `dbt_project/.config/<key>/` and that folder is added to the seed paths.
 A copy, not the user's folder itself: dbt writes seed artifacts at the seed's path when it is
 absolute (it would overwrite the user's CSV), and a copy is a snapshot a run cannot see change.
-Without any configuration, a blank one (headers only) is generated so the project still parses
-and the Dagster UI loads; the pipeline refuses to run on it (`check` lists what to fill in).
+Without any configuration, the blank one (headers only, `dbt_project/config_blank/`, also dbt's
+default) is read so the project still parses and the Dagster UI loads; the pipeline refuses to
+run on it (`check` lists what to fill in).
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ DEMO_CONFIG_DIR = REPO_ROOT / "orchestration" / "demo" / "config"
 PARAMETER_CATALOGUE = Path(__file__).with_name("parametres.csv")
 # where the copies dbt reads live (git-ignored), relative to the dbt project
 DBT_CONFIG_ROOT = ".config"
+# headers only: what dbt reads when there is no configuration (tests check it matches TABLES)
+DBT_BLANK_CONFIG = "config_blank"
 
 # file stem -> columns, in order, with the type dbt gives them (dbt_project.yml column_types)
 TABLES: dict[str, list[str]] = {
@@ -110,15 +113,17 @@ def dbt_seed_path(paths: Paths) -> str:
     """The configuration as dbt seeds: a snapshot copy under the dbt project, its path relative to
     the project (what `SPASER_CONFIG_SEEDS` in dbt_project.yml takes)."""
     folder = config_dir(paths)
-    source = folder if exists(folder) else None
-    key = hashlib.sha256(str(folder.resolve()).encode()).hexdigest()[:16] if source else "blank"
+    if not exists(folder):
+        return DBT_BLANK_CONFIG
+    source = folder
+    key = hashlib.sha256(str(folder.resolve()).encode()).hexdigest()[:16]
     target = DBT_PROJECT_DIR / DBT_CONFIG_ROOT / key
     staging = target.with_name(f"{key}.tmp-{os.getpid()}")
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     for stem, columns in TABLES.items():
-        src = source / f"{stem}.csv" if source else None
-        if src is not None and src.exists():
+        src = source / f"{stem}.csv"
+        if src.exists():
             shutil.copyfile(src, staging / f"{stem}.csv")
         else:  # headers only: the project parses, `check` reports the missing file
             (staging / f"{stem}.csv").write_text(",".join(columns) + "\n", encoding="utf-8")

@@ -1,0 +1,62 @@
+"""The dbt project (one cached `DbtProject`) and its manifest.
+
+The manifest is prepared explicitly, never as a side effect of importing the code location:
+`prepare_manifest()` (the CLI before it loads the definitions, the tests before collection, a
+deployment with `spaser prepare`) parses the project when a model, seed, macro or
+dbt_project.yml is newer than the manifest; `dagster dev` re-parses on every load through
+DbtProject's own `prepare_if_dev`. The parse needs no configuration: without one, dbt reads
+the blank configuration (dbt_project/config_blank/).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from dagster_dbt import DbtProject
+
+from .settings import DBT_PROJECT_DIR, REPO_ROOT, export_env, get_paths
+
+# The venv's dbt, whether or not the venv is activated.
+DBT_EXECUTABLE = str(Path(sys.executable).with_name("dbt"))
+
+spaser_dbt_project = DbtProject(
+    project_dir=DBT_PROJECT_DIR,
+    profiles_dir=DBT_PROJECT_DIR,
+    # The pipeline's engine is always DuckDB (gates and releases read it); the postgres target
+    # is built after publication for BI tools (orchestration/postgres).
+    target="duckdb",
+)
+spaser_dbt_project.prepare_if_dev()
+
+
+def project_files(suffixes: tuple[str, ...] = (".sql", ".yml", ".csv")) -> list[Path]:
+    """The dbt project's own files: models, seeds, macros, the blank configuration and
+    dbt_project.yml."""
+    watched = [REPO_ROOT / "models", REPO_ROOT / "seeds", DBT_PROJECT_DIR / "macros",
+               DBT_PROJECT_DIR / "config_blank"]
+    files = [p for d in watched for p in d.rglob("*") if p.is_file() and (not suffixes or p.suffix in suffixes)]
+    return sorted(files + [DBT_PROJECT_DIR / "dbt_project.yml"])
+
+
+def manifest_is_stale(project: DbtProject = spaser_dbt_project) -> bool:
+    manifest = project.manifest_path
+    if not manifest.exists():
+        return True
+    built = manifest.stat().st_mtime
+    return any(p.stat().st_mtime > built for p in project_files(suffixes=()))
+
+
+def prepare_manifest(project: DbtProject = spaser_dbt_project) -> bool:
+    """`dbt parse` when the project changed since the manifest was written; True if it ran."""
+    if not manifest_is_stale(project):
+        return False
+    env = os.environ | export_env(get_paths())
+    subprocess.run(
+        [DBT_EXECUTABLE, "parse", "--quiet", "--project-dir", str(project.project_dir),
+         "--profiles-dir", str(project.profiles_dir), "--target-path", str(project.target_path)],
+        check=True, env=env, cwd=project.project_dir,
+    )
+    return True
