@@ -16,7 +16,7 @@ from ..gates.index import write_index
 from ..gates.runner import build_data_docs_index
 from ..partitions import semester_partitions
 from ..settings import export_env, get_paths
-from .publish import publish_semester, refresh_publication_views
+from .publish import clean_staging, publish_semester, refresh_publication_views
 from .report import render_report
 from .verify import ReleaseIntegrityError
 
@@ -76,6 +76,8 @@ def spaser_release(context: AssetExecutionContext, config: PublicationConfig) ->
         manifest["dbt_docs"] = files[0].name if files else None
         return files + render_report(con, folder, manifest)
 
+    for leftover in clean_staging(paths.publications):
+        context.log.warning(f"half-written version of a killed publication removed: {leftover}")
     con = duckdb.connect(str(paths.warehouse))
     try:
         orgs = [r[0] for r in con.execute("SELECT org_id FROM reference.organisations ORDER BY org_id").fetchall()]

@@ -190,10 +190,12 @@ def publish_semester(
     folder.mkdir(parents=True, exist_ok=True)
     versions = existing_versions(folder)
     number = (versions[-1] + 1) if versions else 1
-    tmp = folder / f".v{number}.tmp-{os.getpid()}"
+    # Written outside the publication tree, then renamed in: a kill mid-way never leaves a
+    # half-written version under a name that `publications/*/*/...` globs match.
+    tmp = staging_folder(publications_root) / f"{org_id}_{semester}_v{number}.tmp-{os.getpid()}"
     if tmp.exists():
         shutil.rmtree(tmp)
-    tmp.mkdir()
+    tmp.mkdir(parents=True)
 
     outputs = {}
     try:
@@ -247,6 +249,7 @@ def publish_semester(
             "outputs": outputs,
             "content": content,
             "inputs": _inputs(con),
+            "withdrawn_inputs": _withdrawn_inputs(con),
             "gates": gates,
         }
         for extra in render(tmp, manifest) if render else []:
@@ -301,6 +304,53 @@ def _inputs(con) -> list[dict]:
            FROM meta.ingest_log WHERE superseded_at IS NULL ORDER BY feed, source_file"""
     ).fetchall()
     keys = ["feed", "file", "sha256", "bytes", "rows_read", "rows_loaded", "rows_quarantined", "ingested_at"]
+    return [dict(zip(keys, r)) for r in rows]
+
+
+def staging_folder(publications_root: Path) -> Path:
+    """Beside the publication tree (same file system, so the final rename is atomic), not in it."""
+    return publications_root.parent / f".{publications_root.name}.staging"
+
+
+def clean_staging(publications_root: Path) -> list[Path]:
+    """Remove the half-written versions of processes that no longer run (killed publications)."""
+    removed = []
+    staging = staging_folder(publications_root)
+    for tmp in sorted(staging.glob("*.tmp-*")) if staging.is_dir() else []:
+        pid = tmp.name.rsplit(".tmp-", 1)[1]
+        if pid.isdigit() and not _process_alive(int(pid)):
+            _make_writable(tmp)
+            shutil.rmtree(tmp, ignore_errors=True)
+            removed.append(tmp)
+    return removed
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _make_writable(root: Path) -> None:
+    for path in [root, *root.rglob("*")]:
+        path.chmod(0o755 if path.is_dir() else 0o644)
+
+
+def _withdrawn_inputs(con) -> list[dict]:
+    """Files taken out of the build (withdrawn from their landing folder): when and why."""
+    has_column = con.execute("""SELECT count(*) FROM duckdb_columns()
+        WHERE schema_name = 'meta' AND table_name = 'ingest_log' AND column_name = 'withdrawn_reason'""").fetchone()[0]
+    if not has_column:
+        return []
+    rows = con.execute(
+        """SELECT feed, source_file, source_sha256, ingested_at, superseded_at, withdrawn_reason
+           FROM meta.ingest_log WHERE withdrawn_reason IS NOT NULL ORDER BY feed, source_file, superseded_at"""
+    ).fetchall()
+    keys = ["feed", "file", "sha256", "ingested_at", "withdrawn_at", "reason"]
     return [dict(zip(keys, r)) for r in rows]
 
 
