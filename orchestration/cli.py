@@ -8,6 +8,8 @@
     spaser run --semester 2026-S1     ingest, build, gate and publish one semester
     spaser backfill --from 2024-S1 --to 2026-S1
     spaser show --semester 2026-S1    print the published indicator table
+    spaser withdraw landing/decp/x.json --reason "livré par erreur"   take a file out of the build
+    spaser prepare                    parse the dbt project (deployment step)
     spaser verify                     check every release against its manifest (sha256, files)
     spaser status                     the last runs, and what failed and why
     spaser paths                      where the warehouse, releases and Data Docs are
@@ -29,7 +31,7 @@ import time
 from pathlib import Path
 
 from .instance import describe, instance_env
-from .partitions import last_closed_semester, parse_semester, semesters_between
+from .partitions import last_closed_semester, semesters_between
 from .settings import REPO_ROOT, export_env, get_paths
 
 
@@ -97,31 +99,63 @@ def init_organisation(args) -> int:
 def run_semester(semester: str, reason: str | None = None, instance=None, full_refresh: bool = False) -> bool:
     """Run the whole pipeline for one semester; print what failed and why."""
     from .definitions import defs
+    from .partitions import SemesterNotClosed, check_closed, ensure_semester_partitions
 
-    parse_semester(semester)
+    try:
+        check_closed(semester, dt.date.today())
+    except SemesterNotClosed as exc:
+        print(f"spaser: {exc}", file=sys.stderr)
+        return False
     if not check_configuration():
         return False
-    os.environ.update(export_env(get_paths()))
+    from .runs import reap_dead_runs, warehouse_lock
+
+    paths = get_paths()
+    with warehouse_lock(paths.home):  # one writer: a second `spaser run` waits its turn
+        os.environ.update(export_env(paths))
+        instance = instance or _instance()
+        for run_id in reap_dead_runs(instance):
+            print(f"run {run_id} (processus arrêté sans finir) marqué en échec")
+        ensure_semester_partitions(instance, dt.date.today())
+        return _execute(defs, instance, semester, reason, full_refresh)
+
+
+def _execute(defs, instance, semester: str, reason: str | None, full_refresh: bool) -> bool:
     job = defs.resolve_job_def("spaser_pipeline")
     run_config: dict = {"ops": {}}
     if reason:
         run_config["ops"]["publication__spaser_release"] = {"config": {"reason": reason}}
     if full_refresh:
         run_config["ops"]["spaser_dbt_models"] = {"config": {"full_refresh": True}}
+    from .runs import run_tags
+
     started = time.monotonic()
     log_level = "DEBUG" if os.environ.get("SPASER_VERBOSE") else "WARNING"
     run_config["loggers"] = {"console": {"config": {"log_level": log_level}}}
     result = job.execute_in_process(
         partition_key=semester,
-        instance=instance or _instance(),
+        instance=instance,
         raise_on_error=False,
         run_config=run_config,
-        tags={"spaser/trigger": "cli"},
+        tags={"spaser/trigger": "cli", **run_tags()},
     )
     elapsed = time.monotonic() - started
     print(f"{semester}: run {result.run_id} {'succeeded' if result.success else 'FAILED'} in {elapsed:.1f} s")
     _print_problems(result)
     return result.success
+
+
+PIPELINE_JOB = "spaser_pipeline"
+
+
+def root_cause(error) -> str:
+    """The innermost error of a Dagster error chain (file, line, field and reason of an
+    IngestError, the dbt failure...), not Dagster's "Error occurred while executing op"."""
+    while error is not None and (error.cause or error.context) is not None:
+        error = error.cause or error.context
+    if error is None:
+        return "?"
+    return f"{error.message.strip()}"
 
 
 def _print_problems(result) -> None:
@@ -135,7 +169,7 @@ def _print_problems(result) -> None:
             for line in (data.description or "").splitlines():
                 print(f"    {line}")
         elif kind == "STEP_FAILURE":
-            print(f"  step {event.step_key} failed: {data.error.message.strip()[:2000]}")
+            print(f"  step {event.step_key} failed: {root_cause(data.error)[:2000]}")
         elif kind == "ASSET_MATERIALIZATION" and event.asset_key and event.asset_key.path[0] == "publication":
             published = True
             for key, value in event.materialization.metadata.items():
@@ -262,7 +296,7 @@ def status(limit: int = 10) -> int:
     from dagster import DagsterEventType, RunsFilter
 
     instance = _instance()
-    runs = instance.get_runs(filters=RunsFilter(job_name="spaser_pipeline"), limit=limit)
+    runs = instance.get_runs(filters=RunsFilter(job_name=PIPELINE_JOB), limit=limit)
     if not runs:
         print("no run yet")
         return 0
@@ -274,10 +308,16 @@ def status(limit: int = 10) -> int:
             for record in instance.get_records_for_run(run.run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION).records:
                 data = record.event_log_entry.dagster_event.event_specific_data
                 if not data.passed:
-                    print(f"    gate {data.check_name} ({data.severity.value}): {(data.description or '').splitlines()[0]}")
+                    first = next(iter((data.description or "").splitlines()), "")
+                    print(f"    gate {data.check_name} ({data.severity.value}): {first}")
             for record in instance.get_records_for_run(run.run_id, of_type=DagsterEventType.STEP_FAILURE).records:
                 event = record.event_log_entry.dagster_event
-                print(f"    step {event.step_key}: {event.event_specific_data.error.message.strip()[:300]}")
+                print(f"    step {event.step_key}: {root_cause(event.event_specific_data.error)[:600]}")
+            if run.status.value == "FAILURE" and run.tags.get("spaser/pid"):
+                for record in instance.get_records_for_run(run.run_id, of_type=DagsterEventType.RUN_FAILURE).records:
+                    message = record.event_log_entry.dagster_event.message or ""
+                    if "ended without finishing" in message:
+                        print(f"    {message}")
     return 0
 
 
@@ -312,6 +352,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--from", dest="first", required=True)
     p.add_argument("--to", dest="last", required=True)
     p.add_argument("--reason", default=None)
+    p = sub.add_parser("withdraw", help="take a wrongly delivered file out of the next build, with the reason")
+    p.add_argument("file", help="the file in its landing folder, e.g. .spaser/landing/decp/x.json")
+    p.add_argument("--reason", required=True, help="why, recorded in the ingest log and the next manifest")
+    p.add_argument("--by", default=None, help="who asks (name, role)")
     p = sub.add_parser("show", help="print the published indicator table of a semester")
     p.add_argument("--semester", required=True)
     p.add_argument("--org", default=None)
@@ -320,11 +364,16 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--semester", default=None, help="only this semester")
     sub.add_parser("status", help="the last runs and their failures")
     sub.add_parser("paths", help="where the outputs are")
+    sub.add_parser("prepare", help="parse the dbt project into its manifest (deployment step; run/backfill do it)")
     sub.add_parser("instance", help="which Dagster instance (storage) is used")
     p = sub.add_parser("ui", help="the Dagster UI (dagster dev) on the chosen instance")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=3000)
     args = parser.parse_args(argv)
+    if args.command in ("run", "backfill"):
+        from .dbt_manifest import prepare_manifest
+
+        prepare_manifest()  # the code location needs a current dbt manifest (never parsed at import)
 
     if args.command == "init":
         args.spaser_fin = args.spaser_fin or args.spaser_debut + 4
@@ -353,6 +402,17 @@ def main(argv: list[str] | None = None) -> int:
         semester = args.semester or last_closed_semester(dt.date.today())
         return 0 if run_semester(semester, args.reason, full_refresh=args.full_refresh) else 1
     if args.command == "backfill":
+        from .partitions import SemesterNotClosed, check_closed
+
+        try:
+            for key in (args.first, args.last):
+                check_closed(key, dt.date.today())
+        except SemesterNotClosed as exc:
+            print(f"spaser backfill: {exc}", file=sys.stderr)
+            return 1
+        if not semesters_between(args.first, args.last):
+            print(f"spaser backfill: --from {args.first} est après --to {args.last}", file=sys.stderr)
+            return 1
         if not check_configuration():
             return 1
         instance = _instance()
@@ -367,6 +427,23 @@ def main(argv: list[str] | None = None) -> int:
         return verify(args.org, args.semester)
     if args.command == "status":
         return status()
+    if args.command == "withdraw":
+        from .ingest.framework import IngestError
+        from .ingest.withdraw import withdraw_file
+
+        try:
+            moved = withdraw_file(get_paths(), Path(args.file), args.reason, args.by)
+        except (IngestError, ValueError) as exc:
+            print(f"spaser withdraw: {exc}", file=sys.stderr)
+            return 1
+        print(f"{args.file} retiré ({args.reason}) : déplacé vers {moved} ; ses lignes quittent l'entrepôt au "
+              "prochain lancement (spaser run)")
+        return 0
+    if args.command == "prepare":
+        from .dbt_manifest import prepare_manifest, spaser_dbt_project
+
+        print(f"dbt manifest {'parsed' if prepare_manifest() else 'up to date'}: {spaser_dbt_project.manifest_path}")
+        return 0
     if args.command == "paths":
         print_paths()
         return 0

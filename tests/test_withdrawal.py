@@ -77,3 +77,18 @@ def test_a_missing_landing_folder_withdraws_nothing(spaser_home):
     folder.rmdir()  # an unmounted share, not a withdrawal
     _ingest()
     assert _state(paths.warehouse) == ([("a.csv", 1)], [("a.csv", False, None)])
+
+
+def test_the_next_manifest_lists_withdrawn_files(spaser_home):
+    from orchestration.publication.publish import _withdrawn_inputs
+
+    paths = get_paths()
+    folder = paths.landing / "saisie"
+    b = _write(folder, "b.csv", ["nordval;reunions_copil;2025-S2;1;;;x;10/01/2026"])
+    _ingest()
+    withdraw_file(paths, b, "doublon")
+    _ingest()
+    with duckdb.connect(str(paths.warehouse), read_only=True) as con:
+        [entry] = _withdrawn_inputs(con)
+    assert (entry["feed"], entry["file"], entry["reason"]) == ("saisie", "b.csv", "doublon")
+    assert entry["withdrawn_at"] >= entry["ingested_at"]
