@@ -83,20 +83,22 @@ def init_organisation(args) -> int:
         sirets=args.siret, premier_semestre=args.premier_semestre,
         spaser_debut=args.spaser_debut, spaser_fin=args.spaser_fin)
     try:
-        written = configuration.init(paths.config, org, paths.landing)
-    except FileExistsError as exc:
+        written = configuration.init(paths.config, org, paths.landing, add=args.ajouter)
+    except (FileExistsError, FileNotFoundError) as exc:
         print(f"spaser init: {exc}", file=sys.stderr)
         return 1
     print(f"configuration de {org.name} écrite dans {paths.config} :")
     for path in written:
         print(f"  {path.name}")
-    print(f"dossiers de dépôt des flux créés sous {paths.landing}")
+    where = paths.landing / configuration.ORGANISATIONS_LANDING / org.org_id if args.ajouter else paths.landing
+    print(f"dossiers de dépôt des flux créés sous {where}")
     print("À faire : renseigner les cibles (spaser_cibles.csv), vérifier les paramètres et les flux "
           "obligatoires, puis `spaser config check`.")
     return 0 if check_configuration() else 1
 
 
-def run_semester(semester: str, reason: str | None = None, instance=None, full_refresh: bool = False) -> bool:
+def run_semester(semester: str, reason: str | None = None, instance=None, full_refresh: bool = False,
+                 orgs: list[str] | None = None) -> bool:
     """Run the whole pipeline for one semester; print what failed and why."""
     from .definitions import defs
     from .partitions import SemesterNotClosed, check_closed, ensure_semester_partitions
@@ -117,14 +119,14 @@ def run_semester(semester: str, reason: str | None = None, instance=None, full_r
         for run_id in reap_dead_runs(instance):
             print(f"run {run_id} (processus arrêté sans finir) marqué en échec")
         ensure_semester_partitions(instance, dt.date.today())
-        return _execute(defs, instance, semester, reason, full_refresh)
+        return _execute(defs, instance, semester, reason, full_refresh, orgs)
 
 
-def _execute(defs, instance, semester: str, reason: str | None, full_refresh: bool) -> bool:
+def _execute(defs, instance, semester: str, reason: str | None, full_refresh: bool, orgs: list[str] | None) -> bool:
     job = defs.resolve_job_def("spaser_pipeline")
     run_config: dict = {"ops": {}}
-    if reason:
-        run_config["ops"]["publication__spaser_release"] = {"config": {"reason": reason}}
+    if reason or orgs:
+        run_config["ops"]["publication__spaser_release"] = {"config": {"reason": reason, "orgs": orgs}}
     if full_refresh:
         run_config["ops"]["spaser_dbt_models"] = {"config": {"full_refresh": True}}
     from .runs import run_tags
@@ -335,6 +337,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--premier-semestre", default=None, help="first semester to report, default: SPASER start S1")
     p.add_argument("--spaser-debut", type=int, default=dt.date.today().year, help="first year of the SPASER")
     p.add_argument("--spaser-fin", type=int, default=None, help="last year of the SPASER (default: start + 4)")
+    p.add_argument("--ajouter", action="store_true",
+                   help="add this organisation (a partner SPL, an EPCI...) to the existing configuration; "
+                        "its files go to landing/organisations/<org-id>/")
     p = sub.add_parser("config", help="the organisation's configuration")
     p.add_argument("action", choices=["check"], help="check: validate it and list what to fix")
     p = sub.add_parser("demo", help="write the demo organisation's configuration and feeds")
@@ -348,10 +353,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--reason", default=None, help="reason recorded in a new release version")
     p.add_argument("--full-refresh", action="store_true",
                    help="rebuild the incremental dbt models from scratch (automatic when the dbt project changed)")
+    p.add_argument("--org", action="append", default=None,
+                   help="publish only this organisation (repeat for several; default: every one)")
     p = sub.add_parser("backfill", help="run the pipeline for a range of semesters, oldest first")
     p.add_argument("--from", dest="first", required=True)
     p.add_argument("--to", dest="last", required=True)
     p.add_argument("--reason", default=None)
+    p.add_argument("--org", action="append", default=None, help="publish only this organisation")
     p = sub.add_parser("withdraw", help="take a wrongly delivered file out of the next build, with the reason")
     p.add_argument("file", help="the file in its landing folder, e.g. .spaser/landing/decp/x.json")
     p.add_argument("--reason", required=True, help="why, recorded in the ingest log and the next manifest")
@@ -400,7 +408,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "run":
         semester = args.semester or last_closed_semester(dt.date.today())
-        return 0 if run_semester(semester, args.reason, full_refresh=args.full_refresh) else 1
+        return 0 if run_semester(semester, args.reason, full_refresh=args.full_refresh, orgs=args.org) else 1
     if args.command == "backfill":
         from .partitions import SemesterNotClosed, check_closed
 
@@ -416,7 +424,8 @@ def main(argv: list[str] | None = None) -> int:
         if not check_configuration():
             return 1
         instance = _instance()
-        results = {s: run_semester(s, args.reason, instance) for s in semesters_between(args.first, args.last)}
+        results = {s: run_semester(s, args.reason, instance, orgs=args.org)
+                   for s in semesters_between(args.first, args.last)}
         failed = [s for s, ok in results.items() if not ok]
         print(f"backfill: {len(results) - len(failed)} of {len(results)} semester(s) published"
               + (f"; failed: {', '.join(failed)}" if failed else ""))

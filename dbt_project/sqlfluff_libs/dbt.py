@@ -11,3 +11,7 @@ def dateadd(datepart, interval, from_date_or_timestamp):
 
 def datediff(first_date, second_date, datepart):
     return f"date_diff('{datepart}', cast({first_date} as timestamp), cast({second_date} as timestamp))"
+
+
+def split_part(string_text, delimiter_text, part_number):
+    return f"split_part({string_text}, {delimiter_text}, {part_number})"

@@ -156,6 +156,22 @@ def config_file(stem: str, paths: Paths | None = None) -> Path:
     return (paths or get_paths()).config / f"{stem}.csv"
 
 
+# Several organisations in one warehouse: the landing folders `landing/<feed>/` belong to the
+# organisation flagged landing_default (and DECP there is shared, split by buyer SIRET); every
+# other organisation drops its files in `landing/organisations/<org_id>/<feed>/`. Rows keep the
+# organisation in their file key (`<org_id>/<file>`), read by dbt's landing_org_id().
+ORGANISATIONS_LANDING = "organisations"
+
+
+def landing_roots(paths: Paths, folder: str) -> list[tuple[str, Path]]:
+    """(key prefix, landing folder) of a feed source for every organisation of the configuration."""
+    roots = [("", paths.landing / folder)]
+    for row in read_table(paths.config, "organisations"):
+        if row.get("org_id") and row.get("landing_default", "").lower() != "true":
+            roots.append((f"{row['org_id']}/", paths.landing / ORGANISATIONS_LANDING / row["org_id"] / folder))
+    return roots
+
+
 def read_table(folder: Path, stem: str) -> list[dict[str, str]]:
     """Rows of one configuration file ({} per line, values stripped); [] when absent."""
     path = folder / f"{stem}.csv"
@@ -454,13 +470,19 @@ class NewOrganisation:
     spaser_fin: int
 
 
-def init(folder: Path, org: NewOrganisation, landing: Path | None = None) -> list[Path]:
+def init(folder: Path, org: NewOrganisation, landing: Path | None = None, add: bool = False) -> list[Path]:
     """A new organisation's configuration: every catalogue indicator listed with its target left
     to fill in (the Nord SPASER's target as the documented example), every parameter at its
-    documented default, every feed with its landing folder. Refuses to touch an existing one."""
-    if exists(folder):
-        raise FileExistsError(f"{folder} holds a configuration already: edit its files, or choose another "
-                              "folder (SPASER_CONFIG_DIR)")
+    documented default, every feed with its landing folder. Refuses to touch an existing one,
+    unless `add`: then the organisation joins it (a partner SPL, an EPCI...), with its own
+    landing folders under landing/organisations/<org_id>/."""
+    if exists(folder) and not add:
+        raise FileExistsError(f"{folder} holds a configuration already: edit its files, add an organisation "
+                              "(spaser init --ajouter), or choose another folder (SPASER_CONFIG_DIR)")
+    if add and not exists(folder):
+        raise FileNotFoundError(f"{folder}: no configuration to add an organisation to (spaser init first)")
+    if add and any(r.get("org_id") == org.org_id for r in read_table(folder, "organisations")):
+        raise FileExistsError(f"{folder}: organisation {org.org_id!r} is already configured")
     folder.mkdir(parents=True, exist_ok=True)
     sirets = [normalise_siret(s) or "" for s in org.sirets]
     first = sirets[0] if sirets else ""
@@ -468,7 +490,7 @@ def init(folder: Path, org: NewOrganisation, landing: Path | None = None) -> lis
     demo_flux = {r["feed"]: r for r in read_table(DEMO_CONFIG_DIR, "organisation_flux")}
     tables = {
         "organisations": [[org.org_id, org.name, org.kind, org.departement, org.premier_semestre,
-                           org.spaser_debut, org.spaser_fin, "true"]],
+                           org.spaser_debut, org.spaser_fin, "false" if add else "true"]],
         "organisation_acheteurs": [[org.org_id, s, org.name] for s in sirets],
         # DECP is what every buyer has; the other feeds become required once the services deliver
         "organisation_flux": [[org.org_id, feed, "true" if feed == "marches/decp" else "false",
@@ -482,21 +504,29 @@ def init(folder: Path, org: NewOrganisation, landing: Path | None = None) -> lis
              p["defaut"].replace("{spaser_debut}", str(org.spaser_debut)).replace("{premier_siret}", first),
              p["description"]]
             for p in parameter_catalogue()],
-        "centrales_colonnes": [[r[c] for c in TABLES["centrales_colonnes"]]
-                               for r in read_table(DEMO_CONFIG_DIR, "centrales_colonnes")],
+        # shared by every organisation of the configuration
+        "centrales_colonnes": [] if add else [[r[c] for c in TABLES["centrales_colonnes"]]
+                                              for r in read_table(DEMO_CONFIG_DIR, "centrales_colonnes")],
         "fournisseurs_trajectoire_dep2": [],
     }
     written = []
     for stem, rows in tables.items():
         path = folder / f"{stem}.csv"
+        if add:  # appended below the existing organisations' lines
+            if rows:
+                with path.open("a", encoding="utf-8", newline="") as f:
+                    csv.writer(f, lineterminator="\n").writerows(rows)
+                written.append(path)
+            continue
         with path.open("w", encoding="utf-8", newline="") as f:
             writer = csv.writer(f, lineterminator="\n")
             writer.writerow(TABLES[stem])
             writer.writerows(rows)
         written.append(path)
     if landing is not None:
+        base = landing / ORGANISATIONS_LANDING / org.org_id if add else landing
         for sub in sorted({s.folder for s in _raw_sources()}):
-            (landing / sub).mkdir(parents=True, exist_ok=True)
+            (base / sub).mkdir(parents=True, exist_ok=True)
     return written
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import duckdb
 from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, MaterializeResult, MetadataValue, asset
 
+from ..configuration import landing_roots
 from ..feeds import RawSource, all_sources
 from ..settings import get_paths
 from .framework import FileResult, IngestError, ensure_tables, ingest_files, withdraw_absent
@@ -54,15 +55,22 @@ def build_ingest_asset(source: RawSource) -> AssetsDefinition:
     )
     def _ingest(context: AssetExecutionContext) -> MaterializeResult:
         paths = get_paths()
-        root = paths.landing / source.folder
-        files = landing_files(root, tuple(source.readers))
+        roots = landing_roots(paths, source.folder)  # one per organisation (configuration)
+        found = {prefix: landing_files(root, tuple(source.readers)) for prefix, root in roots}
+        files = [f for fs in found.values() for f in fs]
+        root = roots[0][1]
         paths.warehouse.parent.mkdir(parents=True, exist_ok=True)
         con = duckdb.connect(str(paths.warehouse))
         try:
             ensure_tables(con, target)
-            results = ingest_files(con, target, root, files, source.read, bulk=source.bulk_for)
-            # the folder is the truth: a loaded file no longer in it leaves the build
-            results += withdraw_absent(con, target, root, {p.relative_to(root).as_posix() for p in files})
+            results = []
+            for prefix, folder in roots:
+                results += ingest_files(con, target, folder, found[prefix], source.read, bulk=source.bulk_for,
+                                        prefix=prefix)
+                # the folder is the truth: a loaded file no longer in it leaves the build
+                results += withdraw_absent(con, target, folder,
+                                           {prefix + p.relative_to(folder).as_posix() for p in found[prefix]},
+                                           prefix=prefix)
         finally:
             con.close()
         for r in results:

@@ -136,9 +136,11 @@ def ensure_tables(con: duckdb.DuckDBPyConnection, target: FeedTable) -> None:
 WITHDRAWN_ABSENT = "fichier retiré du dossier de dépôt"
 
 
-def withdraw_absent(con, target: FeedTable, root: Path, present: set[str], now=None) -> list[FileResult]:
-    """Withdraw the loaded files of `target` that are not in `present` (paths relative to root,
-    the whole content of the landing folder)."""
+def withdraw_absent(con, target: FeedTable, root: Path, present: set[str], now=None,
+                    prefix: str = "") -> list[FileResult]:
+    """Withdraw the loaded files of `target` from the landing folder `root` (keys starting with
+    `prefix`; no `/` in the rest for the shared folder) that are not in `present` (keys: the
+    whole content of the folder)."""
     now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
     if not root.is_dir():
         return []
@@ -147,7 +149,7 @@ def withdraw_absent(con, target: FeedTable, root: Path, present: set[str], now=N
            WHERE raw_table = ? AND superseded_at IS NULL ORDER BY source_file""", [target.table]).fetchall()
     results = []
     for rel, sha in loaded:
-        if rel in present:
+        if rel in present or not rel.startswith(prefix) or (not prefix and "/" in rel):
             continue
         request = con.execute(
             """SELECT reason, requested_by FROM meta.withdrawal_requests WHERE raw_table = ? AND source_file = ?
@@ -185,17 +187,20 @@ def ingest_files(
     reader: Reader,
     now: dt.datetime | None = None,
     bulk: Callable[[Path], BulkReader | None] | None = None,
+    prefix: str = "",
 ) -> list[FileResult]:
-    """Load each file once; the key of a file is its path relative to `root`. `bulk(path)` may
-    give a BulkReader for the file (large-file fast path); the row reader is used otherwise."""
+    """Load each file once; the key of a file is `prefix` + its path relative to `root` (the
+    prefix names another organisation's landing folder: `<org_id>/`). `bulk(path)` may give a
+    BulkReader for the file (large-file fast path); the row reader is used otherwise."""
     ensure_tables(con, target)
     now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
-    return [_ingest_one(con, target, root, path, reader, now, bulk and bulk(path)) for path in sorted(files)]
+    return [_ingest_one(con, target, root, path, reader, now, bulk and bulk(path), prefix)
+            for path in sorted(files)]
 
 
 def _ingest_one(con, target: FeedTable, root: Path, path: Path, reader: Reader, now,
-                bulk: BulkReader | None = None) -> FileResult:
-    rel = path.relative_to(root).as_posix()
+                bulk: BulkReader | None = None, prefix: str = "") -> FileResult:
+    rel = prefix + path.relative_to(root).as_posix()
     digest = sha256_of(path)
     current = con.execute(
         """SELECT source_sha256 FROM meta.ingest_log

@@ -35,6 +35,23 @@ release_register_spec = AssetSpec(
 class PublicationConfig(Config):
     # Required to publish a correction (a new version of a published semester).
     reason: str | None = None
+    # Publish only these organisations (`spaser run --org`); default: every organisation.
+    orgs: list[str] | None = None
+
+
+def missing_feeds(con, semester: str) -> dict[str, list[str]]:
+    """Required feeds without rows for the semester, per organisation (gx_feed_coverage's data)."""
+    from ..gates.datasets import feed_coverage_sql
+
+    missing: dict[str, list[str]] = {}
+    for org, _semester, feed, rows in con.execute(feed_coverage_sql(semester)).fetchall():
+        if not rows:
+            missing.setdefault(org, []).append(feed)
+    return missing
+
+
+class NothingPublished(Exception):
+    pass
 
 
 @asset(
@@ -81,10 +98,21 @@ def spaser_release(context: AssetExecutionContext, config: PublicationConfig) ->
     con = duckdb.connect(str(paths.warehouse))
     try:
         orgs = [r[0] for r in con.execute("SELECT org_id FROM reference.organisations ORDER BY org_id").fetchall()]
+        if config.orgs:
+            unknown = sorted(set(config.orgs) - set(orgs))
+            if unknown:
+                raise NothingPublished(f"organisation(s) inconnue(s) : {', '.join(unknown)} (connues : {', '.join(orgs)})")
+            orgs = [o for o in orgs if o in config.orgs]
+        # one organisation's missing feed never blocks another's publication
+        missing = missing_feeds(con, semester)
+        for org in orgs:
+            if org in missing:
+                context.log.error(f"{org} {semester}: NOT published, required feed(s) without rows: "
+                                  f"{', '.join(missing[org])}")
         releases = [
             publish_semester(con, paths.publications, org, semester, reason=config.reason, gates=gates,
                              run_id=context.run.run_id, render=render)
-            for org in orgs
+            for org in orgs if org not in missing
         ]
         views, rejected = refresh_publication_views(con, paths.publications)
     finally:
@@ -102,6 +130,10 @@ def spaser_release(context: AssetExecutionContext, config: PublicationConfig) ->
         lines.append(f"- {r.org_id}: v{r.version} ({state}) `{r.path}`")
     if rejected:  # served without them; the run fails so that someone restores the files
         raise ReleaseIntegrityError(rejected, paths.publications)
+    blocked = {org: missing[org] for org in orgs if org in missing}
+    if blocked:  # the others are published; the run says which were not, and why
+        raise NothingPublished("; ".join(f"{org} {semester} non publié : flux obligatoire(s) sans ligne pour le "
+                                         f"semestre : {', '.join(feeds)}" for org, feeds in blocked.items()))
     return MaterializeResult(
         metadata={
             "releases": MetadataValue.md("\n".join(lines)),

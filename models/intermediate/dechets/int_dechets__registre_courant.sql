@@ -9,10 +9,10 @@ ranked as (
     select
         *,
         row_number() over (
-            partition by ligne_key
+            partition by {{ landing_prefix() }}, ligne_key
             order by _ingested_at desc, _source_file desc, _source_row desc
         ) as version_rank,
-        count(*) over (partition by ligne_key) as versions_recues
+        count(*) over (partition by {{ landing_prefix() }}, ligne_key) as versions_recues
     from lines
 )
 

@@ -24,7 +24,7 @@ enriched as (
     select
         l.*,
         case
-            when l.siret_acheteur is null then {{ landing_org_id() }}
+            when l.siret_acheteur is null then {{ landing_org_id('l._source_file') }}
             else b.org_id
         end as org_id,
         coalesce(l.type_produit_agec58, m.type_produit_agec58) as type_produit_agec58_retenu,

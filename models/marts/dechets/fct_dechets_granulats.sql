@@ -5,7 +5,7 @@ with sites as (
     select
         *,
         row_number() over (
-            partition by chantier_id
+            partition by {{ landing_prefix() }}, chantier_id
             order by _ingested_at desc, _source_file desc, _source_row desc
         ) as version_rank
     from {{ ref('stg_dechets__granulats') }}
@@ -34,7 +34,7 @@ select
     tonnage_granulats_neufs_evites_t,
     coalesce(
         tonnage_granulats_neufs_evites_t,
-        tonnage_recycle_ou_reemploye_t * {{ param('org_id', 'granulats_facteur_substitution') }}
+        tonnage_recycle_ou_reemploye_t * {{ param('s.org_id', 'granulats_facteur_substitution') }}
     ) as granulats_economises_t,
     case
         when tonnage_granulats_neufs_evites_t is not null then 'déclaré'
@@ -51,4 +51,4 @@ select
     end as exclusion_reason,
     _source_file,
     _source_row
-from current_sites
+from current_sites as s

@@ -5,7 +5,7 @@ with pathways as (
     select
         *,
         row_number() over (
-            partition by id_parcours
+            partition by {{ landing_prefix() }}, id_parcours
             order by _ingested_at desc, _source_file desc, _source_row desc
         ) as version_rank
     from {{ ref('stg_insertion__parcours') }}
@@ -21,7 +21,7 @@ exit_types as (
 
 select
     p.id_parcours,
-    case when p.acheteur_id is null then {{ landing_org_id() }} else b.org_id end as org_id,
+    case when p.acheteur_id is null then {{ landing_org_id('p._source_file') }} else b.org_id end as org_id,
     p.acheteur_id,
     p.marche_id,
     p.structure_insertion,

@@ -12,7 +12,7 @@ bilans as (
         select
             *,
             row_number() over (
-                partition by siret, annee
+                partition by {{ landing_prefix() }}, siret, annee
                 order by _source_file desc, _source_row desc
             ) as rang
         from {{ ref('stg_restauration__bilans') }}
@@ -26,7 +26,7 @@ teledeclarations as (
         select
             *,
             row_number() over (
-                partition by siret, annee
+                partition by {{ landing_prefix() }}, siret, annee
                 order by
                     {{ try_cast_integer('version') }} desc nulls last,
                     creation_date desc nulls last,

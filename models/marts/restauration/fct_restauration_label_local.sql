@@ -6,7 +6,7 @@ with labels as (
         select
             *,
             row_number() over (
-                partition by annee, siret
+                partition by {{ landing_prefix() }}, annee, siret
                 order by _source_file desc, _source_row desc
             ) as rang
         from {{ ref('stg_restauration__label_local') }}
@@ -19,7 +19,7 @@ etablissements as (
 )
 
 select
-    {{ landing_org_id() }} as org_id,
+    {{ landing_org_id('l._source_file') }} as org_id,
     l.annee,
     l.siret,
     coalesce(e.nom, l.nom) as nom,
@@ -33,4 +33,5 @@ select
     l._source_file,
     l._source_row
 from labels as l
-left join etablissements as e on l.siret = e.siret
+left join etablissements as e
+    on l.siret = e.siret and e.org_id = {{ landing_org_id('l._source_file') }}

@@ -7,7 +7,7 @@ ranked as (
     select
         *,
         row_number() over (
-            partition by reference_cee
+            partition by {{ landing_prefix() }}, reference_cee
             order by _ingested_at desc, _source_file desc, _source_row desc
         ) as version_rank
     from source

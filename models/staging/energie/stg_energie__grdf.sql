@@ -16,7 +16,7 @@ ranked as (
     select
         *,
         row_number() over (
-            partition by pce, date_debut, date_fin
+            partition by {{ landing_prefix() }}, pce, date_debut, date_fin
             order by _ingested_at desc, _source_file desc, _source_row desc
         ) as version_rank
     from periods

@@ -8,7 +8,7 @@ ranked as (
     select
         *,
         dense_rank() over (
-            partition by trim(code_site), mois, lower(trim(energie))
+            partition by {{ landing_prefix() }}, trim(code_site), mois, lower(trim(energie))
             order by _ingested_at desc, _source_file desc
         ) as file_rank
     from source

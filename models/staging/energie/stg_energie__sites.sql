@@ -7,7 +7,7 @@ ranked as (
     select
         *,
         row_number() over (
-            partition by code_site
+            partition by {{ landing_prefix() }}, code_site
             order by _ingested_at desc, _source_file desc, _source_row desc
         ) as version_rank
     from source
