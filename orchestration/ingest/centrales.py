@@ -20,7 +20,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from .framework import FeedTable, IngestError, Quarantine, compact_json
-from .french_csv import Column, _type_row, read_table
+from .french_csv import Column, read_delimited, read_table
+from .text import detect_encoding
 
 
 # Contract fields: name -> (kind read from the file, DuckDB type in raw)
@@ -79,7 +80,7 @@ class FieldMapping:
 @lru_cache(maxsize=4)
 def _load_mappings(path: Path, mtime: float) -> dict[str, dict[str, FieldMapping]]:
     mappings: dict[str, dict[str, FieldMapping]] = {}
-    with path.open(encoding="utf-8", newline="") as f:
+    with path.open(encoding=detect_encoding(path), newline="") as f:
         for n, row in enumerate(csv.DictReader(f), start=2):
             code, champ = row["centrale_code"].strip().upper(), row["champ"].strip()
             conversion = (row.get("conversion") or "").strip()
@@ -170,7 +171,8 @@ def read_centrale_achats(path: Path, mapping_path: Path | None = None) -> Iterat
                not_null=champ == "montant_ht")
         for champ, m in mapping.items()
     ]
-    for line, item in read_table(path, columns):
+    # a centrale's report carries its own columns beyond the mapped ones: not reported
+    for line, item in read_table(path, columns, unknown=False):
         if isinstance(item, Quarantine):
             yield line, item
             continue
@@ -230,35 +232,6 @@ REFERENTIEL_TABLE = FeedTable(
 )
 
 
-def read_delimited(path: Path, columns: list[Column], delimiter: str) -> Iterator[tuple[int, dict | Quarantine]]:
-    """A UTF-8 (BOM or not) CSV with another separator than ';' (the published formats), typed by
-    the same column contract as the French CSVs. Header names are matched case-insensitively."""
-    try:
-        with path.open("r", encoding="utf-8-sig", newline="") as f:
-            reader = csv.reader(f, delimiter=delimiter, quotechar='"')
-            try:
-                header = [h.strip() for h in next(reader)]
-            except StopIteration:
-                raise IngestError(f"{path}: line 1: empty file, expected a header line") from None
-            lower = {h.lower(): h for h in header}
-            index = {h: i for i, h in enumerate(header)}
-            for col in columns:
-                if col.name.lower() in lower:
-                    index[col.name] = index[lower[col.name.lower()]]
-                elif col.required:
-                    raise IngestError(f"{path}: line 1: missing required column '{col.name}'")
-            for cells in reader:
-                line = reader.line_num
-                if not any(c.strip() for c in cells):
-                    yield line, Quarantine("empty line", None, delimiter.join(cells))
-                    continue
-                yield line, _type_row(cells, header, index, columns)
-    except UnicodeDecodeError as exc:
-        raise IngestError(f"{path}: byte {exc.start}: cannot decode as UTF-8: {exc.reason}") from exc
-    except csv.Error as exc:
-        raise IngestError(f"{path}: malformed CSV: {exc}") from exc
-
-
 def _lower_keys(rows):
     for line, item in rows:
         yield line, item if isinstance(item, Quarantine) else {k.lower(): v for k, v in item.items()}
@@ -267,13 +240,8 @@ def _lower_keys(rows):
 def read_referentiel(path: Path) -> Iterator[tuple[int, dict | Quarantine]]:
     if path.suffix.lower() == ".xlsx":
         return _lower_keys(read_table(path, REFERENTIEL_COLUMNS))
-    return _lower_keys(read_delimited(path, REFERENTIEL_COLUMNS, _sniff(path)))
-
-
-def _sniff(path: Path) -> str:
-    with path.open("r", encoding="utf-8-sig", errors="replace") as f:
-        first = f.readline()
-    return ";" if first.count(";") > first.count(",") else ","
+    # `,` as published, `;` when re-saved by Excel (the header line decides; header names in any case)
+    return _lower_keys(read_delimited(path, REFERENTIEL_COLUMNS, (",", ";"), key=str.lower))
 
 
 # --- AGEC art. 58 declarations (schema datagouv/schema-declaration-biens-reemploi-...) -----------
@@ -287,7 +255,7 @@ AGEC58_COLUMNS = [
     Column("montant_reemploi_et_reutilisation", "decimal", not_null=True),
     Column("montant_produits_issus_don", "decimal", not_null=True),
     Column("montant_produits_recycles", "decimal", not_null=True),
-    Column("commentaires", "text", required=False),
+    Column("commentaires", "text", required=False, multiline=True),
 ]
 AGEC58_TABLE = FeedTable(
     feed="centrales",
@@ -301,4 +269,4 @@ def read_declarations_agec58(path: Path) -> Iterator[tuple[int, dict | Quarantin
     """The official schema: CSV, UTF-8, ',' separator, '.' decimals (an Excel copy is accepted)."""
     if path.suffix.lower() == ".xlsx":
         return read_table(path, AGEC58_COLUMNS)
-    return read_delimited(path, AGEC58_COLUMNS, _sniff(path))
+    return read_delimited(path, AGEC58_COLUMNS, (",", ";"), key=str.lower)

@@ -21,6 +21,8 @@ from pathlib import Path
 import duckdb
 
 from .centrales import AGEC58_FIELDS
+from .framework import IngestError
+from .text import open_csv
 
 
 def export_declaration_agec58(warehouse: Path, org_id: str, annee: int, out: Path) -> int:
@@ -56,16 +58,18 @@ def validate_declaration(path: Path, schema_path: Path) -> list[str]:
     schema = json.loads(schema_path.read_text(encoding="utf-8"))
     fields = schema["fields"]
     errors: list[str] = []
-    with path.open(encoding="utf-8", newline="") as f:
-        reader = csv.reader(f)
-        header = next(reader, [])
-        expected = [fd["name"] for fd in fields]
-        if header != expected:
-            return [f"line 1: header {header} differs from the schema fields {expected}"]
-        for row in reader:
-            line = reader.line_num
-            for fd, value in zip(fields, row):
-                errors += [f"line {line}: {fd['name']}: {e}" for e in _check(fd, value)]
+    try:
+        with open_csv(path, ",", multiline={"commentaires"}) as table:
+            if table.encoding not in ("utf-8", "utf-8-sig"):
+                errors.append(f"encoding is {table.encoding}, the schema wants UTF-8")
+            expected = [fd["name"] for fd in fields]
+            if table.header != expected:
+                return errors + [f"line 1: header {table.header} differs from the schema fields {expected}"]
+            for line, row in table:
+                for fd, value in zip(fields, row):
+                    errors += [f"line {line}: {fd['name']}: {e}" for e in _check(fd, value)]
+    except IngestError as exc:
+        errors.append(str(exc))
     return errors
 
 

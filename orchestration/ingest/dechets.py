@@ -13,14 +13,13 @@ Input contract: docs/feeds/dechets.md.
 
 from __future__ import annotations
 
-import codecs
-import csv
 import re
 from collections.abc import Iterator
 from pathlib import Path
 
 from .framework import FeedTable, IngestError, Quarantine, compact_json
 from .french_csv import DUCKDB_TYPES, Column, _to_date, _type_row, read_excel, read_table
+from .text import contract_index, open_csv
 
 # canonical name, kind, Trackdéchets export header, RNDTS "déchets sortants" header,
 # header required (in that format), value required (not null)
@@ -123,22 +122,6 @@ def detect_registre_format(header: list[str], path: Path) -> str:
     )
 
 
-def _text_encoding(path: Path) -> str:
-    """UTF-8 with BOM, UTF-8 (Trackdéchets exports, RNDTS templates) or else cp1252."""
-    with path.open("rb") as f:
-        if f.read(3) == codecs.BOM_UTF8:
-            return "utf-8-sig"
-        f.seek(0)
-        decoder = codecs.getincrementaldecoder("utf-8")()
-        try:
-            for chunk in iter(lambda: f.read(1 << 20), b""):
-                decoder.decode(chunk)
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            return "cp1252"
-    return "utf-8"
-
-
 _DATE_FIELDS = {field[0] for field in _REGISTRE_FIELDS if field[1] == "date"}
 _DATE_PREFIX = re.compile(r"^(\d{4}-\d{2}-\d{2}|\d{2}/\d{2}/\d{4})(?:[T ].*)?$")
 
@@ -186,35 +169,23 @@ def _read_registre_excel(path: Path) -> Iterator[tuple[int, dict | Quarantine]]:
     header = ["" if h is None else str(h).strip() for h in first]
     fmt = detect_registre_format(header, path)
     columns, names = registre_columns(fmt, header)
-    for line, item in read_excel(path, columns):
+    for line, item in read_excel(path, columns, unknown=False):
         yield line, _rename(item, names, fmt)
 
 
 def _read_registre_csv(path: Path) -> Iterator[tuple[int, dict | Quarantine]]:
-    encoding = _text_encoding(path)
-    with path.open("r", encoding=encoding, newline="") as f:
-        first_line = f.readline()
-        if not first_line.strip():
-            raise IngestError(f"{path}: line 1: empty file, expected a header line")
-        delimiter = ";" if first_line.count(";") >= first_line.count(",") else ","
-        f.seek(0)
-        reader = csv.reader(f, delimiter=delimiter, quotechar='"')
-        try:
-            header = [h.strip() for h in next(reader)]
-            fmt = detect_registre_format(header, path)
-            columns, names = registre_columns(fmt, header)
-            index = {h: i for i, h in enumerate(header)}
-            for col in columns:
-                if col.required and col.name not in index:
-                    raise IngestError(f"{path}: line 1: missing required column '{col.name}' ({fmt})")
-            for cells in reader:
-                line = reader.line_num
-                if not any(c.strip() for c in cells):
-                    yield line, Quarantine("empty line", None, delimiter.join(cells))
-                    continue
-                yield line, _rename(_type_row(cells, header, index, columns), names, fmt)
-        except csv.Error as exc:
-            raise IngestError(f"{path}: line {reader.line_num}: malformed CSV: {exc}") from exc
+    # separator from the header line: `;` (RNDTS, Excel) unless commas are more frequent
+    with open_csv(path, (";", ",")) as table:
+        header = [h.strip() for h in table.header]
+        fmt = detect_registre_format(header, path)
+        columns, names = registre_columns(fmt, header)
+        # published formats: the columns not typed here are expected, not reported
+        index = contract_index(path, header, columns, unknown=False, suffix=f" ({fmt})")
+        for line, cells in table:
+            if not any(c.strip() for c in cells):
+                yield line, Quarantine("empty line", None, table.delimiter.join(cells))
+                continue
+            yield line, _rename(_type_row(cells, header, index, columns), names, fmt)
 
 
 # --- Road works: aggregates saved (no public format) ----------------------------------------

@@ -12,13 +12,12 @@ Quality markers written by the exporter into the values: `MQ` (manquant) and `CD
 from __future__ import annotations
 
 import ast
-import csv
 from collections.abc import Iterator
 from pathlib import Path
 
 from .decp import normalise_record
 from .framework import IngestError, Quarantine, compact_json
-from .french_csv import detect_encoding
+from .text import open_csv
 
 _EMPTY_MARKERS = {"", "MQ", "CDL", "NC"}
 _LIST_FIELDS = {
@@ -104,22 +103,22 @@ def row_to_record(row: dict[str, str], layout: str) -> tuple[dict, list[str]]:
 
 
 def read_decp_tabular_csv(path: Path) -> Iterator[tuple[int, dict | Quarantine]]:
-    encoding = detect_encoding(path)
-    try:
-        with path.open("r", encoding=encoding, newline="") as f:
-            reader = csv.DictReader(f, delimiter=";")
-            header = reader.fieldnames or []
-            missing = [c for c in REQUIRED_COLUMNS if c not in header]
-            if missing:
-                raise IngestError(f"{path}: line 1: missing required column '{missing[0]}' (DECP tabular export)")
-            layout = _layout(header)
-            for row in reader:
-                if None in row:  # more fields than the header
-                    yield reader.line_num, Quarantine("more fields than the header", None, compact_json(row))
-                    continue
-                record, warnings = row_to_record(row, layout)
-                yield reader.line_num, normalise_record(record, layout, "csv", "marche", warnings)
-    except UnicodeDecodeError as exc:
-        raise IngestError(f"{path}: byte {exc.start}: cannot decode as {encoding}: {exc.reason}") from exc
-    except csv.Error as exc:
-        raise IngestError(f"{path}: malformed CSV: {exc}") from exc
+    # the subject of a contract is free text that may hold line breaks; elsewhere a line break
+    # inside quotes is a quote left open (orchestration/ingest/text.py)
+    with open_csv(path, ";", multiline={"objet"}) as table:
+        header = table.header
+        missing = [c for c in REQUIRED_COLUMNS if c not in header]
+        if missing:
+            raise IngestError(f"{path}: line 1: missing required column '{missing[0]}' (DECP tabular export)")
+        layout = _layout(header)
+        for line, cells in table:
+            if not any(c.strip() for c in cells):
+                yield line, Quarantine("empty line", None, ";".join(cells))
+                continue
+            row = dict(zip(header, cells))
+            if len(cells) > len(header):
+                row["_extra_fields"] = cells[len(header):]
+                yield line, Quarantine("more fields than the header", None, compact_json(row))
+                continue
+            record, warnings = row_to_record(row, layout)
+            yield line, normalise_record(record, layout, "csv", "marche", warnings)

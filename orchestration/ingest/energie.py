@@ -9,9 +9,6 @@ and conversions happen in dbt, with factors from seeds/energie_facteurs_conversi
 
 from __future__ import annotations
 
-import csv
-import gzip
-import io
 import json
 import re
 from collections.abc import Iterator
@@ -19,6 +16,7 @@ from pathlib import Path
 
 from .framework import FeedTable, IngestError, Quarantine, compact_json
 from .french_csv import DUCKDB_TYPES, Column, _type_row, read_table
+from .text import contract_index, open_csv, read_text
 
 # --- Buyer-defined contracts (CSV in French conventions or .xlsx) -----------------------------
 
@@ -119,55 +117,30 @@ def read_cee(path: Path) -> Iterator[tuple[int, dict | Quarantine]]:
 
 # --- Published formats -----------------------------------------------------------------------
 
-def _open_text(path: Path) -> tuple[io.TextIOBase, str]:
-    """UTF-8 (with or without BOM) when the first line decodes as UTF-8, else cp1252.
-    `.gz` files (Météo-France publishes `.csv.gz`) are decompressed on the fly."""
-    opener = gzip.open if path.suffix.lower() == ".gz" else open
-    with opener(path, "rb") as f:
-        first = f.readline()
-    try:
-        first.decode("utf-8")
-        encoding = "utf-8-sig"
-    except UnicodeDecodeError:
-        encoding = "cp1252"
-    return opener(path, "rt", encoding=encoding, newline=""), encoding
-
-
 def read_mapped_csv(path: Path, columns: list[Column], header_map: dict[str, str], *,
                     delimiter: str = ";", missing: frozenset[str] = frozenset(),
-                    date_columns: frozenset[str] = frozenset()) -> Iterator[tuple[int, dict | Quarantine]]:
+                    date_columns: frozenset[str] = frozenset(),
+                    absent: bool = True) -> Iterator[tuple[int, dict | Quarantine]]:
     """A published CSV read as it is: `header_map` maps its header names to raw column names
     (the Column names); cells whose value is in `missing` (e.g. Météo-France 'mq') are empty;
-    ISO datetimes in `date_columns` are read as their date."""
-    f, encoding = _open_text(path)
-    reader = None
-    try:
-        with f:
-            reader = csv.reader(f, delimiter=delimiter, quotechar='"')
-            try:
-                header = [header_map.get(h.strip(), h.strip()) for h in next(reader)]
-            except StopIteration:
-                raise IngestError(f"{path}: line 1: empty file, expected a header line") from None
-            index = {h: i for i, h in enumerate(header)}
-            for col in columns:
-                if col.required and col.name not in index:
-                    wanted = next((k for k, v in header_map.items() if v == col.name), col.name)
-                    raise IngestError(f"{path}: line 1: missing required column '{wanted}'")
-            for cells in reader:
-                line = reader.line_num
-                if not any(c.strip() for c in cells):
-                    yield line, Quarantine("empty line", None, delimiter.join(cells))
-                    continue
-                if missing:
-                    cells = ["" if c.strip() in missing else c for c in cells]
-                if date_columns:
-                    cells = [_iso_date(c) if header[i] in date_columns else c for i, c in enumerate(cells)]
-                yield line, _type_row(cells, header, index, columns)
-    except UnicodeDecodeError as exc:
-        raise IngestError(f"{path}: byte {exc.start}: cannot decode as {encoding}: {exc.reason}") from exc
-    except (csv.Error, OSError, EOFError) as exc:
-        position = f"line {reader.line_num}" if reader is not None else "start"
-        raise IngestError(f"{path}: {position}: cannot read: {exc}") from exc
+    ISO datetimes in `date_columns` are read as their date. `.gz` files (Météo-France publishes
+    `.csv.gz`) are decompressed on the fly. Published formats carry more columns than typed here:
+    those are not reported; absent optional ones are unless `absent` is False."""
+    with open_csv(path, delimiter) as table:
+        header = [header_map.get(h.strip(), h.strip()) for h in table.header]
+        published = {v: k for k, v in header_map.items()}
+        index = contract_index(path, header, columns, unknown=False, absent=absent,
+                               label=lambda name: published.get(name, name))
+        for line, cells in table:
+            if not any(c.strip() for c in cells):
+                yield line, Quarantine("empty line", None, delimiter.join(cells))
+                continue
+            if missing:
+                cells = ["" if c.strip() in missing else c for c in cells]
+            if date_columns:
+                cells = [_iso_date(c) if i < len(header) and header[i] in date_columns else c
+                         for i, c in enumerate(cells)]
+            yield line, _type_row(cells, header, index, columns)
 
 
 _ISO_DATETIME = re.compile(r"^(\d{4}-\d{2}-\d{2})T\d{2}:\d{2}(:\d{2})?([.,]\d+)?(Z|[+-]\d{2}:?\d{2})?$")
@@ -218,7 +191,8 @@ ENEDIS_COLUMNS = [
 
 
 def read_enedis(path: Path) -> Iterator[tuple[int, dict | Quarantine]]:
-    for line, item in read_mapped_csv(path, ENEDIS_COLUMNS, ENEDIS_HEADER):
+    # R63 and R64 differ in their optional columns: their absence says nothing
+    for line, item in read_mapped_csv(path, ENEDIS_COLUMNS, ENEDIS_HEADER, absent=False):
         if isinstance(item, dict):
             item["flux"] = "R63" if item.get("pas") else "R64"
         yield line, item
@@ -269,15 +243,17 @@ def _grdf_dates(item: dict | Quarantine) -> dict | Quarantine:
 
 
 def read_grdf_csv(path: Path) -> Iterator[tuple[int, dict | Quarantine]]:
-    for line, item in read_mapped_csv(path, GRDF_COLUMNS, GRDF_HEADER, date_columns=_GRDF_DATES):
+    # the period comes as dateDebutReleve/dateFinReleve or as journeeGaziere: one of them is
+    # always absent, which _grdf_dates checks per relevé
+    for line, item in read_mapped_csv(path, GRDF_COLUMNS, GRDF_HEADER, date_columns=_GRDF_DATES, absent=False):
         yield line, _grdf_dates(item)
 
 
 def read_grdf_json(path: Path) -> Iterator[tuple[int, dict | Quarantine]]:
     try:
-        doc = json.loads(path.read_text(encoding="utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise IngestError(f"{path}: {getattr(exc, 'pos', getattr(exc, 'start', 0))}: not JSON: {exc}") from exc
+        doc = json.loads(read_text(path))
+    except json.JSONDecodeError as exc:
+        raise IngestError(f"{path}: line {exc.lineno}: not JSON: {exc}") from exc
     parent_pce = None
     if isinstance(doc, dict):
         parent_pce = doc.get("idPce") or (doc.get("pce") or {}).get("idPce")

@@ -12,9 +12,9 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from .centrales import _lower_keys, _sniff, read_delimited
+from .centrales import _lower_keys
 from .framework import FeedTable, Quarantine
-from .french_csv import DUCKDB_TYPES, Column, read_table
+from .french_csv import DUCKDB_TYPES, Column, read_delimited, read_table
 
 CLASSIFICATION_COLUMNS = [
     Column("siret", "text", not_null=True),  # 14-digit SIRET, or a 9-digit SIREN
@@ -84,15 +84,17 @@ def read_classification(path: Path) -> Iterator[tuple[int, dict | Quarantine]]:
 
 def read_siae_asp(path: Path) -> Iterator[tuple[int, dict | Quarantine]]:
     if path.suffix.lower() == ".xlsx":
-        rows = read_table(path, ASP_COLUMNS)
+        rows = read_table(path, ASP_COLUMNS, unknown=False)
     else:
-        rows = read_delimited(path, ASP_COLUMNS, _sniff(path))
+        # the ASP export carries address columns not read here: not reported
+        rows = read_delimited(path, ASP_COLUMNS, (",", ";"), key=str.lower, unknown=False)
     return _identifiers(_lower_keys(rows), "siret")
 
 
 def read_le_marche(path: Path) -> Iterator[tuple[int, dict | Quarantine]]:
     if path.suffix.lower() == ".xlsx":
-        rows = read_table(path, LE_MARCHE_COLUMNS)
+        rows = read_table(path, LE_MARCHE_COLUMNS, unknown=False)
     else:
-        rows = read_delimited(path, LE_MARCHE_COLUMNS, _sniff(path))
+        # directory exports carry more fields (address, dates, ...) than read here: not reported
+        rows = read_delimited(path, LE_MARCHE_COLUMNS, (",", ";"), key=str.lower, unknown=False)
     return _identifiers(rows, "siret")

@@ -1,14 +1,15 @@
 """Streaming reader for CSV files in French conventions, driven by a column contract.
 
-`;` separator, decimal comma, dd/mm/yyyy dates, Oui/Non booleans, cp1252 or UTF-8 with BOM.
-A missing required column fails the file (line 1, the column named); a cell that cannot be typed
-sends its row to quarantine with the line number and the column.
+`;` separator, decimal comma, dd/mm/yyyy dates, Oui/Non booleans; encodings, line numbers and
+quoting faults as orchestration/ingest/text.py decides them (UTF-8 with or without BOM, UTF-16
+with BOM, cp1252; a quote left open fails the file on the line where its record starts).
+A missing required column fails the file (line 1, the column named); a column outside the
+contract or an optional column absent is noted (text.contract_index); a cell that cannot be
+typed sends its row to quarantine with the line number and the column.
 """
 
 from __future__ import annotations
 
-import codecs
-import csv
 import datetime as dt
 import re
 from collections.abc import Callable, Iterator
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .framework import IngestError, Quarantine, compact_json
+from .text import contract_index, open_csv
 
 _DATE_FR = re.compile(r"^(\d{2})/(\d{2})/(\d{4})$")
 _DATE_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
@@ -28,13 +30,21 @@ class Column:
     kind: str  # text | decimal | integer | date | boolean
     required: bool = True  # must the column exist in the header?
     not_null: bool = False  # must every row carry a value?
+    multiline: bool = False  # may a cell hold line breaks (free text)? Elsewhere one is a quoting fault
+
+
+# what float() takes that is not a number written in a file: nan, inf, 1_000
+_NUMBER = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$")
 
 
 def _to_decimal(s: str) -> float:
     s = s.replace("\u00a0", "").replace("\u202f", "").replace(" ", "").replace("€", "")
     if s.count(",") == 1 and "." in s:  # 1.234,56: dot as thousands separator
         s = s.replace(".", "")
-    return float(s.replace(",", "."))
+    s = s.replace(",", ".")
+    if not _NUMBER.match(s):
+        raise ValueError(s)
+    return float(s)
 
 
 def _to_date(s: str) -> dt.date:
@@ -62,37 +72,34 @@ _CONVERTERS: dict[str, Callable[[str], object]] = {
 DUCKDB_TYPES = {"text": "VARCHAR", "decimal": "DOUBLE", "integer": "BIGINT", "date": "DATE", "boolean": "BOOLEAN"}
 
 
-def detect_encoding(path: Path) -> str:
-    with path.open("rb") as f:
-        head = f.read(4)
-    return "utf-8-sig" if head.startswith(codecs.BOM_UTF8) else "cp1252"
+def read_french_csv(path: Path, columns: list[Column], *, unknown: bool = True,
+                    absent: bool = True) -> Iterator[tuple[int, dict | Quarantine]]:
+    """A `;` CSV under a column contract. `unknown` / `absent`: note header columns outside the
+    contract / optional columns missing (off for formats that carry more columns than read)."""
+    return read_delimited(path, columns, ";", unknown=unknown, absent=absent)
 
 
-def read_french_csv(path: Path, columns: list[Column]) -> Iterator[tuple[int, dict | Quarantine]]:
-    encoding = detect_encoding(path)
-    try:
-        with path.open("r", encoding=encoding, newline="") as f:
-            reader = csv.reader(f, delimiter=";", quotechar='"')
-            try:
-                header = [h.strip() for h in next(reader)]
-            except StopIteration:
-                raise IngestError(f"{path}: line 1: empty file, expected a header line") from None
-            if len(header) == 1 and "," in header[0]:
-                raise IngestError(f"{path}: line 1: separator is not ';' (found ',')")
-            index = {h: i for i, h in enumerate(header)}
-            for col in columns:
-                if col.required and col.name not in index:
-                    raise IngestError(f"{path}: line 1: missing required column '{col.name}'")
-            for cells in reader:
-                line = reader.line_num
-                if not any(c.strip() for c in cells):
-                    yield line, Quarantine("empty line", None, ";".join(cells))
-                    continue
-                yield line, _type_row(cells, header, index, columns)
-    except UnicodeDecodeError as exc:
-        raise IngestError(f"{path}: byte {exc.start}: cannot decode as {encoding}: {exc.reason}") from exc
-    except csv.Error as exc:
-        raise IngestError(f"{path}: line {reader.line_num}: malformed CSV: {exc}") from exc
+def read_delimited(path: Path, columns: list[Column], delimiter: str | tuple[str, ...] = (",", ";"), *,
+                   key=None, unknown: bool = True, absent: bool = True,
+                   rename=None) -> Iterator[tuple[int, dict | Quarantine]]:
+    """A CSV under a column contract, typed with the French-convention converters (which also
+    accept ISO numbers and dates). `delimiter`: the separator, or candidates chosen on the header
+    line; `key` folds header names before matching (str.lower: case-insensitive); `rename` maps
+    typed rows (raw column names)."""
+    with open_csv(path, delimiter) as table:
+        header = [h.strip() for h in table.header]
+        if table.delimiter == ";" and len(header) == 1 and "," in header[0]:
+            raise IngestError(f"{path}: line 1: separator is not ';' (found ',')")
+        fold = key or (lambda s: s)
+        multiline = {fold(c.name) for c in columns if c.multiline}
+        table.allow_multiline({h for h in header if fold(h) in multiline})
+        index = contract_index(path, header, columns, key=key, unknown=unknown, absent=absent)
+        for line, cells in table:
+            if not any(map(str.strip, cells)):
+                yield line, Quarantine("empty line", None, table.delimiter.join(cells))
+                continue
+            item = _type_row(cells, header, index, columns)
+            yield line, item if rename is None or isinstance(item, Quarantine) else rename(item)
 
 
 def _type_row(cells, header, index, columns: list[Column]) -> dict | Quarantine:
@@ -120,7 +127,8 @@ def _type_row(cells, header, index, columns: list[Column]) -> dict | Quarantine:
     return row
 
 
-def read_excel(path: Path, columns: list[Column], sheet: str | None = None) -> Iterator[tuple[int, dict | Quarantine]]:
+def read_excel(path: Path, columns: list[Column], sheet: str | None = None, *, unknown: bool = True,
+               absent: bool = True) -> Iterator[tuple[int, dict | Quarantine]]:
     """Same contract as read_french_csv for an .xlsx workbook (first sheet unless named),
     streamed with openpyxl's read-only mode. Typed cells (dates, numbers, booleans) are taken as
     they are; text cells go through the French-convention converters."""
@@ -139,10 +147,8 @@ def read_excel(path: Path, columns: list[Column], sheet: str | None = None) -> I
             header = ["" if h is None else str(h).strip() for h in next(rows)]
         except StopIteration:
             raise IngestError(f"{path}: sheet {ws.title}: row 1: empty sheet, expected a header row") from None
-        index = {h: i for i, h in enumerate(header) if h}
-        for col in columns:
-            if col.required and col.name not in index:
-                raise IngestError(f"{path}: sheet {ws.title}: row 1: missing required column '{col.name}'")
+        index = contract_index(path, header, columns, unknown=unknown, absent=absent,
+                               where=f"sheet {ws.title}: row 1")
         for line, cells in enumerate(rows, start=2):
             cells = list(cells) + [None] * (len(header) - len(cells))
             if all(c is None or str(c).strip() == "" for c in cells):
@@ -199,8 +205,9 @@ def _excel_value(value, kind: str):
     return float(value)
 
 
-def read_table(path: Path, columns: list[Column], sheet: str | None = None) -> Iterator[tuple[int, dict | Quarantine]]:
+def read_table(path: Path, columns: list[Column], sheet: str | None = None, *, unknown: bool = True,
+               absent: bool = True) -> Iterator[tuple[int, dict | Quarantine]]:
     """A tabular file under a column contract: .csv (French conventions) or .xlsx."""
     if path.suffix.lower() == ".xlsx":
-        return read_excel(path, columns, sheet)
-    return read_french_csv(path, columns)
+        return read_excel(path, columns, sheet, unknown=unknown, absent=absent)
+    return read_french_csv(path, columns, unknown=unknown, absent=absent)

@@ -22,7 +22,7 @@ HEURES_COLUMNS = [
     Column("siret_titulaire", "text", required=False),
     Column("structure_insertion", "text", required=False),
     Column("nombre_beneficiaires", "integer", required=False),
-    Column("commentaire", "text", required=False),
+    Column("commentaire", "text", required=False, multiline=True),  # free text: line breaks allowed
 ]
 
 HEURES_TABLE = FeedTable(

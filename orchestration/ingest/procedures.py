@@ -14,7 +14,7 @@ from .french_csv import DUCKDB_TYPES, Column, read_table
 PROCEDURE_COLUMNS = [
     Column("siret_acheteur", "text", not_null=True),
     Column("id_marche", "text", not_null=True),
-    Column("objet", "text", required=False),
+    Column("objet", "text", required=False, multiline=True),  # free text: line breaks allowed
     Column("direction", "text"),
     Column("section_budgetaire", "text"),
     Column("date_notification", "date", required=False),

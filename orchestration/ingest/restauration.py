@@ -14,18 +14,16 @@ Input contract: docs/feeds/restauration.md. Four kinds of files:
 
 ma-cantine files are comma-separated UTF-8 with a decimal point; a file re-saved by Excel
 (`;`, decimal comma, cp1252) is read as well: the separator is taken from the header line and
-the encoding from the bytes (UTF-8 when they decode as UTF-8, cp1252 otherwise).
+the encoding from the bytes (orchestration/ingest/text.py).
 """
 
 from __future__ import annotations
 
-import codecs
-import csv
 from collections.abc import Iterator
 from pathlib import Path
 
-from .framework import FeedTable, IngestError, Quarantine
-from .french_csv import DUCKDB_TYPES, Column, _type_row, read_table
+from .framework import FeedTable, Quarantine
+from .french_csv import DUCKDB_TYPES, Column, read_delimited, read_table
 
 ETABLISSEMENT_COLUMNS = [
     Column("siret", "text", not_null=True),
@@ -101,64 +99,27 @@ TELEDECLARATIONS_TABLE = _table("teledeclarations", TELEDECLARATION_COLUMNS)
 LABEL_TABLE = _table("label_local", LABEL_COLUMNS)
 
 
-def _sniff_encoding(path: Path) -> str:
-    with path.open("rb") as f:
-        head = f.read(1 << 20)
-    if head.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
-    try:
-        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
-        return "utf-8"
-    except UnicodeDecodeError:
-        return "cp1252"
-
-
-def read_delimited(path: Path, columns: list[Column]) -> Iterator[tuple[int, dict | Quarantine]]:
-    """A CSV under a column contract, separator `,` or `;` (from the header line), UTF-8 or
-    cp1252. Cells are typed with the French-convention converters, which also accept ISO
-    numbers (`0.2460`) and dates: the ma-cantine exports load as published."""
-    encoding = _sniff_encoding(path)
-    try:
-        with path.open("r", encoding=encoding, newline="") as f:
-            first = f.readline()
-            if not first.strip():
-                raise IngestError(f"{path}: line 1: empty file, expected a header line")
-            delimiter = ";" if first.count(";") > first.count(",") else ","
-            f.seek(0)
-            reader = csv.reader(f, delimiter=delimiter, quotechar='"')
-            header = [h.strip() for h in next(reader)]
-            index = {h: i for i, h in enumerate(header)}
-            for col in columns:
-                if col.required and col.name not in index:
-                    raise IngestError(f"{path}: line 1: missing required column '{col.name}'")
-            for cells in reader:
-                line = reader.line_num
-                if not any(c.strip() for c in cells):
-                    yield line, Quarantine("empty line", None, delimiter.join(cells))
-                    continue
-                yield line, _rename(_type_row(cells, header, index, columns))
-    except UnicodeDecodeError as exc:
-        raise IngestError(f"{path}: byte {exc.start}: cannot decode as {encoding}: {exc.reason}") from exc
-    except csv.Error as exc:
-        raise IngestError(f"{path}: line {reader.line_num}: malformed CSV: {exc}") from exc
-
-
 def _rename(item: dict | Quarantine) -> dict | Quarantine:
     if isinstance(item, Quarantine):
         return item
     return {_raw_name(k): v for k, v in item.items()}
 
 
-def _reader(columns: list[Column]):
+def _reader(columns: list[Column], *, unknown: bool = True, absent: bool = True):
+    """CSV (separator `,` or `;` from the header line; the French-convention converters also
+    accept ISO numbers like `0.2460` and dates, so ma-cantine exports load as published) or .xlsx."""
     def read(path: Path) -> Iterator[tuple[int, dict | Quarantine]]:
         if path.suffix.lower() == ".xlsx":
-            return ((line, _rename(item)) for line, item in read_table(path, columns))
-        return read_delimited(path, columns)
+            return ((line, _rename(item))
+                    for line, item in read_table(path, columns, unknown=unknown, absent=absent))
+        return read_delimited(path, columns, (",", ";"), unknown=unknown, absent=absent, rename=_rename)
 
     return read
 
 
 read_etablissements = _reader(ETABLISSEMENT_COLUMNS)
-read_bilans = _reader(BILAN_COLUMNS)
-read_teledeclarations = _reader(TELEDECLARATION_COLUMNS)
+# the ma-cantine files carry many more columns than read, and the bilans come in two generations
+# of optional columns (BILAN_COLUMNS): neither is worth a note
+read_bilans = _reader(BILAN_COLUMNS, unknown=False, absent=False)
+read_teledeclarations = _reader(TELEDECLARATION_COLUMNS, unknown=False)
 read_label_local = _reader(LABEL_COLUMNS)

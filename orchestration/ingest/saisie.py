@@ -29,7 +29,7 @@ SAISIE_COLUMNS = [
     Column("periode", "text", not_null=True),
     Column("valeur", "decimal", not_null=True),
     Column("unite", "text", required=False),
-    Column("commentaire", "text", required=False),
+    Column("commentaire", "text", required=False, multiline=True),  # free text: line breaks allowed
     Column("saisi_par", "text"),
     Column("date_saisie", "date"),
 ]
