@@ -92,3 +92,17 @@ def test_the_next_manifest_lists_withdrawn_files(spaser_home):
         [entry] = _withdrawn_inputs(con)
     assert (entry["feed"], entry["file"], entry["reason"]) == ("saisie", "b.csv", "doublon")
     assert entry["withdrawn_at"] >= entry["ingested_at"]
+
+
+def test_columns_outside_the_contract_are_noted_in_the_ingest_log(spaser_home):
+    paths = get_paths()
+    folder = paths.landing / "saisie"
+    folder.mkdir(parents=True)
+    (folder / "a.csv").write_text("org;champ;periode;valeur;service;saisi_par;date_saisie\n"
+                                  "nordval;reunions_copil;2025-S1;2;DAJ;x;10/07/2025\n", encoding="utf-8")
+    result = _ingest()
+    [materialization] = result.asset_materializations_for_node(_saisie_asset().op.name)
+    assert "service" in materialization.metadata["files"].value
+    with duckdb.connect(str(paths.warehouse), read_only=True) as con:
+        [(notes,)] = con.execute("SELECT notes FROM meta.ingest_log WHERE source_file = 'a.csv'").fetchall()
+    assert "service" in notes and "unite" in notes  # unknown column, absent optional ones

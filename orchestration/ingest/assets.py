@@ -28,10 +28,11 @@ def landing_files(folder: Path, suffixes: tuple[str, ...]) -> list[Path]:
 
 
 def _report(results: list[FileResult]) -> dict:
-    lines = ["| file | status | read | loaded | quarantined | top reasons |", "|---|---|---|---|---|---|"]
+    lines = ["| file | status | read | loaded | quarantined | top reasons | notes |", "|---|---|---|---|---|---|---|"]
     for r in results:
         reasons = ", ".join(f"{k} ({v})" for k, v in sorted(r.quarantine_reasons.items(), key=lambda kv: -kv[1])[:3])
-        lines.append(f"| {r.file} | {r.status} | {r.rows_read} | {r.rows_loaded} | {r.rows_quarantined} | {reasons} |")
+        lines.append(f"| {r.file} | {r.status} | {r.rows_read} | {r.rows_loaded} | {r.rows_quarantined} | {reasons} "
+                     f"| {'; '.join(r.notes)} |")
     return {
         "files_seen": len(results),
         "files_loaded": sum(r.status not in ("unchanged", "withdrawn") for r in results),
@@ -80,6 +81,8 @@ def build_ingest_asset(source: RawSource) -> AssetsDefinition:
             context.log.info(
                 f"{r.file}: {r.status}, read {r.rows_read} = loaded {r.rows_loaded} + quarantined {r.rows_quarantined}"
             )
+            for note in r.notes:  # columns outside the contract, absent or renamed: never silent
+                context.log.warning(f"{r.file}: {note}")
         if not files:
             context.log.warning(f"no file in {root}: raw.{target.table} unchanged")
         return MaterializeResult(metadata=_report(results))

@@ -69,6 +69,8 @@ class FileResult:
     rows_loaded: int = 0
     rows_quarantined: int = 0
     quarantine_reasons: dict[str, int] = field(default_factory=dict)
+    # what the reader noticed about the file as a whole (unknown, absent or renamed columns)
+    notes: list[str] = field(default_factory=list)
 
 
 Reader = Callable[[Path], Iterator[tuple[int, dict | Quarantine]]]
@@ -123,6 +125,7 @@ def ensure_tables(con: duckdb.DuckDBPyConnection, target: FeedTable) -> None:
     # why a file left the build without a new version (withdrawn); warehouses built before it
     # existed get the column on their next ingest
     con.execute("ALTER TABLE meta.ingest_log ADD COLUMN IF NOT EXISTS withdrawn_reason VARCHAR")
+    con.execute("ALTER TABLE meta.ingest_log ADD COLUMN IF NOT EXISTS notes VARCHAR")
     con.execute(
         """CREATE TABLE IF NOT EXISTS meta.withdrawal_requests (
             raw_table VARCHAR, source_file VARCHAR, reason VARCHAR, requested_at TIMESTAMP, requested_by VARCHAR)"""
@@ -256,9 +259,9 @@ def _load_file(con, target, path, rel, digest, reader, now, result, current, bul
             raise AssertionError(f"{rel}: row accounting broken: {result}")
         con.execute(
             """INSERT INTO meta.ingest_log (feed, raw_table, source_file, source_sha256, file_bytes, rows_read,
-                   rows_loaded, rows_quarantined, ingested_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                   rows_loaded, rows_quarantined, ingested_at, notes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             [target.feed, target.table, rel, digest, path.stat().st_size, result.rows_read,
-             result.rows_loaded, result.rows_quarantined, now],
+             result.rows_loaded, result.rows_quarantined, now, "; ".join(result.notes) or None],
         )
         con.execute("COMMIT")
     except BaseException:
@@ -320,6 +323,9 @@ def _stream_into_tables(con, target, path, rel, digest, reader, now, result: Fil
         if len(batch["_source_row"]) >= BATCH_ROWS or len(quarantined) >= BATCH_ROWS:
             flush()
     flush()
+    from .text import take_notes  # text imports this module
+
+    result.notes += take_notes(path)
 
 
 _SCALAR_ARROW = {
