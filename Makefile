@@ -32,8 +32,10 @@ run: $(BIN)/.installed
 test: $(BIN)/.installed
 	$(BIN)/python -m pytest
 
-## lint: SQL style (sqlfluff, jinja templater with dbt builtins)
+## lint: Python (ruff lint and format) and SQL style (sqlfluff, jinja templater with dbt builtins)
 lint: $(BIN)/.installed
+	$(BIN)/ruff check orchestration tests bench
+	$(BIN)/ruff format --check orchestration tests bench
 	$(BIN)/sqlfluff lint --processes 2 models dbt_project/macros
 
 ## backfill: publish every demo semester

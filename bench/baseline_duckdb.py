@@ -36,7 +36,7 @@ sys.path.insert(0, str(REPO))
 
 from orchestration.ingest import decp_bulk  # noqa: E402
 from orchestration.ingest.decp import DECP_TABLE, read_decp_json  # noqa: E402
-from orchestration.ingest.framework import _stream_into_tables, ensure_tables, FileResult  # noqa: E402
+from orchestration.ingest.framework import FileResult, _stream_into_tables, ensure_tables  # noqa: E402
 
 
 def latest_manifest() -> dict:
@@ -75,8 +75,9 @@ def read_decp(con, landing: Path) -> int:
             _stream_into_tables(con, DECP_TABLE, path, rel, "baseline", read_decp_json, now, result)
         else:
             rows += decp_bulk.load(con, prepared, DECP_TABLE.table, DECP_TABLE.columns, rel, "baseline", now)
-            _stream_into_tables(con, DECP_TABLE, path, rel, "baseline",
-                                lambda _: decp_bulk.irregular_records(prepared), now, result)
+            _stream_into_tables(
+                con, DECP_TABLE, path, rel, "baseline", lambda _: decp_bulk.irregular_records(prepared), now, result
+            )
             prepared.close()
         rows += result.rows_loaded
     return rows
@@ -116,9 +117,11 @@ def run_gates(con, semester: str) -> int:
 
     con.execute(datasets._SIRET_MACRO)
     frames = [(s.suite, s.suite_sql or f"SELECT * FROM raw.{s.table.table}") for s in all_sources() if s.suite]
-    frames += [(datasets.INGEST_LOG.suite, datasets.INGEST_LOG.sql),
-               (datasets.MART_INDICATEURS.suite, datasets.MART_INDICATEURS.sql),
-               ("feed_coverage", datasets.feed_coverage_sql(semester))]
+    frames += [
+        (datasets.INGEST_LOG.suite, datasets.INGEST_LOG.sql),
+        (datasets.MART_INDICATEURS.suite, datasets.MART_INDICATEURS.sql),
+        ("feed_coverage", datasets.feed_coverage_sql(semester)),
+    ]
     failing = 0
     for suite, sql in frames:
         preds, windows = [], []
@@ -140,8 +143,7 @@ def publish(con, out: Path, org: str, semester: str) -> int:
     from orchestration.publication.publish import PUBLISHED_TABLES, semester_bounds
 
     start, end = semester_bounds(semester)
-    params = {"org": org, "semester": semester, "year": str(start.year), "semester_start": start,
-              "semester_end": end}
+    params = {"org": org, "semester": semester, "year": str(start.year), "semester_start": start, "semester_end": end}
     out.mkdir(parents=True, exist_ok=True)
     for name, sql in PUBLISHED_TABLES.items():
         used = {k: v for k, v in params.items() if re.search(rf"\${k}\b", sql)}

@@ -76,7 +76,7 @@ def _children() -> dict[int, list[int]]:
                 stat = f.read()
         except OSError:
             continue
-        ppid = int(stat[stat.rindex(b")") + 2:].split()[1])
+        ppid = int(stat[stat.rindex(b")") + 2 :].split()[1])
         tree.setdefault(ppid, []).append(int(entry))
     return tree
 
@@ -219,10 +219,13 @@ def make_env(home: Path) -> dict:
     dagster_home = home / "dagster"
     dagster_home.mkdir(parents=True, exist_ok=True)
     (dagster_home / "dagster.yaml").write_text(DAGSTER_YAML.format(home=dagster_home), encoding="utf-8")
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("SPASER_", "DAGSTER_HOME"))}
-    env.update(SPASER_HOME=str(home), DAGSTER_HOME=str(dagster_home), SPASER_VERBOSE="1",
-               PYTHONPATH=str(REPO) + os.pathsep + env.get("PYTHONPATH", ""))
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SPASER_", "DAGSTER_HOME"))}
+    env.update(
+        SPASER_HOME=str(home),
+        DAGSTER_HOME=str(dagster_home),
+        SPASER_VERBOSE="1",
+        PYTHONPATH=str(REPO) + os.pathsep + env.get("PYTHONPATH", ""),
+    )
     return env
 
 
@@ -248,16 +251,31 @@ def scenario(n: int, workdir: Path, out: Path, incremental: bool, profile: bool,
     remove_tree(full.parent)
     env = make_env(full)
     t = time.monotonic()
-    subprocess.run(spaser("demo", "--contracts", str(n), "--buyers", str(buyers_for(n))), env=env, cwd=REPO,
-                   check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        spaser("demo", "--contracts", str(n), "--buyers", str(buyers_for(n))),
+        env=env,
+        cwd=REPO,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     landing = full / "landing"
     size = sum(p.stat().st_size for p in (landing / "decp").glob("*.json"))
     log(f"N={n}: demo written in {time.monotonic() - t:.0f} s, DECP JSON {size / 2**20:.0f} MiB")
 
     cmd = spaser("run", "--semester", "2026-S1")
     if profile:
-        cmd = [sys.executable, "-m", "pyinstrument", "-o", str(out / f"profile_n{n}.txt"), "-m",
-               "orchestration.cli", "run", "--semester", "2026-S1"]
+        cmd = [
+            sys.executable,
+            "-m",
+            "pyinstrument",
+            "-o",
+            str(out / f"profile_n{n}.txt"),
+            "-m",
+            "orchestration.cli",
+            "run",
+            "--semester",
+            "2026-S1",
+        ]
     started = time.time()
     m = run_measured("full", n, cmd, env, full / "run_full.log")
     m.note = f"DECP JSON {size / 2**20:.0f} MiB"
@@ -265,9 +283,20 @@ def scenario(n: int, workdir: Path, out: Path, incremental: bool, profile: bool,
     results.append(m)
     log(_line(m))
 
-    base = run_measured("baseline", n, [sys.executable, str(REPO / "bench" / "baseline_duckdb.py"),
-                                        "--home", str(full), "--out", str(full / "baseline")],
-                        env, full / "run_baseline.log")
+    base = run_measured(
+        "baseline",
+        n,
+        [
+            sys.executable,
+            str(REPO / "bench" / "baseline_duckdb.py"),
+            "--home",
+            str(full),
+            "--out",
+            str(full / "baseline"),
+        ],
+        env,
+        full / "run_baseline.log",
+    )
     base.stages = _baseline_stages(full / "baseline" / "stages.json", base)
     results.append(base)
     log(_line(base))
@@ -282,8 +311,9 @@ def scenario(n: int, workdir: Path, out: Path, incremental: bool, profile: bool,
         last = inc / "landing" / "decp" / "decp_2026-S1.json"
         parked = inc / "decp_2026-S1.json"
         last.rename(parked)
-        prior = run_measured("build 2024-S1..2025-S2", n, spaser("run", "--semester", "2025-S2"), env2,
-                             inc / "run_prior.log")
+        prior = run_measured(
+            "build 2024-S1..2025-S2", n, spaser("run", "--semester", "2025-S2"), env2, inc / "run_prior.log"
+        )
         log(_line(prior))
         parked.rename(last)
         m2 = run_measured("incremental", n, spaser("run", "--semester", "2026-S1"), env2, inc / "run_incremental.log")
@@ -295,8 +325,11 @@ def scenario(n: int, workdir: Path, out: Path, incremental: bool, profile: bool,
 
 def dbt_node_times(since: float, top: int = 12) -> dict[str, float]:
     """The slowest nodes of the last dbt build started after `since` (its run_results.json)."""
-    runs = [p for p in (REPO / "dbt_project" / "target").glob("spaser_dbt_models-*/run_results.json")
-            if p.stat().st_mtime >= since]
+    runs = [
+        p
+        for p in (REPO / "dbt_project" / "target").glob("spaser_dbt_models-*/run_results.json")
+        if p.stat().st_mtime >= since
+    ]
     if not runs:
         return {}
     results = json.loads(max(runs, key=lambda p: p.stat().st_mtime).read_text(encoding="utf-8"))["results"]
@@ -310,10 +343,17 @@ def _baseline_stages(path: Path, m: Measure) -> dict:
         stages = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return m.stages
-    names = {"read": "ingest", "models": "dbt", "gates": "gates", "publication": "publication",
-             "copy small inputs (not counted)": "startup"}
-    out = {names.get(s, s): {"wall_s": round(v, 2), "cpu_s": 0.0, "peak_rss_mb": round(m.peak_rss_mb, 1)}
-           for s, v in stages.items()}
+    names = {
+        "read": "ingest",
+        "models": "dbt",
+        "gates": "gates",
+        "publication": "publication",
+        "copy small inputs (not counted)": "startup",
+    }
+    out = {
+        names.get(s, s): {"wall_s": round(v, 2), "cpu_s": 0.0, "peak_rss_mb": round(m.peak_rss_mb, 1)}
+        for s, v in stages.items()
+    }
     floor = sum(v for s, v in stages.items() if s in ("read", "models", "gates", "publication"))
     m.note = f"floor (read+models+gates+publication) {floor:.1f} s; startup = imports + copying the small inputs"
     return out
@@ -321,8 +361,10 @@ def _baseline_stages(path: Path, m: Measure) -> dict:
 
 def _line(m: Measure) -> str:
     parts = ", ".join(f"{s} {v['wall_s']:.1f}s" for s, v in m.stages.items() if v["wall_s"])
-    return (f"  {m.label:<24} N={m.n:>9,}: {m.wall_s:7.1f} s, peak {m.peak_rss_mb:6.0f} MiB "
-            f"{'' if m.ok else 'FAILED '}[{parts}] load {m.load_avg}")
+    return (
+        f"  {m.label:<24} N={m.n:>9,}: {m.wall_s:7.1f} s, peak {m.peak_rss_mb:6.0f} MiB "
+        f"{'' if m.ok else 'FAILED '}[{parts}] load {m.load_avg}"
+    )
 
 
 # --- report --------------------------------------------------------------------------------------
@@ -330,8 +372,11 @@ def _line(m: Measure) -> str:
 
 def table(results: list[Measure]) -> str:
     stages = ["startup", "ingest", "dbt", "gates", "publication", "teardown", "between steps"]
-    head = ("| N contracts | run | wall (s) | CPU (s) | peak RSS (MiB) | " + " | ".join(stages)
-            + " | contracts/s | load avg (start/max/end) | ok |")
+    head = (
+        "| N contracts | run | wall (s) | CPU (s) | peak RSS (MiB) | "
+        + " | ".join(stages)
+        + " | contracts/s | load avg (start/max/end) | ok |"
+    )
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
     for m in results:
         cells = []
@@ -344,14 +389,18 @@ def table(results: list[Measure]) -> str:
             else:
                 cells.append(f"{v['wall_s']:.1f} / {v['peak_rss_mb']:.0f}")
         rate = f"{m.n / m.wall_s:,.0f}" if m.wall_s else ""
-        lines.append(f"| {m.n:,} | {m.label} | {m.wall_s:.1f} | {m.cpu_s:.0f} | {m.peak_rss_mb:.0f} | "
-                     + " | ".join(cells)
-                     + f" | {rate} | {' / '.join(str(x) for x in m.load_avg)} | {'yes' if m.ok else 'NO'} |")
+        lines.append(
+            f"| {m.n:,} | {m.label} | {m.wall_s:.1f} | {m.cpu_s:.0f} | {m.peak_rss_mb:.0f} | "
+            + " | ".join(cells)
+            + f" | {rate} | {' / '.join(str(x) for x in m.load_avg)} | {'yes' if m.ok else 'NO'} |"
+        )
     lines.append("")
-    lines.append("Stage cells: wall seconds / CPU seconds / peak RSS MiB of the process tree during the stage "
-                 "(baseline: wall / peak of the whole process). "
-                 "Baseline stages: read = DECP JSON to raw in SQL, models = compiled dbt SQL, "
-                 "gates = the gates' row predicates, publication = the release's Parquet files.")
+    lines.append(
+        "Stage cells: wall seconds / CPU seconds / peak RSS MiB of the process tree during the stage "
+        "(baseline: wall / peak of the whole process). "
+        "Baseline stages: read = DECP JSON to raw in SQL, models = compiled dbt SQL, "
+        "gates = the gates' row predicates, publication = the release's Parquet files."
+    )
     return "\n".join(lines) + "\n"
 
 
@@ -403,15 +452,20 @@ def chart(results: list[Measure], path: Path) -> None:
             bottom = [b + y for b, y in zip(bottom, ys)]
     ax1.axhline(120, color="red", lw=0.8, ls="--", label="target 120 s")
     ax3.axhline(240, color="red", lw=0.8, ls="--", label="2 cores x 120 s")
-    ax3.set(xlabel="DECP contracts (N)", ylabel="CPU seconds of the process tree",
-            title="CPU time (less sensitive to other jobs)")
+    ax3.set(
+        xlabel="DECP contracts (N)",
+        ylabel="CPU seconds of the process tree",
+        title="CPU time (less sensitive to other jobs)",
+    )
     ax2.axhline(3, color="red", lw=0.8, ls="--", label="target 3 GiB")
     ax1.set(xlabel="DECP contracts (N)", ylabel="wall time (s)", title="Wall time (see the load average)")
     ax2.set(xlabel="DECP contracts (N)", ylabel="peak RSS of the process tree (GiB)", title="Peak memory")
     for ax in (ax1, ax2, ax3):
         ax.grid(alpha=0.3)
         ax.ticklabel_format(axis="x", style="plain")
-        ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v / 1e6:g}M" if v >= 1e6 else f"{v / 1e3:g}k"))
+        ax.xaxis.set_major_formatter(
+            matplotlib.ticker.FuncFormatter(lambda v, _: f"{v / 1e6:g}M" if v >= 1e6 else f"{v / 1e3:g}k")
+        )
     ax1.legend(fontsize=7, ncol=2)
     ax2.legend(fontsize=7)
     ax3.legend(fontsize=7)
@@ -426,8 +480,13 @@ def machine() -> dict:
         for line in f:
             if line.startswith("MemTotal"):
                 mem = int(line.split()[1]) * 1024
-    return {"cpus": os.cpu_count(), "memory_gib": round(mem / 2**30, 1), "python": platform.python_version(),
-            "platform": platform.platform(), "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
+    return {
+        "cpus": os.cpu_count(),
+        "memory_gib": round(mem / 2**30, 1),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -439,8 +498,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", action="store_true", help="run the full pipeline under pyinstrument")
     parser.add_argument("--append", action="store_true", help="add to <out>/bench_results.json")
     parser.add_argument("--keep", action="store_true", help="keep the work folders (large)")
-    parser.add_argument("--report-only", action="store_true",
-                        help="rewrite the table and chart from <out>/bench_results.json, run nothing")
+    parser.add_argument(
+        "--report-only",
+        action="store_true",
+        help="rewrite the table and chart from <out>/bench_results.json, run nothing",
+    )
     args = parser.parse_args(argv)
     if args.report_only:
         data = json.loads((args.out / "bench_results.json").read_text(encoding="utf-8"))
@@ -462,10 +524,17 @@ def main(argv: list[str] | None = None) -> int:
         if not args.keep:
             remove_tree(args.workdir / f"n{n}")
         merged = [m for m in previous if m.n not in {r.n for r in results}] + results
-        merged.sort(key=lambda m: (m.n, ["full", "baseline", "incremental"].index(m.label)
-                                   if m.label in ("full", "baseline", "incremental") else 9))
-        results_file.write_text(json.dumps({"machine": machine(), "runs": [asdict(m) for m in merged]},
-                                           indent=2), encoding="utf-8")
+        merged.sort(
+            key=lambda m: (
+                m.n,
+                ["full", "baseline", "incremental"].index(m.label)
+                if m.label in ("full", "baseline", "incremental")
+                else 9,
+            )
+        )
+        results_file.write_text(
+            json.dumps({"machine": machine(), "runs": [asdict(m) for m in merged]}, indent=2), encoding="utf-8"
+        )
         (args.out / "performance_table.md").write_text(table(merged), encoding="utf-8")
         chart(merged, args.out / "performance.png")
     print(table(merged))

@@ -79,9 +79,15 @@ def init_organisation(args) -> int:
 
     paths = get_paths()
     org = configuration.NewOrganisation(
-        org_id=args.org_id, name=args.nom, kind=args.type, departement=args.departement,
-        sirets=args.siret, premier_semestre=args.premier_semestre,
-        spaser_debut=args.spaser_debut, spaser_fin=args.spaser_fin)
+        org_id=args.org_id,
+        name=args.nom,
+        kind=args.type,
+        departement=args.departement,
+        sirets=args.siret,
+        premier_semestre=args.premier_semestre,
+        spaser_debut=args.spaser_debut,
+        spaser_fin=args.spaser_fin,
+    )
     try:
         written = configuration.init(paths.config, org, paths.landing, add=args.ajouter)
     except (FileExistsError, FileNotFoundError) as exc:
@@ -92,13 +98,16 @@ def init_organisation(args) -> int:
         print(f"  {path.name}")
     where = paths.landing / configuration.ORGANISATIONS_LANDING / org.org_id if args.ajouter else paths.landing
     print(f"dossiers de dépôt des flux créés sous {where}")
-    print("À faire : renseigner les cibles (spaser_cibles.csv), vérifier les paramètres et les flux "
-          "obligatoires, puis `spaser config check`.")
+    print(
+        "À faire : renseigner les cibles (spaser_cibles.csv), vérifier les paramètres et les flux "
+        "obligatoires, puis `spaser config check`."
+    )
     return 0 if check_configuration() else 1
 
 
-def run_semester(semester: str, reason: str | None = None, instance=None, full_refresh: bool = False,
-                 orgs: list[str] | None = None) -> bool:
+def run_semester(
+    semester: str, reason: str | None = None, instance=None, full_refresh: bool = False, orgs: list[str] | None = None
+) -> bool:
     """Run the whole pipeline for one semester; print what failed and why."""
     from .definitions import defs
     from .partitions import SemesterNotClosed, check_closed, ensure_semester_partitions
@@ -194,7 +203,8 @@ def show(semester: str, org: str | None = None) -> int:
         # the register first: a release left out of the views is still named and refused
         releases = con.execute(
             """SELECT org_id, version, path FROM publication.releases
-               WHERE semester = ? AND (? IS NULL OR org_id = ?) ORDER BY org_id""", [semester, org, org]
+               WHERE semester = ? AND (? IS NULL OR org_id = ?) ORDER BY org_id""",
+            [semester, org, org],
         ).fetchall()
         if not releases_verified([Path(path) for _, _, path in releases], paths.publications):
             return 1
@@ -243,8 +253,17 @@ def format_table(rows, semester: str, releases) -> str:
     for org, ind, label, value, unit, target, target_year, status, previous, reason in rows:
         target_text = f"{_fmt(target)} ({target_year})" if target is not None else "-"
         value_text = _fmt(value) if value is not None else "n/d"
-        table.append((ind, (label[:58] + "…") if len(label) > 59 else label, value_text, unit, target_text,
-                      status, _fmt(previous)))
+        table.append(
+            (
+                ind,
+                (label[:58] + "…") if len(label) > 59 else label,
+                value_text,
+                unit,
+                target_text,
+                status,
+                _fmt(previous),
+            )
+        )
     widths = [max(len(str(r[i])) for r in table) for i in range(len(header))]
     for i, r in enumerate(table):
         out.append("  ".join(str(c).ljust(w) for c, w in zip(r, widths)).rstrip())
@@ -261,8 +280,11 @@ def releases_verified(folders: list[Path], root: Path) -> bool:
 
     problems = [p for folder in folders for p in verify_release(folder)]
     if problems:
-        print("spaser show : publication refusée, ses fichiers ne correspondent plus à son manifeste "
-              "(détail : spaser verify) :", file=sys.stderr)
+        print(
+            "spaser show : publication refusée, ses fichiers ne correspondent plus à son manifeste "
+            "(détail : spaser verify) :",
+            file=sys.stderr,
+        )
         for problem in problems:
             print(f"  {problem.describe(root)}", file=sys.stderr)
     return not problems
@@ -277,12 +299,16 @@ def verify(org: str | None, semester: str | None) -> int:
     for problem in result.problems:
         print(problem.describe(root))
     if not result.versions and not result.problems:
-        print(f"aucune publication à vérifier sous {root}"
-              + (f" (filtre : {' '.join(x for x in (org, semester) if x)})" if org or semester else ""))
+        print(
+            f"aucune publication à vérifier sous {root}"
+            + (f" (filtre : {' '.join(x for x in (org, semester) if x)})" if org or semester else "")
+        )
         return 1 if org or semester else 0
     failed = len(result.failed_versions)
-    print(f"{len(result.versions)} version(s) vérifiée(s) sous {root} : {len(result.versions) - failed} conforme(s), "
-          f"{failed} en échec ; {len(result.problems)} problème(s)")
+    print(
+        f"{len(result.versions)} version(s) vérifiée(s) sous {root} : {len(result.versions) - failed} conforme(s), "
+        f"{failed} en échec ; {len(result.problems)} problème(s)"
+    )
     return 1 if result.problems else 0
 
 
@@ -307,7 +333,9 @@ def status(limit: int = 10) -> int:
         when = dt.datetime.fromtimestamp(stats.start_time).isoformat(timespec="seconds") if stats.start_time else "?"
         print(f"{when}  {run.tags.get('dagster/partition', '-'):8}  {run.status.value:8}  {run.run_id}")
         if run.status.value != "SUCCESS":
-            for record in instance.get_records_for_run(run.run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION).records:
+            for record in instance.get_records_for_run(
+                run.run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION
+            ).records:
                 data = record.event_log_entry.dagster_event.event_specific_data
                 if not data.passed:
                     first = next(iter((data.description or "").splitlines()), "")
@@ -329,32 +357,55 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("init", help="create the configuration of a new organisation (yours)")
     p.add_argument("--org-id", required=True, help="short identifier, e.g. val (lower case, digits, _)")
     p.add_argument("--nom", required=True, help="name, e.g. 'Département du Val'")
-    p.add_argument("--type", default="departement", help="departement (default), region, commune, epci, spl, "
-                                                          "etablissement_public, autre")
+    p.add_argument(
+        "--type",
+        default="departement",
+        help="departement (default), region, commune, epci, spl, etablissement_public, autre",
+    )
     p.add_argument("--departement", default="", help="département code, e.g. 95, 2A, 974")
-    p.add_argument("--siret", action="append", default=[], required=True,
-                   help="a buyer SIRET of the organisation (repeat for each)")
+    p.add_argument(
+        "--siret",
+        action="append",
+        default=[],
+        required=True,
+        help="a buyer SIRET of the organisation (repeat for each)",
+    )
     p.add_argument("--premier-semestre", default=None, help="first semester to report, default: SPASER start S1")
     p.add_argument("--spaser-debut", type=int, default=dt.date.today().year, help="first year of the SPASER")
     p.add_argument("--spaser-fin", type=int, default=None, help="last year of the SPASER (default: start + 4)")
-    p.add_argument("--ajouter", action="store_true",
-                   help="add this organisation (a partner SPL, an EPCI...) to the existing configuration; "
-                        "its files go to landing/organisations/<org-id>/")
+    p.add_argument(
+        "--ajouter",
+        action="store_true",
+        help="add this organisation (a partner SPL, an EPCI...) to the existing configuration; "
+        "its files go to landing/organisations/<org-id>/",
+    )
     p = sub.add_parser("config", help="the organisation's configuration")
     p.add_argument("action", choices=["check"], help="check: validate it and list what to fix")
     p = sub.add_parser("demo", help="write the demo organisation's configuration and feeds")
-    p.add_argument("--contracts", type=int, default=3000,
-                   help="DECP contracts over 2024-S1..2026-S1 (national scale: 1500000)")
-    p.add_argument("--buyers", type=int, default=None,
-                   help="add this many buyers of other départements (national scale; default: the org only)")
+    p.add_argument(
+        "--contracts", type=int, default=3000, help="DECP contracts over 2024-S1..2026-S1 (national scale: 1500000)"
+    )
+    p.add_argument(
+        "--buyers",
+        type=int,
+        default=None,
+        help="add this many buyers of other départements (national scale; default: the org only)",
+    )
     p.add_argument("--seed", type=int, default=20240101)
     p = sub.add_parser("run", help="run the pipeline for one semester")
     p.add_argument("--semester", default=None, help="default: the last closed semester")
     p.add_argument("--reason", default=None, help="reason recorded in a new release version")
-    p.add_argument("--full-refresh", action="store_true",
-                   help="rebuild the incremental dbt models from scratch (automatic when the dbt project changed)")
-    p.add_argument("--org", action="append", default=None,
-                   help="publish only this organisation (repeat for several; default: every one)")
+    p.add_argument(
+        "--full-refresh",
+        action="store_true",
+        help="rebuild the incremental dbt models from scratch (automatic when the dbt project changed)",
+    )
+    p.add_argument(
+        "--org",
+        action="append",
+        default=None,
+        help="publish only this organisation (repeat for several; default: every one)",
+    )
     p = sub.add_parser("backfill", help="run the pipeline for a range of semesters, oldest first")
     p.add_argument("--from", dest="first", required=True)
     p.add_argument("--to", dest="last", required=True)
@@ -395,8 +446,11 @@ def main(argv: list[str] | None = None) -> int:
 
         paths = get_paths()
         if not configuration.write_demo(paths.config):
-            print(f"spaser demo: {paths.config} holds another organisation's configuration; run the demo "
-                  "in another SPASER_HOME", file=sys.stderr)
+            print(
+                f"spaser demo: {paths.config} holds another organisation's configuration; run the demo "
+                "in another SPASER_HOME",
+                file=sys.stderr,
+            )
             return 1
         print(f"demo configuration written to {paths.config}")
         landing = paths.landing
@@ -424,11 +478,14 @@ def main(argv: list[str] | None = None) -> int:
         if not check_configuration():
             return 1
         instance = _instance()
-        results = {s: run_semester(s, args.reason, instance, orgs=args.org)
-                   for s in semesters_between(args.first, args.last)}
+        results = {
+            s: run_semester(s, args.reason, instance, orgs=args.org) for s in semesters_between(args.first, args.last)
+        }
         failed = [s for s, ok in results.items() if not ok]
-        print(f"backfill: {len(results) - len(failed)} of {len(results)} semester(s) published"
-              + (f"; failed: {', '.join(failed)}" if failed else ""))
+        print(
+            f"backfill: {len(results) - len(failed)} of {len(results)} semester(s) published"
+            + (f"; failed: {', '.join(failed)}" if failed else "")
+        )
         return 1 if failed else 0
     if args.command == "show":
         return show(args.semester, args.org)
@@ -445,8 +502,10 @@ def main(argv: list[str] | None = None) -> int:
         except (IngestError, ValueError) as exc:
             print(f"spaser withdraw: {exc}", file=sys.stderr)
             return 1
-        print(f"{args.file} retiré ({args.reason}) : déplacé vers {moved} ; ses lignes quittent l'entrepôt au "
-              "prochain lancement (spaser run)")
+        print(
+            f"{args.file} retiré ({args.reason}) : déplacé vers {moved} ; ses lignes quittent l'entrepôt au "
+            "prochain lancement (spaser run)"
+        )
         return 0
     if args.command == "prepare":
         from .dbt_manifest import prepare_manifest, spaser_dbt_project

@@ -5,7 +5,6 @@ The dbt project and its manifest are in dbt_manifest.py: the manifest must exist
 module is imported (the CLI and the tests prepare it; `dagster dev` re-parses on load).
 """
 
-
 import datetime as dt
 import hashlib
 import json
@@ -31,7 +30,6 @@ from . import configuration
 from .dbt_manifest import DBT_EXECUTABLE, project_files, spaser_dbt_project
 from .partitions import parse_semester, semester_partitions
 from .settings import REPO_ROOT, export_env, get_paths
-
 
 
 def dbt_vars(partition_key: str) -> dict[str, str]:
@@ -109,15 +107,24 @@ def _prepare_warehouse(warehouse: Path) -> str | None:
         con.close()
 
 
-def _record_build(warehouse: Path, semester: str, fingerprint: str, full_refresh: bool,
-                  invocation_id: str | None, seconds: float) -> None:
+def _record_build(
+    warehouse: Path, semester: str, fingerprint: str, full_refresh: bool, invocation_id: str | None, seconds: float
+) -> None:
     import duckdb
 
     con = duckdb.connect(str(warehouse))
     try:
-        con.execute(f"INSERT INTO {BUILDS_TABLE} VALUES (?, ?, ?, ?, ?, ?)",
-                    [dt.datetime.now(dt.UTC).replace(tzinfo=None), semester, fingerprint, full_refresh,
-                     invocation_id, round(seconds, 1)])
+        con.execute(
+            f"INSERT INTO {BUILDS_TABLE} VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                dt.datetime.now(dt.UTC).replace(tzinfo=None),
+                semester,
+                fingerprint,
+                full_refresh,
+                invocation_id,
+                round(seconds, 1),
+            ],
+        )
     finally:
         con.close()
 
@@ -179,14 +186,25 @@ def spaser_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, confi
     build = dbt.cli(dbt_build_args(context.partition_key, full_refresh=full_refresh), context=context)
     yield from build.stream()
     # reached only when the build succeeded (a failed build raises from stream())
-    _record_build(paths.warehouse, context.partition_key, fingerprint, full_refresh,
-                  _invocation_id(build.target_path), time.monotonic() - started)
+    _record_build(
+        paths.warehouse,
+        context.partition_key,
+        fingerprint,
+        full_refresh,
+        _invocation_id(build.target_path),
+        time.monotonic() - started,
+    )
     # Still in this step, before any other DuckDB connection is open (docs generate connects
     # to the warehouse for the catalog): the static docs published with the release. In the
     # build's target folder with --no-compile: the build's manifest is reused, only the catalog
     # is queried (compiling every node again cost ~5 s a run).
-    generate_docs(dbt, context.partition_key, docs_path(paths, context.partition_key), log=context.log,
-                  build_target=build.target_path)
+    generate_docs(
+        dbt,
+        context.partition_key,
+        docs_path(paths, context.partition_key),
+        log=context.log,
+        build_target=build.target_path,
+    )
 
 
 def docs_path(paths, semester: str) -> Path:
@@ -195,12 +213,19 @@ def docs_path(paths, semester: str) -> Path:
 
 
 def dbt_docs_args(partition_key: str, compile: bool = True) -> list[str]:
-    return ["docs", "generate", "--static", *([] if compile else ["--no-compile"]),
-            "--vars", json.dumps(dbt_vars(partition_key), sort_keys=True)]
+    return [
+        "docs",
+        "generate",
+        "--static",
+        *([] if compile else ["--no-compile"]),
+        "--vars",
+        json.dumps(dbt_vars(partition_key), sort_keys=True),
+    ]
 
 
-def generate_docs(dbt: DbtCliResource, partition_key: str, target: Path, log=None,
-                  build_target: Path | None = None) -> Path | None:
+def generate_docs(
+    dbt: DbtCliResource, partition_key: str, target: Path, log=None, build_target: Path | None = None
+) -> Path | None:
     """`dbt docs generate --static` copied to `target`; None (logged) when it fails: the docs
     accompany a release, they never block it. With `build_target` (the target folder of the
     build just made), the build's manifest is reused (--no-compile)."""
@@ -209,9 +234,12 @@ def generate_docs(dbt: DbtCliResource, partition_key: str, target: Path, log=Non
     started = time.monotonic()
     try:
         reuse = build_target is not None and (build_target / "manifest.json").exists()
-        invocation = dbt.cli(dbt_docs_args(partition_key, compile=not reuse), raise_on_error=False,
-                             manifest=spaser_dbt_project.manifest_path,
-                             target_path=build_target if reuse else None)
+        invocation = dbt.cli(
+            dbt_docs_args(partition_key, compile=not reuse),
+            raise_on_error=False,
+            manifest=spaser_dbt_project.manifest_path,
+            target_path=build_target if reuse else None,
+        )
         invocation.wait()
         static = invocation.target_path / "static_index.html"
         if not invocation.is_successful() or not static.exists():

@@ -35,8 +35,7 @@ spaser_dbt_project.prepare_if_dev()
 def project_files(suffixes: tuple[str, ...] = (".sql", ".yml", ".csv")) -> list[Path]:
     """The dbt project's own files: models, seeds, macros, the blank configuration and
     dbt_project.yml."""
-    watched = [REPO_ROOT / "models", REPO_ROOT / "seeds", DBT_PROJECT_DIR / "macros",
-               DBT_PROJECT_DIR / "config_blank"]
+    watched = [REPO_ROOT / "models", REPO_ROOT / "seeds", DBT_PROJECT_DIR / "macros", DBT_PROJECT_DIR / "config_blank"]
     files = [p for d in watched for p in d.rglob("*") if p.is_file() and (not suffixes or p.suffix in suffixes)]
     return sorted(files + [DBT_PROJECT_DIR / "dbt_project.yml"])
 
@@ -55,8 +54,19 @@ def prepare_manifest(project: DbtProject = spaser_dbt_project) -> bool:
         return False
     env = os.environ | export_env(get_paths())
     subprocess.run(
-        [DBT_EXECUTABLE, "parse", "--quiet", "--project-dir", str(project.project_dir),
-         "--profiles-dir", str(project.profiles_dir), "--target-path", str(project.target_path)],
-        check=True, env=env, cwd=project.project_dir,
+        [
+            DBT_EXECUTABLE,
+            "parse",
+            "--quiet",
+            "--project-dir",
+            str(project.project_dir),
+            "--profiles-dir",
+            str(project.profiles_dir),
+            "--target-path",
+            str(project.target_path),
+        ],
+        check=True,
+        env=env,
+        cwd=project.project_dir,
     )
     return True

@@ -45,13 +45,16 @@ def semester_to_publish(scheduled: dt.datetime) -> str:
     return last_closed_semester(scheduled.date())
 
 
-@schedule(job=spaser_pipeline, cron_schedule=PUBLICATION_CRON, execution_timezone="Europe/Paris",
-          default_status=DefaultScheduleStatus.STOPPED)
+@schedule(
+    job=spaser_pipeline,
+    cron_schedule=PUBLICATION_CRON,
+    execution_timezone="Europe/Paris",
+    default_status=DefaultScheduleStatus.STOPPED,
+)
 def semester_publication_schedule(context: ScheduleEvaluationContext):
     semester = semester_to_publish(context.scheduled_execution_time)
     ensure_semester_partitions(context.instance, context.scheduled_execution_time.date())
-    return RunRequest(run_key=f"scheduled-{semester}", partition_key=semester,
-                      tags={"spaser/trigger": "schedule"})
+    return RunRequest(run_key=f"scheduled-{semester}", partition_key=semester, tags={"spaser/trigger": "schedule"})
 
 
 def landing_fingerprint(root) -> str:
@@ -75,8 +78,9 @@ def landing_sensor(context: SensorEvaluationContext):
     today = dt.date.today()
     ensure_semester_partitions(context.instance, today)
     semester = last_closed_semester(today)
-    return RunRequest(run_key=f"landing-{fingerprint[:16]}", partition_key=semester,
-                      tags={"spaser/trigger": "landing_sensor"})
+    return RunRequest(
+        run_key=f"landing-{fingerprint[:16]}", partition_key=semester, tags={"spaser/trigger": "landing_sensor"}
+    )
 
 
 @sensor(minimum_interval_seconds=3600, default_status=DefaultSensorStatus.RUNNING)

@@ -86,8 +86,10 @@ def check_closed(key: str, today: dt.date) -> None:
     if parse_semester(key) < parse_semester(FIRST_SEMESTER):
         raise SemesterNotClosed(f"semestre {key} antérieur au premier semestre des DECP ({FIRST_SEMESTER})")
     if parse_semester(key) > parse_semester(last_closed_semester(today)):
-        raise SemesterNotClosed(f"le semestre {key} n'est pas terminé (dernier semestre clos : "
-                                f"{last_closed_semester(today)}) : il ne peut pas être publié")
+        raise SemesterNotClosed(
+            f"le semestre {key} n'est pas terminé (dernier semestre clos : "
+            f"{last_closed_semester(today)}) : il ne peut pas être publié"
+        )
 
 
 def ensure_semester_partitions(instance: DagsterInstance, today: dt.date) -> list[str]:

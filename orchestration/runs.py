@@ -44,15 +44,21 @@ def reap_dead_runs(instance, alive: Callable[[int], bool] = _alive) -> list[str]
     from dagster import DagsterRunStatus, RunsFilter
 
     host = socket.gethostname()
-    unfinished = instance.get_runs(filters=RunsFilter(
-        statuses=[DagsterRunStatus.STARTED, DagsterRunStatus.STARTING, DagsterRunStatus.CANCELING],
-        tags={HOST_TAG: host}))
+    unfinished = instance.get_runs(
+        filters=RunsFilter(
+            statuses=[DagsterRunStatus.STARTED, DagsterRunStatus.STARTING, DagsterRunStatus.CANCELING],
+            tags={HOST_TAG: host},
+        )
+    )
     reaped = []
     for run in unfinished:
         pid = run.tags.get(PID_TAG, "")
         if pid.isdigit() and int(pid) != os.getpid() and not alive(int(pid)):
-            instance.report_run_failed(run, f"process {pid} on {host} ended without finishing the run "
-                                            "(killed or machine restarted): marked failed so the queue moves")
+            instance.report_run_failed(
+                run,
+                f"process {pid} on {host} ended without finishing the run "
+                "(killed or machine restarted): marked failed so the queue moves",
+            )
             reaped.append(run.run_id)
     return reaped
 

@@ -53,10 +53,21 @@ class Page:
     def __init__(self, chromium: str, url: str, profile: Path, start_timeout_s: float = 60):
         port = _free_port()
         self._proc = subprocess.Popen(
-            [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-             f"--remote-debugging-port={port}", "--remote-allow-origins=*", f"--user-data-dir={profile}",
-             "--window-size=1600,1000", url],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
+            [
+                chromium,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-dev-shm-usage",
+                f"--remote-debugging-port={port}",
+                "--remote-allow-origins=*",
+                f"--user-data-dir={profile}",
+                "--window-size=1600,1000",
+                url,
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            stdin=subprocess.DEVNULL,
             start_new_session=True,
         )
         self._ids = itertools.count(1)

@@ -51,8 +51,13 @@ def spaser_home(tmp_path, monkeypatch) -> Path:
     organisation's configuration) under tmp_path."""
     home = tmp_path / "spaser"
     monkeypatch.setenv("SPASER_HOME", str(home))
-    for var in ("SPASER_LANDING_DIR", "SPASER_WAREHOUSE_DIR", "SPASER_PUBLICATIONS_DIR", "SPASER_GX_DIR",
-                "SPASER_CONFIG_DIR"):
+    for var in (
+        "SPASER_LANDING_DIR",
+        "SPASER_WAREHOUSE_DIR",
+        "SPASER_PUBLICATIONS_DIR",
+        "SPASER_GX_DIR",
+        "SPASER_CONFIG_DIR",
+    ):
         monkeypatch.delenv(var, raising=False)
     demo_config(home)
     return home
@@ -90,9 +95,21 @@ def run_dbt(home: Path, *args: str, target_dir: str = "dbt_target"):
 
     env = os.environ | export_env(Paths(home=home)) | {"DBT_TARGET_PATH": str(home / target_dir)}
     return subprocess.run(
-        [DBT_EXECUTABLE, *args, "--vars", f'{{"semester": "{SEMESTER}"}}',
-         "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)],
-        env=env, cwd=DBT_PROJECT_DIR, capture_output=True, text=True, timeout=600,
+        [
+            DBT_EXECUTABLE,
+            *args,
+            "--vars",
+            f'{{"semester": "{SEMESTER}"}}',
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+        ],
+        env=env,
+        cwd=DBT_PROJECT_DIR,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
 
 
@@ -162,8 +179,9 @@ def pg_session():
             pytest.fail(message)
         pytest.skip(message)
     suffix = uuid.uuid4().hex[:12]
-    settings = pg_settings(os.environ | {
-        "SPASER_PG_DATABASE": f"spaser_test_{suffix}", "SPASER_PG_BI_ROLE": f"spaser_bi_test_{suffix}"})
+    settings = pg_settings(
+        os.environ | {"SPASER_PG_DATABASE": f"spaser_test_{suffix}", "SPASER_PG_BI_ROLE": f"spaser_bi_test_{suffix}"}
+    )
     create_database(settings)
     try:
         yield settings
@@ -180,8 +198,11 @@ def pg_database(pg_session) -> dict:
 
 def pg_env(settings) -> dict[str, str]:
     return {
-        "SPASER_PG_HOST": settings.host, "SPASER_PG_PORT": str(settings.port), "SPASER_PG_USER": settings.user,
-        "SPASER_PG_PASSWORD": settings.password, "SPASER_PG_DATABASE": settings.database,
+        "SPASER_PG_HOST": settings.host,
+        "SPASER_PG_PORT": str(settings.port),
+        "SPASER_PG_USER": settings.user,
+        "SPASER_PG_PASSWORD": settings.password,
+        "SPASER_PG_DATABASE": settings.database,
         "SPASER_PG_BI_ROLE": settings.bi_role,
     }
 

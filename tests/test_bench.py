@@ -16,8 +16,9 @@ def test_bench_small_n(tmp_path):
     import run_bench
 
     out = tmp_path / "out"
-    code = run_bench.main(["--sizes", "2000", "--no-incremental", "--workdir", str(tmp_path / "work"),
-                           "--out", str(out)])
+    code = run_bench.main(
+        ["--sizes", "2000", "--no-incremental", "--workdir", str(tmp_path / "work"), "--out", str(out)]
+    )
     assert code == 0
     results = json.loads((out / "bench_results.json").read_text(encoding="utf-8"))
     runs = {r["label"]: r for r in results["runs"]}

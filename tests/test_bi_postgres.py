@@ -17,11 +17,22 @@ def test_postgres_is_off_unless_configured():
     assert "dbname='spaser'" in s.dsn() and "user='spaser_bi'" in s.bi_dsn
 
 
-@pytest.mark.parametrize(("duck", "pg"), [
-    ("VARCHAR", "text"), ("DOUBLE", "double precision"), ("DECIMAL(18,2)", "numeric(18,2)"),
-    ("DATE", "date"), ("TIMESTAMP WITH TIME ZONE", "timestamptz"), ("VARCHAR[]", "jsonb"),
-    ("STRUCT(id VARCHAR)[]", "jsonb"), ("JSON", "jsonb"), ("BOOLEAN", "boolean"), ("BIGINT", "bigint"), ("INTEGER", "integer"),
-])
+@pytest.mark.parametrize(
+    ("duck", "pg"),
+    [
+        ("VARCHAR", "text"),
+        ("DOUBLE", "double precision"),
+        ("DECIMAL(18,2)", "numeric(18,2)"),
+        ("DATE", "date"),
+        ("TIMESTAMP WITH TIME ZONE", "timestamptz"),
+        ("VARCHAR[]", "jsonb"),
+        ("STRUCT(id VARCHAR)[]", "jsonb"),
+        ("JSON", "jsonb"),
+        ("BOOLEAN", "boolean"),
+        ("BIGINT", "bigint"),
+        ("INTEGER", "integer"),
+    ],
+)
 def test_pg_type(duck, pg):
     assert pg_type(duck) == pg
 
@@ -58,17 +69,24 @@ def test_publication_holds_the_latest_releases(served, pg_session):
             assert loaded[name] == expected, name
         expected = duck.execute(
             "SELECT indicator_id, value, status FROM publication.mart_spaser_indicateurs "
-            "WHERE period = '2026-S1' ORDER BY indicator_id").fetchall()
+            "WHERE period = '2026-S1' ORDER BY indicator_id"
+        ).fetchall()
     finally:
         duck.close()
-    rows = _query(pg_session.bi_dsn, "SELECT indicator_id, value, status FROM publication.mart_spaser_indicateurs "
-                                      "WHERE period = '2026-S1' ORDER BY indicator_id")
+    rows = _query(
+        pg_session.bi_dsn,
+        "SELECT indicator_id, value, status FROM publication.mart_spaser_indicateurs "
+        "WHERE period = '2026-S1' ORDER BY indicator_id",
+    )
     assert len(rows) == len(expected) > 40
     for (i, v, s), (ei, ev, es) in zip(rows, expected):
         assert (i, s) == (ei, es) and (v is None) == (ev is None) and (v is None or abs(v - ev) < 1e-9)
     # nested columns arrive as JSON, NULL and empty text stay distinct
-    kinds = _query(pg_session.dsn(), """SELECT data_type FROM information_schema.columns
-        WHERE table_schema = 'publication' AND table_name = 'fct_marches' AND column_name = 'titulaires'""")
+    kinds = _query(
+        pg_session.dsn(),
+        """SELECT data_type FROM information_schema.columns
+        WHERE table_schema = 'publication' AND table_name = 'fct_marches' AND column_name = 'titulaires'""",
+    )
     assert kinds == [("jsonb",)]
 
 

@@ -9,12 +9,15 @@ import pytest
 from orchestration.cli import main, root_cause
 
 
-@pytest.mark.parametrize("argv, expected", [
-    (["run", "--semester", "2026-S3"], "semestre '2026-S3' invalide"),
-    (["run", "--semester", "2099-S1"], "n'est pas terminé"),
-    (["backfill", "--from", "2026-S1", "--to", "2025-S1"], "--from 2026-S1 est après --to 2025-S1"),
-    (["backfill", "--from", "2025-S1", "--to", "2099-S2"], "n'est pas terminé"),
-])
+@pytest.mark.parametrize(
+    "argv, expected",
+    [
+        (["run", "--semester", "2026-S3"], "semestre '2026-S3' invalide"),
+        (["run", "--semester", "2099-S1"], "n'est pas terminé"),
+        (["backfill", "--from", "2026-S1", "--to", "2025-S1"], "--from 2026-S1 est après --to 2025-S1"),
+        (["backfill", "--from", "2025-S1", "--to", "2099-S2"], "n'est pas terminé"),
+    ],
+)
 def test_user_errors_are_one_sentence_and_a_non_zero_exit(argv, expected, spaser_home, capsys):
     assert main(argv) == 1
     err = capsys.readouterr().err
@@ -46,7 +49,8 @@ def test_status_shows_the_cause_and_never_crashes(tmp_path, monkeypatch, capsys)
         failed = dg.materialize([_reads_a_file], instance=instance, raise_on_error=False)
         [failure] = [e for e in failed.all_events if e.event_type_value == "STEP_FAILURE"]
         assert root_cause(failure.event_specific_data.error) == (
-            "test_cli._BadFile: landing/decp/x.json: line 12: montant: '12,5,3' is not a number")
+            "test_cli._BadFile: landing/decp/x.json: line 12: montant: '12,5,3' is not a number"
+        )
         dg.materialize([_checked, _empty_description_gate], instance=instance, raise_on_error=False)
     # status lists the runs of the pipeline job: these ran as Dagster's ephemeral asset job
     from orchestration import cli

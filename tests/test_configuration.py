@@ -40,8 +40,20 @@ def demo(tmp_path) -> Path:
 @pytest.fixture
 def new_org(tmp_path) -> tuple[Path, Path]:
     folder, landing = tmp_path / "config", tmp_path / "landing"
-    cfg.init(folder, cfg.NewOrganisation("val", "Département du Val", "departement", "95",
-                                         ["22590099200010", "815 599 306 00017"], "2025-S1", 2026, 2030), landing)
+    cfg.init(
+        folder,
+        cfg.NewOrganisation(
+            "val",
+            "Département du Val",
+            "departement",
+            "95",
+            ["22590099200010", "815 599 306 00017"],
+            "2025-S1",
+            2026,
+            2030,
+        ),
+        landing,
+    )
     return folder, landing
 
 
@@ -71,7 +83,9 @@ def test_init_lists_every_indicator_and_parameter_and_the_landing_folders(new_or
     assert params["insertion_cumul_debut"] == "2026-01-01" and params["siret_declarant_agec58"] == "22590099200010"
     # the SIRET typed with spaces is stored in its normal form
     assert [r["acheteur_siret"] for r in _rows(folder / "organisation_acheteurs.csv")] == [
-        "22590099200010", "81559930600017"]
+        "22590099200010",
+        "81559930600017",
+    ]
     assert (landing / "decp").is_dir() and (landing / "centrales" / "achats").is_dir()
     with pytest.raises(FileExistsError):
         cfg.init(folder, cfg.NewOrganisation("x", "X", "commune", "", [], "2026-S1", 2026, 2030))
@@ -84,26 +98,53 @@ def test_demo_never_overwrites_another_organisation(new_org):
     assert (folder / "organisations.csv").read_bytes() == before
 
 
-@pytest.mark.parametrize("stem, change, expected", [
-    ("organisation_acheteurs", lambda r: r[0].update(acheteur_siret="22590099200011"),
-     "organisation_acheteurs.csv, ligne 2, champ acheteur_siret : SIRET '22590099200011' invalide"),
-    ("organisation_acheteurs", lambda r: r[0].update(acheteur_siret="225 900 992 00010"),
-     "sans séparateurs : 22590099200010"),
-    ("spaser_cibles", lambda r: r.append(dict(r[0], indicator_id="IMP-99")),
-     "champ indicator_id : indicateur 'IMP-99' absent du catalogue"),
-    ("spaser_cibles", lambda r: next(t for t in r if t["indicator_id"] == "IMP-12").update(target_year="2024"),
-     "champ target_year : année cible 2024 antérieure au début du SPASER (2026)"),
-    ("spaser_cibles", lambda r: r[0].update(org_id="demo"),
-     "spaser_cibles.csv, ligne 2, champ org_id : organisation 'demo' absente de organisations.csv"),
-    ("spaser_cibles", lambda r: r[0].update(direction="monte"), "champ direction : 'monte' : hausse ou baisse"),
-    ("spaser_parametres", lambda r: r.remove(next(p for p in r if p["parameter"] == "seuil_clause_sociale_dep4_eur")),
-     "paramètre seuil_clause_sociale_dep4_eur manquant pour nordval (DEP-4"),
-    ("spaser_parametres", lambda r: next(p for p in r if p["parameter"] == "insertion_cumul_debut").update(value=""),
-     "champ value : insertion_cumul_debut : valeur vide"),
-    ("organisations", lambda r: r.append(dict(r[0], org_id="autre")),
-     "exactement une organisation doit avoir landing_default = true (2 trouvée(s))"),
-    ("organisation_flux", lambda r: r[0].update(feed="marches/pdf"), "champ feed : flux 'marches/pdf' inconnu"),
-])
+@pytest.mark.parametrize(
+    "stem, change, expected",
+    [
+        (
+            "organisation_acheteurs",
+            lambda r: r[0].update(acheteur_siret="22590099200011"),
+            "organisation_acheteurs.csv, ligne 2, champ acheteur_siret : SIRET '22590099200011' invalide",
+        ),
+        (
+            "organisation_acheteurs",
+            lambda r: r[0].update(acheteur_siret="225 900 992 00010"),
+            "sans séparateurs : 22590099200010",
+        ),
+        (
+            "spaser_cibles",
+            lambda r: r.append(dict(r[0], indicator_id="IMP-99")),
+            "champ indicator_id : indicateur 'IMP-99' absent du catalogue",
+        ),
+        (
+            "spaser_cibles",
+            lambda r: next(t for t in r if t["indicator_id"] == "IMP-12").update(target_year="2024"),
+            "champ target_year : année cible 2024 antérieure au début du SPASER (2026)",
+        ),
+        (
+            "spaser_cibles",
+            lambda r: r[0].update(org_id="demo"),
+            "spaser_cibles.csv, ligne 2, champ org_id : organisation 'demo' absente de organisations.csv",
+        ),
+        ("spaser_cibles", lambda r: r[0].update(direction="monte"), "champ direction : 'monte' : hausse ou baisse"),
+        (
+            "spaser_parametres",
+            lambda r: r.remove(next(p for p in r if p["parameter"] == "seuil_clause_sociale_dep4_eur")),
+            "paramètre seuil_clause_sociale_dep4_eur manquant pour nordval (DEP-4",
+        ),
+        (
+            "spaser_parametres",
+            lambda r: next(p for p in r if p["parameter"] == "insertion_cumul_debut").update(value=""),
+            "champ value : insertion_cumul_debut : valeur vide",
+        ),
+        (
+            "organisations",
+            lambda r: r.append(dict(r[0], org_id="autre")),
+            "exactement une organisation doit avoir landing_default = true (2 trouvée(s))",
+        ),
+        ("organisation_flux", lambda r: r[0].update(feed="marches/pdf"), "champ feed : flux 'marches/pdf' inconnu"),
+    ],
+)
 def test_each_mistake_is_named_with_file_line_and_field(demo, stem, change, expected):
     _edit(demo, stem, change)
     found = messages(demo)

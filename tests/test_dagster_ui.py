@@ -25,10 +25,10 @@ from pathlib import Path
 
 import pytest
 import yaml
+from browser import Page, require_chromium
 
 from orchestration.partitions import semester_partition_keys
 from orchestration.settings import REPO_ROOT
-from browser import Page, require_chromium
 
 ARTIFACTS = REPO_ROOT / "test-artifacts"
 STARTUP_TIMEOUT_S = 120  # usually ~25 s: the code location loads the dbt manifest
@@ -85,8 +85,11 @@ class Server:
         self.log = log
 
     def graphql(self, query: str) -> dict:
-        request = urllib.request.Request(f"{self.base}/graphql", data=json.dumps({"query": query}).encode(),
-                                         headers={"Content-Type": "application/json"})
+        request = urllib.request.Request(
+            f"{self.base}/graphql",
+            data=json.dumps({"query": query}).encode(),
+            headers={"Content-Type": "application/json"},
+        )
         with urllib.request.urlopen(request, timeout=30) as response:
             body = json.load(response)
         assert "errors" not in body, body["errors"]
@@ -111,15 +114,33 @@ def dagster_ui(tmp_path):
         ensure_semester_partitions(instance, dt.date.today())
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("SPASER_")}
-    env |= {"DAGSTER_HOME": str(dagster_home), "SPASER_HOME": str(tmp_path / "spaser"),
-            "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))}
+    env |= {
+        "DAGSTER_HOME": str(dagster_home),
+        "SPASER_HOME": str(tmp_path / "spaser"),
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")])),
+    }
     log = tmp_path / "dagster_dev.log"
     with log.open("w") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "dagster", "dev", "-m", "orchestration.definitions",
-             "-h", "127.0.0.1", "-p", str(port)],
-            cwd=REPO_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            start_new_session=True, preexec_fn=_default_signals,
+            [
+                sys.executable,
+                "-m",
+                "dagster",
+                "dev",
+                "-m",
+                "orchestration.definitions",
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(port),
+            ],
+            cwd=REPO_ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+            preexec_fn=_default_signals,
         )
     server = Server(port, log)
     try:
@@ -133,8 +154,11 @@ def dagster_ui(tmp_path):
                     " locationOrLoadError { __typename ... on PythonError { message } } } } } }"
                 )["workspaceOrError"]["locationEntries"]
                 if entries and all(e["loadStatus"] == "LOADED" for e in entries):
-                    errors = [e["locationOrLoadError"] for e in entries
-                              if e["locationOrLoadError"]["__typename"] == "PythonError"]
+                    errors = [
+                        e["locationOrLoadError"]
+                        for e in entries
+                        if e["locationOrLoadError"]["__typename"] == "PythonError"
+                    ]
                     assert not errors, errors
                     break
             except (urllib.error.URLError, ConnectionError, TimeoutError):
@@ -188,19 +212,31 @@ def test_dagster_ui_shows_the_asset_graph(dagster_ui):
     states = {s["name"]: s["scheduleState"]["status"] for r in repos for s in r["schedules"]}
     states |= {s["name"]: s["sensorState"]["status"] for r in repos for s in r["sensors"]}
     # publishing is opt-in; the calendar sensor (registers closed semesters, launches nothing) runs
-    assert states == {"semester_publication_schedule": "STOPPED", "landing_sensor": "STOPPED",
-                      "semester_calendar_sensor": "RUNNING"}
+    assert states == {
+        "semester_publication_schedule": "STOPPED",
+        "landing_sensor": "STOPPED",
+        "semester_calendar_sensor": "RUNNING",
+    }
 
     # the community sign-up dialog would cover the screenshots ("Skip" does the same)
     assert server.graphql("mutation { setNuxSeen }")["setNuxSeen"] is True
 
     ARTIFACTS.mkdir(exist_ok=True)
     groups_js = " && ".join(f"document.body.innerText.includes({json.dumps(g)})" for g in sorted(GROUPS))
-    lineage = _read_page(chromium, f"{server.base}/asset-groups", groups_js,
-                         ARTIFACTS / "dagster_ui_lineage.png", tmp_path / "chromium-lineage")
-    catalog = _read_page(chromium, f"{server.base}/assets",
-                         "document.querySelectorAll('a[href^=\"/assets/\"]').length >= 5",
-                         ARTIFACTS / "dagster_ui_assets.png", tmp_path / "chromium-assets")
+    lineage = _read_page(
+        chromium,
+        f"{server.base}/asset-groups",
+        groups_js,
+        ARTIFACTS / "dagster_ui_lineage.png",
+        tmp_path / "chromium-lineage",
+    )
+    catalog = _read_page(
+        chromium,
+        f"{server.base}/assets",
+        "document.querySelectorAll('a[href^=\"/assets/\"]').length >= 5",
+        ARTIFACTS / "dagster_ui_assets.png",
+        tmp_path / "chromium-assets",
+    )
     for group in GROUPS:
         assert f">{group}<" in lineage, f"group {group} not on the lineage page"
     # the catalog is a virtualised list sorted by key: the first rows are the intermediate models

@@ -84,8 +84,11 @@ def _replicate(path: Path, pg_database: dict) -> dict[str, int]:
 def test_replicate_copies_schemas_and_listed_tables(sample_warehouse, pg_database):
     copied = _replicate(sample_warehouse, pg_database)
     assert copied == {"t_raw.big": 50000, "t_raw.empty": 0, "t_raw.sample": 4, "t_meta.log": 1, "t_pub.releases": 1}
-    tables = pg_rows(pg_database, """SELECT table_schema || '.' || table_name FROM information_schema.tables
-        WHERE table_schema LIKE 't\\_%' ORDER BY 1""")
+    tables = pg_rows(
+        pg_database,
+        """SELECT table_schema || '.' || table_name FROM information_schema.tables
+        WHERE table_schema LIKE 't\\_%' ORDER BY 1""",
+    )
     assert [t for (t,) in tables] == sorted(copied)  # no view, no unlisted table, no other schema
     # the DuckDB file was only read
     con = duckdb.connect(str(sample_warehouse), read_only=True)
@@ -95,11 +98,25 @@ def test_replicate_copies_schemas_and_listed_tables(sample_warehouse, pg_databas
 
 def test_replicate_types_nulls_and_nested_columns(sample_warehouse, pg_database):
     _replicate(sample_warehouse, pg_database)
-    types = dict(pg_rows(pg_database, """SELECT column_name, data_type FROM information_schema.columns
-        WHERE table_schema = 't_raw' AND table_name = 'sample'"""))
+    types = dict(
+        pg_rows(
+            pg_database,
+            """SELECT column_name, data_type FROM information_schema.columns
+        WHERE table_schema = 't_raw' AND table_name = 'sample'""",
+        )
+    )
     assert types == {
-        "s": "text", "i": "integer", "b": "bigint", "d": "double precision", "n": "numeric", "f": "boolean",
-        "day": "date", "ts": "timestamp without time zone", "tags": "jsonb", "holder": "jsonb", "holders": "jsonb",
+        "s": "text",
+        "i": "integer",
+        "b": "bigint",
+        "d": "double precision",
+        "n": "numeric",
+        "f": "boolean",
+        "day": "date",
+        "ts": "timestamp without time zone",
+        "tags": "jsonb",
+        "holder": "jsonb",
+        "holders": "jsonb",
         "m": "jsonb",
     }
     rows = pg_rows(pg_database, "SELECT * FROM t_raw.sample ORDER BY i NULLS LAST")
@@ -126,8 +143,11 @@ def test_replicate_types_nulls_and_nested_columns(sample_warehouse, pg_database)
     assert fourth[8] == ["Pas de considération sociale"]
     assert fourth[9] == {"id": None, "n": None}
     # nested columns are queryable as jsonb
-    assert pg_rows(pg_database, """SELECT e ->> 'id' FROM t_raw.sample, jsonb_array_elements(holders) AS e
-        WHERE e IS NOT NULL AND e <> 'null'""") == [("123",)]
+    assert pg_rows(
+        pg_database,
+        """SELECT e ->> 'id' FROM t_raw.sample, jsonb_array_elements(holders) AS e
+        WHERE e IS NOT NULL AND e <> 'null'""",
+    ) == [("123",)]
 
 
 def test_replicate_again_replaces_tables(sample_warehouse, pg_database):
@@ -196,9 +216,12 @@ def test_raw_layer_replicated_with_its_row_counts(duckdb_build, postgres_build, 
             count(titulaires) FROM raw.decp_marches""").fetchall()
     finally:
         con.close()
-    pg = pg_rows(pg_database, """SELECT count(*) FILTER (WHERE considerations_sociales IS NULL),
+    pg = pg_rows(
+        pg_database,
+        """SELECT count(*) FILTER (WHERE considerations_sociales IS NULL),
         count(*) FILTER (WHERE considerations_sociales ? 'Pas de considération sociale'),
-        count(*) FILTER (WHERE jsonb_typeof(titulaires) = 'array') FROM raw.decp_marches""")
+        count(*) FILTER (WHERE jsonb_typeof(titulaires) = 'array') FROM raw.decp_marches""",
+    )
     assert pg == duck and duck[0][1] > 0
 
 
@@ -210,9 +233,11 @@ def test_dbt_build_passes_on_postgres_with_every_test(postgres_build):
     # every model, seed, data test, unit test and hook of the project ran (the same nodes as
     # DuckDB's)
     manifest = json.loads(spaser_dbt_project.manifest_path.read_text())
-    expected = collections.Counter(k.split(".")[0] for k, n in manifest["nodes"].items()
-                                   if n["resource_type"] in ("model", "seed", "test", "operation")
-                                   and n["config"]["enabled"])
+    expected = collections.Counter(
+        k.split(".")[0]
+        for k, n in manifest["nodes"].items()
+        if n["resource_type"] in ("model", "seed", "test", "operation") and n["config"]["enabled"]
+    )
     expected["unit_test"] = len(manifest["unit_tests"])
     assert kinds == dict(expected)
     assert kinds["model"] > 50 and kinds["unit_test"] >= 25 and kinds["test"] > 100
@@ -220,9 +245,25 @@ def test_dbt_build_passes_on_postgres_with_every_test(postgres_build):
 
 def test_indicators_equal_across_adapters(duckdb_build, postgres_build, pg_database):
     warehouse = duckdb_build
-    columns = ["org_id", "period_type", "period", "indicator_id", "is_available", "status", "unavailable_reason",
-               "source_rows", "target_year", "baseline_year", "value", "numerator", "denominator", "target_value",
-               "baseline_value", "expected_value", "previous_value"]
+    columns = [
+        "org_id",
+        "period_type",
+        "period",
+        "indicator_id",
+        "is_available",
+        "status",
+        "unavailable_reason",
+        "source_rows",
+        "target_year",
+        "baseline_year",
+        "value",
+        "numerator",
+        "denominator",
+        "target_value",
+        "baseline_value",
+        "expected_value",
+        "previous_value",
+    ]
     sql = f"SELECT {', '.join(columns)} FROM marts.mart_spaser_indicateurs"
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
@@ -252,12 +293,19 @@ def test_every_mart_equal_across_adapters(duckdb_build, postgres_build, pg_datab
     warehouse = duckdb_build
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
-        tables = [t for (t,) in con.execute(
-            "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'marts' ORDER BY 1").fetchall()]
+        tables = [
+            t
+            for (t,) in con.execute(
+                "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'marts' ORDER BY 1"
+            ).fetchall()
+        ]
         assert len(tables) > 20
         for table in tables:
-            names = [c for (c,) in con.execute(f"""SELECT column_name FROM duckdb_columns()
-                WHERE schema_name = 'marts' AND table_name = '{table}' ORDER BY column_index""").fetchall()]
+            names = [
+                c
+                for (c,) in con.execute(f"""SELECT column_name FROM duckdb_columns()
+                WHERE schema_name = 'marts' AND table_name = '{table}' ORDER BY column_index""").fetchall()
+            ]
             sql = f"SELECT {', '.join(chr(34) + n + chr(34) for n in names)} FROM marts.{table}"
             duck = collections.Counter(tuple(map(_normalised, r)) for r in con.execute(sql).fetchall())
             pg = collections.Counter(tuple(map(_normalised, r)) for r in pg_rows(pg_database, sql))

@@ -30,8 +30,9 @@ def _both_ways(tmp_path: Path, root: Path, files: list[Path]):
     out = {}
     for mode in ("python", "bulk"):
         con = duckdb.connect(str(tmp_path / f"{mode}.duckdb"))
-        results = ingest_files(con, DECP_TABLE, root, files, DECP.read, now=now,
-                               bulk=DECP.bulk_for if mode == "bulk" else None)
+        results = ingest_files(
+            con, DECP_TABLE, root, files, DECP.read, now=now, bulk=DECP.bulk_for if mode == "bulk" else None
+        )
         out[mode] = {r.file: (r.rows_read, r.rows_loaded, r.rows_quarantined, r.quarantine_reasons) for r in results}
         con.close()
     con = duckdb.connect()
@@ -39,8 +40,10 @@ def _both_ways(tmp_path: Path, root: Path, files: list[Path]):
     con.execute(f"ATTACH '{tmp_path / 'bulk.duckdb'}' AS b (READ_ONLY)")
     for schema in ("raw", "quarantine"):
         for x, y in (("p", "b"), ("b", "p")):
-            extra = con.execute(f"SELECT count(*) FROM (SELECT * FROM {x}.{schema}.decp_marches "
-                                f"EXCEPT ALL SELECT * FROM {y}.{schema}.decp_marches)").fetchone()[0]
+            extra = con.execute(
+                f"SELECT count(*) FROM (SELECT * FROM {x}.{schema}.decp_marches "
+                f"EXCEPT ALL SELECT * FROM {y}.{schema}.decp_marches)"
+            ).fetchone()[0]
             assert extra == 0, f"{schema}: {extra} row(s) only in {x}"
     return out
 
@@ -79,17 +82,25 @@ def test_odd_records_go_to_the_python_normaliser(tmp_path):
     )
     handle = decp_bulk.prepare(duckdb.connect(), root / "odd.json")
     assert handle is not None
-    assert [row for row, _ in handle.irregular["marches.marche"]] == [2, 3, 4, 5]  # " A2 " is trimmed in SQL but "1 000,5" is text
+    assert [row for row, _ in handle.irregular["marches.marche"]] == [
+        2,
+        3,
+        4,
+        5,
+    ]  # " A2 " is trimmed in SQL but "1 000,5" is text
     handle.close()
     out = _both_ways(tmp_path, root, [root / "odd.json"])
     assert out["bulk"]["odd.json"][:3] == (5, 3, 2)
 
 
-@pytest.mark.parametrize("text", [
-    '{"marches": {"marche": [{"id": "A", "x": NaN}]}}',  # bare NaN token
-    '{"other": 1, "marches": {"marche": []}}',  # another top-level key first
-    '{"marches": {"marche": [], "extra": [1]}}',  # an unknown array
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"marches": {"marche": [{"id": "A", "x": NaN}]}}',  # bare NaN token
+        '{"other": 1, "marches": {"marche": []}}',  # another top-level key first
+        '{"marches": {"marche": [], "extra": [1]}}',  # an unknown array
+    ],
+)
 def test_other_layouts_fall_back_to_the_python_reader(tmp_path, text):
     path = tmp_path / "f.json"
     path.write_text(text, encoding="utf-8")

@@ -28,48 +28,91 @@ DROP = object()
 # instead of two, ...): each XML record is compared with a JSON example record edited by exactly
 # these differences, key by key. XML rank -> (JSON file, JSON array, index, edits).
 _MARCHE_EDITS = {
-    "id": "TEST2022", "objet": "envoi pour Json test", "modifications": DROP,
+    "id": "TEST2022",
+    "objet": "envoi pour Json test",
+    "modifications": DROP,
     "modificationsActesSousTraitance": DROP,
 }
-_ACTE_2024 = [{"acteSousTraitance": {
-    "id": 1, "sousTraitant": {"id": "214356", "typeIdentifiant": "SIRET"}, "dureeMois": 12,
-    "dateNotification": "2024-10-11", "montant": 123456.89, "variationPrix": "Révisable",
-    "datePublicationDonnees": "2024-10-12"}}]
-_EXECUTION_2024 = [{"donneesAnnuelles": {
-    "datePublicationDonneesExecution": "2024-04-18", "depensesInvestissement": 15.3,
-    "tarifs": [{"tarif": {"intituleTarif": "Intitulé du tarif", "tarif": 14.29}}]}}]
+_ACTE_2024 = [
+    {
+        "acteSousTraitance": {
+            "id": 1,
+            "sousTraitant": {"id": "214356", "typeIdentifiant": "SIRET"},
+            "dureeMois": 12,
+            "dateNotification": "2024-10-11",
+            "montant": 123456.89,
+            "variationPrix": "Révisable",
+            "datePublicationDonnees": "2024-10-12",
+        }
+    }
+]
+_EXECUTION_2024 = [
+    {
+        "donneesAnnuelles": {
+            "datePublicationDonneesExecution": "2024-04-18",
+            "depensesInvestissement": 15.3,
+            "tarifs": [{"tarif": {"intituleTarif": "Intitulé du tarif", "tarif": 14.29}}],
+        }
+    }
+]
 _CONCESSION_EDITS = {"objet": "Objet de la consultation", "donneesExecution": _EXECUTION_2024}
-_MODIFICATION_2024 = [{"modification": {
-    "id": 1, "dateSignatureModification": "2024-04-19", "datePublicationDonneesModification": "2024-04-20",
-    "dureeMois": 14, "valeurGlobale": 25.0}}]
+_MODIFICATION_2024 = [
+    {
+        "modification": {
+            "id": 1,
+            "dateSignatureModification": "2024-04-19",
+            "datePublicationDonneesModification": "2024-04-20",
+            "dureeMois": 14,
+            "valeurGlobale": 25.0,
+        }
+    }
+]
 _MODIFICATIONS_2019 = [  # the JSON example holds the first of the three only
-    {"objetModification": "Changement de durée : allongement du marché.",
-     "datePublicationDonneesModification": "2008-11-17", "dateNotificationModification": "2008-11-02",
-     "dureeMois": 30},
-    {"objetModification": "Changement de titulaire : remplacement d'Amandier par Jullié.",
-     "datePublicationDonneesModification": "2009-06-13", "dateNotificationModification": "2008-05-22",
-     "titulaires": [
-         {"typeIdentifiant": "SIRET", "id": "81223113200026", "denominationSociale": "Garami SARL"},
-         {"typeIdentifiant": "SIRET", "id": "87845484200015", "denominationSociale": "Jullié SA"}]},
+    {
+        "objetModification": "Changement de durée : allongement du marché.",
+        "datePublicationDonneesModification": "2008-11-17",
+        "dateNotificationModification": "2008-11-02",
+        "dureeMois": 30,
+    },
+    {
+        "objetModification": "Changement de titulaire : remplacement d'Amandier par Jullié.",
+        "datePublicationDonneesModification": "2009-06-13",
+        "dateNotificationModification": "2008-05-22",
+        "titulaires": [
+            {"typeIdentifiant": "SIRET", "id": "81223113200026", "denominationSociale": "Garami SARL"},
+            {"typeIdentifiant": "SIRET", "id": "87845484200015", "denominationSociale": "Jullié SA"},
+        ],
+    },
 ]
 TWINS = {
     f"{V2024}/exemple_xml_Marche.xml": {  # the same record twice (SOURCES.md)
-        rank: (f"{V2024}/exemple_json_marches_avec_modifications.json", "marche", 1,
-               _MARCHE_EDITS | {"actesSousTraitance": _ACTE_2024})
+        rank: (
+            f"{V2024}/exemple_json_marches_avec_modifications.json",
+            "marche",
+            1,
+            _MARCHE_EDITS | {"actesSousTraitance": _ACTE_2024},
+        )
         for rank in (1, 2)
     },
     f"{V2024}/exemple_xml_Contrat-concession.xml": {
-        rank: (f"{V2024}/exemple_json_concessions.json", "contrat-concession", 1, _CONCESSION_EDITS)
-        for rank in (1, 2)
+        rank: (f"{V2024}/exemple_json_concessions.json", "contrat-concession", 1, _CONCESSION_EDITS) for rank in (1, 2)
     },
     f"{V2024}/exemple_xml_Contrat-concession-modification.xml": {
-        rank: (f"{V2024}/exemple_json_concessions_avec_modifications.json", "contrat-concession", 1,
-               _CONCESSION_EDITS | {"modifications": _MODIFICATION_2024})
+        rank: (
+            f"{V2024}/exemple_json_concessions_avec_modifications.json",
+            "contrat-concession",
+            1,
+            _CONCESSION_EDITS | {"modifications": _MODIFICATION_2024},
+        )
         for rank in (1, 2)
     },
     f"{V2019}/exemple_xml_mar-avec-modifications.xml": {
-        1: (f"{V2019}/exemple_json_mar-avec-modifications.json", None, 0,
-            {"id": "2010345211203", "modifications": lambda first: first + _MODIFICATIONS_2019}),
+        1: (
+            f"{V2019}/exemple_json_mar-avec-modifications.json",
+            None,
+            0,
+            {"id": "2010345211203", "modifications": lambda first: first + _MODIFICATIONS_2019},
+        ),
     },
     f"{V2019}/exemple_xml_paquet.xml": {  # XML has no `_type`: the element names the kind
         1: (f"{V2019}/exemple_json_paquet.json", None, 1, {"id": "20010345211200", "_type": DROP}),
@@ -150,9 +193,17 @@ def test_xsd_names_of_modifications_map_to_the_json_keys(shared_data, tmp_path):
     """
     path = tmp_path / "marche.xml"
     path.write_text(f"<marches>{record.replace('</marche>', blocks + '</marche>')}</marches>", encoding="utf-8")
-    twin = _twin(shared_data, f"{V2024}/exemple_json_marches_avec_modifications.json", "marche", 0, {
-        "acheteur": {"id": "21750001630040"}, "objet": "envoi pour Json test", "actesSousTraitance": _ACTE_2024,
-    })
+    twin = _twin(
+        shared_data,
+        f"{V2024}/exemple_json_marches_avec_modifications.json",
+        "marche",
+        0,
+        {
+            "acheteur": {"id": "21750001630040"},
+            "objet": "envoi pour Json test",
+            "actesSousTraitance": _ACTE_2024,
+        },
+    )
     [(_, _, _, _, converted)] = list(xml_records(path))
     assert converted == twin
     [(_, row)] = list(read_decp_xml(path))
@@ -173,14 +224,29 @@ def _doc(*records: str, root: str = "<marches>") -> str:
     return root + "".join(records) + "</marches>"
 
 
-@pytest.mark.parametrize("token, expected", [
-    ("oui", True), ("non", False), ("true", True), ("false", False), ("1", True), ("0", False),
-    ("OUI", True), ("Non", False), (" TRUE ", True), ("False", False),
-])
+@pytest.mark.parametrize(
+    "token, expected",
+    [
+        ("oui", True),
+        ("non", False),
+        ("true", True),
+        ("false", False),
+        ("1", True),
+        ("0", False),
+        ("OUI", True),
+        ("Non", False),
+        (" TRUE ", True),
+        ("False", False),
+    ],
+)
 def test_xml_booleans_read_as_json_booleans(tmp_path, token, expected):
     path = tmp_path / "b.xml"
-    path.write_text(_doc(_marche(f"<marcheInnovant>{token}</marcheInnovant>"
-                                 f"<sousTraitanceDeclaree>{token}</sousTraitanceDeclaree>")), encoding="utf-8")
+    path.write_text(
+        _doc(
+            _marche(f"<marcheInnovant>{token}</marcheInnovant><sousTraitanceDeclaree>{token}</sousTraitanceDeclaree>")
+        ),
+        encoding="utf-8",
+    )
     [(_, _, _, _, record)] = list(xml_records(path))
     assert record["marcheInnovant"] is expected
     [(_, row)] = list(read_decp_xml(path))
@@ -204,11 +270,16 @@ def test_non_numeric_amount_is_quarantined_as_in_json(tmp_path):
         "<considerationsSociales><considerationSociale>Clause sociale</considerationSociale>"
         "</considerationsSociales></contrat-concession>"
     )
-    (root / "dirty.xml").write_text(_doc(
-        _marche(montant="575000"), _marche(montant="test"),
-        _marche(montant="1 000,5"),  # French text: read as the same text in JSON is
-        concession, _marche("<dureeMois>NC</dureeMois>"),
-    ), encoding="utf-8")
+    (root / "dirty.xml").write_text(
+        _doc(
+            _marche(montant="575000"),
+            _marche(montant="test"),
+            _marche(montant="1 000,5"),  # French text: read as the same text in JSON is
+            concession,
+            _marche("<dureeMois>NC</dureeMois>"),
+        ),
+        encoding="utf-8",
+    )
     con = duckdb.connect()
     [r] = ingest_files(con, DECP_TABLE, root, [root / "dirty.xml"], DECP.read, bulk=DECP.bulk_for)
     assert (r.rows_read, r.rows_loaded, r.rows_quarantined) == (5, 3, 2)
@@ -216,23 +287,31 @@ def test_non_numeric_amount_is_quarantined_as_in_json(tmp_path):
         "SELECT _source_row, reason, field, raw_value FROM quarantine.decp_marches ORDER BY _source_row"
     ).fetchall()
     assert [q[:3] for q in quarantined] == [
-        (2, "montant is not a number", "montant"), (4, "valeurGlobale is not a number", "valeurGlobale"),
+        (2, "montant is not a number", "montant"),
+        (4, "valeurGlobale is not a number", "valeurGlobale"),
     ]
     assert json.loads(quarantined[0][3])["montant"] == "test"  # the record, in its JSON shape
     loaded = con.execute(
         "SELECT _source_row, montant, duree_mois, parse_warnings FROM raw.decp_marches ORDER BY _source_row"
     ).fetchall()
-    assert loaded == [(1, 575000.0, None, None), (3, 1000.5, None, None), (5, 1200.5, None, ["dureeMois not given: NC"])]
+    assert loaded == [
+        (1, 575000.0, None, None),
+        (3, 1000.5, None, None),
+        (5, 1200.5, None, ["dureeMois not given: NC"]),
+    ]
 
 
 def test_malformed_xml_names_the_file_and_line_and_loads_nothing(tmp_path):
     root = tmp_path / "landing"
     root.mkdir()
-    broken = "\n".join(["<marches>", _marche(), "<marche><id>X2</id>", "<objet>unclosed</objte>", "</marche>",
-                        "</marches>"])
+    broken = "\n".join(
+        ["<marches>", _marche(), "<marche><id>X2</id>", "<objet>unclosed</objte>", "</marche>", "</marches>"]
+    )
     (root / "broken.xml").write_text(broken, encoding="utf-8")
     con = duckdb.connect()
-    with pytest.raises(IngestError, match=r"broken\.xml: malformed XML at line 4, column 24: Opening and ending tag mismatch"):
+    with pytest.raises(
+        IngestError, match=r"broken\.xml: malformed XML at line 4, column 24: Opening and ending tag mismatch"
+    ):
         ingest_files(con, DECP_TABLE, root, [root / "broken.xml"], DECP.read)
     assert con.execute("SELECT count(*) FROM raw.decp_marches").fetchone()[0] == 0
     assert con.execute("SELECT count(*) FROM meta.ingest_log").fetchone()[0] == 0
@@ -250,7 +329,9 @@ def test_records_outside_a_marches_root_are_an_error(tmp_path):
 
 def test_default_namespace_is_tolerated(tmp_path):
     plain, spaced = tmp_path / "plain.xml", tmp_path / "ns.xml"
-    inner = "<considerationsSociales><considerationSociale>Clause sociale</considerationSociale></considerationsSociales>"
+    inner = (
+        "<considerationsSociales><considerationSociale>Clause sociale</considerationSociale></considerationsSociales>"
+    )
     plain.write_text(_doc(_marche(inner)), encoding="utf-8")
     spaced.write_text(_doc(_marche(inner), root='<marches xmlns="urn:example:decp">'), encoding="utf-8")
     assert list(read_decp_xml(spaced)) == list(read_decp_xml(plain))
@@ -266,8 +347,11 @@ def test_format_is_read_from_the_record_fields(tmp_path):
     named = bare.replace("</id></acheteur>", "</id><nom>Ville</nom></acheteur>")
     path.write_text(f"<marches>{bare}{named}{bare}</marches>", encoding="utf-8")
     assert [fmt for *_, fmt, _ in xml_records(path)] == ["2019"] * 3
-    considered = bare.replace("</montant>", "</montant><considerationsSociales><considerationSociale>"
-                              "Pas de considération sociale</considerationSociale></considerationsSociales>")
+    considered = bare.replace(
+        "</montant>",
+        "</montant><considerationsSociales><considerationSociale>"
+        "Pas de considération sociale</considerationSociale></considerationsSociales>",
+    )
     path.write_text(f"<marches>{bare}{considered}</marches>", encoding="utf-8")
     rows = [row for _, row in read_decp_xml(path)]
     assert [r["format_version"] for r in rows] == ["2024", "2024"]
@@ -279,7 +363,8 @@ def _peak_rss_growth_mib(code: str) -> tuple[float, str]:
     its output. Linux VmHWM: unlike ru_maxrss, a child's does not start at its parent's size."""
     if not Path("/proc/self/status").exists():
         pytest.skip("needs /proc/self/status (Linux)")
-    script = textwrap.dedent("""
+    script = (
+        textwrap.dedent("""
         import re
         from pathlib import Path
         from orchestration.ingest.decp_xml import read_decp_xml
@@ -293,23 +378,28 @@ def _peak_rss_growth_mib(code: str) -> tuple[float, str]:
         except OSError:
             pass  # then the imports' peak counts too: an upper bound
         before = status("VmRSS")
-    """) + textwrap.dedent(code) + textwrap.dedent("""
+    """)
+        + textwrap.dedent(code)
+        + textwrap.dedent("""
         print("GROWTH_KIB", status("VmHWM") - before)
     """)
+    )
     done = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     growth = int(re.search(r"GROWTH_KIB (-?\d+)", done.stdout).group(1))
     return growth / 1024, done.stdout
 
 
-BILLION_LAUGHS = """<?xml version="1.0"?>
+BILLION_LAUGHS = (
+    """<?xml version="1.0"?>
 <!DOCTYPE marches [
  <!ENTITY lol "lol">
-""" + "".join(
-    f' <!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">\n' for i in range(1, 10)
-) + """]>
+"""
+    + "".join(f' <!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">\n' for i in range(1, 10))
+    + """]>
 <marches><marche><id>&lol9;</id><acheteur><id>21590001200019</id></acheteur></marche></marches>
 """
+)
 XXE = """<?xml version="1.0"?>
 <!DOCTYPE marches [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>
 <marches><marche><id>&xxe;</id></marche></marches>
@@ -403,8 +493,10 @@ def test_xml_files_load_through_the_ingest_asset(spaser_home, shared_data):
            FROM raw.decp_marches WHERE _source_file = 'exemple_xml_paquet.xml' ORDER BY _source_row"""
     ).fetchall()
     assert lineage == [
-        (1, "marches.contrat-concession", "2019", True, True), (2, "marches.contrat-concession", "2019", True, True),
-        (3, "marches.marche", "2019", True, True), (4, "marches.marche", "2019", True, True),
+        (1, "marches.contrat-concession", "2019", True, True),
+        (2, "marches.contrat-concession", "2019", True, True),
+        (3, "marches.marche", "2019", True, True),
+        (4, "marches.marche", "2019", True, True),
     ]
     assert con.execute("SELECT _source_file, _source_row, reason FROM quarantine.decp_marches").fetchall() == [
         ("dirty.xml", 2, "montant is not a number")

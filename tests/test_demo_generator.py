@@ -15,7 +15,12 @@ from orchestration.demo.generator import CSV_COLUMNS, OUTLIER_AMOUNT, TEST_OBJET
 
 SCHEMA = (
     Path(__file__).resolve().parents[2]
-    / "shared" / "data" / "decp" / "official_format" / "v2_2024" / "schema_decp_v2.0.3.json"
+    / "shared"
+    / "data"
+    / "decp"
+    / "official_format"
+    / "v2_2024"
+    / "schema_decp_v2.0.3.json"
 )
 N = 300
 
@@ -40,8 +45,11 @@ def _semester_of(iso_day: str) -> str:
 
 
 def _hashes(root: Path) -> dict[str, str]:
-    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
 def test_same_seed_same_bytes(demo, tmp_path):
@@ -88,8 +96,10 @@ def test_records_sit_in_their_semester_and_modifications_come_later(demo):
                 assert sem > rec_sem, f"{rec['id']} republished in {sem}, notified in {rec_sem}"
                 mods = [m["modification"] for m in rec["modifications"]]
                 assert [m["id"] for m in mods] == list(range(1, len(mods) + 1))
-                assert all(notified < m["dateNotificationModification"]
-                           <= m["datePublicationDonneesModification"] for m in mods)
+                assert all(
+                    notified < m["dateNotificationModification"] <= m["datePublicationDonneesModification"]
+                    for m in mods
+                )
                 assert _semester_of(max(m["datePublicationDonneesModification"] for m in mods)) == sem
             elif sem != rec_sem:
                 strays.append(rec["id"])
@@ -109,20 +119,22 @@ def test_csv_follows_french_conventions(demo):
     assert all(len(r) == len(CSV_COLUMNS) for r in body)
     assert all(re.fullmatch(r"\d{2}/\d{2}/\d{4}", r[col["date_notification"]]) for r in body)
     assert all(re.fullmatch(r"\d+,\d{2}", r[col["montant_ht"]]) for r in body)
-    for name in CSV_COLUMNS[col["sourcing_realise"]:]:
+    for name in CSV_COLUMNS[col["sourcing_realise"] :]:
         assert {r[col[name]] for r in body} <= {"Oui", "Non", ""}
     assert {r[col["section_budgetaire"]] for r in body} == {"Fonctionnement", "Investissement"}
     assert {r[col["direction"]] for r in body} <= set(catalog.DIRECTIONS)
     assert any("é" in r[col["objet"]] for r in body)  # accents survived the cp1252 round trip
     # Responsible-digital criteria only ever "Oui" for the Numérique direction.
-    assert all(r[col["direction"]] == catalog.NUMERIQUE
-               for r in body if r[col["criteres_numerique_responsable"]] == "Oui")
+    assert all(
+        r[col["direction"]] == catalog.NUMERIQUE for r in body if r[col["criteres_numerique_responsable"]] == "Oui"
+    )
 
 
 def test_csv_ids_match_decp_except_the_unpublished_one(demo):
     landing, summary = demo
-    decp_keys = {(rec["id"], rec["acheteur"]["id"])
-                 for data in _decp(landing).values() for rec in data["marches"]["marche"]}
+    decp_keys = {
+        (rec["id"], rec["acheteur"]["id"]) for data in _decp(landing).values() for rec in data["marches"]["marche"]
+    }
     csv_keys = [(r[1], r[0]) for r in _csv_rows(landing)[1:]]
     assert len(csv_keys) == len(set(csv_keys))  # the duplicated contract appears once
     unpublished = (summary["csv_unpublished"]["id_marche"], summary["csv_unpublished"]["siret_acheteur"])
@@ -189,9 +201,11 @@ def test_siret_check_digits(demo):
 
 def test_national_mode_spreads_contracts_over_extra_buyers(tmp_path):
     summary = generate_demo(tmp_path, n_contracts=400, n_buyers=50)
-    buyers = {rec["acheteur"]["id"]
-              for p in (tmp_path / "decp").glob("*.json")
-              for rec in json.loads(p.read_text(encoding="utf-8"))["marches"]["marche"]}
+    buyers = {
+        rec["acheteur"]["id"]
+        for p in (tmp_path / "decp").glob("*.json")
+        for rec in json.loads(p.read_text(encoding="utf-8"))["marches"]["marche"]
+    }
     extra = buyers - set(catalog.ORG_BUYER_SIRETS) - {catalog.FOREIGN_BUYER_SIRET}
     assert len(extra) > 20 and all(catalog.siret_is_valid(b) for b in extra)
     assert 0 < summary["counts"]["org_contracts_in_csv"] < 400

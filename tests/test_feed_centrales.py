@@ -58,16 +58,22 @@ def test_real_agec58_example_loads_and_its_defects_are_visible(con, shared_data)
     assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (3, 3, 0)
     # The official example is schema-valid, but its random amounts exceed the totals on 2 of 3
     # lines: the GX suite raw_centrales_declarations_agec58 warns on them (never quarantined).
-    incoherent = _one(con, """SELECT count(*) FROM raw.centrales_declarations_agec58
+    incoherent = _one(
+        con,
+        """SELECT count(*) FROM raw.centrales_declarations_agec58
         WHERE montant_reemploi_et_reutilisation + montant_produits_issus_don + montant_produits_recycles
-              > montant_total""")
+              > montant_total""",
+    )
     assert incoherent == 2  # lines 1 and 2 (868.4 > 500.9, 988.2 > 228.6)
     assert validate_declaration(path, folder / "schema.json") == []
 
 
 def test_agec58_categories_of_the_minimums_seed_are_the_schema_enum(shared_data):
-    schema = json.loads((shared_data / "centrales" / "schema_declaration_biens_reemploi_agec58" / "schema.json")
-                        .read_text(encoding="utf-8"))
+    schema = json.loads(
+        (shared_data / "centrales" / "schema_declaration_biens_reemploi_agec58" / "schema.json").read_text(
+            encoding="utf-8"
+        )
+    )
     enum = {f["name"]: f for f in schema["fields"]}["type_produit_acquis"]["constraints"]["enum"]
     with (SEEDS_DIR / "centrales_agec58_minimums.csv").open(encoding="utf-8") as f:
         seeded = {row["type_produit_agec58"] for row in csv.DictReader(f)}
@@ -89,21 +95,43 @@ def test_resah_csv_mapped_by_the_seed(con, tmp_path):
     folder = tmp_path / "achats"
     folder.mkdir()
     path = folder / "RESAH_2026-S1.csv"
-    _write_csv(path, ["Période", "Segment", "Categorie_AGEC58", "Montant_HT", "Consideration_env",
-                      "Heures_insertion", "Montant_reemploi", "Montant_recycle", "Siret_titulaire"], [
-        ["2026-T1", "Textile", "", "1 234,50", "Clause environnementale", "12,5", "100,00", "", "77348143700905"],
-        ["T2 2026", "Restauration", "", "5000", "Pas de considération environnementale", "", "", "", ""],
-        ["2026-T5", "Textile", "", "10", "", "", "", "", ""],  # no such quarter: quarantine
-        ["2026-T2", "Textile", "", "", "", "", "", "", ""],  # no amount: quarantine
-        ["2026-T2", "Textile", "", "10", "Peut-être", "", "", "", ""],  # unreadable flag: quarantine
-    ])
+    _write_csv(
+        path,
+        [
+            "Période",
+            "Segment",
+            "Categorie_AGEC58",
+            "Montant_HT",
+            "Consideration_env",
+            "Heures_insertion",
+            "Montant_reemploi",
+            "Montant_recycle",
+            "Siret_titulaire",
+        ],
+        [
+            ["2026-T1", "Textile", "", "1 234,50", "Clause environnementale", "12,5", "100,00", "", "77348143700905"],
+            ["T2 2026", "Restauration", "", "5000", "Pas de considération environnementale", "", "", "", ""],
+            ["2026-T5", "Textile", "", "10", "", "", "", "", ""],  # no such quarter: quarantine
+            ["2026-T2", "Textile", "", "", "", "", "", "", ""],  # no amount: quarantine
+            ["2026-T2", "Textile", "", "10", "Peut-être", "", "", "", ""],  # unreadable flag: quarantine
+        ],
+    )
     [result] = ingest_files(con, ACHATS_TABLE, folder, [path], read_centrale_achats)
     assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (5, 2, 3)
     rows = con.execute("""SELECT centrale, periode_debut, periode_fin, montant_ht, consideration_environnementale,
         heures_insertion, montant_reemploi_ht, montant_recycle_ht, siret_fournisseur
         FROM raw.centrales_achats ORDER BY _source_row""").fetchall()
-    assert rows[0] == ("RESAH", dt.date(2026, 1, 1), dt.date(2026, 3, 31), 1234.5, True, 12.5, 100.0, None,
-                       "77348143700905")
+    assert rows[0] == (
+        "RESAH",
+        dt.date(2026, 1, 1),
+        dt.date(2026, 3, 31),
+        1234.5,
+        True,
+        12.5,
+        100.0,
+        None,
+        "77348143700905",
+    )
     assert rows[1][1:5] == (dt.date(2026, 4, 1), dt.date(2026, 6, 30), 5000.0, False)
     reasons = sorted(r[0] for r in con.execute("SELECT reason FROM quarantine.centrales_achats").fetchall())
     assert reasons[0].startswith("Montant_HT is empty")
@@ -117,12 +145,37 @@ def test_ugap_excel_with_percent_conversion(con, tmp_path):
     path = folder / "ugap_commandes_mars.xlsx"  # the code is case-insensitive
     wb = openpyxl.Workbook()
     ws = wb.active
-    ws.append(["N° commande", "Date de commande", "SIRET client", "Famille d'achat", "Catégorie AGEC",
-               "Montant HT (€)", "Achat responsable (environnement)", "Heures d'insertion",
-               "Part réemploi (%)", "Part matières recyclées (%)", "SIRET titulaire"])
+    ws.append(
+        [
+            "N° commande",
+            "Date de commande",
+            "SIRET client",
+            "Famille d'achat",
+            "Catégorie AGEC",
+            "Montant HT (€)",
+            "Achat responsable (environnement)",
+            "Heures d'insertion",
+            "Part réemploi (%)",
+            "Part matières recyclées (%)",
+            "SIRET titulaire",
+        ]
+    )
     ws.append(["C1", dt.datetime(2026, 3, 2), "22590099200010", "Papeterie", None, 2000, "Oui", None, 10, 50, None])
-    ws.append(["C2", "15/03/2026", 22590099200010, "Véhicules", "Véhicules et pièces détachées", "30000,00", "Non",
-               40, None, None, "123 456 789 00012"])
+    ws.append(
+        [
+            "C2",
+            "15/03/2026",
+            22590099200010,
+            "Véhicules",
+            "Véhicules et pièces détachées",
+            "30000,00",
+            "Non",
+            40,
+            None,
+            None,
+            "123 456 789 00012",
+        ]
+    )
     ws.append([None] * 11)  # formatted empty row: not data
     wb.save(path)
     [result] = ingest_files(con, ACHATS_TABLE, folder, [path], read_centrale_achats)
@@ -130,8 +183,17 @@ def test_ugap_excel_with_percent_conversion(con, tmp_path):
     rows = con.execute("""SELECT centrale, date_achat, periode_debut, siret_acheteur, montant_ht,
         montant_reemploi_ht, montant_recycle_ht, heures_insertion, siret_fournisseur
         FROM raw.centrales_achats ORDER BY _source_row""").fetchall()
-    assert rows[0] == ("UGAP", dt.date(2026, 3, 2), dt.date(2026, 3, 2), "22590099200010", 2000.0, 200.0, 1000.0,
-                       None, None)
+    assert rows[0] == (
+        "UGAP",
+        dt.date(2026, 3, 2),
+        dt.date(2026, 3, 2),
+        "22590099200010",
+        2000.0,
+        200.0,
+        1000.0,
+        None,
+        None,
+    )
     assert rows[1][4:] == (30000.0, None, None, 40.0, "12345678900012")
 
 
@@ -149,14 +211,17 @@ def test_missing_mapped_column_fails_the_file(tmp_path):
         list(read_centrale_achats(path))
 
 
-@pytest.mark.parametrize("text, start, end", [
-    ("2026-03", dt.date(2026, 3, 1), dt.date(2026, 3, 31)),
-    ("02/2024", dt.date(2024, 2, 1), dt.date(2024, 2, 29)),
-    ("2026-T4", dt.date(2026, 10, 1), dt.date(2026, 12, 31)),
-    ("Q1 2025", dt.date(2025, 1, 1), dt.date(2025, 3, 31)),
-    ("2026-S2", dt.date(2026, 7, 1), dt.date(2026, 12, 31)),
-    ("2025", dt.date(2025, 1, 1), dt.date(2025, 12, 31)),
-])
+@pytest.mark.parametrize(
+    "text, start, end",
+    [
+        ("2026-03", dt.date(2026, 3, 1), dt.date(2026, 3, 31)),
+        ("02/2024", dt.date(2024, 2, 1), dt.date(2024, 2, 29)),
+        ("2026-T4", dt.date(2026, 10, 1), dt.date(2026, 12, 31)),
+        ("Q1 2025", dt.date(2025, 1, 1), dt.date(2025, 3, 31)),
+        ("2026-S2", dt.date(2026, 7, 1), dt.date(2026, 12, 31)),
+        ("2025", dt.date(2025, 1, 1), dt.date(2025, 12, 31)),
+    ],
+)
 def test_parse_periode(text, start, end):
     assert parse_periode(text) == (start, end)
 
@@ -187,14 +252,21 @@ def test_demo_files_load_with_accounting(con, tmp_path):
     assert {p.suffix for p in (tmp_path / "landing" / "centrales" / "achats").iterdir()} == {".csv", ".xlsx"}
     # the one quarantined line is the documented defect
     [(file, row, reason)] = con.execute(
-        "SELECT _source_file, _source_row, reason FROM quarantine.centrales_achats").fetchall()
+        "SELECT _source_file, _source_row, reason FROM quarantine.centrales_achats"
+    ).fetchall()
     assert (file, row) == ("UGAP_2026-S1.xlsx", summary["defects"]["env_illisible"]["row"])
     assert "Oui (partiel)" in reason
     assert totals["quarantined"] == 1
     # a credit note and an incoherent re-used share are loaded (flagged by GX, not quarantined)
     assert _one(con, "SELECT count(*) FROM raw.centrales_achats WHERE montant_ht < 0") == 1
-    assert _one(con, """SELECT count(*) FROM raw.centrales_achats
-        WHERE montant_ht > 0 AND coalesce(montant_reemploi_ht, 0) + coalesce(montant_recycle_ht, 0) > montant_ht""") == 1
+    assert (
+        _one(
+            con,
+            """SELECT count(*) FROM raw.centrales_achats
+        WHERE montant_ht > 0 AND coalesce(montant_reemploi_ht, 0) + coalesce(montant_recycle_ht, 0) > montant_ht""",
+        )
+        == 1
+    )
     assert _one(con, "SELECT count(DISTINCT centrale) FROM raw.centrales_achats") == 3
 
 
@@ -237,7 +309,9 @@ def test_declaration_export_is_schema_valid(tmp_path, shared_data):
     assert any("siret" in e for e in errors) and any("type_produit_acquis" in e for e in errors)
 
 
-@pytest.mark.parametrize("suite", ["raw_centrales_achats", "raw_centrales_referentiel", "raw_centrales_declarations_agec58"])
+@pytest.mark.parametrize(
+    "suite", ["raw_centrales_achats", "raw_centrales_referentiel", "raw_centrales_declarations_agec58"]
+)
 def test_suites_say_whether_they_block_and_why(suite):
     feed = next(f for f in all_feeds() if f.name == "centrales")
     assert suite in {s.suite for s in feed.sources}

@@ -24,8 +24,8 @@ from orchestration.ingest.dechets import (
     REEMPLOI_TABLE,
     REGISTRE_TABLE,
     read_granulats,
-    read_registre,
     read_reemploi,
+    read_registre,
 )
 from orchestration.ingest.framework import IngestError, ingest_files
 
@@ -97,8 +97,11 @@ def test_treatment_mode_seed_covers_the_registry_modes(waste):
 
 
 def test_weight_threshold_is_the_national_registry_rule(waste):
-    rule = next(r for r in _read(waste / "registre_national_import_formats" / "registry_field_rules.csv")
-                if r["field_key"] == "weightValue")
+    rule = next(
+        r
+        for r in _read(waste / "registre_national_import_formats" / "registry_field_rules.csv")
+        if r["field_key"] == "weightValue"
+    )
     assert "<=10000" in rule["rule"].replace(" ", "") and "TONNES" in rule["allowed_values_or_format"]
     params = {r["parameter"]: r["value"] for r in _seed("spaser_parametres.csv")}
     assert float(params["dechets_poids_max_t"]) == 10000
@@ -108,8 +111,11 @@ def test_weight_threshold_is_the_national_registry_rule(waste):
 
 
 def test_contract_columns_exist_in_the_real_headers(waste):
-    export = [r["column_header_fr"] for r in _read(waste / "trackdechets_registry_export_columns.csv")
-              if r["export_registry_type"] == "OUTGOING"]
+    export = [
+        r["column_header_fr"]
+        for r in _read(waste / "trackdechets_registry_export_columns.csv")
+        if r["export_registry_type"] == "OUTGOING"
+    ]
     assert len(export) == 165
     rndts_file = waste / "registre_national_import_formats" / "registre_dechets_sortants_header.csv"
     rndts = rndts_file.read_text(encoding="utf-8").strip().split(";")
@@ -140,14 +146,18 @@ def test_real_rndts_outgoing_template_loads_with_no_row(waste, con):
     ],
 )
 def test_other_real_registries_are_refused_naming_the_registry(waste, template, registry):
-    with pytest.raises(IngestError, match=r"line 1: this looks like the registre .*" + registry.replace("(", r"\(")
-                       .replace(")", r"\)")):
+    with pytest.raises(
+        IngestError, match=r"line 1: this looks like the registre .*" + registry.replace("(", r"\(").replace(")", r"\)")
+    ):
         list(read_registre(waste / "registre_national_import_formats" / template))
 
 
 def _export_header(waste) -> list[str]:
-    return [r["column_header_fr"] for r in _read(waste / "trackdechets_registry_export_columns.csv")
-            if r["export_registry_type"] == "OUTGOING"]
+    return [
+        r["column_header_fr"]
+        for r in _read(waste / "trackdechets_registry_export_columns.csv")
+        if r["export_registry_type"] == "OUTGOING"
+    ]
 
 
 def _export_lines(header: list[str]) -> list[list[str]]:
@@ -156,22 +166,57 @@ def _export_lines(header: list[str]) -> list[list[str]]:
 
     common = {"SIRET du déclarant": "22590099200010", "Expéditeur - N° d'identification": "22590099200424"}
     return [
-        line(**common, **{"identifiant unique": "L1", "Date d'expédition": "2026-02-03T09:15:00.000Z",
-                          "Code déchet": "20 01 01", "Dangereux": "N", "Émetteur - Quantité de déchet": "0.845",
-                          "Code opération prévu": "R3", "Mode opération prévu": "RECYCLAGE"}),
+        line(
+            **common,
+            **{
+                "identifiant unique": "L1",
+                "Date d'expédition": "2026-02-03T09:15:00.000Z",
+                "Code déchet": "20 01 01",
+                "Dangereux": "N",
+                "Émetteur - Quantité de déchet": "0.845",
+                "Code opération prévu": "R3",
+                "Mode opération prévu": "RECYCLAGE",
+            },
+        ),
         # a hazardous lamp lot grouped (R13), then recycled (R4) at the final destination
-        line(**common, **{"identifiant unique": "L2", "N° de bordereau": "BSDD-1", "Statut du bordereau": "PROCESSED",
-                          "Date d'expédition": "2026-03-10", "Code déchet": "20 01 21*", "Dangereux": "O",
-                          "Émetteur - Quantité de déchet": "0,030", "Code opération prévu": "R 13",
-                          "Code(s) de traitement réalisé(s)": "R 13",
-                          "Destination finale - Code(s) de traitement final réalisé(s)": "R 4",
-                          "Quantité finale (tonnes)": "0.029"}),
+        line(
+            **common,
+            **{
+                "identifiant unique": "L2",
+                "N° de bordereau": "BSDD-1",
+                "Statut du bordereau": "PROCESSED",
+                "Date d'expédition": "2026-03-10",
+                "Code déchet": "20 01 21*",
+                "Dangereux": "O",
+                "Émetteur - Quantité de déchet": "0,030",
+                "Code opération prévu": "R 13",
+                "Code(s) de traitement réalisé(s)": "R 13",
+                "Destination finale - Code(s) de traitement final réalisé(s)": "R 4",
+                "Quantité finale (tonnes)": "0.029",
+            },
+        ),
         # a weight that is not a number: quarantine, the other lines load
-        line(**common, **{"identifiant unique": "L3", "Date d'expédition": "2026-03-11", "Code déchet": "20 03 01",
-                          "Émetteur - Quantité de déchet": "1,2 t", "Code opération prévu": "R1"}),
+        line(
+            **common,
+            **{
+                "identifiant unique": "L3",
+                "Date d'expédition": "2026-03-11",
+                "Code déchet": "20 03 01",
+                "Émetteur - Quantité de déchet": "1,2 t",
+                "Code opération prévu": "R1",
+            },
+        ),
         # a date that does not exist: quarantine
-        line(**common, **{"identifiant unique": "L4", "Date d'expédition": "2026-02-30", "Code déchet": "20 03 01",
-                          "Émetteur - Quantité de déchet": "1.5", "Code opération prévu": "D5"}),
+        line(
+            **common,
+            **{
+                "identifiant unique": "L4",
+                "Date d'expédition": "2026-02-30",
+                "Code déchet": "20 03 01",
+                "Émetteur - Quantité de déchet": "1.5",
+                "Code opération prévu": "D5",
+            },
+        ),
     ]
 
 
@@ -209,18 +254,54 @@ def test_lines_under_the_real_trackdechets_export_header_load(waste, con, tmp_pa
 
 
 def test_rndts_file_in_cp1252_with_oui_non_and_motif(con, tmp_path):
-    header = ["Motif", "Identifiant unique", "SIRET de l'expéditeur ou du détenteur", "Dénomination du déchet",
-              "Code déchet", "Dangereux", "Date d'expédition", "Poids en tonnes", "Type de poids",
-              "Code de traitement prévu", "Mode de traitement prévu"]
+    header = [
+        "Motif",
+        "Identifiant unique",
+        "SIRET de l'expéditeur ou du détenteur",
+        "Dénomination du déchet",
+        "Code déchet",
+        "Dangereux",
+        "Date d'expédition",
+        "Poids en tonnes",
+        "Type de poids",
+        "Code de traitement prévu",
+        "Mode de traitement prévu",
+    ]
     path = tmp_path / "landing" / "registre.csv"
     path.parent.mkdir(parents=True)
     with path.open("w", encoding="cp1252", newline="") as f:
         w = csv.writer(f, delimiter=";")
         w.writerow(header)
-        w.writerow(["", "A1", "22590099200010", "Déchets verts", "20 02 01", "NON", "03/02/2026", "9,5", "ESTIME",
-                    "R3", "RECYCLAGE"])
-        w.writerow(["ANNULER", "A1", "22590099200010", "Déchets verts", "20 02 01", "NON", "03/02/2026", "9,5",
-                    "ESTIME", "R3", "RECYCLAGE"])
+        w.writerow(
+            [
+                "",
+                "A1",
+                "22590099200010",
+                "Déchets verts",
+                "20 02 01",
+                "NON",
+                "03/02/2026",
+                "9,5",
+                "ESTIME",
+                "R3",
+                "RECYCLAGE",
+            ]
+        )
+        w.writerow(
+            [
+                "ANNULER",
+                "A1",
+                "22590099200010",
+                "Déchets verts",
+                "20 02 01",
+                "NON",
+                "03/02/2026",
+                "9,5",
+                "ESTIME",
+                "R3",
+                "RECYCLAGE",
+            ]
+        )
     [r] = ingest_files(con, REGISTRE_TABLE, path.parent, [path], REGISTRE.read)
     assert (r.rows_read, r.rows_loaded, r.rows_quarantined) == (2, 2, 0)
     assert con.execute("SELECT DISTINCT format_registre, dangereux, poids_t FROM raw.dechets_registre").fetchall() == [
@@ -230,8 +311,11 @@ def test_rndts_file_in_cp1252_with_oui_non_and_motif(con, tmp_path):
 
 def test_missing_required_column_fails_the_file(tmp_path):
     path = tmp_path / "registre.csv"
-    path.write_text("Motif;Identifiant unique;Dénomination du déchet;Code déchet;Poids en tonnes;"
-                    "Date d'expédition;Code de traitement prévu\n", encoding="utf-8")
+    path.write_text(
+        "Motif;Identifiant unique;Dénomination du déchet;Code déchet;Poids en tonnes;"
+        "Date d'expédition;Code de traitement prévu\n",
+        encoding="utf-8",
+    )
     with pytest.raises(IngestError, match="missing required column 'SIRET de l'expéditeur ou du détenteur'"):
         list(read_registre(path))
 
@@ -281,12 +365,15 @@ def test_demo_files_load_with_their_counts_and_quarantines(demo, con):
         """SELECT reason FROM quarantine.dechets_registre UNION ALL
            SELECT reason FROM quarantine.dechets_granulats ORDER BY 1"""
     ).fetchall()
-    assert reasons == [("date_fin is not a valid date: '31/06/2025'",),
-                       ("Émetteur - Quantité de déchet is not a valid decimal: '2,5 t'",)]
+    assert reasons == [
+        ("date_fin is not a valid date: '31/06/2025'",),
+        ("Émetteur - Quantité de déchet is not a valid decimal: '2,5 t'",),
+    ]
     # the defects that are flagged rather than quarantined are in the raw tables
     defects = summary["defects"]
-    assert con.execute("SELECT poids_t FROM raw.dechets_registre WHERE identifiant = ?",
-                       [defects["poids_en_kg"]["identifiant"]]).fetchall() == [(12500.0,)]
+    assert con.execute(
+        "SELECT poids_t FROM raw.dechets_registre WHERE identifiant = ?", [defects["poids_en_kg"]["identifiant"]]
+    ).fetchall() == [(12500.0,)]
     assert con.execute("SELECT count(*) FROM raw.dechets_registre WHERE motif = 'ANNULER'").fetchall() == [(1,)]
     assert con.execute("SELECT count(*) FROM raw.dechets_registre WHERE statut = 'CANCELED'").fetchall() == [(1,)]
 
@@ -297,9 +384,12 @@ def test_granulats_and_reemploi_accept_csv_and_excel(con, tmp_path):
     root = tmp_path / "landing"
     root.mkdir()
     (root / "reemploi.csv").write_bytes(
-        ("\ufeffreference;type_operation;date_operation;objet;montant_eur;prix_neuf_estime_eur\r\n"
-         "E1;Vente aux enchères;03/02/2026;Véhicule;4 500,00;\r\n"
-         "A1;achat_seconde_main;04/02/2026;Chaises;1 200,00;3 000,00\r\n").encode("utf-8"))
+        (
+            "\ufeffreference;type_operation;date_operation;objet;montant_eur;prix_neuf_estime_eur\r\n"
+            "E1;Vente aux enchères;03/02/2026;Véhicule;4 500,00;\r\n"
+            "A1;achat_seconde_main;04/02/2026;Chaises;1 200,00;3 000,00\r\n"
+        ).encode("utf-8")
+    )
     [r] = ingest_files(con, REEMPLOI_TABLE, root, [root / "reemploi.csv"], read_reemploi)
     assert (r.rows_read, r.rows_loaded, r.rows_quarantined) == (2, 2, 0)
     wb = openpyxl.Workbook()

@@ -29,6 +29,7 @@ def _load(con, kind, root, files):
 
 # --- Real files of ../shared/data/energy -------------------------------------------------------
 
+
 def test_real_enedis_r63_and_r64_examples_load(con, shared_data):
     root = shared_data / "energy" / "enedis" / "examples"
     results = {r.file: r for r in _load(con, "enedis", root, sorted(root.glob("*.csv")))}
@@ -64,27 +65,56 @@ def test_real_meteo_france_header_is_the_contract(con, shared_data, tmp_path):
     [result] = _load(con, "meteo", path.parent, [path])
     assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (3, 2, 1)
     assert result.quarantine_reasons == {"AAAAMMJJ is not a date: '2025-01-17'": 1}
-    assert con.execute("SELECT tn, tx FROM raw.energie_meteo ORDER BY aaaammjj").fetchall() == [(-1.2, 5.4), (None, 6.0)]
+    assert con.execute("SELECT tn, tx FROM raw.energie_meteo ORDER BY aaaammjj").fetchall() == [
+        (-1.2, 5.4),
+        (None, 6.0),
+    ]
 
 
 def test_real_grdf_field_names_are_the_contract(con, shared_data, tmp_path):
     """A CSV and a JSON carrying the field names of grdf_releve_fields.csv load the same relevé."""
-    fields = [line.split(",")[0] for line in
-              (shared_data / "energy" / "grdf" / "grdf_releve_fields.csv").read_text().splitlines()[1:]]
+    fields = [
+        line.split(",")[0]
+        for line in (shared_data / "energy" / "grdf" / "grdf_releve_fields.csv").read_text().splitlines()[1:]
+    ]
     assert {"idPce", "dateDebutReleve", "dateFinReleve", "energieConsomme"} <= set(fields)
-    releve = {"idPce": "GI123456", "dateDebutReleve": "2025-01-03", "dateFinReleve": "2025-02-03",
-              "journeeGaziere": "", "indexDebut": "1000", "indexFin": "1900", "volumeBrutConsomme": "900",
-              "coeffConversion": "11,2", "pcs": "11,4", "volumeConverti": "", "pta": "", "energieConsomme": "10080",
-              "natureReleve": "Réel", "qualificationReleve": "Mesuré", "status": "Définitive",
-              "frequenceReleve": "1M", "temperature": ""}
+    releve = {
+        "idPce": "GI123456",
+        "dateDebutReleve": "2025-01-03",
+        "dateFinReleve": "2025-02-03",
+        "journeeGaziere": "",
+        "indexDebut": "1000",
+        "indexFin": "1900",
+        "volumeBrutConsomme": "900",
+        "coeffConversion": "11,2",
+        "pcs": "11,4",
+        "volumeConverti": "",
+        "pta": "",
+        "energieConsomme": "10080",
+        "natureReleve": "Réel",
+        "qualificationReleve": "Mesuré",
+        "status": "Définitive",
+        "frequenceReleve": "1M",
+        "temperature": "",
+    }
     folder = tmp_path / "grdf"
     folder.mkdir()
-    (folder / "releves.csv").write_text(";".join(fields) + "\n" + ";".join(releve[f] for f in fields) + "\n",
-                                        encoding="utf-8")
-    as_json = {"idPce": "GI123456", "releves": [
-        {"dateDebutReleve": "2025-01-03T06:00:00+01:00", "dateFinReleve": "2025-02-03T06:00:00+01:00",
-         "energieConsomme": 10080, "coeffConversion": 11.2, "frequenceReleve": "1M"},
-        {"dateDebutReleve": "2025-02-03", "energieConsomme": 50}]}
+    (folder / "releves.csv").write_text(
+        ";".join(fields) + "\n" + ";".join(releve[f] for f in fields) + "\n", encoding="utf-8"
+    )
+    as_json = {
+        "idPce": "GI123456",
+        "releves": [
+            {
+                "dateDebutReleve": "2025-01-03T06:00:00+01:00",
+                "dateFinReleve": "2025-02-03T06:00:00+01:00",
+                "energieConsomme": 10080,
+                "coeffConversion": 11.2,
+                "frequenceReleve": "1M",
+            },
+            {"dateDebutReleve": "2025-02-03", "energieConsomme": 50},
+        ],
+    }
     (folder / "releves.json").write_text(json.dumps(as_json), encoding="utf-8")
     results = {r.file: r for r in _load(con, "grdf", folder, sorted(folder.iterdir()))}
     assert (results["releves.csv"].rows_loaded, results["releves.csv"].rows_quarantined) == (1, 0)
@@ -104,6 +134,7 @@ def test_real_enedis_file_with_a_missing_column_fails_naming_it(con, shared_data
 
 
 # --- Demo files ---------------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def demo_landing(tmp_path_factory):
@@ -131,9 +162,12 @@ def test_demo_files_load_with_row_accounting(con, demo_landing):
         for r in results:
             assert r.rows_read == r.rows_loaded + r.rows_quarantined
             assert r.rows_quarantined <= 0.05 * r.rows_read, r  # under the quarantine-spike gate
-        totals[kind] = (sum(r.rows_read for r in results), sum(r.rows_loaded for r in results),
-                        sum(r.rows_quarantined for r in results),
-                        {k: v for r in results for k, v in r.quarantine_reasons.items()})
+        totals[kind] = (
+            sum(r.rows_read for r in results),
+            sum(r.rows_loaded for r in results),
+            sum(r.rows_quarantined for r in results),
+            {k: v for r in results for k, v in r.quarantine_reasons.items()},
+        )
     assert totals["sites"] == (summary["site_rows"], summary["site_rows"] - 1, 1, {"surface_m2 is empty": 1})
     assert totals["consommations"][0] == summary["consommation_rows"]
     assert totals["consommations"][2:] == (1, {"quantite is not a valid decimal: '1 2OO'": 1})
@@ -150,9 +184,11 @@ def test_csv_and_excel_contracts_load_the_same_rows(con, tmp_path):
     import openpyxl
 
     header = ["code_site", "mois", "energie", "quantite", "unite", "source"]
-    rows = [["NV-001", "01/2026", "fioul_domestique", "1 250,5", "litre", "bon de livraison"],
-            ["NV-002", "2026-02", "electricite", "12000", "kWh", "facture"],
-            ["NV-003", "13/2026", "electricite", "10", "kWh", "facture"]]
+    rows = [
+        ["NV-001", "01/2026", "fioul_domestique", "1 250,5", "litre", "bon de livraison"],
+        ["NV-002", "2026-02", "electricite", "12000", "kWh", "facture"],
+        ["NV-003", "13/2026", "electricite", "10", "kWh", "facture"],
+    ]
     folder = tmp_path / "consommations"
     folder.mkdir()
     (folder / "a.csv").write_text("\n".join(";".join(r) for r in [header] + rows) + "\n", encoding="cp1252")
@@ -167,5 +203,9 @@ def test_csv_and_excel_contracts_load_the_same_rows(con, tmp_path):
     loaded = con.execute(
         "SELECT _source_file, code_site, mois, quantite FROM raw.energie_consommations ORDER BY 1, 2"
     ).fetchall()
-    assert loaded == [("a.csv", "NV-001", "2026-01", 1250.5), ("a.csv", "NV-002", "2026-02", 12000.0),
-                      ("b.xlsx", "NV-001", "2026-01", 1250.5), ("b.xlsx", "NV-002", "2026-02", 12000.0)]
+    assert loaded == [
+        ("a.csv", "NV-001", "2026-01", 1250.5),
+        ("a.csv", "NV-002", "2026-02", 12000.0),
+        ("b.xlsx", "NV-001", "2026-01", 1250.5),
+        ("b.xlsx", "NV-002", "2026-02", 12000.0),
+    ]

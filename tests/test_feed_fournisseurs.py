@@ -13,7 +13,6 @@ import pytest
 
 from orchestration.demo.catalog import siret_is_valid
 from orchestration.feeds import all_feeds
-from orchestration.ingest.framework import ingest_files
 from orchestration.ingest.fournisseurs import (
     ASP_TABLE,
     CLASSIFICATION_TABLE,
@@ -22,6 +21,7 @@ from orchestration.ingest.fournisseurs import (
     read_le_marche,
     read_siae_asp,
 )
+from orchestration.ingest.framework import ingest_files
 from orchestration.settings import SEEDS_DIR
 
 
@@ -50,13 +50,25 @@ def test_real_asp_siae_list_loads(con, shared_data):
     # 310 agreements, all with a SIRET and a measure: nothing quarantined
     assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (310, 310, 0)
     assert dict(con.execute("SELECT mesure, count(*) FROM raw.fournisseurs_siae_asp GROUP BY 1").fetchall()) == {
-        "ACI": 163, "AI": 46, "EI": 80, "ETTI": 21}
+        "ACI": 163,
+        "AI": 46,
+        "EI": 80,
+        "ETTI": 21,
+    }
     # the known traps, flagged by the GX suite (warn), not quarantined:
     assert _one(con, "SELECT count(DISTINCT siret) FROM raw.fournisseurs_siae_asp") == 291  # several measures per SIRET
     assert _one(con, """SELECT count(*) - count(DISTINCT (siret, mesure)) FROM raw.fournisseurs_siae_asp""") == 1
-    departements = {r[0] for r in con.execute("SELECT DISTINCT code_departement FROM raw.fournisseurs_siae_asp").fetchall()}
+    departements = {
+        r[0] for r in con.execute("SELECT DISTINCT code_departement FROM raw.fournisseurs_siae_asp").fetchall()
+    }
     assert {"59L", "59V", "062"} <= departements  # not INSEE codes
-    assert _one(con, "SELECT count(*) FROM raw.fournisseurs_siae_asp WHERE code_departement = '059' AND libelle_dpt = 'AISNE'") >= 1
+    assert (
+        _one(
+            con,
+            "SELECT count(*) FROM raw.fournisseurs_siae_asp WHERE code_departement = '059' AND libelle_dpt = 'AISNE'",
+        )
+        >= 1
+    )
     sirets = [r[0] for r in con.execute("SELECT siret FROM raw.fournisseurs_siae_asp").fetchall()]
     assert all(siret_is_valid(s) for s in sirets)
 
@@ -145,9 +157,12 @@ def test_demo_files_load_and_classify_the_demo_titulaires(con, tmp_path, demo_fe
     share = sum(h in classified for h in sirets) / len(sirets)
     assert 0.6 < share < 1.0  # most are classified, a few are unknown on purpose
     stpa = {s for s, k in summary["structures"].items() if k in ("EA", "ESAT")}
-    all_holders = {t["titulaire"]["id"] for path in (demo_feeds / "decp").glob("*.json")
-                   for m in json.loads(path.read_text(encoding="utf-8"))["marches"]["marche"]
-                   for t in m.get("titulaires", [])}
+    all_holders = {
+        t["titulaire"]["id"]
+        for path in (demo_feeds / "decp").glob("*.json")
+        for m in json.loads(path.read_text(encoding="utf-8"))["marches"]["marche"]
+        for t in m.get("titulaires", [])
+    }
     assert stpa & all_holders  # some contracts go to EA/ESAT: DEP-2 has something to count
 
 
@@ -159,8 +174,9 @@ def test_demo_is_deterministic(tmp_path):
         assert (tmp_path / "a" / rel).read_bytes() == (tmp_path / "b" / rel).read_bytes()
 
 
-@pytest.mark.parametrize("suite", ["raw_fournisseurs_classification", "raw_fournisseurs_siae_asp",
-                                   "raw_fournisseurs_le_marche"])
+@pytest.mark.parametrize(
+    "suite", ["raw_fournisseurs_classification", "raw_fournisseurs_siae_asp", "raw_fournisseurs_le_marche"]
+)
 def test_suites_say_whether_they_block_and_why(suite):
     feed = next(f for f in all_feeds() if f.name == "fournisseurs")
     assert suite in {s.suite for s in feed.sources}

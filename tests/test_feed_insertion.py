@@ -25,8 +25,13 @@ def con(tmp_path):
 
 @pytest.mark.parametrize(
     ("text", "month"),
-    [("03/2026", dt.date(2026, 3, 1)), ("3/2026", dt.date(2026, 3, 1)), ("2026-03", dt.date(2026, 3, 1)),
-     ("01/03/2026", dt.date(2026, 3, 1)), ("2026-03-01 00:00:00", dt.date(2026, 3, 1))],
+    [
+        ("03/2026", dt.date(2026, 3, 1)),
+        ("3/2026", dt.date(2026, 3, 1)),
+        ("2026-03", dt.date(2026, 3, 1)),
+        ("01/03/2026", dt.date(2026, 3, 1)),
+        ("2026-03-01 00:00:00", dt.date(2026, 3, 1)),
+    ],
 )
 def test_month_formats(text, month):
     assert parse_mois(text) == month
@@ -42,11 +47,14 @@ def test_hours_csv_quarantines_untypeable_lines(con, tmp_path):
     root = tmp_path / "landing"
     root.mkdir()
     (root / "heures.csv").write_bytes(
-        (HEADER + "\r\n"
-         "22590099200010;2025T000001;03/2026;151,5;59332299300613;GEIQ\r\n"
-         "22590099200010;2025T000001;13/2026;20;;GEIQ\r\n"
-         "22590099200010;2025T000002;04/2026;vingt;;GEIQ\r\n"
-         "22590099200010;;04/2026;10;;GEIQ\r\n").encode("cp1252"))
+        (
+            HEADER + "\r\n"
+            "22590099200010;2025T000001;03/2026;151,5;59332299300613;GEIQ\r\n"
+            "22590099200010;2025T000001;13/2026;20;;GEIQ\r\n"
+            "22590099200010;2025T000002;04/2026;vingt;;GEIQ\r\n"
+            "22590099200010;;04/2026;10;;GEIQ\r\n"
+        ).encode("cp1252")
+    )
     [r] = ingest_files(con, HEURES_TABLE, root, [root / "heures.csv"], read_heures)
     assert (r.rows_read, r.rows_loaded, r.rows_quarantined) == (4, 1, 3)
     assert r.quarantine_reasons == {
@@ -71,8 +79,9 @@ def test_hours_excel_with_a_date_typed_month(con, tmp_path):
     wb.save(root / "heures.xlsx")
     [r] = ingest_files(con, HEURES_TABLE, root, [root / "heures.xlsx"], read_heures)
     assert (r.rows_read, r.rows_loaded, r.rows_quarantined) == (2, 2, 0)
-    assert con.execute("SELECT siret_acheteur, mois, heures_realisees FROM raw.insertion_heures ORDER BY mois")\
-        .fetchall() == [("22590099200010", dt.date(2026, 2, 1), 35.0), ("22590099200010", dt.date(2026, 3, 1), 12.5)]
+    assert con.execute(
+        "SELECT siret_acheteur, mois, heures_realisees FROM raw.insertion_heures ORDER BY mois"
+    ).fetchall() == [("22590099200010", dt.date(2026, 2, 1), 35.0), ("22590099200010", dt.date(2026, 3, 1), 12.5)]
 
 
 def test_missing_required_column_fails_the_file(tmp_path):
@@ -86,10 +95,13 @@ def test_pathways_csv(con, tmp_path):
     root = tmp_path / "landing"
     root.mkdir()
     (root / "parcours.csv").write_bytes(
-        ("id_parcours;date_entree;date_sortie;type_sortie\r\n"
-         "P1;03/02/2025;15/01/2026;CDI\r\n"
-         "P2;03/02/2025;;\r\n"
-         "P3;31/02/2025;;\r\n").encode("cp1252"))
+        (
+            "id_parcours;date_entree;date_sortie;type_sortie\r\n"
+            "P1;03/02/2025;15/01/2026;CDI\r\n"
+            "P2;03/02/2025;;\r\n"
+            "P3;31/02/2025;;\r\n"
+        ).encode("cp1252")
+    )
     [r] = ingest_files(con, PARCOURS_TABLE, root, [root / "parcours.csv"], read_parcours)
     assert (r.rows_read, r.rows_loaded, r.rows_quarantined) == (3, 2, 1)
     assert r.quarantine_reasons == {"date_entree is not a valid date: '31/02/2025'": 1}
@@ -155,5 +167,4 @@ def test_demo_is_deterministic(demo, tmp_path):
     assert again == summary
     for rel in summary["files"]:
         if rel.endswith(".csv"):
-            assert (tmp_path / "landing" / "insertion" / rel).read_bytes() == \
-                (landing / "insertion" / rel).read_bytes()
+            assert (tmp_path / "landing" / "insertion" / rel).read_bytes() == (landing / "insertion" / rel).read_bytes()

@@ -63,24 +63,31 @@ def _accounting(results):
 
 def test_real_opendata_teledeclarations_load_with_their_counts(shared_data, con):
     root = shared_data / "catering" / "ma-cantine"
-    results = ingest_files(con, TELEDECLARATIONS.table, root, [root / f for f in REAL_TELEDECLARATIONS],
-                           TELEDECLARATIONS.read)
+    results = ingest_files(
+        con, TELEDECLARATIONS.table, root, [root / f for f in REAL_TELEDECLARATIONS], TELEDECLARATIONS.read
+    )
     assert _accounting(results) == REAL_TELEDECLARATIONS
     # the profile documented in SOURCES.md
-    per_year = _rows(con, """
+    per_year = _rows(
+        con,
+        """
         SELECT year, count(*),
                count(*) FILTER (WHERE canteen_sector_list LIKE '%Secondaire collège%'),
                count(*) FILTER (WHERE teledeclaration_ratio_bio >= 0.20
                                 AND teledeclaration_ratio_bio + teledeclaration_ratio_egalim_hors_bio >= 0.50),
                count(*) FILTER (WHERE teledeclaration_mode IS NULL)
-        FROM raw.restauration_teledeclarations GROUP BY year ORDER BY year""")
+        FROM raw.restauration_teledeclarations GROUP BY year ORDER BY year""",
+    )
     # 2021: older schema, mode and canteen attributes empty; 2022: 49 collèges, 9 lines meet
     # both thresholds; 2023: 176 collèges, 55 lines meet both thresholds
     assert per_year == [(2021, 28, 0, 1, 28), (2022, 136, 49, 9, 0), (2023, 363, 176, 55, 0)]
     # shares stay within 0-1 and every line has a SIRET
-    assert _rows(con, """SELECT count(*) FROM raw.restauration_teledeclarations
+    assert _rows(
+        con,
+        """SELECT count(*) FROM raw.restauration_teledeclarations
                          WHERE teledeclaration_ratio_bio + teledeclaration_ratio_egalim_hors_bio > 1
-                            OR canteen_siret IS NULL""") == [(0,)]
+                            OR canteen_siret IS NULL""",
+    ) == [(0,)]
 
 
 def test_real_bilans_simples_load_with_their_counts_and_quarantine_explained(shared_data, con):
@@ -91,14 +98,20 @@ def test_real_bilans_simples_load_with_their_counts_and_quarantine_explained(sha
         ("examples/fichier_exemple_ma_cantine_cc_simple.csv", 3, "année_bilan is empty", "année_bilan")
     ]
     # both column generations are typed: current import (externalités, autres EGALim) and older one
-    current = _rows(con, """SELECT siret, annee_bilan, valeur_totale, valeur_bio, valeur_siqo,
+    current = _rows(
+        con,
+        """SELECT siret, annee_bilan, valeur_totale, valeur_bio, valeur_siqo,
                                    valeur_externalites_performance, valeur_egalim_autres
                             FROM raw.restauration_bilans
-                            WHERE _source_file LIKE '%importer_des_bilans_simples%'""")
+                            WHERE _source_file LIKE '%importer_des_bilans_simples%'""",
+    )
     assert current == [("49741884000847", 2025, 10500.0, 500.5, 20.0, 600.0, 2000.0)]
-    older = _rows(con, """SELECT annee_bilan, valeur_totale, valeur_environnemental, valeur_autres_egalim
+    older = _rows(
+        con,
+        """SELECT annee_bilan, valeur_totale, valeur_environnemental, valeur_autres_egalim
                           FROM raw.restauration_bilans
-                          WHERE _source_file = 'examples/fichier_exemple_ma_cantine.csv' ORDER BY annee_bilan""")
+                          WHERE _source_file = 'examples/fichier_exemple_ma_cantine.csv' ORDER BY annee_bilan""",
+    )
     assert older == [(2019, 10500.0, 20.0, 600.0), (2020, 30300.0, 700.0, 1000.0)]
 
 
@@ -150,8 +163,11 @@ def test_demo_files_load_with_rows_read_equal_loaded_plus_quarantined(demo_landi
     # 36 collèges and 6 other establishments, all with valid SIRETs
     from orchestration.demo.catalog import siret_is_valid
 
-    kinds = _rows(con, """SELECT type_etablissement, count(*) FROM raw.restauration_etablissements
-                          GROUP BY ALL ORDER BY 1""")
+    kinds = _rows(
+        con,
+        """SELECT type_etablissement, count(*) FROM raw.restauration_etablissements
+                          GROUP BY ALL ORDER BY 1""",
+    )
     assert kinds == [("Collège", 36), ("autre", 6)]
     assert all(siret_is_valid(s) for (s,) in _rows(con, "SELECT siret FROM raw.restauration_etablissements"))
 
@@ -182,29 +198,43 @@ def _write_xlsx(path: Path, header, rows) -> Path:
 
 def test_establishments_list_loads_from_csv_and_excel_alike(con, tmp_path):
     header = ("siret", "nom", "type_etablissement", "uai")
-    rows = [("19590101000015", "Collège Jean Moulin", "Collège", "0599010A"),
-            ("22590099201109", "Foyer de l'enfance", "autre", "")]
+    rows = [
+        ("19590101000015", "Collège Jean Moulin", "Collège", "0599010A"),
+        ("22590099201109", "Foyer de l'enfance", "autre", ""),
+    ]
     csv_file = _write_csv(tmp_path / "a" / "liste.csv", header, rows)
     xlsx_file = _write_xlsx(tmp_path / "b" / "liste.xlsx", header, [r[:3] + (r[3] or None,) for r in rows])
     ingest_files(con, ETABLISSEMENTS.table, csv_file.parent, [csv_file], ETABLISSEMENTS.read)
     ingest_files(con, ETABLISSEMENTS.table, xlsx_file.parent, [xlsx_file], ETABLISSEMENTS.read)
-    loaded = _rows(con, """SELECT _source_file, siret, nom, type_etablissement, uai
-                           FROM raw.restauration_etablissements ORDER BY 1, 2""")
+    loaded = _rows(
+        con,
+        """SELECT _source_file, siret, nom, type_etablissement, uai
+                           FROM raw.restauration_etablissements ORDER BY 1, 2""",
+    )
     by_file = {}
     for f, *values in loaded:
         by_file.setdefault(f, []).append(tuple(values))
-    assert by_file["liste.csv"] == [("19590101000015", "Collège Jean Moulin", "Collège", "0599010A"),
-                                    ("22590099201109", "Foyer de l'enfance", "autre", None)]
+    assert by_file["liste.csv"] == [
+        ("19590101000015", "Collège Jean Moulin", "Collège", "0599010A"),
+        ("22590099201109", "Foyer de l'enfance", "autre", None),
+    ]
     assert by_file["liste.xlsx"] == by_file["liste.csv"]
 
 
 def test_bilan_resaved_by_excel_and_as_xlsx_load_like_the_published_format(con, tmp_path):
     header = ("siret", "année_bilan", "valeur_totale", "valeur_bio", "valeur_siqo", "valeur_egalim_autres")
     # as published: comma, UTF-8 without BOM, decimal point
-    published = _write_csv(tmp_path / "p" / "bilans.csv", header, [("19590101000015", "2025", "1000.5", "200", "100", "50")],
-                           delimiter=",", encoding="utf-8")
+    published = _write_csv(
+        tmp_path / "p" / "bilans.csv",
+        header,
+        [("19590101000015", "2025", "1000.5", "200", "100", "50")],
+        delimiter=",",
+        encoding="utf-8",
+    )
     # re-saved by Excel: semicolon, cp1252, decimal comma
-    resaved = _write_csv(tmp_path / "r" / "bilans.csv", header, [("19590101000015", "2025", "1000,5", "200", "100", "50")])
+    resaved = _write_csv(
+        tmp_path / "r" / "bilans.csv", header, [("19590101000015", "2025", "1000,5", "200", "100", "50")]
+    )
     workbook = _write_xlsx(tmp_path / "x" / "bilans.xlsx", header, [("19590101000015", 2025, 1000.5, 200, 100, 50)])
     for f in (published, resaved, workbook):
         [r] = ingest_files(con, BILANS.table, f.parent, [f], BILANS.read)
@@ -216,12 +246,16 @@ def test_bilan_resaved_by_excel_and_as_xlsx_load_like_the_published_format(con, 
 
 def test_label_list_defects_go_to_quarantine_with_line_and_reason(con, tmp_path):
     header = ("annee", "siret", "nom", "niveau_label", "mention_bio", "part_locale")
-    f = _write_csv(tmp_path / "l" / "labels.csv", header, [
-        ("2025", "19590101000015", "Collège A", "2", "Oui", "0,45"),
-        ("2025", "19590111000013", "Collège B", "deux", "Non", "0,30"),
-        ("", "19590121000011", "Collège C", "1", "Non", "0,22"),
-        ("2025", "19590131000019", "Collège D", "1", "Peut-être", "0,22"),
-    ])
+    f = _write_csv(
+        tmp_path / "l" / "labels.csv",
+        header,
+        [
+            ("2025", "19590101000015", "Collège A", "2", "Oui", "0,45"),
+            ("2025", "19590111000013", "Collège B", "deux", "Non", "0,30"),
+            ("", "19590121000011", "Collège C", "1", "Non", "0,22"),
+            ("2025", "19590131000019", "Collège D", "1", "Peut-être", "0,22"),
+        ],
+    )
     [r] = ingest_files(con, LABEL_LOCAL.table, f.parent, [f], LABEL_LOCAL.read)
     assert (r.rows_read, r.rows_loaded, r.rows_quarantined) == (4, 1, 3)
     assert _rows(con, "SELECT _source_row, field, reason FROM quarantine.restauration_label_local ORDER BY 1") == [
@@ -238,8 +272,11 @@ def test_label_list_defects_go_to_quarantine_with_line_and_reason(con, tmp_path)
 def test_feed_is_registered_with_its_sources_suites_and_coverage():
     feed = next(f for f in all_feeds() if f.name == "restauration")
     assert [s.folder for s in feed.sources] == [
-        "restauration/etablissements", "restauration/bilans", "restauration/teledeclarations",
-        "restauration/label_local"]
+        "restauration/etablissements",
+        "restauration/bilans",
+        "restauration/teledeclarations",
+        "restauration/label_local",
+    ]
     for source in feed.sources:
         suite = json.loads((EXPECTATIONS / f"{source.suite}.json").read_text(encoding="utf-8"))
         assert suite["name"] == source.suite == f"raw_{source.table.table}"

@@ -26,7 +26,9 @@ def raw_warehouse(demo_feeds, tmp_path_factory):
             ingest_files(con, source.table, root, files, source.read, bulk=source.bulk_for)
     # a duplicate, a null and an out-of-set value so that every kind of expectation fails somewhere
     con.execute("INSERT INTO raw.decp_marches SELECT * FROM raw.decp_marches LIMIT 3")
-    con.execute("UPDATE raw.decp_marches SET nature = 'Marche ?' WHERE rowid IN (SELECT rowid FROM raw.decp_marches LIMIT 2)")
+    con.execute(
+        "UPDATE raw.decp_marches SET nature = 'Marche ?' WHERE rowid IN (SELECT rowid FROM raw.decp_marches LIMIT 2)"
+    )
     con.close()
     return path
 
@@ -50,13 +52,16 @@ def test_gx_on_flagged_rows_reports_what_gx_on_every_row_reports(raw_warehouse, 
     assert a.evaluated == b.evaluated == len(suite_expectations(source.suite))
     assert _failures(a) == _failures(b)
     if folder == "decp":
-        assert {f.expectation for f in a.failures} >= {"expect_compound_columns_to_be_unique",
-                                                       "expect_column_values_to_be_in_set"}
+        assert {f.expectation for f in a.failures} >= {
+            "expect_compound_columns_to_be_unique",
+            "expect_column_values_to_be_in_set",
+        }
 
 
 def test_a_suite_with_an_untranslated_expectation_is_validated_whole(monkeypatch):
     from orchestration.gates import prefilter
 
-    monkeypatch.setattr(prefilter, "suite_expectations",
-                        lambda suite: [{"type": "expect_table_row_count_to_be_between", "kwargs": {}}])
+    monkeypatch.setattr(
+        prefilter, "suite_expectations", lambda suite: [{"type": "expect_table_row_count_to_be_between", "kwargs": {}}]
+    )
     assert prefilter.flagged_sql("any", "SELECT 1 AS x") is None

@@ -21,7 +21,11 @@ def gx_results(tmp_path, monkeypatch):
 
 def test_every_expectation_says_whether_it_blocks_and_why():
     assert {p.stem for p in SUITES} >= {
-        "raw_decp_marches", "raw_procedures_internes", "ingest_log", "mart_spaser_indicateurs", "feed_coverage"
+        "raw_decp_marches",
+        "raw_procedures_internes",
+        "ingest_log",
+        "mart_spaser_indicateurs",
+        "feed_coverage",
     }
     # every raw source of the registry that names a suite has it committed
     from orchestration.feeds import all_sources
@@ -57,8 +61,9 @@ def _mart_frame(**changes) -> pd.DataFrame:
 
 
 def test_clean_mart_passes(gx_results):
-    result = run_suite("mart_spaser_indicateurs", _mart_frame(), run_name="t1",
-                       index_columns=["org_id", "period", "indicator_id"])
+    result = run_suite(
+        "mart_spaser_indicateurs", _mart_frame(), run_name="t1", index_columns=["org_id", "period", "indicator_id"]
+    )
     assert result.passed and not result.failures
     # the validation's own page at once; the site index once per run (publication), or at once
     # when a gate fails (test_ratio_out_of_range_blocks_and_names_the_row)
@@ -69,8 +74,12 @@ def test_clean_mart_passes(gx_results):
 
 
 def test_ratio_out_of_range_blocks_and_names_the_row(gx_results):
-    result = run_suite("mart_spaser_indicateurs", _mart_frame(value=[150.0, 3.0]), run_name="t2",
-                       index_columns=["org_id", "period", "indicator_id"])
+    result = run_suite(
+        "mart_spaser_indicateurs",
+        _mart_frame(value=[150.0, 3.0]),
+        run_name="t2",
+        index_columns=["org_id", "period", "indicator_id"],
+    )
     assert not result.passed
     [failure] = result.blocking_failures
     assert failure.expectation == "expect_column_values_to_be_between" and failure.column == "value"

@@ -23,8 +23,13 @@ SIRETS = ["22590099200010", "81259930600014"]
 
 
 def _repo_status() -> str:
-    return subprocess.run(["git", "status", "--porcelain", "--untracked-files=all"], cwd=REPO_ROOT,
-                          capture_output=True, text=True, check=True).stdout
+    return subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=all"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
 
 
 def _rows(path: Path) -> list[dict]:
@@ -42,8 +47,13 @@ def _write(path: Path, rows: list[dict]) -> None:
 @pytest.fixture
 def fresh_home(tmp_path, monkeypatch) -> Path:
     home = tmp_path / "srv" / "spaser"
-    for var in ("SPASER_CONFIG_DIR", "SPASER_LANDING_DIR", "SPASER_WAREHOUSE_DIR", "SPASER_PUBLICATIONS_DIR",
-                "SPASER_GX_DIR"):
+    for var in (
+        "SPASER_CONFIG_DIR",
+        "SPASER_LANDING_DIR",
+        "SPASER_WAREHOUSE_DIR",
+        "SPASER_PUBLICATIONS_DIR",
+        "SPASER_GX_DIR",
+    ):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("SPASER_HOME", str(home))
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster"))
@@ -60,9 +70,27 @@ def test_getting_started_from_nothing_to_a_release(fresh_home, demo_feeds, share
     assert "spaser init" in capsys.readouterr().out
 
     # 2. spaser init (a typo in the second SIRET on purpose: reported, nothing else)
-    code = main(["init", "--org-id", "val", "--nom", "Département du Val", "--departement", "95",
-                 "--siret", SIRETS[0], "--siret", "815 599 306 00014",
-                 "--spaser-debut", "2026", "--spaser-fin", "2030", "--premier-semestre", "2025-S1"])
+    code = main(
+        [
+            "init",
+            "--org-id",
+            "val",
+            "--nom",
+            "Département du Val",
+            "--departement",
+            "95",
+            "--siret",
+            SIRETS[0],
+            "--siret",
+            "815 599 306 00014",
+            "--spaser-debut",
+            "2026",
+            "--spaser-fin",
+            "2030",
+            "--premier-semestre",
+            "2025-S1",
+        ]
+    )
     out = capsys.readouterr().out
     assert code == 1
     assert "organisation_acheteurs.csv, ligne 3, champ acheteur_siret : SIRET '81559930600014' invalide" in out
@@ -83,8 +111,9 @@ def test_getting_started_from_nothing_to_a_release(fresh_home, demo_feeds, share
     # 4. DECP dropped in: generated JSON files and the official XML example (another buyer's)
     for path in sorted((demo_feeds / "decp").iterdir()):
         shutil.copy(path, fresh_home / "landing" / "decp" / path.name)
-    shutil.copy(shared_data / "decp" / "official_format" / "v2_2024" / "exemple_xml_Marche.xml",
-                fresh_home / "landing" / "decp")
+    shutil.copy(
+        shared_data / "decp" / "official_format" / "v2_2024" / "exemple_xml_Marche.xml", fresh_home / "landing" / "decp"
+    )
 
     # 5. spaser run, then the release
     assert main(["run", "--semester", SEMESTER]) == 0, capsys.readouterr().out
@@ -98,8 +127,9 @@ def test_getting_started_from_nothing_to_a_release(fresh_home, demo_feeds, share
     with duckdb.connect() as con:
         rows = con.execute(
             "SELECT org_name, target_value, target_year, status, is_available FROM read_parquet(?) "
-            "WHERE indicator_id = 'IMP-12' AND period = ?", [str(release / "mart_spaser_indicateurs.parquet"),
-                                                              SEMESTER]).fetchall()
+            "WHERE indicator_id = 'IMP-12' AND period = ?",
+            [str(release / "mart_spaser_indicateurs.parquet"), SEMESTER],
+        ).fetchall()
     assert rows == [("Département du Val", 35.0, 2030, rows[0][3], True)]
     assert rows[0][3] in ("atteint", "en bonne voie", "en retard")
     assert main(["show", "--semester", SEMESTER]) == 0

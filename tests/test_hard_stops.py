@@ -23,7 +23,11 @@ def test_a_publication_killed_half_way_leaves_nothing_visible(spaser_home):
         _warehouse(con)
     publications = spaser_home / "publications"
     # the release's files are written, then the report takes long: killed there
-    child = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+    child = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(f"""
         import time, duckdb
         from pathlib import Path
         from orchestration.publication.publish import publish_semester
@@ -33,7 +37,11 @@ def test_a_publication_killed_half_way_leaves_nothing_visible(spaser_home):
             return []
         con = duckdb.connect({str(warehouse)!r})
         publish_semester(con, Path({str(publications)!r}), {ORG!r}, {SEMESTER!r}, reason=None, gates=[], render=render)
-        """)], stdout=subprocess.PIPE, text=True)
+        """),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     assert child.stdout.readline().strip() == "writing"
     child.kill()
     child.wait(timeout=10)

@@ -8,14 +8,17 @@ from pathlib import Path
 
 import duckdb
 import pytest
-
 from conftest import SEMESTER, demo_config, run_dbt
 
-INCREMENTAL = ["intermediate.int_marches__versions_ranked", "intermediate.int_marches__classified",
-               "marts.fct_marches"]
+INCREMENTAL = ["intermediate.int_marches__versions_ranked", "intermediate.int_marches__classified", "marts.fct_marches"]
 # marts downstream of them, compared too (doubles to 1e-6: sums follow the physical row order)
-DOWNSTREAM = ["marts.fct_marches_exclusions", "marts.dim_acheteurs", "marts.dim_titulaires",
-              "marts.fct_indicateur_lignes", "marts.mart_spaser_indicateurs"]
+DOWNSTREAM = [
+    "marts.fct_marches_exclusions",
+    "marts.dim_acheteurs",
+    "marts.dim_titulaires",
+    "marts.fct_indicateur_lignes",
+    "marts.mart_spaser_indicateurs",
+]
 NEW_FILE = f"decp_{SEMESTER}.json"
 CORRECTED_FILE = "decp_2025-S1.json"
 
@@ -30,7 +33,9 @@ def _comparable(con, table: str) -> str:
     schema, name = table.split(".")
     cols = con.execute(
         """SELECT column_name, data_type FROM information_schema.columns
-           WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position""", [schema, name]).fetchall()
+           WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position""",
+        [schema, name],
+    ).fetchall()
     return ", ".join(f"round({c}, 6) AS {c}" if t in ("DOUBLE", "FLOAT") else c for c, t in cols)
 
 
@@ -60,7 +65,9 @@ def test_incremental_build_equals_full_refresh(warehouse):
             """SELECT contrat_key FROM intermediate.int_marches__classified
                WHERE nombre_versions_recues = 1 AND _source_file <> ?
                    AND contrat_key NOT IN (SELECT acheteur_id || '|' || id FROM held.decp WHERE id IS NOT NULL)
-               ORDER BY contrat_key LIMIT 1""", [CORRECTED_FILE]).fetchone()[0]
+               ORDER BY contrat_key LIMIT 1""",
+            [CORRECTED_FILE],
+        ).fetchone()[0]
         for table in INCREMENTAL[:2]:
             con.execute(f"UPDATE {table} SET record_path = '[marker]' WHERE contrat_key = ?", [untouched])
         # the new semester file lands
@@ -71,26 +78,40 @@ def test_incremental_build_equals_full_refresh(warehouse):
             """SELECT _source_row, acheteur_id || '|' || id FROM raw.decp_marches AS r
                WHERE _source_file = ? AND montant > 1000 AND modifications IS NULL AND
                    (SELECT count(*) FROM raw.decp_marches AS o WHERE o.acheteur_id = r.acheteur_id AND o.id = r.id) = 1
-               ORDER BY _source_row LIMIT 2""", [CORRECTED_FILE]).fetchall()
+               ORDER BY _source_row LIMIT 2""",
+            [CORRECTED_FILE],
+        ).fetchall()
         (changed_row, changed_key), (dropped_row, dropped_key) = single
         con.execute("UPDATE raw.decp_marches SET _source_sha256 = 'corrected' WHERE _source_file = ?", [CORRECTED_FILE])
-        con.execute("UPDATE raw.decp_marches SET montant = 123456.78 WHERE _source_file = ? AND _source_row = ?",
-                    [CORRECTED_FILE, changed_row])
-        con.execute("DELETE FROM raw.decp_marches WHERE _source_file = ? AND _source_row = ?",
-                    [CORRECTED_FILE, dropped_row])
+        con.execute(
+            "UPDATE raw.decp_marches SET montant = 123456.78 WHERE _source_file = ? AND _source_row = ?",
+            [CORRECTED_FILE, changed_row],
+        )
+        con.execute(
+            "DELETE FROM raw.decp_marches WHERE _source_file = ? AND _source_row = ?", [CORRECTED_FILE, dropped_row]
+        )
 
     _dbt(home, "build")  # incremental: the models exist and the project is the one built
 
     with duckdb.connect(str(db)) as con:
         for table in INCREMENTAL[:2]:
-            assert con.execute(f"SELECT record_path FROM {table} WHERE contrat_key = ?", [untouched]).fetchone()[0] == "[marker]"
-            con.execute(f"UPDATE {table} SET record_path = (SELECT record_path FROM raw.decp_marches AS r WHERE r.acheteur_id || '|' || r.id = ?) WHERE contrat_key = ?", [untouched, untouched])
-        assert con.execute("SELECT montant FROM marts.fct_marches WHERE contrat_key = ?",
-                           [changed_key]).fetchone()[0] == 123456.78
+            assert (
+                con.execute(f"SELECT record_path FROM {table} WHERE contrat_key = ?", [untouched]).fetchone()[0]
+                == "[marker]"
+            )
+            con.execute(
+                f"UPDATE {table} SET record_path = (SELECT record_path FROM raw.decp_marches AS r WHERE r.acheteur_id || '|' || r.id = ?) WHERE contrat_key = ?",
+                [untouched, untouched],
+            )
+        assert (
+            con.execute("SELECT montant FROM marts.fct_marches WHERE contrat_key = ?", [changed_key]).fetchone()[0]
+            == 123456.78
+        )
         for table in INCREMENTAL:
             assert con.execute(f"SELECT count(*) FROM {table} WHERE contrat_key = ?", [dropped_key]).fetchone()[0] == 0
         new_contracts = con.execute(
-            "SELECT count(*) FROM marts.fct_marches WHERE _source_file = ?", [NEW_FILE]).fetchone()[0]
+            "SELECT count(*) FROM marts.fct_marches WHERE _source_file = ?", [NEW_FILE]
+        ).fetchone()[0]
         assert new_contracts > 100
         con.execute("CREATE SCHEMA snap")
         for table in INCREMENTAL + DOWNSTREAM:
@@ -104,4 +125,6 @@ def test_incremental_build_equals_full_refresh(warehouse):
             incremental = f"SELECT * FROM snap.{table.split('.')[1]}"
             extra = con.execute(f"SELECT count(*) FROM ({incremental} EXCEPT ALL {full})").fetchone()[0]
             missing = con.execute(f"SELECT count(*) FROM ({full} EXCEPT ALL {incremental})").fetchone()[0]
-            assert (extra, missing) == (0, 0), f"{table}: {extra} rows only in the incremental build, {missing} only in the full one"
+            assert (extra, missing) == (0, 0), (
+                f"{table}: {extra} rows only in the incremental build, {missing} only in the full one"
+            )

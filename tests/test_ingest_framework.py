@@ -102,7 +102,12 @@ def test_nan_tolerant_stream_keeps_strings_and_handles_chunk_boundaries():
     for chunk in (1, 2, 3, 5, 7, 64):
         stream = _NanTolerantStream(io.BytesIO(text), chunk=chunk)
         assert list(ijson.items(stream, "a.item", use_float=True)) == [
-            None, "NaN in a string", None, {"b": 'x"NaN'}, 1.5, None
+            None,
+            "NaN in a string",
+            None,
+            {"b": 'x"NaN'},
+            1.5,
+            None,
         ]
 
 
@@ -134,9 +139,7 @@ def test_french_csv_types_and_quarantines_with_line_numbers(con, tmp_path):
     quarantined = con.execute(
         "SELECT _source_row, field, reason FROM quarantine.procedures_internes ORDER BY _source_row"
     ).fetchall()
-    assert [(q[0], q[1]) for q in quarantined] == [
-        (3, "date_notification"), (4, "montant_ht"), (5, "sourcing_realise")
-    ]
+    assert [(q[0], q[1]) for q in quarantined] == [(3, "date_notification"), (4, "montant_ht"), (5, "sourcing_realise")]
 
 
 def test_csv_missing_required_column_fails_naming_line_and_column(con, tmp_path):
@@ -177,10 +180,44 @@ def test_excel_export_loads_under_the_same_contract(con, tmp_path):
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.append(CSV_HEADER.split(";"))
-    ws.append([22590099200010, "C1", "Voirie", "Direction de la Voirie", "Fonctionnement", dt.datetime(2025, 2, 3),
-               125430.5, "Oui", "Non", None, True, "Oui", "Oui", "Non", "Non"])
-    ws.append(["22590099200010", "C2", "x", "Direction des Collèges", "Investissement", "31/02/2025",
-               10, "Oui", "Non", "Non", "Non", "Non", "Non", "Non", "Non"])
+    ws.append(
+        [
+            22590099200010,
+            "C1",
+            "Voirie",
+            "Direction de la Voirie",
+            "Fonctionnement",
+            dt.datetime(2025, 2, 3),
+            125430.5,
+            "Oui",
+            "Non",
+            None,
+            True,
+            "Oui",
+            "Oui",
+            "Non",
+            "Non",
+        ]
+    )
+    ws.append(
+        [
+            "22590099200010",
+            "C2",
+            "x",
+            "Direction des Collèges",
+            "Investissement",
+            "31/02/2025",
+            10,
+            "Oui",
+            "Non",
+            "Non",
+            "Non",
+            "Non",
+            "Non",
+            "Non",
+            "Non",
+        ]
+    )
     ws.append([None] * 15)  # formatted empty row: not data
     wb.save(f)
     [r] = ingest_files(con, PROCEDURES_TABLE, f.parent, [f], read_procedures)

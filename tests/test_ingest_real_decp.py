@@ -133,7 +133,8 @@ def test_tabular_exports_map_markers_lists_and_modifications(loaded):
     v3 = "peer_fixtures/data-economie_decp-v3-marches-valides_format2022_extract.csv"
     row = con.execute(
         "SELECT considerations_sociales, considerations_environnementales FROM raw.decp_marches "
-        "WHERE _source_file = ? AND id = '24-1065297-2'", [v3]
+        "WHERE _source_file = ? AND id = '24-1065297-2'",
+        [v3],
     ).fetchall()[0]
     assert row == (["Clause sociale"], ["Critère environnemental", "Clause environnementale"])
     # "INX <value>": the exporter flags the id as inexploitable; kept, with a warning
@@ -145,6 +146,7 @@ def test_tabular_exports_map_markers_lists_and_modifications(loaded):
     aug = "peer_fixtures/data-economie_decp-augmente_format2019_extract.csv"
     stats = con.execute(
         "SELECT count(*) FILTER (WHERE considerations_sociales IS NULL), count(modifications) "
-        "FROM raw.decp_marches WHERE _source_file = ?", [aug]
+        "FROM raw.decp_marches WHERE _source_file = ?",
+        [aug],
     ).fetchall()[0]
     assert stats == (9, 2)

@@ -81,6 +81,7 @@ def clean_env(monkeypatch):
 
 # -- choosing the instance ------------------------------------------------------------------
 
+
 def test_sqlite_is_the_default():
     assert storage_kind({}) == "sqlite" and postgres_url({}) is None
     assert instance_env({}) == {"DAGSTER_HOME": str(SQLITE_HOME)}
@@ -98,8 +99,12 @@ def test_postgres_from_one_url():
 
 
 def test_postgres_from_host_user_password_db():
-    env = {"SPASER_DAGSTER_PG_HOST": "db", "SPASER_DAGSTER_PG_USER": "spaser",
-           "SPASER_DAGSTER_PG_PASSWORD": "p@ss:w/rd", "SPASER_DAGSTER_PG_DB": "dagster_spaser"}
+    env = {
+        "SPASER_DAGSTER_PG_HOST": "db",
+        "SPASER_DAGSTER_PG_USER": "spaser",
+        "SPASER_DAGSTER_PG_PASSWORD": "p@ss:w/rd",
+        "SPASER_DAGSTER_PG_DB": "dagster_spaser",
+    }
     assert postgres_url(env) == "postgresql+psycopg2://spaser:p%40ss%3Aw%2Frd@db:5432/dagster_spaser"
     assert instance_env(env)["DAGSTER_HOME"] == str(POSTGRES_HOME)
 
@@ -111,20 +116,35 @@ def test_an_explicit_dagster_home_wins():
 
 def test_cli_reports_the_instance(clean_env):
     env = {k: v for k, v in os.environ.items() if k not in PG_VARS and k != "DAGSTER_HOME"}
-    out = subprocess.run([sys.executable, "-m", "orchestration.cli", "instance"], cwd=REPO_ROOT, env=env,
-                         capture_output=True, text=True, timeout=120, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-m", "orchestration.cli", "instance"],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    ).stdout
     assert f"DAGSTER_HOME={SQLITE_HOME}" in out and "SQLite" in out
     env[PG_URL] = "postgresql://spaser:s3cret@db.internal/dagster"
-    out = subprocess.run([sys.executable, "-m", "orchestration.cli", "instance"], cwd=REPO_ROOT, env=env,
-                         capture_output=True, text=True, timeout=120, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-m", "orchestration.cli", "instance"],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    ).stdout
     assert f"DAGSTER_HOME={POSTGRES_HOME}" in out and "spaser:***@db.internal" in out and "s3cret" not in out
 
 
 def test_makefile_chooses_the_same_home():
     def home(extra):
         env = {k: v for k, v in os.environ.items() if k not in PG_VARS} | extra
-        out = subprocess.run(["make", "-s", "-p", "-n", "ui"], cwd=REPO_ROOT, env=env, capture_output=True,
-                             text=True, timeout=60).stdout
+        out = subprocess.run(
+            ["make", "-s", "-p", "-n", "ui"], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=60
+        ).stdout
         return next(line.split(":=", 1)[1].strip() for line in out.splitlines() if line.startswith("DAGSTER_HOME :="))
 
     assert home({}) == str(SQLITE_HOME)
@@ -133,6 +153,7 @@ def test_makefile_chooses_the_same_home():
 
 
 # -- single writer --------------------------------------------------------------------------
+
 
 def test_both_instance_files_keep_one_writer():
     sqlite_cfg = yaml.safe_load((SQLITE_HOME / "dagster.yaml").read_text())
@@ -150,6 +171,7 @@ def test_the_pipeline_run_carries_the_writer_tag():
 
 
 # -- SQLite ---------------------------------------------------------------------------------
+
 
 def test_sqlite_instance_records_and_reads_a_run(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # dagster.yaml keeps its storage relative to the working directory
@@ -174,6 +196,7 @@ def test_sqlite_instance_records_and_reads_a_run(tmp_path, monkeypatch):
 
 
 # -- PostgreSQL -----------------------------------------------------------------------------
+
 
 @pytest.fixture
 def pg_database():
@@ -232,8 +255,9 @@ def test_spaser_status_reads_the_postgres_instance(pg_database, monkeypatch, tmp
     monkeypatch.chdir(tmp_path)
     instance = DagsterInstance.from_config(str(POSTGRES_HOME))
     try:
-        failed = tiny_failing_job.execute_in_process(instance=instance, raise_on_error=False,
-                                                     tags={"dagster/partition": "2025-S2"})
+        failed = tiny_failing_job.execute_in_process(
+            instance=instance, raise_on_error=False, tags={"dagster/partition": "2025-S2"}
+        )
         assert not failed.success
     finally:
         instance.dispose()
@@ -244,12 +268,22 @@ def test_spaser_status_reads_the_postgres_instance(pg_database, monkeypatch, tmp
     hostport = rest.split("/", 1)[0]
     host, _, port = hostport.partition(":")
     env = {k: v for k, v in os.environ.items() if k not in PG_VARS and k != "DAGSTER_HOME"}
-    env |= {"SPASER_DAGSTER_PG_HOST": host, "SPASER_DAGSTER_PG_PORT": port or "5432",
-            "SPASER_DAGSTER_PG_USER": user.split(":")[0], "SPASER_DAGSTER_PG_DB": name}
+    env |= {
+        "SPASER_DAGSTER_PG_HOST": host,
+        "SPASER_DAGSTER_PG_PORT": port or "5432",
+        "SPASER_DAGSTER_PG_USER": user.split(":")[0],
+        "SPASER_DAGSTER_PG_DB": name,
+    }
     if ":" in user:
         env["SPASER_DAGSTER_PG_PASSWORD"] = user.split(":", 1)[1]
-    out = subprocess.run([sys.executable, "-m", "orchestration.cli", "status"], cwd=REPO_ROOT, env=env,
-                         capture_output=True, text=True, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-m", "orchestration.cli", "status"],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert out.returncode == 0, out.stderr[-2000:]
     assert failed.run_id in out.stdout and "2025-S2" in out.stdout and "FAILURE" in out.stdout
     assert "gate refused: hello" in out.stdout

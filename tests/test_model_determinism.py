@@ -21,9 +21,12 @@ def _code_lines(path: Path):
 
 
 def _offenders(pattern: re.Pattern, allowed=lambda path, code: False) -> list[str]:
-    return [f"{path.relative_to(REPO)}:{number}: {code.strip()}"
-            for path in SQL_FILES for number, code in _code_lines(path)
-            if pattern.search(code) and not allowed(path, code)]
+    return [
+        f"{path.relative_to(REPO)}:{number}: {code.strip()}"
+        for path in SQL_FILES
+        for number, code in _code_lines(path)
+        if pattern.search(code) and not allowed(path, code)
+    ]
 
 
 def test_sql_files_found():
@@ -31,8 +34,9 @@ def test_sql_files_found():
 
 
 def test_no_model_reads_the_clock():
-    clock = re.compile(r"\b(current_date|current_timestamp|now\s*\(|today\s*\(|get_current_time|localtimestamp)",
-                       re.IGNORECASE)
+    clock = re.compile(
+        r"\b(current_date|current_timestamp|now\s*\(|today\s*\(|get_current_time|localtimestamp)", re.IGNORECASE
+    )
     assert not _offenders(clock)
 
 
@@ -51,5 +55,6 @@ def test_measured_quantities_are_summed_exactly(kind):
     aggregate = re.compile(rf"\b{kind}\s*\(", re.IGNORECASE)
     integer_flag = re.compile(r"\b(sum|avg)\s*\(\s*case\b.*\bthen\s+\d+\s+else\s+\d+\s+end", re.IGNORECASE)
     exact_macro = Path("dbt_project/macros/exact.sql")
-    assert not _offenders(aggregate, lambda path, code: bool(integer_flag.search(code))
-                          or path.relative_to(REPO) == exact_macro)
+    assert not _offenders(
+        aggregate, lambda path, code: bool(integer_flag.search(code)) or path.relative_to(REPO) == exact_macro
+    )

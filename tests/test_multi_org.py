@@ -9,8 +9,8 @@ import json
 import shutil
 
 import duckdb
-
 from conftest import SEMESTER, run
+
 from orchestration.cli import main
 
 SPL_SIRET = "81259930600014"  # a buyer of the demo DECP, moved from the département to its SPL
@@ -42,11 +42,48 @@ def _require(config, org: str, feed: str):
 def test_each_organisation_is_published_on_its_own(demo_home, capsys):
     config = demo_home / "config"
     _move_siret_to_the_spl(config)
-    assert main(["init", "--ajouter", "--org-id", "spl_amenagement", "--nom", "SPL Nord-Val Aménagement",
-                 "--type", "spl", "--departement", "59", "--siret", SPL_SIRET, "--spaser-debut", "2026",
-                 "--premier-semestre", "2024-S1"]) == 0, capsys.readouterr().out
-    assert main(["init", "--ajouter", "--org-id", "cc_val", "--nom", "Communauté de communes du Val",
-                 "--type", "epci", "--siret", "20005376700014", "--spaser-debut", "2026"]) == 0
+    assert (
+        main(
+            [
+                "init",
+                "--ajouter",
+                "--org-id",
+                "spl_amenagement",
+                "--nom",
+                "SPL Nord-Val Aménagement",
+                "--type",
+                "spl",
+                "--departement",
+                "59",
+                "--siret",
+                SPL_SIRET,
+                "--spaser-debut",
+                "2026",
+                "--premier-semestre",
+                "2024-S1",
+            ]
+        )
+        == 0
+    ), capsys.readouterr().out
+    assert (
+        main(
+            [
+                "init",
+                "--ajouter",
+                "--org-id",
+                "cc_val",
+                "--nom",
+                "Communauté de communes du Val",
+                "--type",
+                "epci",
+                "--siret",
+                "20005376700014",
+                "--spaser-debut",
+                "2026",
+            ]
+        )
+        == 0
+    )
     # the EPCI also requires its energy sites register, which it has not delivered
     _require(config, "cc_val", "energie/sites")
     assert (demo_home / "landing" / "organisations" / "cc_val" / "energie" / "sites").is_dir()
@@ -66,8 +103,13 @@ def test_each_organisation_is_published_on_its_own(demo_home, capsys):
 
     with duckdb.connect(str(demo_home / "warehouse" / "warehouse.duckdb"), read_only=True) as con:
         # the SPL's contracts are its own, not the département's
-        owners = dict(con.execute("""SELECT org_id, count(*) FROM marts.fct_marches
-                                     WHERE acheteur_id = ? GROUP BY 1""", [SPL_SIRET]).fetchall())
+        owners = dict(
+            con.execute(
+                """SELECT org_id, count(*) FROM marts.fct_marches
+                                     WHERE acheteur_id = ? GROUP BY 1""",
+                [SPL_SIRET],
+            ).fetchall()
+        )
         assert set(owners) == {"spl_amenagement"} and owners["spl_amenagement"] > 0
         # its energy sites come from its own landing folder, keyed with its organisation
         sites = con.execute("""SELECT DISTINCT org_id, split_part(_source_file, '/', 1) FROM marts.dim_energie_sites
@@ -77,8 +119,11 @@ def test_each_organisation_is_published_on_its_own(demo_home, capsys):
     manifest = json.loads((spl / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["organisation"] == "spl_amenagement"
     with duckdb.connect() as con:
-        orgs = con.execute("SELECT DISTINCT org_id, org_name FROM read_parquet(?)",
-                           [str(spl / "mart_spaser_indicateurs.parquet")]).fetchall()
-        imp12 = con.execute("SELECT is_available FROM read_parquet(?) WHERE indicator_id = 'IMP-12' "
-                            "AND period = ?", [str(spl / "mart_spaser_indicateurs.parquet"), SEMESTER]).fetchall()
+        orgs = con.execute(
+            "SELECT DISTINCT org_id, org_name FROM read_parquet(?)", [str(spl / "mart_spaser_indicateurs.parquet")]
+        ).fetchall()
+        imp12 = con.execute(
+            "SELECT is_available FROM read_parquet(?) WHERE indicator_id = 'IMP-12' AND period = ?",
+            [str(spl / "mart_spaser_indicateurs.parquet"), SEMESTER],
+        ).fetchall()
     assert orgs == [("spl_amenagement", "SPL Nord-Val Aménagement")] and imp12 == [(True,)]

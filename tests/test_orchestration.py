@@ -129,9 +129,14 @@ def test_partitions_follow_the_calendar_while_the_server_runs(tmp_path):
         assert instance.get_dynamic_partitions(SEMESTER_PARTITIONS) == semester_partition_keys(dt.date.today())
 
 
-@pytest.mark.parametrize("key, message", [
-    ("2026-S3", "invalide"), ("2027-S1", "n'est pas terminé"), ("2018-S2", "antérieur"),
-])
+@pytest.mark.parametrize(
+    "key, message",
+    [
+        ("2026-S3", "invalide"),
+        ("2027-S1", "n'est pas terminé"),
+        ("2018-S2", "antérieur"),
+    ],
+)
 def test_only_closed_semesters_can_be_published(key, message):
     with pytest.raises(SemesterNotClosed, match=message):
         check_closed(key, dt.date(2026, 12, 6))
@@ -157,7 +162,10 @@ def test_landing_sensor_fires_on_new_files_only(spaser_home, tmp_path):
 def test_definitions_validate():
     result = subprocess.run(
         [sys.executable, "-m", "dagster", "definitions", "validate", "-m", "orchestration.definitions"],
-        cwd=REPO_ROOT, capture_output=True, text=True, timeout=300,
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 0, result.stderr[-2000:]
 
@@ -169,8 +177,12 @@ def test_code_location_content():
     assert job.partitions_def is not None
     graph = defs.resolve_asset_graph()
     keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
-    assert {"raw/decp_marches", "raw/procedures_internes", "marts/mart_spaser_indicateurs",
-            "publication/spaser_release"} <= keys
+    assert {
+        "raw/decp_marches",
+        "raw/procedures_internes",
+        "marts/mart_spaser_indicateurs",
+        "publication/spaser_release",
+    } <= keys
     checks = {c.name for c in graph.asset_check_keys}
     assert {"gx_raw_decp_marches", "gx_mart_spaser_indicateurs", "gx_feed_coverage", "gx_ingest_log"} <= checks
     assert defs.resolve_schedule_def("semester_publication_schedule")

@@ -14,15 +14,13 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from browser import require_chromium
+from conftest import SEMESTER, run, run_dbt
 from dagster import AssetKey
 
 from orchestration.publication.publish import sha256_file
 from orchestration.publication.report import fmt_value, render_report
 from orchestration.settings import REPO_ROOT
-
-from browser import require_chromium
-from conftest import SEMESTER, run, run_dbt
-
 
 
 def checks(result) -> dict:
@@ -108,9 +106,9 @@ def test_warehouse_tables_and_exclusions(first_run):
         assert any(r.startswith("enregistrement de test") for r in reasons)
         assert con.execute("SELECT count(*) FROM marts.fct_marches WHERE marche_id = 'TEST2024'").fetchall()[0][0] == 0
         # the 1e17 amount is kept as a contract but flagged, so it never enters amount thresholds
-        assert con.execute(
-            "SELECT montant_plausible FROM marts.fct_marches WHERE montant > 1e15"
-        ).fetchall() == [(False,)]
+        assert con.execute("SELECT montant_plausible FROM marts.fct_marches WHERE montant > 1e15").fetchall() == [
+            (False,)
+        ]
         # publication views read the released files
         assert con.execute("SELECT count(*) FROM publication.mart_spaser_indicateurs").fetchall()[0][0] > 0
     finally:
@@ -155,7 +153,9 @@ def test_rerun_on_the_same_inputs_keeps_the_release(published_home, monkeypatch)
         assert (folder / "v1" / "manifest.json").read_bytes() == before
     # the first build was a full refresh, the re-runs on the same project incremental: same release
     with duckdb.connect(str(published_home / "warehouse" / "warehouse.duckdb"), read_only=True) as con:
-        builds = con.execute("SELECT full_refresh, project_fingerprint FROM meta.dbt_builds ORDER BY built_at").fetchall()
+        builds = con.execute(
+            "SELECT full_refresh, project_fingerprint FROM meta.dbt_builds ORDER BY built_at"
+        ).fetchall()
     assert [b[0] for b in builds] == [True, False, False] and builds[0][1] == builds[2][1]
 
 
@@ -169,15 +169,22 @@ def test_correction_needs_a_reason_and_makes_v2_with_the_moved_values(published_
         # a corrected input changes GOV-4 (one more procedure labelled)
         con.execute(
             """UPDATE marts.mart_spaser_indicateurs SET numerator = numerator + 1, value = value + 0.17
-               WHERE indicator_id = 'GOV-4' AND period IN (?, '2026')""", [SEMESTER]
+               WHERE indicator_id = 'GOV-4' AND period IN (?, '2026')""",
+            [SEMESTER],
         )
         with pytest.raises(CorrectionReasonRequired, match="needs a reason"):
             publish_semester(con, published_home / "publications", "nordval", SEMESTER, reason=None, gates=[])
         assert sorted(p.name for p in folder.iterdir()) == ["v1"]  # nothing written
 
-        v2 = publish_semester(con, published_home / "publications", "nordval", SEMESTER,
-                              reason="correction de l'export des procédures", gates=[],
-                              render=lambda folder, manifest: render_report(con, folder, manifest))
+        v2 = publish_semester(
+            con,
+            published_home / "publications",
+            "nordval",
+            SEMESTER,
+            reason="correction de l'export des procédures",
+            gates=[],
+            render=lambda folder, manifest: render_report(con, folder, manifest),
+        )
     finally:
         con.close()
     assert v2.created and v2.version == 2
@@ -191,14 +198,18 @@ def test_correction_needs_a_reason_and_makes_v2_with_the_moved_values(published_
     report = (folder / "v2" / f"rapport_nordval_{SEMESTER}_v2.html").read_text(encoding="utf-8")
     assert "Valeurs modifiées depuis la version v1" in report
     assert "correction de l&#x27;export des procédures" in report
-    gov4 = next(c for c in manifest["changes_from_previous_version"]
-                if c["period"] == SEMESTER and c["indicator_id"] == "GOV-4")
+    gov4 = next(
+        c for c in manifest["changes_from_previous_version"] if c["period"] == SEMESTER and c["indicator_id"] == "GOV-4"
+    )
     moved_section = report.split("Valeurs modifiées depuis la version v1")[1].split("<h2>")[0]
     assert fmt_value(gov4["previous_value"], "%") in moved_section and fmt_value(gov4["value"], "%") in moved_section
     assert manifest["outputs"][f"rapport_nordval_{SEMESTER}_v2_html"]["sha256"] == sha256_file(
-        folder / "v2" / f"rapport_nordval_{SEMESTER}_v2.html")
+        folder / "v2" / f"rapport_nordval_{SEMESTER}_v2.html"
+    )
     # the v1 report is untouched and says nothing about a correction
-    assert "Valeurs modifiées" not in (folder / "v1" / f"rapport_nordval_{SEMESTER}_v1.html").read_text(encoding="utf-8")
+    assert "Valeurs modifiées" not in (folder / "v1" / f"rapport_nordval_{SEMESTER}_v1.html").read_text(
+        encoding="utf-8"
+    )
 
 
 def test_failing_gate_blocks_the_release_and_names_expectation_and_rows(demo_home):
@@ -255,7 +266,10 @@ def test_release_traces_every_indicator_to_its_source_rows(first_run):
     docs/auditeurs.md: published quantities are rounded, lines are not)."""
     home, _ = first_run
     release = home / "publications" / "nordval" / SEMESTER / "v1"
-    mart, lines = (f"read_csv('{release / name}.csv', all_varchar = true)" for name in ("mart_spaser_indicateurs", "indicateur_lignes"))
+    mart, lines = (
+        f"read_csv('{release / name}.csv', all_varchar = true)"
+        for name in ("mart_spaser_indicateurs", "indicateur_lignes")
+    )
     rows = duckdb.sql(
         f"""WITH l AS (
                 SELECT period_type, period, indicator_id, count(*) AS n,
@@ -294,7 +308,9 @@ def test_release_traces_every_indicator_to_its_source_rows(first_run):
     decp = json.loads((home / "landing" / "decp" / file).read_text(encoding="utf-8"))
     record = decp["marches"]["marche"][row - 1]  # source_row is 1-based within the array
     assert (record["acheteur"]["id"], record["id"]) == (acheteur, marche)
-    csv_line = (home / "landing" / "procedures" / export_file).read_bytes().decode("cp1252").split("\r\n")[export_row - 1]
+    csv_line = (
+        (home / "landing" / "procedures" / export_file).read_bytes().decode("cp1252").split("\r\n")[export_row - 1]
+    )
     assert csv_line.startswith(f"{acheteur};{marche};")
 
     # a waste line is the registry row of the file (line 1 = header) with its tonnes
@@ -356,9 +372,13 @@ def test_report_content(first_run):
     assert "<link" not in text and "<script" not in text
     assert "Département du Nord-Val" in text and f"semestre {SEMESTER}" in text
     assert "première publication du semestre" in text and manifest["code_version"][:12] in text
-    catalogue = [r[0] for r in duckdb.sql(
-        f"SELECT indicator_id FROM read_parquet('{release / 'mart_spaser_indicateurs.parquet'}') "
-        "WHERE period_type = 'semestre'").fetchall()]
+    catalogue = [
+        r[0]
+        for r in duckdb.sql(
+            f"SELECT indicator_id FROM read_parquet('{release / 'mart_spaser_indicateurs.parquet'}') "
+            "WHERE period_type = 'semestre'"
+        ).fetchall()
+    ]
     assert len(catalogue) == 44
     for indicator in catalogue:
         assert f'id="t-{indicator}"' in text, indicator  # table row
@@ -407,9 +427,20 @@ def test_report_screenshot(first_run):
     png.unlink(missing_ok=True)
     profile = ARTIFACTS / ".chromium-profile"
     subprocess.run(
-        [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
-         f"--user-data-dir={profile}", f"--screenshot={png}", "--window-size=1280,4000", html.as_uri()],
-        check=True, capture_output=True, timeout=120,
+        [
+            chromium,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--hide-scrollbars",
+            f"--user-data-dir={profile}",
+            f"--screenshot={png}",
+            "--window-size=1280,4000",
+            html.as_uri(),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
     )
     shutil.rmtree(profile, ignore_errors=True)
     data = png.read_bytes()

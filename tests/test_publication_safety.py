@@ -39,16 +39,54 @@ def _warehouse(con: duckdb.DuckDBPyConnection) -> None:
         target_value DOUBLE, target_year INTEGER, expected_value DOUBLE, status VARCHAR,
         previous_value DOUBLE, is_available BOOLEAN, unavailable_reason VARCHAR)""")
     rows = []
-    for period_type, period, end in [("semestre", "2025-S2", "2025-12-31"), ("semestre", SEMESTER, "2026-06-30"),
-                                     ("annee", "2026", "2026-12-31")]:
+    for period_type, period, end in [
+        ("semestre", "2025-S2", "2025-12-31"),
+        ("semestre", SEMESTER, "2026-06-30"),
+        ("annee", "2026", "2026-12-31"),
+    ]:
         rows += [
-            (ORG, SCRIPT, period_type, period, end, "GOV-1", SCRIPT, "<b>Gouvernance</b>", -2.5, "<i>%</i>",
-             10.0, 2027, -1.0, "en retard", -3.0, True, None),
-            (ORG, SCRIPT, period_type, period, end, "BES-1", '=HYPERLINK("http://x","clic")', "Besoins", None, "%",
-             None, None, None, "non disponible", None, False, SCRIPT),
+            (
+                ORG,
+                SCRIPT,
+                period_type,
+                period,
+                end,
+                "GOV-1",
+                SCRIPT,
+                "<b>Gouvernance</b>",
+                -2.5,
+                "<i>%</i>",
+                10.0,
+                2027,
+                -1.0,
+                "en retard",
+                -3.0,
+                True,
+                None,
+            ),
+            (
+                ORG,
+                SCRIPT,
+                period_type,
+                period,
+                end,
+                "BES-1",
+                '=HYPERLINK("http://x","clic")',
+                "Besoins",
+                None,
+                "%",
+                None,
+                None,
+                None,
+                "non disponible",
+                None,
+                False,
+                SCRIPT,
+            ),
         ]
-    con.executemany("INSERT INTO marts.mart_spaser_indicateurs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-                    "?, ?, ?)", rows)
+    con.executemany(
+        "INSERT INTO marts.mart_spaser_indicateurs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
+    )
     con.execute("""CREATE TABLE marts.fct_indicateur_lignes AS
         SELECT org_id, period_type, period, indicator_id, 'k|' || indicator_id AS record_key,
                'landing/decp/' || indicator_label AS source_file, 2 AS source_row,
@@ -59,9 +97,13 @@ def _warehouse(con: duckdb.DuckDBPyConnection) -> None:
         objet VARCHAR, acheteur_id VARCHAR, acheteur_nom VARCHAR, montant DOUBLE, delta INTEGER,
         titulaires STRUCT(id VARCHAR, nom VARCHAR)[])""")
     texts = HOSTILE + SAFE
-    con.executemany("INSERT INTO marts.fct_marches VALUES (?, ?, ?, ?, ?, ?, ?, ?, [{'id': ?, 'nom': ?}])", [
-        (ORG, SEMESTER, f"c{i:02}", text, "22590001700019", text, -2.5 * i, -i, f"t{i:02}", text)
-        for i, text in enumerate(texts)])
+    con.executemany(
+        "INSERT INTO marts.fct_marches VALUES (?, ?, ?, ?, ?, ?, ?, ?, [{'id': ?, 'nom': ?}])",
+        [
+            (ORG, SEMESTER, f"c{i:02}", text, "22590001700019", text, -2.5 * i, -i, f"t{i:02}", text)
+            for i, text in enumerate(texts)
+        ],
+    )
     con.execute("""CREATE TABLE reference.organisation_acheteurs AS
         SELECT 'nordval' AS org_id, '22590001700019' AS acheteur_siret""")
     con.execute("""CREATE TABLE marts.fct_marches_exclusions AS
@@ -94,16 +136,23 @@ def home(spaser_home) -> Path:
 
 
 def _publish(con, home: Path, semester: str = SEMESTER, reason: str | None = None):
-    gates = [{"check": SCRIPT, "suite": "s", "passed": True, "rows_validated": 3, "expectations": 1,
-              "warnings": [{"expectation": "expect_x", "column": SCRIPT, "unexpected_count": 1, "why": SCRIPT}]}]
+    gates = [
+        {
+            "check": SCRIPT,
+            "suite": "s",
+            "passed": True,
+            "rows_validated": 3,
+            "expectations": 1,
+            "warnings": [{"expectation": "expect_x", "column": SCRIPT, "unexpected_count": 1, "why": SCRIPT}],
+        }
+    ]
 
     def render(folder: Path, manifest: dict) -> list[Path]:
         path = folder / report_name(manifest, "html")
         path.write_text(build_html(con, folder, manifest), encoding="utf-8")
         return [path]
 
-    release = publish_semester(con, home / "publications", ORG, semester, reason=reason, gates=gates,
-                               render=render)
+    release = publish_semester(con, home / "publications", ORG, semester, reason=reason, gates=gates, render=render)
     refresh_publication_views(con, home / "publications")
     return release
 
@@ -127,7 +176,7 @@ def test_csv_cells_are_neutralised_and_parquet_keeps_the_exact_values(home):
     for key, text in expected.items():
         neutral = "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
         assert rows[key]["objet"] == neutral and rows[key]["acheteur_nom"] == neutral, key
-    assert rows["c01"]["objet"] == "'=HYPERLINK(\"http://x\",\"clic\")" and rows["c04"]["objet"] == "'-2+3"
+    assert rows["c01"]["objet"] == '\'=HYPERLINK("http://x","clic")' and rows["c04"]["objet"] == "'-2+3"
     assert rows["c00"]["objet"] == SCRIPT  # not a formula: CSV is data, escaping is the HTML's job
     # numbers stay numbers, negative ones included; the JSON list of holders starts with '['
     assert rows["c03"]["montant"] == "-7.5" and rows["c03"]["delta"] == "-3"
@@ -136,12 +185,14 @@ def test_csv_cells_are_neutralised_and_parquet_keeps_the_exact_values(home):
     assert holders["t02"] == "'+1+1" and holders["t03"] == "'@SUM(A1)"
     assert {r["measure"] for r in _csv(release / "indicateur_lignes.csv")} == {"'-2+3"}
     indicators = _csv(release / "mart_spaser_indicateurs.csv")
-    assert "'=HYPERLINK(\"http://x\",\"clic\")" in {r["indicator_label"] for r in indicators}
+    assert '\'=HYPERLINK("http://x","clic")' in {r["indicator_label"] for r in indicators}
     assert {r["value"] for r in indicators if r["indicator_id"] == "GOV-1"} == {"-2.5"}
     # Parquet: the exact values
     parquet = dict(duckdb.sql(f"SELECT contrat_key, objet FROM '{release / 'fct_marches.parquet'}'").fetchall())
     assert parquet == expected
-    names = dict(duckdb.sql(f"SELECT titulaire_id, titulaire_nom FROM '{release / 'dim_titulaires.parquet'}'").fetchall())
+    names = dict(
+        duckdb.sql(f"SELECT titulaire_id, titulaire_nom FROM '{release / 'dim_titulaires.parquet'}'").fetchall()
+    )
     assert names["t01"] == '=HYPERLINK("http://x","clic")'
 
 
@@ -166,11 +217,20 @@ def test_gx_index_escapes_every_name(tmp_path):
 
     run = tmp_path / "gx" / "runs" / "r1"
     run.mkdir(parents=True)
-    failure = {"expectation": SCRIPT, "severity": "block", "column": SCRIPT, "why": SCRIPT,
-               "unexpected_count": SCRIPT}
-    (run / "gx_x.json").write_text(json.dumps({
-        "check": SCRIPT, "suite": SCRIPT, "run_name": f"{SCRIPT}__gx_x", "passed": False, "failures": [failure],
-        "recorded_at": "2026-07-01T00:00:00+00:00", "validation_page": '"><script>alert(1)</script>'}))
+    failure = {"expectation": SCRIPT, "severity": "block", "column": SCRIPT, "why": SCRIPT, "unexpected_count": SCRIPT}
+    (run / "gx_x.json").write_text(
+        json.dumps(
+            {
+                "check": SCRIPT,
+                "suite": SCRIPT,
+                "run_name": f"{SCRIPT}__gx_x",
+                "passed": False,
+                "failures": [failure],
+                "recorded_at": "2026-07-01T00:00:00+00:00",
+                "validation_page": '"><script>alert(1)</script>',
+            }
+        )
+    )
     manifest = tmp_path / "pub" / "o" / "s" / "v1" / "manifest.json"
     manifest.parent.mkdir(parents=True)
     manifest.write_text(json.dumps({"dagster_run_id": "r1", "organisation": SCRIPT, "semester": SCRIPT, "version": 1}))
@@ -265,7 +325,10 @@ def test_every_kind_of_tampering_is_reported(home):
     result = verify_publications(home / "publications")
     found = {(p.path.relative_to(home / "publications").as_posix(), p.message) for p in result.problems}
     assert found == {
-        (f"{ORG}/{SEMESTER}/v1/dim_acheteurs.csv", "fichier modifié : son empreinte SHA-256 n'est plus celle du manifeste"),
+        (
+            f"{ORG}/{SEMESTER}/v1/dim_acheteurs.csv",
+            "fichier modifié : son empreinte SHA-256 n'est plus celle du manifeste",
+        ),
         (f"{ORG}/{SEMESTER}/v1/dim_titulaires.csv", "fichier listé dans le manifeste mais absent"),
         (f"{ORG}/{SEMESTER}/v1/notes.txt", "fichier absent du manifeste (ajouté après la publication)"),
         (f"{ORG}/{SEMESTER}/.v2.tmp-4242", "dossier temporaire d'une publication interrompue (ou en cours)"),

@@ -42,32 +42,50 @@ def _start_event(run):
 
 
 def test_a_second_writer_waits_its_turn_with_a_message(tmp_path):
-    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(f"""
         import time
         from pathlib import Path
         from orchestration.runs import warehouse_lock
         with warehouse_lock(Path({str(tmp_path)!r})):
             print("held", flush=True)
             time.sleep(2)
-        """)], stdout=subprocess.PIPE, text=True)
+        """),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     assert holder.stdout.readline().strip() == "held"
     said, started = [], time.monotonic()
     with warehouse_lock(tmp_path, say=said.append, poll_s=0.1):
         waited = time.monotonic() - started
     holder.wait(timeout=10)
     assert waited > 0.5  # it waited for the holder instead of failing
-    assert said[0].startswith("un autre lancement écrit dans l'entrepôt (pid ") and said[1] == "verrou obtenu, lancement"
+    assert (
+        said[0].startswith("un autre lancement écrit dans l'entrepôt (pid ") and said[1] == "verrou obtenu, lancement"
+    )
 
 
 def test_the_lock_of_a_killed_holder_is_free(tmp_path):
-    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(f"""
         import time
         from pathlib import Path
         from orchestration.runs import warehouse_lock
         with warehouse_lock(Path({str(tmp_path)!r})):
             print("held", flush=True)
             time.sleep(60)
-        """)], stdout=subprocess.PIPE, text=True)
+        """),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     assert holder.stdout.readline().strip() == "held"
     holder.kill()
     holder.wait(timeout=10)

@@ -46,8 +46,13 @@ COLUMNS = [
 ]
 TABLE = FeedTable("test", "test_text", [(c.name, DUCKDB_TYPES[c.kind]) for c in COLUMNS])
 
-PROPERTY = settings(max_examples=50, deadline=None, derandomize=True, database=None,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+PROPERTY = settings(
+    max_examples=50,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 
 
 def write(path: Path, content: str | bytes, encoding: str = "utf-8") -> Path:
@@ -64,13 +69,16 @@ def rows(path: Path, columns=COLUMNS) -> list[tuple[int, dict | Quarantine]]:
 ACCENTED = "code;libelle;montant\n1;Bâtiment à Évreux;12,5\n2;Crèche œuvre;3\n"
 
 
-@pytest.mark.parametrize(("encoding", "prefix", "expected"), [
-    ("utf-8", b"", "utf-8"),
-    ("utf-8", codecs.BOM_UTF8, "utf-8-sig"),
-    ("utf-16-le", codecs.BOM_UTF16_LE, "utf-16"),
-    ("utf-16-be", codecs.BOM_UTF16_BE, "utf-16"),
-    ("cp1252", b"", "cp1252"),
-])
+@pytest.mark.parametrize(
+    ("encoding", "prefix", "expected"),
+    [
+        ("utf-8", b"", "utf-8"),
+        ("utf-8", codecs.BOM_UTF8, "utf-8-sig"),
+        ("utf-16-le", codecs.BOM_UTF16_LE, "utf-16"),
+        ("utf-16-be", codecs.BOM_UTF16_BE, "utf-16"),
+        ("cp1252", b"", "cp1252"),
+    ],
+)
 def test_each_accepted_encoding_is_detected_and_read_unchanged(tmp_path, encoding, prefix, expected):
     path = write(tmp_path / "f.csv", prefix + ACCENTED.encode(encoding))
     assert detect_encoding(path) == expected
@@ -89,8 +97,11 @@ def test_utf8_character_split_across_read_chunks_is_still_utf8(tmp_path, monkeyp
 def test_undefined_cp1252_byte_is_refused_with_its_offset_and_the_encodings_tried(tmp_path, monkeypatch):
     monkeypatch.setattr(text, "_CHUNK", 4)  # the offset survives chunking
     path = write(tmp_path / "f.csv", b"code;libelle\n1;caf\xe9\n2;x\x81y\n")
-    with pytest.raises(IngestError, match=r"f\.csv: byte 23: .*0x81 is undefined in cp1252.*not UTF-8 either "
-                                          r"\(byte 18.*encodings tried: UTF-8, cp1252"):
+    with pytest.raises(
+        IngestError,
+        match=r"f\.csv: byte 23: .*0x81 is undefined in cp1252.*not UTF-8 either "
+        r"\(byte 18.*encodings tried: UTF-8, cp1252",
+    ):
         detect_encoding(path)
 
 
@@ -146,11 +157,14 @@ def test_gzip_is_decompressed_for_detection(tmp_path):
         detect_encoding(broken)
 
 
-@pytest.mark.parametrize("junk", [
-    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR",  # an image
-    b"PK\x03\x04\x14\x00\x06\x00",  # an .xlsx saved as .csv
-    bytes(range(256)),
-])
+@pytest.mark.parametrize(
+    "junk",
+    [
+        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR",  # an image
+        b"PK\x03\x04\x14\x00\x06\x00",  # an .xlsx saved as .csv
+        bytes(range(256)),
+    ],
+)
 def test_binary_junk_is_refused(tmp_path, junk):
     with pytest.raises(IngestError, match="not a text file|cannot decode"):
         rows(write(tmp_path / "f.csv", junk))
@@ -167,6 +181,7 @@ def test_empty_file_and_blank_header_fail_header_only_gives_zero_rows(tmp_path):
 
 
 # --- Physical lines and quotes -------------------------------------------------------------------
+
 
 def _table(n: int, fault_line: int | None = None, newline: str = "\n") -> str:
     lines = ["code;libelle;montant"] + [f"C{i};ligne {i};{i},5" for i in range(2, n + 1)]
@@ -221,7 +236,10 @@ def test_line_break_in_a_free_text_column_is_accepted_and_numbering_stays_physic
     content = 'code;commentaire;n\nA;"deux\r\nlignes";1\nB;"trois\nlignes\nici";2\nC;un;3\n'
     got = rows(write(tmp_path / "f.csv", content), MULTILINE)
     assert [(line, r["code"], r["commentaire"]) for line, r in got] == [
-        (2, "A", "deux\r\nlignes"), (4, "B", "trois\nlignes\nici"), (7, "C", "un")]
+        (2, "A", "deux\r\nlignes"),
+        (4, "B", "trois\nlignes\nici"),
+        (7, "C", "un"),
+    ]
 
 
 def test_line_break_outside_a_free_text_column_is_a_quoting_fault(tmp_path):
@@ -256,6 +274,7 @@ def test_decp_tabular_subject_may_span_lines(tmp_path):
 
 
 # --- Column contracts ----------------------------------------------------------------------------
+
 
 def test_renamed_optional_column_and_unknown_column_are_reported(tmp_path, caplog):
     path = write(tmp_path / "f.csv", "code;libelle;montant;Commune ;remarque\n1;a;2;Lille;x\n")
@@ -294,7 +313,8 @@ def test_excel_reports_the_same_notes(tmp_path):
     wb.active.append(["1", "a", 2.5, "x"])
     wb.save(tmp_path / "f.xlsx")
     assert [r for _, r in read_excel(tmp_path / "f.xlsx", COLUMNS)] == [
-        {"code": "1", "libelle": "a", "montant": 2.5, "commune": None}]
+        {"code": "1", "libelle": "a", "montant": 2.5, "commune": None}
+    ]
     assert take_notes(tmp_path / "f.xlsx") == [
         "sheet Sheet: row 1: column(s) not in the contract, ignored: 'extra'",
         "sheet Sheet: row 1: optional column(s) absent, loaded as empty: 'commune'",
@@ -307,12 +327,15 @@ def test_published_formats_can_switch_the_unknown_report_off(tmp_path):
     assert take_notes(path) == []
 
 
-@pytest.mark.parametrize(("cell", "reason"), [
-    ("douze", "montant is not a valid decimal: 'douze'"),
-    ("NaN", "montant is not a valid decimal: 'NaN'"),
-    ("inf", "montant is not a valid decimal: 'inf'"),
-    ("1_000", "montant is not a valid decimal: '1_000'"),
-])
+@pytest.mark.parametrize(
+    ("cell", "reason"),
+    [
+        ("douze", "montant is not a valid decimal: 'douze'"),
+        ("NaN", "montant is not a valid decimal: 'NaN'"),
+        ("inf", "montant is not a valid decimal: 'inf'"),
+        ("1_000", "montant is not a valid decimal: '1_000'"),
+    ],
+)
 def test_text_in_a_numeric_column_is_quarantined_with_its_reason(tmp_path, cell, reason):
     [(line, item)] = rows(write(tmp_path / "f.csv", f"code;libelle;montant\n1;a;{cell}\n"))
     assert line == 2 and isinstance(item, Quarantine)
@@ -320,6 +343,7 @@ def test_text_in_a_numeric_column_is_quarantined_with_its_reason(tmp_path, cell,
 
 
 # --- Properties ----------------------------------------------------------------------------------
+
 
 def _in_tmp(content: bytes, name: str = "f.csv"):
     """A temporary file holding `content` (hypothesis examples cannot share tmp_path)."""
@@ -336,8 +360,9 @@ def _decoded(path: Path) -> str:
 ANY_TEXT = st.text(st.characters(exclude_categories=("Cs",), exclude_characters="\x00"), max_size=300)
 # lower-case French accents: in cp1252 each is a UTF-8 lead byte never followed by a continuation
 # byte, so the bytes are never valid UTF-8 by chance
-FRENCH = st.text(st.sampled_from("abcdefghijklmnopqrstuvwxyz ABCDEFXYZ0123456789;,.'\"\n\r\téèêëàâäçîïôöùûüÿ"),
-                 max_size=300)
+FRENCH = st.text(
+    st.sampled_from("abcdefghijklmnopqrstuvwxyz ABCDEFXYZ0123456789;,.'\"\n\r\téèêëàâäçîïôöùûüÿ"), max_size=300
+)
 CP1252_TEXT = st.text(st.characters(codec="cp1252", exclude_characters="\x00"), max_size=300)
 
 
@@ -445,7 +470,7 @@ def test_stray_quote_is_read_whole_or_fails_on_its_line(table, data):
     physical = [line.split(";") for line in lines]
     kept = len(physical) - 1 - _blank_tail(physical[1:])
     assert [line for line, _ in got] == list(range(2, kept + 2))
-    assert [cells for _, cells in got] == physical[1:kept + 1]
+    assert [cells for _, cells in got] == physical[1 : kept + 1]
 
 
 @PROPERTY
@@ -479,8 +504,12 @@ def test_truncated_file_fails_or_keeps_every_complete_row(table, data):
         try:
             got = _read_all(path)
         except IngestError as exc:
-            assert "line 1: empty" in str(exc) or "truncated" in str(exc) or "unclosed quote" in str(exc) \
-                or "mixed encodings" in str(exc), str(exc)
+            assert (
+                "line 1: empty" in str(exc)
+                or "truncated" in str(exc)
+                or "unclosed quote" in str(exc)
+                or "mixed encodings" in str(exc)
+            ), str(exc)
             return
     complete = content[:cut].count(b"\n") - 1  # data lines ending with their line break
     for (_, cells), original in zip(got[:complete], body):

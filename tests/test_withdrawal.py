@@ -11,7 +11,7 @@ from orchestration.ingest.framework import WITHDRAWN_ABSENT
 from orchestration.ingest.withdraw import withdraw_file
 from orchestration.settings import get_paths
 
-HEADER = ("org;champ;periode;valeur;unite;commentaire;saisi_par;date_saisie\n")
+HEADER = "org;champ;periode;valeur;unite;commentaire;saisi_par;date_saisie\n"
 
 
 def _saisie_asset():
@@ -43,8 +43,11 @@ def test_withdrawn_files_leave_the_build_with_their_reason(spaser_home):
     paths = get_paths()
     folder = paths.landing / "saisie"
     a = _write(folder, "a.csv", ["nordval;reunions_copil;2025-S1;2;;;x;10/07/2025"])
-    b = _write(folder, "b.csv", ["nordval;reunions_copil;2025-S2;1;;;x;10/01/2026",
-                                 "nordval;certifications_hqe;2025-S2;1;;;x;10/01/2026"])
+    b = _write(
+        folder,
+        "b.csv",
+        ["nordval;reunions_copil;2025-S2;1;;;x;10/01/2026", "nordval;certifications_hqe;2025-S2;1;;;x;10/01/2026"],
+    )
     c = _write(folder, "c.csv", ["nordval;certifications_hqe;2025-S1;3;;;x;10/07/2025"])
     _ingest()
     assert _state(paths.warehouse)[0] == [("a.csv", 1), ("b.csv", 2), ("c.csv", 1)]
@@ -56,9 +59,11 @@ def test_withdrawn_files_leave_the_build_with_their_reason(spaser_home):
     result = _ingest()
     raw, log = _state(paths.warehouse)
     assert raw == [("a.csv", 1)]
-    assert log == [("a.csv", False, None),
-                   ("b.csv", True, "doublon livré par erreur (C. Delattre, contrôle de gestion)"),
-                   ("c.csv", True, WITHDRAWN_ABSENT)]
+    assert log == [
+        ("a.csv", False, None),
+        ("b.csv", True, "doublon livré par erreur (C. Delattre, contrôle de gestion)"),
+        ("c.csv", True, WITHDRAWN_ABSENT),
+    ]
     [materialization] = result.asset_materializations_for_node(_saisie_asset().op.name)
     assert materialization.metadata["files_withdrawn"].value == 2
     # delivered again: loaded again
@@ -98,8 +103,10 @@ def test_columns_outside_the_contract_are_noted_in_the_ingest_log(spaser_home):
     paths = get_paths()
     folder = paths.landing / "saisie"
     folder.mkdir(parents=True)
-    (folder / "a.csv").write_text("org;champ;periode;valeur;service;saisi_par;date_saisie\n"
-                                  "nordval;reunions_copil;2025-S1;2;DAJ;x;10/07/2025\n", encoding="utf-8")
+    (folder / "a.csv").write_text(
+        "org;champ;periode;valeur;service;saisi_par;date_saisie\nnordval;reunions_copil;2025-S1;2;DAJ;x;10/07/2025\n",
+        encoding="utf-8",
+    )
     result = _ingest()
     [materialization] = result.asset_materializations_for_node(_saisie_asset().op.name)
     assert "service" in materialization.metadata["files"].value

@@ -38,12 +38,28 @@ DBT_BLANK_CONFIG = "config_blank"
 
 # file stem -> columns, in order, with the type dbt gives them (dbt_project.yml column_types)
 TABLES: dict[str, list[str]] = {
-    "organisations": ["org_id", "org_name", "org_kind", "departement_code", "premier_semestre",
-                      "spaser_debut", "spaser_fin", "landing_default"],
+    "organisations": [
+        "org_id",
+        "org_name",
+        "org_kind",
+        "departement_code",
+        "premier_semestre",
+        "spaser_debut",
+        "spaser_fin",
+        "landing_default",
+    ],
     "organisation_acheteurs": ["org_id", "acheteur_siret", "acheteur_nom"],
     "organisation_flux": ["org_id", "feed", "required", "description"],
-    "spaser_cibles": ["org_id", "indicator_id", "target_value", "target_year", "direction", "baseline_value",
-                      "baseline_year", "source"],
+    "spaser_cibles": [
+        "org_id",
+        "indicator_id",
+        "target_value",
+        "target_year",
+        "direction",
+        "baseline_value",
+        "baseline_year",
+        "source",
+    ],
     "spaser_parametres": ["org_id", "parameter", "value", "description"],
     "centrales_colonnes": ["centrale_code", "champ", "colonne_source", "conversion", "description"],
     "fournisseurs_trajectoire_dep2": ["org_id", "annee", "cible_eur", "source"],
@@ -52,12 +68,19 @@ TABLES: dict[str, list[str]] = {
 ORG_KINDS = {"departement", "region", "commune", "epci", "spl", "etablissement_public", "autre"}
 # feed key of organisation_flux -> its landing folder (the feeds' coverage SQL uses these keys)
 FLUX_FOLDERS = {
-    "marches/decp": "decp", "marches/procedures": "procedures",
-    "energie/consommations": "energie/consommations", "energie/sites": "energie/sites",
-    "restauration/etablissements": "restauration/etablissements", "restauration/bilans": "restauration/bilans",
-    "saisie/valeurs": "saisie", "dechets/registre": "dechets/registre", "dechets/granulats": "dechets/granulats",
-    "dechets/reemploi": "dechets/reemploi", "insertion/heures": "insertion/heures",
-    "insertion/parcours": "insertion/parcours", "centrales/achats": "centrales/achats",
+    "marches/decp": "decp",
+    "marches/procedures": "procedures",
+    "energie/consommations": "energie/consommations",
+    "energie/sites": "energie/sites",
+    "restauration/etablissements": "restauration/etablissements",
+    "restauration/bilans": "restauration/bilans",
+    "saisie/valeurs": "saisie",
+    "dechets/registre": "dechets/registre",
+    "dechets/granulats": "dechets/granulats",
+    "dechets/reemploi": "dechets/reemploi",
+    "insertion/heures": "insertion/heures",
+    "insertion/parcours": "insertion/parcours",
+    "centrales/achats": "centrales/achats",
     "fournisseurs/classification": "fournisseurs/classification",
 }
 # national obligations (PNAD, EGALim, AGEC) keep their legal calendar, which may precede the SPASER
@@ -77,7 +100,9 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        where = self.file + (f", ligne {self.line}" if self.line else "") + (f", champ {self.field}" if self.field else "")
+        where = (
+            self.file + (f", ligne {self.line}" if self.line else "") + (f", champ {self.field}" if self.field else "")
+        )
         return f"{where} : {self.message}"
 
 
@@ -85,8 +110,10 @@ class InvalidConfiguration(Exception):
     def __init__(self, folder: Path, problems: list[Problem]):
         self.folder, self.problems = folder, problems
         lines = "\n".join(f"  - {p}" for p in problems)
-        super().__init__(f"configuration invalide ({folder}) : {len(problems)} problème(s)\n{lines}\n"
-                         "Corrigez les fichiers puis relancez `spaser config check`.")
+        super().__init__(
+            f"configuration invalide ({folder}) : {len(problems)} problème(s)\n{lines}\n"
+            "Corrigez les fichiers puis relancez `spaser config check`."
+        )
 
 
 # --- where the configuration is --------------------------------------------------------------
@@ -143,7 +170,8 @@ def _same_files(a: Path, b: Path) -> bool:
         return False
     names = sorted(p.name for p in a.iterdir())
     return names == sorted(p.name for p in b.iterdir()) and all(
-        (a / n).read_bytes() == (b / n).read_bytes() for n in names)
+        (a / n).read_bytes() == (b / n).read_bytes() for n in names
+    )
 
 
 # --- reading ----------------------------------------------------------------------------------
@@ -198,9 +226,15 @@ def check(folder: Path, landing: Path | None = None) -> list[Problem]:
     """Every problem of the configuration folder, in file order; [] when it is valid."""
     problems: list[Problem] = []
     if not exists(folder):
-        return [Problem(str(folder), None, None,
-                        "aucune configuration (organisations.csv absent) : lancez `spaser init` "
-                        "(ou `spaser demo` pour l'organisation de démonstration)")]
+        return [
+            Problem(
+                str(folder),
+                None,
+                None,
+                "aucune configuration (organisations.csv absent) : lancez `spaser init` "
+                "(ou `spaser demo` pour l'organisation de démonstration)",
+            )
+        ]
     rows: dict[str, list[dict[str, str]]] = {}
     for stem, columns in TABLES.items():
         path = folder / f"{stem}.csv"
@@ -213,7 +247,9 @@ def check(folder: Path, landing: Path | None = None) -> list[Problem]:
             with path.open(encoding="utf-8-sig", newline="") as f:
                 header = next(csv.reader(f), [])
         except UnicodeDecodeError as exc:
-            problems.append(Problem(name, None, None, f"le fichier doit être en UTF-8 ({exc.reason} à l'octet {exc.start})"))
+            problems.append(
+                Problem(name, None, None, f"le fichier doit être en UTF-8 ({exc.reason} à l'octet {exc.start})")
+            )
             rows[stem] = []
             continue
         header = [h.strip() for h in header]
@@ -222,8 +258,11 @@ def check(folder: Path, landing: Path | None = None) -> list[Problem]:
         if missing:
             problems.append(Problem(name, 1, ", ".join(missing), "colonne(s) absente(s) de l'en-tête"))
         if unknown:
-            problems.append(Problem(name, 1, ", ".join(unknown), "colonne(s) inconnue(s) : " + ", ".join(columns)
-                                    + " sont attendues"))
+            problems.append(
+                Problem(
+                    name, 1, ", ".join(unknown), "colonne(s) inconnue(s) : " + ", ".join(columns) + " sont attendues"
+                )
+            )
         rows[stem] = read_table(folder, stem) if not missing else []
     problems += _check_organisations(rows["organisations"])
     orgs = {r["org_id"]: r for r in rows["organisations"] if r.get("org_id")}
@@ -256,22 +295,43 @@ def _check_organisations(rows) -> list[Problem]:
     for n, r in enumerate(rows, 2):
         org = r.get("org_id", "")
         if not _ORG_ID.match(org):
-            out.append(Problem(file, n, "org_id", f"{org!r} : minuscules, chiffres et _ (31 caractères au plus), "
-                                                  "commençant par une lettre"))
+            out.append(
+                Problem(
+                    file,
+                    n,
+                    "org_id",
+                    f"{org!r} : minuscules, chiffres et _ (31 caractères au plus), commençant par une lettre",
+                )
+            )
         elif org in seen:
             out.append(Problem(file, n, "org_id", f"{org!r} en double"))
         seen.add(org)
         if not r.get("org_name"):
             out.append(Problem(file, n, "org_name", "nom de l'organisation vide"))
         if r.get("org_kind") not in ORG_KINDS:
-            out.append(Problem(file, n, "org_kind", f"{r.get('org_kind')!r} : une valeur parmi "
-                                                    + ", ".join(sorted(ORG_KINDS))))
+            out.append(
+                Problem(
+                    file, n, "org_kind", f"{r.get('org_kind')!r} : une valeur parmi " + ", ".join(sorted(ORG_KINDS))
+                )
+            )
         if r.get("departement_code") and not _DEPARTEMENT.match(r["departement_code"]):
-            out.append(Problem(file, n, "departement_code", f"{r['departement_code']!r} : code de département "
-                                                            "invalide (01 à 95, 2A, 2B, 971 à 976)"))
+            out.append(
+                Problem(
+                    file,
+                    n,
+                    "departement_code",
+                    f"{r['departement_code']!r} : code de département invalide (01 à 95, 2A, 2B, 971 à 976)",
+                )
+            )
         if not _SEMESTER.match(r.get("premier_semestre", "")):
-            out.append(Problem(file, n, "premier_semestre", f"{r.get('premier_semestre')!r} : semestre attendu "
-                                                            "sous la forme 2024-S1"))
+            out.append(
+                Problem(
+                    file,
+                    n,
+                    "premier_semestre",
+                    f"{r.get('premier_semestre')!r} : semestre attendu sous la forme 2024-S1",
+                )
+            )
         years = {}
         for field in ("spaser_debut", "spaser_fin"):
             value = r.get(field, "")
@@ -285,8 +345,14 @@ def _check_organisations(rows) -> list[Problem]:
             out.append(Problem(file, n, "landing_default", f"{r.get('landing_default')!r} : true ou false"))
     defaults = [r for r in rows if r.get("landing_default", "").lower() == "true"]
     if rows and len(defaults) != 1:
-        out.append(Problem(file, None, "landing_default",
-                           f"exactement une organisation doit avoir landing_default = true ({len(defaults)} trouvée(s))"))
+        out.append(
+            Problem(
+                file,
+                None,
+                "landing_default",
+                f"exactement une organisation doit avoir landing_default = true ({len(defaults)} trouvée(s))",
+            )
+        )
     return out
 
 
@@ -297,8 +363,11 @@ def _check_acheteurs(rows, orgs) -> list[Problem]:
         siret = r.get("acheteur_siret", "")
         if not siret_is_valid(siret):
             normal = normalise_siret(siret) or ""
-            hint = (f" ; sans séparateurs : {normal}" if normal != siret and siret_is_valid(normal)
-                    else " (14 chiffres dont la clé de contrôle)")
+            hint = (
+                f" ; sans séparateurs : {normal}"
+                if normal != siret and siret_is_valid(normal)
+                else " (14 chiffres dont la clé de contrôle)"
+            )
             out.append(Problem(file, n, "acheteur_siret", f"SIRET {siret!r} invalide{hint}"))
         elif siret in seen:
             out.append(Problem(file, n, "acheteur_siret", f"SIRET {siret} déjà déclaré ligne {seen[siret]}"))
@@ -321,8 +390,14 @@ def _check_flux(rows, orgs, landing: Path | None) -> list[Problem]:
         if required not in ("true", "false"):
             out.append(Problem(file, n, "required", f"{r.get('required')!r} : true ou false"))
         elif required == "true" and landing is not None and not (landing / FLUX_FOLDERS[feed]).is_dir():
-            out.append(Problem(file, n, "feed", f"flux {feed} obligatoire mais le dossier de dépôt "
-                                                f"{landing / FLUX_FOLDERS[feed]} n'existe pas"))
+            out.append(
+                Problem(
+                    file,
+                    n,
+                    "feed",
+                    f"flux {feed} obligatoire mais le dossier de dépôt {landing / FLUX_FOLDERS[feed]} n'existe pas",
+                )
+            )
     return out
 
 
@@ -341,8 +416,14 @@ def _check_cibles(rows, orgs) -> list[Problem]:
         out += _unknown_org(file, n, org, orgs)
         indicator = r.get("indicator_id", "")
         if indicator not in catalogue:
-            out.append(Problem(file, n, "indicator_id", f"indicateur {indicator!r} absent du catalogue "
-                                                        "(seeds/spaser_indicateurs.csv)"))
+            out.append(
+                Problem(
+                    file,
+                    n,
+                    "indicator_id",
+                    f"indicateur {indicator!r} absent du catalogue (seeds/spaser_indicateurs.csv)",
+                )
+            )
         elif (org, indicator) in seen:
             out.append(Problem(file, n, "indicator_id", f"{indicator} a déjà une cible pour {org}"))
         seen.add((org, indicator))
@@ -352,16 +433,31 @@ def _check_cibles(rows, orgs) -> list[Problem]:
         if target and _number(target) is None:
             out.append(Problem(file, n, "target_value", f"{target!r} n'est pas un nombre"))
         if bool(target) != bool(year):
-            out.append(Problem(file, n, "target_year" if target else "target_value",
-                               "une cible a une valeur et une année, ou aucune des deux"))
+            out.append(
+                Problem(
+                    file,
+                    n,
+                    "target_year" if target else "target_value",
+                    "une cible a une valeur et une année, ou aucune des deux",
+                )
+            )
         if year:
             if not re.fullmatch(r"20\d\d", year):
                 out.append(Problem(file, n, "target_year", f"{year!r} : année attendue"))
-            elif (org in orgs and re.fullmatch(r"20\d\d", orgs[org].get("spaser_debut", ""))
-                  and int(year) < int(orgs[org]["spaser_debut"])
-                  and catalogue.get(indicator, {}).get("axe") != NATIONAL_AXIS):
-                out.append(Problem(file, n, "target_year", f"année cible {year} antérieure au début du SPASER "
-                                                           f"({orgs[org]['spaser_debut']})"))
+            elif (
+                org in orgs
+                and re.fullmatch(r"20\d\d", orgs[org].get("spaser_debut", ""))
+                and int(year) < int(orgs[org]["spaser_debut"])
+                and catalogue.get(indicator, {}).get("axe") != NATIONAL_AXIS
+            ):
+                out.append(
+                    Problem(
+                        file,
+                        n,
+                        "target_year",
+                        f"année cible {year} antérieure au début du SPASER ({orgs[org]['spaser_debut']})",
+                    )
+                )
         baseline, baseline_year = r.get("baseline_value", ""), r.get("baseline_year", "")
         if baseline and _number(baseline) is None:
             out.append(Problem(file, n, "baseline_value", f"{baseline!r} n'est pas un nombre"))
@@ -380,8 +476,14 @@ def _check_parametres(rows, orgs) -> list[Problem]:
         org, name, value = r.get("org_id", ""), r.get("parameter", ""), r.get("value", "")
         out += _unknown_org(file, n, org, orgs)
         if name not in catalogue:
-            out.append(Problem(file, n, "parameter", f"paramètre {name!r} inconnu (liste : "
-                                                     "orchestration/configuration/parametres.csv)"))
+            out.append(
+                Problem(
+                    file,
+                    n,
+                    "parameter",
+                    f"paramètre {name!r} inconnu (liste : orchestration/configuration/parametres.csv)",
+                )
+            )
             continue
         if (org, name) in given:
             out.append(Problem(file, n, "parameter", f"{name} déjà renseigné ligne {given[(org, name)]}"))
@@ -392,8 +494,9 @@ def _check_parametres(rows, orgs) -> list[Problem]:
     for org in orgs:
         for name, spec in catalogue.items():
             if (org, name) not in given:
-                out.append(Problem(file, None, "parameter", f"paramètre {name} manquant pour {org} "
-                                                            f"({spec['description']})"))
+                out.append(
+                    Problem(file, None, "parameter", f"paramètre {name} manquant pour {org} ({spec['description']})")
+                )
     return out
 
 
@@ -437,8 +540,14 @@ def _check_centrales(rows) -> list[Problem]:
         if r.get("champ") not in CONTRACT_FIELDS:
             out.append(Problem(file, n, "champ", f"{r.get('champ')!r} inconnu : " + ", ".join(CONTRACT_FIELDS)))
         if r.get("conversion", "") not in CONVERSIONS:
-            out.append(Problem(file, n, "conversion", f"{r.get('conversion')!r} inconnue : "
-                                                      + ", ".join(repr(c) for c in CONVERSIONS)))
+            out.append(
+                Problem(
+                    file,
+                    n,
+                    "conversion",
+                    f"{r.get('conversion')!r} inconnue : " + ", ".join(repr(c) for c in CONVERSIONS),
+                )
+            )
         if not r.get("colonne_source"):
             out.append(Problem(file, n, "colonne_source", "nom de colonne vide"))
     return out
@@ -477,8 +586,10 @@ def init(folder: Path, org: NewOrganisation, landing: Path | None = None, add: b
     unless `add`: then the organisation joins it (a partner SPL, an EPCI...), with its own
     landing folders under landing/organisations/<org_id>/."""
     if exists(folder) and not add:
-        raise FileExistsError(f"{folder} holds a configuration already: edit its files, add an organisation "
-                              "(spaser init --ajouter), or choose another folder (SPASER_CONFIG_DIR)")
+        raise FileExistsError(
+            f"{folder} holds a configuration already: edit its files, add an organisation "
+            "(spaser init --ajouter), or choose another folder (SPASER_CONFIG_DIR)"
+        )
     if add and not exists(folder):
         raise FileNotFoundError(f"{folder}: no configuration to add an organisation to (spaser init first)")
     if add and any(r.get("org_id") == org.org_id for r in read_table(folder, "organisations")):
@@ -489,24 +600,55 @@ def init(folder: Path, org: NewOrganisation, landing: Path | None = None, add: b
     demo_targets = {r["indicator_id"]: r for r in read_table(DEMO_CONFIG_DIR, "spaser_cibles")}
     demo_flux = {r["feed"]: r for r in read_table(DEMO_CONFIG_DIR, "organisation_flux")}
     tables = {
-        "organisations": [[org.org_id, org.name, org.kind, org.departement, org.premier_semestre,
-                           org.spaser_debut, org.spaser_fin, "false" if add else "true"]],
+        "organisations": [
+            [
+                org.org_id,
+                org.name,
+                org.kind,
+                org.departement,
+                org.premier_semestre,
+                org.spaser_debut,
+                org.spaser_fin,
+                "false" if add else "true",
+            ]
+        ],
         "organisation_acheteurs": [[org.org_id, s, org.name] for s in sirets],
         # DECP is what every buyer has; the other feeds become required once the services deliver
-        "organisation_flux": [[org.org_id, feed, "true" if feed == "marches/decp" else "false",
-                               demo_flux.get(feed, {}).get("description", "")] for feed in FLUX_FOLDERS],
+        "organisation_flux": [
+            [
+                org.org_id,
+                feed,
+                "true" if feed == "marches/decp" else "false",
+                demo_flux.get(feed, {}).get("description", ""),
+            ]
+            for feed in FLUX_FOLDERS
+        ],
         "spaser_cibles": [
-            [org.org_id, ind, "", "", demo_targets.get(ind, {}).get("direction") or "hausse", "", "",
-             _example(demo_targets.get(ind))]
-            for ind in indicator_catalogue()],
+            [
+                org.org_id,
+                ind,
+                "",
+                "",
+                demo_targets.get(ind, {}).get("direction") or "hausse",
+                "",
+                "",
+                _example(demo_targets.get(ind)),
+            ]
+            for ind in indicator_catalogue()
+        ],
         "spaser_parametres": [
-            [org.org_id, p["parameter"],
-             p["defaut"].replace("{spaser_debut}", str(org.spaser_debut)).replace("{premier_siret}", first),
-             p["description"]]
-            for p in parameter_catalogue()],
+            [
+                org.org_id,
+                p["parameter"],
+                p["defaut"].replace("{spaser_debut}", str(org.spaser_debut)).replace("{premier_siret}", first),
+                p["description"],
+            ]
+            for p in parameter_catalogue()
+        ],
         # shared by every organisation of the configuration
-        "centrales_colonnes": [] if add else [[r[c] for c in TABLES["centrales_colonnes"]]
-                                              for r in read_table(DEMO_CONFIG_DIR, "centrales_colonnes")],
+        "centrales_colonnes": []
+        if add
+        else [[r[c] for c in TABLES["centrales_colonnes"]] for r in read_table(DEMO_CONFIG_DIR, "centrales_colonnes")],
         "fournisseurs_trajectoire_dep2": [],
     }
     written = []

@@ -29,21 +29,48 @@ SEMESTERS = ["2023-S1", "2023-S2", "2024-S1", "2024-S2", "2025-S1", "2025-S2", "
 # Trackdéchets OUTGOING export headers used by the demo (the real export has 165 columns;
 # the reader needs only these).
 EXPORT_HEADER = [
-    "Source", "identifiant unique", "N° de bordereau", "SIRET du déclarant", "Date d'expédition",
-    "Date de réalisation de l'opération", "Type de bordereau", "Statut du bordereau", "Dénomination usuelle",
-    "Code déchet", "Dangereux", "Émetteur - Quantité de déchet", "Émetteur - Type de quantité",
-    "Expéditeur - N° d'identification", "Expéditeur - Raison sociale",
-    "Expéditeur - Référence du chantier / lieu de collecte", "Destination - N° d'identification",
-    "Destination - Raison sociale", "Quantité acceptée / traitée nette (tonnes)", "Code opération prévu",
-    "Mode opération prévu", "Code(s) de traitement réalisé(s)", "Mode(s) de traitement réalisé(s)",
-    "Destination finale - Code(s) de traitement final réalisé(s)", "Quantité finale (tonnes)",
+    "Source",
+    "identifiant unique",
+    "N° de bordereau",
+    "SIRET du déclarant",
+    "Date d'expédition",
+    "Date de réalisation de l'opération",
+    "Type de bordereau",
+    "Statut du bordereau",
+    "Dénomination usuelle",
+    "Code déchet",
+    "Dangereux",
+    "Émetteur - Quantité de déchet",
+    "Émetteur - Type de quantité",
+    "Expéditeur - N° d'identification",
+    "Expéditeur - Raison sociale",
+    "Expéditeur - Référence du chantier / lieu de collecte",
+    "Destination - N° d'identification",
+    "Destination - Raison sociale",
+    "Quantité acceptée / traitée nette (tonnes)",
+    "Code opération prévu",
+    "Mode opération prévu",
+    "Code(s) de traitement réalisé(s)",
+    "Mode(s) de traitement réalisé(s)",
+    "Destination finale - Code(s) de traitement final réalisé(s)",
+    "Quantité finale (tonnes)",
 ]
 # RNDTS "registre des déchets sortants" import headers used by the demo (100 in the template).
 RNDTS_HEADER = [
-    "Motif", "Identifiant unique", "SIRET du déclarant", "SIRET de l'expéditeur ou du détenteur",
-    "Référence du chantier ou du lieu de collecte de l'expéditeur ou du détenteur", "Dénomination du déchet",
-    "Code déchet", "Dangereux", "Date d'expédition", "Poids en tonnes", "Type de poids",
-    "Numéro d'identification du destinataire", "Raison sociale du destinataire", "Code de traitement prévu",
+    "Motif",
+    "Identifiant unique",
+    "SIRET du déclarant",
+    "SIRET de l'expéditeur ou du détenteur",
+    "Référence du chantier ou du lieu de collecte de l'expéditeur ou du détenteur",
+    "Dénomination du déchet",
+    "Code déchet",
+    "Dangereux",
+    "Date d'expédition",
+    "Poids en tonnes",
+    "Type de poids",
+    "Numéro d'identification du destinataire",
+    "Raison sociale du destinataire",
+    "Code de traitement prévu",
     "Mode de traitement prévu",
 ]
 
@@ -119,11 +146,23 @@ def _registry_lines(seed: int) -> list[dict]:
                     weight = round(mean_t * trend * math.exp(rng.gauss(0, 0.35)), 3)
                     day = _day(rng, label)
                     done = day + dt.timedelta(days=rng.randrange(2, 25))
-                    lines.append({
-                        "n": n, "semester": label, "site": site, "siret": siret, "code": code, "name": name,
-                        "planned": planned, "mode": mode, "final": final, "weight": max(weight, 0.005),
-                        "day": day, "done": done, "estimate": rng.random() < 0.3,
-                    })
+                    lines.append(
+                        {
+                            "n": n,
+                            "semester": label,
+                            "site": site,
+                            "siret": siret,
+                            "code": code,
+                            "name": name,
+                            "planned": planned,
+                            "mode": mode,
+                            "final": final,
+                            "weight": max(weight, 0.005),
+                            "day": day,
+                            "done": done,
+                            "estimate": rng.random() < 0.3,
+                        }
+                    )
     return lines
 
 
@@ -138,21 +177,52 @@ def _export_row(line: dict, status: str = "PROCESSED") -> list[str]:
     final = line["final"] or ""
     final_weight = f"{line['weight'] * 0.97:.3f}" if final else ""
     return [
-        "BSD" if dangerous else "REGISTRY", f"ND-{line['n']:06d}", f"BSDD-{line['day']:%Y%m%d}-{line['n']:05d}"
-        if dangerous else "", cat.ORG_MAIN_SIRET, line["day"].isoformat(), line["done"].isoformat(),
-        "BSDD" if dangerous else "", status if dangerous else "", line["name"], line["code"],
-        "O" if dangerous else "N", f"{line['weight']:.3f}", "ESTIME" if line["estimate"] else "REEL",
-        line["siret"], cat.ORG_NAME, line["site"], dest_siret, dest_name, f"{line['weight']:.3f}",
-        line["planned"], line["mode"] or "", realised, line["mode"] or "", final, final_weight,
+        "BSD" if dangerous else "REGISTRY",
+        f"ND-{line['n']:06d}",
+        f"BSDD-{line['day']:%Y%m%d}-{line['n']:05d}" if dangerous else "",
+        cat.ORG_MAIN_SIRET,
+        line["day"].isoformat(),
+        line["done"].isoformat(),
+        "BSDD" if dangerous else "",
+        status if dangerous else "",
+        line["name"],
+        line["code"],
+        "O" if dangerous else "N",
+        f"{line['weight']:.3f}",
+        "ESTIME" if line["estimate"] else "REEL",
+        line["siret"],
+        cat.ORG_NAME,
+        line["site"],
+        dest_siret,
+        dest_name,
+        f"{line['weight']:.3f}",
+        line["planned"],
+        line["mode"] or "",
+        realised,
+        line["mode"] or "",
+        final,
+        final_weight,
     ]
 
 
 def _rndts_row(line: dict, motif: str = "") -> list:
     dest_siret, dest_name = DESTINATIONS[line["planned"]]
     return [
-        motif, f"RN-{line['n']:06d}", cat.ORG_MAIN_SIRET, line["siret"], line["site"], line["name"], line["code"],
-        "OUI" if line["code"].endswith("*") else "NON", line["day"], line["weight"],
-        "ESTIME" if line["estimate"] else "REEL", dest_siret, dest_name, line["planned"], line["mode"] or "",
+        motif,
+        f"RN-{line['n']:06d}",
+        cat.ORG_MAIN_SIRET,
+        line["siret"],
+        line["site"],
+        line["name"],
+        line["code"],
+        "OUI" if line["code"].endswith("*") else "NON",
+        line["day"],
+        line["weight"],
+        "ESTIME" if line["estimate"] else "REEL",
+        dest_siret,
+        dest_name,
+        line["planned"],
+        line["mode"] or "",
     ]
 
 
@@ -215,9 +285,17 @@ def _write_registre(folder: Path, seed: int) -> dict:
 
 MATERIAUX = [("agrégats d'enrobés", 0.35), ("graves recyclées", 0.6), ("retraitement en place", 0.85)]
 GRANULATS_HEADER = [
-    "chantier_id", "date_fin", "commune_insee", "siret_acheteur", "id_marche", "type_materiau",
-    "tonnage_total_t", "tonnage_recycle_ou_reemploye_t", "tonnage_granulats_neufs_evites_t",
-    "methode_calcul", "source_piece",
+    "chantier_id",
+    "date_fin",
+    "commune_insee",
+    "siret_acheteur",
+    "id_marche",
+    "type_materiau",
+    "tonnage_total_t",
+    "tonnage_recycle_ou_reemploye_t",
+    "tonnage_granulats_neufs_evites_t",
+    "methode_calcul",
+    "source_piece",
 ]
 
 
@@ -234,11 +312,21 @@ def _write_granulats(folder: Path, seed: int) -> dict:
             recycled = round(total * share, 1)
             known = rng.random() < 0.8
             commune = rng.choice(cat.COMMUNES)[0]
-            rows.append([
-                f"CH-{label[:4]}-{n:03d}", _day(rng, label).strftime("%d/%m/%Y"), commune, cat.ORG_MAIN_SIRET, "",
-                materiau, _fr(total, 1), _fr(recycled, 1), _fr(recycled * rng.uniform(0.9, 1.0), 1) if known else "",
-                "pesées des matériaux recyclés" if known else "", rng.choice(["DOE", "bons de pesée"]),
-            ])
+            rows.append(
+                [
+                    f"CH-{label[:4]}-{n:03d}",
+                    _day(rng, label).strftime("%d/%m/%Y"),
+                    commune,
+                    cat.ORG_MAIN_SIRET,
+                    "",
+                    materiau,
+                    _fr(total, 1),
+                    _fr(recycled, 1),
+                    _fr(recycled * rng.uniform(0.9, 1.0), 1) if known else "",
+                    "pesées des matériaux recyclés" if known else "",
+                    rng.choice(["DOE", "bons de pesée"]),
+                ]
+            )
     defects = {
         "date_inexistante": {"chantier_id": rows[15][0], "date_fin": "31/06/2025"},
         "recycle_superieur_total": {"chantier_id": rows[40][0]},
@@ -256,17 +344,30 @@ def _write_granulats(folder: Path, seed: int) -> dict:
 
 # --- Auction sales and second-hand purchases -----------------------------------------------------
 
-VENTES = [("Véhicule léger réformé", "véhicules", 1500, 9000, 1.1), ("Camion de viabilité hivernale", "véhicules",
-          6000, 28000, 9.0), ("Lot de mobilier scolaire", "mobilier", 200, 1500, 0.8),
-          ("Lot de matériel informatique", "informatique", 300, 2500, 0.3),
-          ("Tondeuse autoportée", "matériel", 800, 3500, 0.4)]
-ACHATS = [("Mobilier de bureau de réemploi", "mobilier", 800, 6000, 0.55, 0.6),
-          ("Ordinateurs portables reconditionnés", "informatique", 3000, 25000, 0.6, 0.05),
-          ("Téléphones reconditionnés", "informatique", 500, 4000, 0.55, None),
-          ("Chaises de réemploi pour collège", "mobilier", 400, 3000, 0.5, 0.9)]
+VENTES = [
+    ("Véhicule léger réformé", "véhicules", 1500, 9000, 1.1),
+    ("Camion de viabilité hivernale", "véhicules", 6000, 28000, 9.0),
+    ("Lot de mobilier scolaire", "mobilier", 200, 1500, 0.8),
+    ("Lot de matériel informatique", "informatique", 300, 2500, 0.3),
+    ("Tondeuse autoportée", "matériel", 800, 3500, 0.4),
+]
+ACHATS = [
+    ("Mobilier de bureau de réemploi", "mobilier", 800, 6000, 0.55, 0.6),
+    ("Ordinateurs portables reconditionnés", "informatique", 3000, 25000, 0.6, 0.05),
+    ("Téléphones reconditionnés", "informatique", 500, 4000, 0.55, None),
+    ("Chaises de réemploi pour collège", "mobilier", 400, 3000, 0.5, 0.9),
+]
 REEMPLOI_HEADER = [
-    "reference", "type_operation", "date_operation", "objet", "categorie", "plateforme_ou_fournisseur",
-    "montant_eur", "prix_neuf_estime_eur", "tonnes_evitees_t", "id_marche",
+    "reference",
+    "type_operation",
+    "date_operation",
+    "objet",
+    "categorie",
+    "plateforme_ou_fournisseur",
+    "montant_eur",
+    "prix_neuf_estime_eur",
+    "tonnes_evitees_t",
+    "id_marche",
 ]
 
 
@@ -280,18 +381,41 @@ def _write_reemploi(folder: Path, seed: int) -> dict:
         for _ in range(rng.randint(5, 8)):  # auctions
             n += 1
             objet, categorie, low, high, tonnes = rng.choice(VENTES)
-            rows.append([f"ENC-{n:04d}", "vente_encheres", dt.datetime.combine(_day(rng, label), dt.time()), objet,
-                         categorie, rng.choice(["Agorastore", "Webenchères"]), round(rng.uniform(low, high), 2),
-                         None, tonnes if rng.random() < 0.7 else None, None])
+            rows.append(
+                [
+                    f"ENC-{n:04d}",
+                    "vente_encheres",
+                    dt.datetime.combine(_day(rng, label), dt.time()),
+                    objet,
+                    categorie,
+                    rng.choice(["Agorastore", "Webenchères"]),
+                    round(rng.uniform(low, high), 2),
+                    None,
+                    tonnes if rng.random() < 0.7 else None,
+                    None,
+                ]
+            )
         for _ in range(rng.randint(3, 5) + s // 2):  # second-hand purchases grow
             n += 1
             objet, categorie, low, high, discount, t_per_keur = rng.choice(ACHATS)
             paid = round(rng.uniform(low, high), 2)
             new_price = round(paid / discount * rng.uniform(0.9, 1.1), 2)
-            rows.append([f"ACH-{n:04d}", "achat_seconde_main", dt.datetime.combine(_day(rng, label), dt.time()),
-                         objet, categorie, "Ressourcerie solidaire de Valbrune" if categorie == "mobilier"
-                         else "Reconditionneur Nord Numérique", paid, new_price,
-                         round(paid / 1000 * t_per_keur, 3) if t_per_keur else None, None])
+            rows.append(
+                [
+                    f"ACH-{n:04d}",
+                    "achat_seconde_main",
+                    dt.datetime.combine(_day(rng, label), dt.time()),
+                    objet,
+                    categorie,
+                    "Ressourcerie solidaire de Valbrune"
+                    if categorie == "mobilier"
+                    else "Reconditionneur Nord Numérique",
+                    paid,
+                    new_price,
+                    round(paid / 1000 * t_per_keur, 3) if t_per_keur else None,
+                    None,
+                ]
+            )
     purchase = next(r for r in rows[5:] if r[1] == "achat_seconde_main")
     defects = {"type_inconnu": {"reference": rows[3][0]}, "prix_neuf_inconnu": {"reference": purchase[0]}}
     rows[3][1] = "don"  # a donation is neither a sale nor a purchase: excluded with its reason

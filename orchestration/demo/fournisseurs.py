@@ -27,15 +27,33 @@ from . import catalog as cat
 # (sector, rank in the sector's pool, kind). Pools are Zipf-weighted: protected-work suppliers
 # (EA/ESAT) sit at low ranks so that their share of spend stays realistic (a few hundred kEUR a year).
 STRUCTURES: tuple[tuple[str, int, str], ...] = (
-    ("proprete", 12, "EA"), ("proprete", 18, "ESAT"), ("proprete", 5, "EI"),
-    ("environnement", 1, "ACI"), ("environnement", 2, "EI"), ("environnement", 11, "ESAT"),
-    ("fournitures", 22, "ESAT"), ("services", 20, "EA"), ("batiment", 4, "EI"),
-    ("alimentation", 30, "ESAT"), ("routes", 6, "ACI"), ("social", 1, "AI"),
+    ("proprete", 12, "EA"),
+    ("proprete", 18, "ESAT"),
+    ("proprete", 5, "EI"),
+    ("environnement", 1, "ACI"),
+    ("environnement", 2, "EI"),
+    ("environnement", 11, "ESAT"),
+    ("fournitures", 22, "ESAT"),
+    ("services", 20, "EA"),
+    ("batiment", 4, "EI"),
+    ("alimentation", 30, "ESAT"),
+    ("routes", 6, "ACI"),
+    ("social", 1, "AI"),
 )
 ASP_KINDS = {"EI", "ACI", "AI", "ETTI", "EITI"}
 NAMES = ("Atelier", "Société", "Groupe", "Entreprise", "Services", "Ets", "Coopérative", "Compagnie")
-PLACES = ("du Val", "de Sambre", "des Flandres", "du Hainaut", "de l'Escaut", "Nord-Val", "de l'Avesnois",
-          "du Cambrésis", "de la Lys", "de l'Ostrevent")
+PLACES = (
+    "du Val",
+    "de Sambre",
+    "des Flandres",
+    "du Hainaut",
+    "de l'Escaut",
+    "Nord-Val",
+    "de l'Avesnois",
+    "du Cambrésis",
+    "de la Lys",
+    "de l'Ostrevent",
+)
 
 
 def demo_classification(seed: int) -> list[dict]:
@@ -69,8 +87,17 @@ def demo_classification(seed: int) -> list[dict]:
             name = f"{rng.choice(NAMES)} {sector.capitalize()} {rng.choice(PLACES)}"
             if kind in ("EA", "ESAT"):
                 name = f"{kind} {rng.choice(PLACES)}"
-            out.append({"siret": ident, "raison_sociale": name, "categorie_entreprise": size, "ess": ess,
-                        "type_structure": kind, "sector": sector, "rank": rank})
+            out.append(
+                {
+                    "siret": ident,
+                    "raison_sociale": name,
+                    "categorie_entreprise": size,
+                    "ess": ess,
+                    "type_structure": kind,
+                    "sector": sector,
+                    "rank": rank,
+                }
+            )
     return out
 
 
@@ -89,8 +116,9 @@ def write_demo(landing: Path, *, seed: int, **_) -> dict:
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.title = "Fournisseurs"
-    ws.append(["siret", "raison_sociale", "categorie_entreprise", "ess", "type_structure", "source",
-               "date_mise_a_jour"])
+    ws.append(
+        ["siret", "raison_sociale", "categorie_entreprise", "ess", "type_structure", "source", "date_mise_a_jour"]
+    )
     defects = {}
     for i, s in enumerate(suppliers):
         # the structure type is known from the inclusion directories, not typed in here
@@ -101,8 +129,9 @@ def write_demo(landing: Path, *, seed: int, **_) -> dict:
         if i == 23:
             size = "Moyenne entreprise"
             defects["categorie_inconnue"] = {"row": i + 2, "siret": siret}
-        ws.append([siret, s["raison_sociale"], size, s["ess"] or None, None, "SIRENE + saisie achats",
-                   dt.date(2026, 1, 15)])
+        ws.append(
+            [siret, s["raison_sociale"], size, s["ess"] or None, None, "SIRENE + saisie achats", dt.date(2026, 1, 15)]
+        )
     ws.append([None, "Fournisseur sans SIRET", "PME", "Non", None, "saisie achats", dt.date(2026, 1, 15)])
     defects["sans_siret"] = {"row": len(suppliers) + 2}
     path = dirs["classification"] / "classification_fournisseurs.xlsx"
@@ -112,26 +141,65 @@ def write_demo(landing: Path, *, seed: int, **_) -> dict:
     path_asp = dirs["siae_asp"] / "liste_siae_asp.csv"
     with path_asp.open("w", encoding="utf-8", newline="") as f:
         w = csv.writer(f, delimiter=";")
-        w.writerow(["MESURE", "CODE_DEPARTEMENT", "LIBELLE_DPT", "CODE_POSTAL", "COMMUNE", "CODE_NAF2",
-                    "NATURE_JURIDIQUE", "SIRET", "DENOMINATION_SOCIALE", "NUM_RUE", "NOM_RUE", "CODE_POST_COM",
-                    "LIB_COM"])
+        w.writerow(
+            [
+                "MESURE",
+                "CODE_DEPARTEMENT",
+                "LIBELLE_DPT",
+                "CODE_POSTAL",
+                "COMMUNE",
+                "CODE_NAF2",
+                "NATURE_JURIDIQUE",
+                "SIRET",
+                "DENOMINATION_SOCIALE",
+                "NUM_RUE",
+                "NOM_RUE",
+                "CODE_POST_COM",
+                "LIB_COM",
+            ]
+        )
         for s in asp:
             code, commune = rng.choice(cat.COMMUNES)
-            w.writerow([s["type_structure"], "59V", "NORD", code, commune.upper(), "8130Z",
-                        "Association déclarée " if s["type_structure"] in ("ACI", "AI")
-                        else "SAS, société par actions simplifiée",
-                        s["siret"], s["raison_sociale"].upper(), "", "Rue de la République", code, commune.upper()])
+            w.writerow(
+                [
+                    s["type_structure"],
+                    "59V",
+                    "NORD",
+                    code,
+                    commune.upper(),
+                    "8130Z",
+                    "Association déclarée "
+                    if s["type_structure"] in ("ACI", "AI")
+                    else "SAS, société par actions simplifiée",
+                    s["siret"],
+                    s["raison_sociale"].upper(),
+                    "",
+                    "Rue de la République",
+                    code,
+                    commune.upper(),
+                ]
+            )
     handicap = [s for s in suppliers if s["type_structure"] in ("EA", "ESAT")]
     path_lm = dirs["le_marche"] / "export_le_marche.csv"
     with path_lm.open("w", encoding="utf-8", newline="") as f:
         w = csv.writer(f)
-        w.writerow(["siret", "name", "brand", "kind", "legal_form", "naf", "post_code", "city", "department",
-                    "source"])
+        w.writerow(["siret", "name", "brand", "kind", "legal_form", "naf", "post_code", "city", "department", "source"])
         for s in handicap:
             code, commune = rng.choice(cat.COMMUNES)
-            w.writerow([s["siret"], s["raison_sociale"], "", s["type_structure"], "ASSOCIATION", "8810C", code,
-                        commune, "59", "Import ESAT (GSAT, Handeco)" if s["type_structure"] == "ESAT"
-                        else "Import EA/EATT"])
+            w.writerow(
+                [
+                    s["siret"],
+                    s["raison_sociale"],
+                    "",
+                    s["type_structure"],
+                    "ASSOCIATION",
+                    "8810C",
+                    code,
+                    commune,
+                    "59",
+                    "Import ESAT (GSAT, Handeco)" if s["type_structure"] == "ESAT" else "Import EA/EATT",
+                ]
+            )
     return {
         "org_id": cat.ORG_ID,
         "files": {

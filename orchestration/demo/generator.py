@@ -37,9 +37,20 @@ DECP_DIR = "decp"
 PROCEDURES_DIR = "procedures"
 PROCEDURES_FILE = "export_procedures.csv"
 CSV_COLUMNS: tuple[str, ...] = (
-    "siret_acheteur", "id_marche", "objet", "direction", "section_budgetaire", "date_notification",
-    "montant_ht", "sourcing_realise", "negociation_realisee", "clause_progres", "analyse_cycle_vie",
-    "label_spaser", "analyse_opportunite_clause_sociale", "fiche_type_considerations_sociales",
+    "siret_acheteur",
+    "id_marche",
+    "objet",
+    "direction",
+    "section_budgetaire",
+    "date_notification",
+    "montant_ht",
+    "sourcing_realise",
+    "negociation_realisee",
+    "clause_progres",
+    "analyse_cycle_vie",
+    "label_spaser",
+    "analyse_opportunite_clause_sociale",
+    "fiche_type_considerations_sociales",
     "criteres_numerique_responsable",
 )
 OUTLIER_AMOUNT = 1.0e17
@@ -150,15 +161,17 @@ _OTHER_PRICE_FORMS = _table(("Forfaitaire", 60), ("Unitaire", 25), ("Mixte", 15)
 _ADVANCE_RATES = _table((0.05, 60), (0.1, 20), (0.2, 10), (0.3, 5), (0.0, 5))  # 0 = rate unknown
 _LONG_PRICE_TYPES = _table(("Définitif ferme", 10), ("Définitif actualisable", 15), ("Définitif révisable", 75))
 _SHORT_PRICE_TYPES = _table(("Définitif ferme", 70), ("Définitif actualisable", 20), ("Définitif révisable", 10))
-_SOCIAL_KINDS = _table((("Clause sociale",), 55), (("Critère social",), 20),
-                       (("Clause sociale", "Critère social"), 25))
-_ENV_KINDS = _table((("Clause environnementale",), 50), (("Critère environnemental",), 20),
-                    (("Clause environnementale", "Critère environnemental"), 30))
+_SOCIAL_KINDS = _table((("Clause sociale",), 55), (("Critère social",), 20), (("Clause sociale", "Critère social"), 25))
+_ENV_KINDS = _table(
+    (("Clause environnementale",), 50),
+    (("Critère environnemental",), 20),
+    (("Clause environnementale", "Critère environnemental"), 30),
+)
 _MODIFICATION_KINDS = _table(("montant", 45), ("duree", 30), ("both", 25))
 
 
 def _random_digits(rng: random.Random, n: int) -> str:
-    return f"{rng.randrange(10 ** n):0{n}d}"
+    return f"{rng.randrange(10**n):0{n}d}"
 
 
 def _siret(rng: random.Random, siren_prefix8: str) -> str:
@@ -181,8 +194,9 @@ def build_supplier_pools(seed: int) -> dict[str, tuple[list[tuple[str, str]], li
                 ident = ("TVA", cat.french_vat_number(cat.with_luhn_key(siren_prefix)))
             elif r < 0.045:  # EU company without SIRET
                 country = rng.choice(("BE", "DE", "LU"))
-                body = {"BE": "0" + _random_digits(rng, 9), "DE": _random_digits(rng, 9),
-                        "LU": _random_digits(rng, 8)}[country]
+                body = {"BE": "0" + _random_digits(rng, 9), "DE": _random_digits(rng, 9), "LU": _random_digits(rng, 8)}[
+                    country
+                ]
                 ident = ("TVA", country + body)
             else:
                 ident = ("SIRET", _siret(rng, siren_prefix))
@@ -249,8 +263,7 @@ def _fr_amount(amount: float) -> str:
 class ContractFactory:
     """Builds contract `index` of semester `sem_index` from its own RNG: same inputs, same record."""
 
-    def __init__(self, seed: int, semesters: list[Semester], n_buyers: int | None,
-                 roles: dict[int, str]):
+    def __init__(self, seed: int, semesters: list[Semester], n_buyers: int | None, roles: dict[int, str]):
         self.seed = seed
         self.semesters = semesters
         self.sem_starts = [s.start for s in semesters]
@@ -332,8 +345,7 @@ class ContractFactory:
         # Amount: log-normal over the CPV's typical range, clipped to plausible bounds.
         mu = (math.log(entry.amount_low) + math.log(entry.amount_high)) / 2
         sigma = (math.log(entry.amount_high) - math.log(entry.amount_low)) / 4
-        amount = min(max(rng.lognormvariate(mu, sigma), max(entry.amount_low / 4, 300)),
-                     entry.amount_high * 2)
+        amount = min(max(rng.lognormvariate(mu, sigma), max(entry.amount_low / 4, 300)), entry.amount_high * 2)
         framework = rng.random() < entry.framework
         # Frameworks publish a round estimated maximum; others the exact notified amount.
         amount = round(amount, -3) if framework and rng.random() < 0.6 else round(amount, 2)
@@ -415,16 +427,18 @@ class ContractFactory:
         record["sousTraitanceDeclaree"] = sous_traitance
         if sous_traitance and rng.random() < 0.5:
             record["actesSousTraitance"] = self._subcontracting(rng, entry, holders, day, duree, amount)
-        record.update({
-            "procedure": procedure,
-            "lieuExecution": lieu,
-            "dureeMois": duree,
-            "dateNotification": day.isoformat(),
-            "datePublicationDonnees": publication.isoformat(),
-            "montant": amount,
-            "typesPrix": {"typePrix": types_prix},
-            "formePrix": forme_prix,
-        })
+        record.update(
+            {
+                "procedure": procedure,
+                "lieuExecution": lieu,
+                "dureeMois": duree,
+                "dateNotification": day.isoformat(),
+                "datePublicationDonnees": publication.isoformat(),
+                "montant": amount,
+                "typesPrix": {"typePrix": types_prix},
+                "formePrix": forme_prix,
+            }
+        )
         # Origin shares are required for food and vehicles only (arrêté annex list).
         if entry.sector == "alimentation" or entry.code.startswith("341"):
             low = 0.35 if entry.sector == "alimentation" else 0.1
@@ -518,15 +532,19 @@ class ContractFactory:
         actes = []
         for number, (kind, ident) in enumerate(others, start=1):
             notified = day + dt.timedelta(days=rng.randint(0, 60))
-            actes.append({"acteSousTraitance": {
-                "id": number,
-                "sousTraitant": {"typeIdentifiant": kind, "id": ident},
-                "dureeMois": rng.randint(1, duree),
-                "dateNotification": notified.isoformat(),
-                "datePublicationDonnees": (notified + dt.timedelta(days=rng.randint(0, 30))).isoformat(),
-                "montant": max(1.0, round(amount * rng.uniform(0.05, 0.3), 2)),
-                "variationPrix": rng.choice(("Ferme", "Actualisable", "Révisable")),
-            }})
+            actes.append(
+                {
+                    "acteSousTraitance": {
+                        "id": number,
+                        "sousTraitant": {"typeIdentifiant": kind, "id": ident},
+                        "dureeMois": rng.randint(1, duree),
+                        "dateNotification": notified.isoformat(),
+                        "datePublicationDonnees": (notified + dt.timedelta(days=rng.randint(0, 30))).isoformat(),
+                        "montant": max(1.0, round(amount * rng.uniform(0.05, 0.3), 2)),
+                        "variationPrix": rng.choice(("Ferme", "Actualisable", "Révisable")),
+                    }
+                }
+            )
         return actes
 
     def _objet(self, rng, entry, year, commune_name) -> str:
@@ -551,15 +569,19 @@ class ContractFactory:
         span = (window_end - window_start).days
         if span < 0:
             return []
-        pubs = sorted(window_start + dt.timedelta(days=rng.randint(0, span))
-                      for _ in range(1 if rng.random() < 0.75 else 2))
+        pubs = sorted(
+            window_start + dt.timedelta(days=rng.randint(0, span)) for _ in range(1 if rng.random() < 0.75 else 2)
+        )
         mods, montant, mois, last_notified = [], amount, duree, day
         for number, pub in enumerate(pubs, start=1):
             notified = max(last_notified + dt.timedelta(days=1), pub - dt.timedelta(days=rng.randint(0, 30)))
             notified = min(notified, pub)
             last_notified = notified
-            mod = {"id": number, "dateNotificationModification": notified.isoformat(),
-                   "datePublicationDonneesModification": pub.isoformat()}
+            mod = {
+                "id": number,
+                "dateNotificationModification": notified.isoformat(),
+                "datePublicationDonneesModification": pub.isoformat(),
+            }
             change = _draw(rng, _MODIFICATION_KINDS)
             if change in ("duree", "both"):
                 mois += rng.randint(2, 12)
@@ -624,7 +646,8 @@ def _concession(seed: int, sem: Semester, suppliers) -> dict:
         "concessionnaires": [{"concessionnaire": {"typeIdentifiant": kind, "id": ident}}],
         "considerationsSociales": {"considerationSociale": ["Clause sociale"]},
         "considerationsEnvironnementales": {
-            "considerationEnvironnementale": ["Clause environnementale", "Critère environnemental"]},
+            "considerationEnvironnementale": ["Clause environnementale", "Critère environnemental"]
+        },
     }
 
 
@@ -670,9 +693,15 @@ def _with_modifications(contract: Contract, up_to_sem: int) -> dict:
 # --- Entry points --------------------------------------------------------------------------------
 
 
-def generate_demo(landing_dir: Path, *, seed: int = 20240101, n_contracts: int = 3000,
-                  first_semester: str = "2024-S1", last_semester: str = "2026-S1",
-                  n_buyers: int | None = None) -> dict:
+def generate_demo(
+    landing_dir: Path,
+    *,
+    seed: int = 20240101,
+    n_contracts: int = 3000,
+    first_semester: str = "2024-S1",
+    last_semester: str = "2026-S1",
+    n_buyers: int | None = None,
+) -> dict:
     """Write the demo DECP files and procedure export under `landing_dir`; return a summary.
 
     Same arguments, same bytes. `n_buyers` adds that many buyers from other départements
@@ -696,8 +725,13 @@ def generate_demo(landing_dir: Path, *, seed: int = 20240101, n_contracts: int =
     while outlier_idx == dup_idx:
         outlier_idx = master.randrange(starts[outlier_sem], starts[outlier_sem + 1])
     foreign_idx, unpublished_idx, test_idx = n_contracts, n_contracts + 1, n_contracts + 2
-    roles = {dup_idx: "duplicate", outlier_idx: "outlier", foreign_idx: "foreign",
-             unpublished_idx: "unpublished", test_idx: "test"}
+    roles = {
+        dup_idx: "duplicate",
+        outlier_idx: "outlier",
+        foreign_idx: "foreign",
+        unpublished_idx: "unpublished",
+        test_idx: "test",
+    }
 
     factory = ContractFactory(seed, semesters, n_buyers, roles)
     decp_dir = landing_dir / DECP_DIR
@@ -738,8 +772,11 @@ def generate_demo(landing_dir: Path, *, seed: int = 20240101, n_contracts: int =
                     defects["duplicate"] = _where(contract, [rel(path)])
                 elif index == outlier_idx:
                     defects["amount_outlier"] = _where(contract, [rel(path)]) | {
-                        "montant": OUTLIER_AMOUNT, "plausible_montant_in_csv": float(
-                            contract.csv_row[CSV_COLUMNS.index("montant_ht")].replace(",", "."))}
+                        "montant": OUTLIER_AMOUNT,
+                        "plausible_montant_in_csv": float(
+                            contract.csv_row[CSV_COLUMNS.index("montant_ht")].replace(",", ".")
+                        ),
+                    }
             # Republications: each carries every modification published so far.
             for index in pending.pop(s, []):
                 prior = bisect.bisect_right(starts, index) - 1
@@ -782,8 +819,10 @@ def generate_demo(landing_dir: Path, *, seed: int = 20240101, n_contracts: int =
             "modified_examples": modified_examples,
         },
         "defects": defects,
-        "csv_unpublished": {"id_marche": unpublished.record["id"],
-                            "siret_acheteur": unpublished.record["acheteur"]["id"]},
+        "csv_unpublished": {
+            "id_marche": unpublished.record["id"],
+            "siret_acheteur": unpublished.record["acheteur"]["id"],
+        },
         "concession": concession_info,
     }
 
@@ -801,9 +840,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--last-semester", default="2026-S1")
     parser.add_argument("--buyers", type=int, default=None, help="extra buyers (national scale)")
     args = parser.parse_args(argv)
-    summary = generate_demo(args.landing, seed=args.seed, n_contracts=args.contracts,
-                            first_semester=args.first_semester, last_semester=args.last_semester,
-                            n_buyers=args.buyers)
+    summary = generate_demo(
+        args.landing,
+        seed=args.seed,
+        n_contracts=args.contracts,
+        first_semester=args.first_semester,
+        last_semester=args.last_semester,
+        n_buyers=args.buyers,
+    )
     print(json.dumps(summary, ensure_ascii=False, indent=2))
     return 0
 

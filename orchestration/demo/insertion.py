@@ -26,22 +26,46 @@ from .generator import ContractFactory, _allocate, semesters_between
 FIRST, LAST = "2024-S1", "2026-S1"
 LAST_MONTH = dt.date(2026, 6, 1)
 HEURES_HEADER = [
-    "siret_acheteur", "id_marche", "mois", "heures_realisees", "siret_titulaire", "structure_insertion",
-    "nombre_beneficiaires", "commentaire",
+    "siret_acheteur",
+    "id_marche",
+    "mois",
+    "heures_realisees",
+    "siret_titulaire",
+    "structure_insertion",
+    "nombre_beneficiaires",
+    "commentaire",
 ]
 PARCOURS_HEADER = [
-    "id_parcours", "siret_acheteur", "id_marche", "structure_insertion", "date_entree", "date_sortie",
-    "type_sortie", "heures_realisees",
+    "id_parcours",
+    "siret_acheteur",
+    "id_marche",
+    "structure_insertion",
+    "date_entree",
+    "date_sortie",
+    "type_sortie",
+    "heures_realisees",
 ]
 STRUCTURES = [
-    "Chantier d'insertion Val Nature", "Entreprise d'insertion Nord Bâtiment", "ETTI Val Intérim",
-    "Association intermédiaire Solidarité Sambre", "GEIQ BTP Nord-Val",
+    "Chantier d'insertion Val Nature",
+    "Entreprise d'insertion Nord Bâtiment",
+    "ETTI Val Intérim",
+    "Association intermédiaire Solidarité Sambre",
+    "GEIQ BTP Nord-Val",
 ]
 # exit type, weight (roughly the national IAE mix: about half of the exits are positive)
 SORTIES = [
-    ("CDI", 10), ("CDD_6_MOIS_PLUS", 12), ("CREATION_ENTREPRISE", 1), ("CDD_MOINS_6_MOIS", 14),
-    ("CONTRAT_AIDE", 5), ("FORMATION_QUALIFIANTE", 8), ("AUTRE_SIAE", 4), ("SANS_EMPLOI", 22),
-    ("ABANDON", 12), ("INCONNUE", 6), ("DEMENAGEMENT", 3), ("SANTE", 3),
+    ("CDI", 10),
+    ("CDD_6_MOIS_PLUS", 12),
+    ("CREATION_ENTREPRISE", 1),
+    ("CDD_MOINS_6_MOIS", 14),
+    ("CONTRAT_AIDE", 5),
+    ("FORMATION_QUALIFIANTE", 8),
+    ("AUTRE_SIAE", 4),
+    ("SANS_EMPLOI", 22),
+    ("ABANDON", 12),
+    ("INCONNUE", 6),
+    ("DEMENAGEMENT", 3),
+    ("SANTE", 3),
 ]
 HOURLY_COST_EUR = 35.0  # loaded hourly cost used to turn the insertion share into hours
 
@@ -86,8 +110,9 @@ def _months(start: dt.date, n: int) -> list[dt.date]:
     return out
 
 
-def write_demo(landing: Path, *, seed: int = 20240101, n_contracts: int = 3000, n_buyers: int | None = None,
-               **_) -> dict:
+def write_demo(
+    landing: Path, *, seed: int = 20240101, n_contracts: int = 3000, n_buyers: int | None = None, **_
+) -> dict:
     rng = random.Random(seed + 1300)
     root = Path(landing) / "insertion"
     (root / "heures").mkdir(parents=True, exist_ok=True)
@@ -100,8 +125,11 @@ def write_demo(landing: Path, *, seed: int = 20240101, n_contracts: int = 3000, 
     for record in contracts:
         notified = dt.date.fromisoformat(record["dateNotification"])
         duration = max(1, int(record.get("dureeMois") or 12))
-        share = rng.uniform(0.02, 0.05) if "Clause sociale" in record["considerationsSociales"][
-            "considerationSociale"] else rng.uniform(0.15, 0.3)
+        share = (
+            rng.uniform(0.02, 0.05)
+            if "Clause sociale" in record["considerationsSociales"]["considerationSociale"]
+            else rng.uniform(0.15, 0.3)
+        )
         total_hours = min(record["montant"], 3e6) * share / HOURLY_COST_EUR
         per_month = total_hours / duration
         holder = record["titulaires"][0]["titulaire"]
@@ -114,10 +142,18 @@ def write_demo(landing: Path, *, seed: int = 20240101, n_contracts: int = 3000, 
             hours = round(per_month * rng.uniform(0.6, 1.4), 1)
             if hours < 1:
                 continue
-            by_year[month.year].append([
-                record["acheteur"]["id"], record["id"], month.strftime("%m/%Y"), f"{hours:.1f}".replace(".", ","),
-                holder_siret, structure, beneficiaries, "",
-            ])
+            by_year[month.year].append(
+                [
+                    record["acheteur"]["id"],
+                    record["id"],
+                    month.strftime("%m/%Y"),
+                    f"{hours:.1f}".replace(".", ","),
+                    holder_siret,
+                    structure,
+                    beneficiaries,
+                    "",
+                ]
+            )
         # pathways of the beneficiaries on this contract
         for _ in range(beneficiaries + (1 if duration > 12 else 0)):
             n_parcours += 1
@@ -126,11 +162,18 @@ def write_demo(landing: Path, *, seed: int = 20240101, n_contracts: int = 3000, 
             exit_day = entry + dt.timedelta(days=length)
             ended = exit_day <= dt.date(2026, 6, 30)
             kind = rng.choices([k for k, _ in SORTIES], [w for _, w in SORTIES])[0] if ended else ""
-            parcours.append([
-                f"P-{n_parcours:05d}", record["acheteur"]["id"], record["id"], structure,
-                entry.strftime("%d/%m/%Y"), exit_day.strftime("%d/%m/%Y") if ended else "", kind,
-                f"{min(length, 365) * 3.5:.0f}",
-            ])
+            parcours.append(
+                [
+                    f"P-{n_parcours:05d}",
+                    record["acheteur"]["id"],
+                    record["id"],
+                    structure,
+                    entry.strftime("%d/%m/%Y"),
+                    exit_day.strftime("%d/%m/%Y") if ended else "",
+                    kind,
+                    f"{min(length, 365) * 3.5:.0f}",
+                ]
+            )
 
     defects: dict[str, dict] = {}
     r24, r25, r26 = by_year[2024], by_year[2025], by_year[2026]
@@ -138,13 +181,26 @@ def write_demo(landing: Path, *, seed: int = 20240101, n_contracts: int = 3000, 
     defects["mois_inexistant"] = {"file": "heures/heures_insertion_2024.csv", "id_marche": r24[7][1], "mois": "13/2024"}
     r25[12][3] = "-" + r25[12][3]
     defects["heures_negatives"] = {"file": "heures/heures_insertion_2025.xlsx", "id_marche": r25[12][1]}
-    r26.append([cat.ORG_MAIN_SIRET, "2026X999999", "03/2026", "120,0", "", STRUCTURES[0], 1,
-                "marché de travaux hors DECP (convention)"])
+    r26.append(
+        [
+            cat.ORG_MAIN_SIRET,
+            "2026X999999",
+            "03/2026",
+            "120,0",
+            "",
+            STRUCTURES[0],
+            1,
+            "marché de travaux hors DECP (convention)",
+        ]
+    )
     defects["marche_inconnu"] = {"file": "heures/heures_insertion_2026.csv", "id_marche": "2026X999999"}
     wrong_siret = cat.ORG_MAIN_SIRET[:-1] + str((int(cat.ORG_MAIN_SIRET[-1]) + 1) % 10)
     r26[3][0] = wrong_siret
-    defects["siret_acheteur_errone"] = {"file": "heures/heures_insertion_2026.csv", "id_marche": r26[3][1],
-                                        "siret_acheteur": wrong_siret}
+    defects["siret_acheteur_errone"] = {
+        "file": "heures/heures_insertion_2026.csv",
+        "id_marche": r26[3][1],
+        "siret_acheteur": wrong_siret,
+    }
     ended = [p for p in parcours if p[5]]
     ended[3][5] = (dt.datetime.strptime(ended[3][4], "%d/%m/%Y") - dt.timedelta(days=30)).strftime("%d/%m/%Y")
     ended[8][6] = ""
@@ -168,8 +224,9 @@ def write_demo(landing: Path, *, seed: int = 20240101, n_contracts: int = 3000, 
     ws.title = "Heures d'insertion"
     ws.append(HEURES_HEADER)
     for row in r25:
-        ws.append([row[0], row[1], row[2], float(row[3].replace(",", ".")), row[4] or None, row[5], row[6],
-                   row[7] or None])
+        ws.append(
+            [row[0], row[1], row[2], float(row[3].replace(",", ".")), row[4] or None, row[5], row[6], row[7] or None]
+        )
     wb.save(root / "heures" / "heures_insertion_2025.xlsx")
     files["heures/heures_insertion_2025.xlsx"] = len(r25)
     with (root / "parcours" / "parcours_insertion.csv").open("w", encoding="cp1252", newline="") as f:
@@ -177,5 +234,10 @@ def write_demo(landing: Path, *, seed: int = 20240101, n_contracts: int = 3000, 
         writer.writerow(PARCOURS_HEADER)
         writer.writerows(parcours)
     files["parcours/parcours_insertion.csv"] = len(parcours)
-    return {"org_id": cat.ORG_ID, "seed": seed, "contracts_with_hours": len(contracts), "files": files,
-            "defects": defects}
+    return {
+        "org_id": cat.ORG_ID,
+        "seed": seed,
+        "contracts_with_hours": len(contracts),
+        "files": files,
+        "defects": defects,
+    }

@@ -35,23 +35,69 @@ AUTRES = (
     ("Centre départemental de vacances de Bois-Guérin", "autre"),
 )
 BILAN_HEADER = (
-    "siret", "année_bilan", "valeur_totale", "valeur_bio", "valeur_bio_dont_commerce_equitable", "valeur_siqo",
-    "valeur_externalites_performance", "valeur_egalim_autres", "valeur_egalim_autres_dont_commerce_equitable",
-    "valeur_viandes_volailles", "valeur_viandes_volailles_egalim", "valeur_viandes_volailles_france",
-    "valeur_produits_de_la_mer", "valeur_produits_de_la_mer_egalim", "valeur_produits_de_la_mer_france",
-    "valeur_fruits_et_legumes_france", "valeur_charcuterie_france", "valeur_produits_laitiers_france",
-    "valeur_boulangerie_france", "valeur_boissons_france", "valeur_autres_france",
+    "siret",
+    "année_bilan",
+    "valeur_totale",
+    "valeur_bio",
+    "valeur_bio_dont_commerce_equitable",
+    "valeur_siqo",
+    "valeur_externalites_performance",
+    "valeur_egalim_autres",
+    "valeur_egalim_autres_dont_commerce_equitable",
+    "valeur_viandes_volailles",
+    "valeur_viandes_volailles_egalim",
+    "valeur_viandes_volailles_france",
+    "valeur_produits_de_la_mer",
+    "valeur_produits_de_la_mer_egalim",
+    "valeur_produits_de_la_mer_france",
+    "valeur_fruits_et_legumes_france",
+    "valeur_charcuterie_france",
+    "valeur_produits_laitiers_france",
+    "valeur_boulangerie_france",
+    "valeur_boissons_france",
+    "valeur_autres_france",
 )
 TD_HEADER = (
-    "id", "applicant_id", "teledeclaration_mode", "year", "version", "canteen_id", "canteen_siret", "canteen_name",
-    "canteen_central_kitchen_siret", "canteen_city_insee_code", "canteen_epci", "canteen_epci_lib",
-    "canteen_pat_list", "canteen_pat_lib_list", "canteen_department", "canteen_department_lib", "canteen_region",
-    "canteen_region_lib", "canteen_satellite_canteens_count", "canteen_economic_model", "canteen_management_type",
-    "canteen_production_type", "canteen_sector_list", "canteen_line_ministry", "teledeclaration_type",
-    "teledeclaration_ratio_bio", "teledeclaration_ratio_egalim_hors_bio", "creation_date",
+    "id",
+    "applicant_id",
+    "teledeclaration_mode",
+    "year",
+    "version",
+    "canteen_id",
+    "canteen_siret",
+    "canteen_name",
+    "canteen_central_kitchen_siret",
+    "canteen_city_insee_code",
+    "canteen_epci",
+    "canteen_epci_lib",
+    "canteen_pat_list",
+    "canteen_pat_lib_list",
+    "canteen_department",
+    "canteen_department_lib",
+    "canteen_region",
+    "canteen_region_lib",
+    "canteen_satellite_canteens_count",
+    "canteen_economic_model",
+    "canteen_management_type",
+    "canteen_production_type",
+    "canteen_sector_list",
+    "canteen_line_ministry",
+    "teledeclaration_type",
+    "teledeclaration_ratio_bio",
+    "teledeclaration_ratio_egalim_hors_bio",
+    "creation_date",
 )
-LABEL_HEADER = ("annee", "siret", "nom", "type_etablissement", "niveau_label", "mention_bio", "part_locale",
-                "nb_filieres", "source")
+LABEL_HEADER = (
+    "annee",
+    "siret",
+    "nom",
+    "type_etablissement",
+    "niveau_label",
+    "mention_bio",
+    "part_locale",
+    "nb_filieres",
+    "source",
+)
 # A canteen of a commune (not the département's) and a lycée of the Région.
 FOREIGN_CANTEEN = (cat.with_luhn_key("2159090100001"), "Restaurant scolaire de la commune de Noirval")
 LYCEE_REGION = (cat.with_luhn_key("1959099900001"), "Lycée régional Paul Hazard")
@@ -105,8 +151,20 @@ def write_demo(landing: Path, *, seed: int = 20240101) -> dict:
             ext = round((durable - bio) * 0.15, 2)
             autres = round(durable - bio - siqo - ext, 2)
             viandes = round(total * 0.28, 2)
-            line = [siret, str(year), _fmt(total), _fmt(bio), _fmt(bio * 0.05), _fmt(siqo), _fmt(ext), _fmt(autres),
-                    "", _fmt(viandes), _fmt(viandes * durable_share * 0.9), _fmt(viandes * 0.7)] + [""] * 9
+            line = [
+                siret,
+                str(year),
+                _fmt(total),
+                _fmt(bio),
+                _fmt(bio * 0.05),
+                _fmt(siqo),
+                _fmt(ext),
+                _fmt(autres),
+                "",
+                _fmt(viandes),
+                _fmt(viandes * durable_share * 0.9),
+                _fmt(viandes * 0.7),
+            ] + [""] * 9
             if year == 2024:
                 ratios_2024[siret] = (bio / total, (durable - bio) / total)
             lines.append(line)
@@ -134,12 +192,47 @@ def write_demo(landing: Path, *, seed: int = 20240101) -> dict:
         w.writerow(TD_HEADER)
         for n, (siret, nom, kind, _) in enumerate(etabs + [(FOREIGN_CANTEEN[0], FOREIGN_CANTEEN[1], "École", "")]):
             bio, egalim = ratios_2024.get(siret, (0.2, 0.1523))
-            sector = "Secondaire collège" if kind == "Collège" else (
-                "Ecole primaire (maternelle et élémentaire)" if kind == "École"
-                else "Autres établissements sociaux et médico-sociaux")
-            w.writerow([30_000 + n, 9_000 + n, "SITE", 2024, 11, 70_000 + n, siret, nom, "", "59901", "", "", "", "",
-                        "59", "Nord-Val", "32", "Hauts-de-France", "", "public", "direct", "site", sector, "", "",
-                        f"{bio:.4f}", f"{egalim:.4f}", f"2025-03-{1 + n % 28:02d}T10:00:00+01:00"])
+            sector = (
+                "Secondaire collège"
+                if kind == "Collège"
+                else (
+                    "Ecole primaire (maternelle et élémentaire)"
+                    if kind == "École"
+                    else "Autres établissements sociaux et médico-sociaux"
+                )
+            )
+            w.writerow(
+                [
+                    30_000 + n,
+                    9_000 + n,
+                    "SITE",
+                    2024,
+                    11,
+                    70_000 + n,
+                    siret,
+                    nom,
+                    "",
+                    "59901",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "59",
+                    "Nord-Val",
+                    "32",
+                    "Hauts-de-France",
+                    "",
+                    "public",
+                    "direct",
+                    "site",
+                    sector,
+                    "",
+                    "",
+                    f"{bio:.4f}",
+                    f"{egalim:.4f}",
+                    f"2025-03-{1 + n % 28:02d}T10:00:00+01:00",
+                ]
+            )
 
     # Labels: 2024 then 2025, more collèges each year; a lycée of the Région in the list.
     colleges = [e for e in etabs if e[2] == "Collège"]
@@ -152,12 +245,33 @@ def write_demo(landing: Path, *, seed: int = 20240101) -> dict:
             for siret, nom, kind, _ in colleges[:n_col] + autres[:n_autres]:
                 niveau = rng.choice((1, 1, 2, 2, 3))
                 part = {1: 0.2, 2: 0.4, 3: 0.6}[niveau] + rng.uniform(0.0, 0.12)
-                w.writerow([year, siret, nom, "collège" if kind == "Collège" else "ESMS", niveau,
-                            "Oui" if rng.random() < 0.3 else "Non", f"{part:.2f}".replace(".", ","),
-                            niveau + 1 + rng.randint(0, 1), acte])
+                w.writerow(
+                    [
+                        year,
+                        siret,
+                        nom,
+                        "collège" if kind == "Collège" else "ESMS",
+                        niveau,
+                        "Oui" if rng.random() < 0.3 else "Non",
+                        f"{part:.2f}".replace(".", ","),
+                        niveau + 1 + rng.randint(0, 1),
+                        acte,
+                    ]
+                )
             w.writerow([year, LYCEE_REGION[0], LYCEE_REGION[1], "lycée", 2, "Non", "0,45", 3, acte])
         # a level typed 4 (the label has 3): warned by the GX suite
-        w.writerow([2025, colleges[20][0], colleges[20][1], "collège", 4, "Non", "0,62", 4,
-                    "Délibération de remise du label 2025"])
+        w.writerow(
+            [
+                2025,
+                colleges[20][0],
+                colleges[20][1],
+                "collège",
+                4,
+                "Non",
+                "0,62",
+                4,
+                "Délibération de remise du label 2025",
+            ]
+        )
     summary["labels"] = {2024: 14, 2025: 22}
     return summary

@@ -40,8 +40,12 @@ def _semester_values(rng: random.Random, k: int) -> dict[str, float]:
 
 def _unit(champ: str) -> str:
     return {
-        "reunions_copil": "réunions", "reunions_instance_technique": "réunions", "litres_eau_economises": "litres",
-        "km_pistes_cyclables": "km", "duree_utilisation_informatique": "années", "agents_formes": "agents",
+        "reunions_copil": "réunions",
+        "reunions_instance_technique": "réunions",
+        "litres_eau_economises": "litres",
+        "km_pistes_cyclables": "km",
+        "duree_utilisation_informatique": "années",
+        "agents_formes": "agents",
         "agents_concernes": "agents",
     }.get(champ, "nombre")
 
@@ -60,8 +64,18 @@ def write_demo(landing: Path, *, seed: int = 20240101) -> dict:
     lines: list[list[str]] = []
 
     def add(org, champ, periode, valeur, comment, date: dt.date, unit=None):
-        lines.append([org, champ, periode, valeur if isinstance(valeur, str) else _fr(valeur),
-                      _unit(champ) if unit is None else unit, comment, rng.choice(AGENTS), date.strftime("%d/%m/%Y")])
+        lines.append(
+            [
+                org,
+                champ,
+                periode,
+                valeur if isinstance(valeur, str) else _fr(valeur),
+                _unit(champ) if unit is None else unit,
+                comment,
+                rng.choice(AGENTS),
+                date.strftime("%d/%m/%Y"),
+            ]
+        )
 
     add("nordval", "km_pistes_cyclables", "2023", 405.0, "référence: réseau au 31/12/2023", dt.date(2024, 2, 12))
     add("nordval", "duree_utilisation_informatique", "2023", 5.0, "référence: inventaire 2023", dt.date(2024, 2, 12))
@@ -71,13 +85,32 @@ def write_demo(landing: Path, *, seed: int = 20240101) -> dict:
         entered = dt.date(year, 7, 10) if half == 1 else dt.date(year + 1, 1, 15)
         values[sem] = _semester_values(rng, k)
         for champ, v in values[sem].items():
-            add("" if rng.random() < 0.3 else "nordval", champ, sem, v, "", entered + dt.timedelta(days=rng.randint(0, 9)))
+            add(
+                "" if rng.random() < 0.3 else "nordval",
+                champ,
+                sem,
+                v,
+                "",
+                entered + dt.timedelta(days=rng.randint(0, 9)),
+            )
         if half == 2:  # the IT inventory gives a yearly figure too
-            add("nordval", "duree_utilisation_informatique", str(year), values[sem]["duree_utilisation_informatique"],
-                f"inventaire du parc informatique {year}", entered)
+            add(
+                "nordval",
+                "duree_utilisation_informatique",
+                str(year),
+                values[sem]["duree_utilisation_informatique"],
+                f"inventaire du parc informatique {year}",
+                entered,
+            )
     # the 2024-S2 water figure re-entered after the contractor's corrected report: replaces it
-    add("nordval", "litres_eau_economises", "2024-S2", values["2024-S2"]["litres_eau_economises"] + 12_400,
-        "bilan corrigé du titulaire", dt.date(2025, 3, 3))
+    add(
+        "nordval",
+        "litres_eau_economises",
+        "2024-S2",
+        values["2024-S2"]["litres_eau_economises"] + 12_400,
+        "bilan corrigé du titulaire",
+        dt.date(2025, 3, 3),
+    )
     # defects: a field code typed wrong, a period that does not exist
     add("nordval", "reunions_comite_pilotage", "2025-S1", 1.0, "", dt.date(2025, 7, 12), unit="réunions")
     add("nordval", "attestations_pts", "2025-S3", 12.0, "", dt.date(2025, 7, 12))
@@ -94,7 +127,17 @@ def write_demo(landing: Path, *, seed: int = 20240101) -> dict:
     v26 = _semester_values(rng, 4)
     for champ, v in v26.items():
         ws.append(["nordval", champ, "2026-S1", v, _unit(champ), None, rng.choice(AGENTS), dt.datetime(2026, 7, 8)])
-    ws.append(["nordval", "attestations_pts", "2025-S2", values["2025-S2"]["attestations_pts"] + 3, "nombre",
-               "3 attestations reçues après la clôture", "m.benali", dt.datetime(2026, 7, 8)])
+    ws.append(
+        [
+            "nordval",
+            "attestations_pts",
+            "2025-S2",
+            values["2025-S2"]["attestations_pts"] + 3,
+            "nombre",
+            "3 attestations reçues après la clôture",
+            "m.benali",
+            dt.datetime(2026, 7, 8),
+        ]
+    )
     wb.save(root / "saisie_2026-S1.xlsx")
     return {"lines_csv": len(lines), "lines_xlsx": len(v26) + 1, "quarantined": 2, "replaced": 2}

@@ -90,5 +90,4 @@ def _write_demo(landing, *, seed: int, **_) -> dict:
     return write_demo(landing, seed=seed)
 
 
-FEED = Feed(name="centrales", sources=[ACHATS, REFERENTIEL, AGEC58], coverage_sql=_coverage,
-            write_demo=_write_demo)
+FEED = Feed(name="centrales", sources=[ACHATS, REFERENTIEL, AGEC58], coverage_sql=_coverage, write_demo=_write_demo)

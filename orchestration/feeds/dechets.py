@@ -8,8 +8,8 @@ from ..ingest.dechets import (
     REEMPLOI_TABLE,
     REGISTRE_TABLE,
     read_granulats,
-    read_registre,
     read_reemploi,
+    read_registre,
 )
 from . import Feed, RawSource
 

@@ -15,8 +15,9 @@ from . import Feed, RawSource
 _TABULAR = (".csv", ".xlsx")
 
 
-def _source(kind: str, table, reader, description: str, suite_sql: str, index: tuple[str, ...],
-            suffixes=_TABULAR) -> RawSource:
+def _source(
+    kind: str, table, reader, description: str, suite_sql: str, index: tuple[str, ...], suffixes=_TABULAR
+) -> RawSource:
     return RawSource(
         folder=f"energie/{kind}",
         table=table,
@@ -29,7 +30,9 @@ def _source(kind: str, table, reader, description: str, suite_sql: str, index: t
 
 
 SITES = _source(
-    "sites", e.SITES_TABLE, e.read_sites,
+    "sites",
+    e.SITES_TABLE,
+    e.read_sites,
     "Site register (CSV/Excel): surface, kind, district-heating connection, meters, weather station.",
     """
         SELECT code_site, type_site, surface_m2, raccorde_reseau_chaleur,
@@ -46,7 +49,9 @@ SITES = _source(
 )
 
 CONSOMMATIONS = _source(
-    "consommations", e.CONSOMMATIONS_TABLE, e.read_consommations,
+    "consommations",
+    e.CONSOMMATIONS_TABLE,
+    e.read_consommations,
     "Monthly consumption per site and energy carrier (invoices, OSFi, delivery notes): CSV/Excel.",
     """
         SELECT code_site, mois, lower(trim(energie)) AS energie, lower(trim(unite)) AS unite, quantite,
@@ -58,7 +63,9 @@ CONSOMMATIONS = _source(
 )
 
 REFERENCE = _source(
-    "reference", e.REFERENCE_TABLE, e.read_reference,
+    "reference",
+    e.REFERENCE_TABLE,
+    e.read_reference,
     "Reference consumption (décret tertiaire, one year 2010-2019 per site), monthly per carrier: CSV/Excel.",
     """
         SELECT code_site, annee_reference, mois, lower(trim(energie)) AS energie, lower(trim(unite)) AS unite,
@@ -72,7 +79,9 @@ REFERENCE = _source(
 )
 
 CEE = _source(
-    "cee", e.CEE_TABLE, e.read_cee,
+    "cee",
+    e.CEE_TABLE,
+    e.read_cee,
     "Register of energy-saving certificates (CEE): dossiers, valuation date and amount (CSV/Excel).",
     """
         SELECT reference_cee, CAST(date_extraction AS VARCHAR) AS date_extraction,
@@ -86,7 +95,9 @@ CEE = _source(
 )
 
 ENEDIS = _source(
-    "enedis", e.ENEDIS_TABLE, e.read_enedis,
+    "enedis",
+    e.ENEDIS_TABLE,
+    e.read_enedis,
     "Enedis SGE flows as published: R63 load curve (PA, W) and R64 index/energy (EA, Wh), ';' CSV.",
     """
         SELECT prm, flux, grandeur_physique, unite, horodate, valeur, pas, type_releve, classe_temporelle,
@@ -100,7 +111,9 @@ ENEDIS = _source(
 )
 
 GRDF = _source(
-    "grdf", e.GRDF_TABLE, e.read_grdf_csv,
+    "grdf",
+    e.GRDF_TABLE,
+    e.read_grdf_csv,
     "GRDF relevés (customer space / ADICT field names): energy in kWh PCS per relevé, ';' CSV or JSON.",
     """
         SELECT pce, CAST(coalesce(date_debut_releve, journee_gaziere) AS VARCHAR) AS date_debut,
@@ -117,7 +130,9 @@ GRDF = _source(
 GRDF = replace(GRDF, readers={".csv": e.read_grdf_csv, ".json": e.read_grdf_json})
 
 METEO = _source(
-    "meteo", e.METEO_TABLE, e.read_meteo_france,
+    "meteo",
+    e.METEO_TABLE,
+    e.read_meteo_france,
     "Météo-France daily climatology (Q_<dept>_..._RR-T-Vent.csv[.gz]) for heating degree-days.",
     """
         SELECT num_poste, aaaammjj, tn, tx,
@@ -152,5 +167,9 @@ def _write_demo(landing, *, seed: int, n_contracts: int, **_) -> dict:
     return write_demo(landing, seed=seed, n_contracts=n_contracts)
 
 
-FEED = Feed(name="energie", sources=[SITES, CONSOMMATIONS, REFERENCE, ENEDIS, GRDF, METEO, CEE],
-            coverage_sql=_coverage, write_demo=_write_demo)
+FEED = Feed(
+    name="energie",
+    sources=[SITES, CONSOMMATIONS, REFERENCE, ENEDIS, GRDF, METEO, CEE],
+    coverage_sql=_coverage,
+    write_demo=_write_demo,
+)

@@ -81,5 +81,6 @@ def _write_demo(landing, *, seed: int, **_) -> dict:
     return write_demo(landing, seed=seed)
 
 
-FEED = Feed(name="fournisseurs", sources=[CLASSIFICATION, SIAE_ASP, LE_MARCHE], coverage_sql=_coverage,
-            write_demo=_write_demo)
+FEED = Feed(
+    name="fournisseurs", sources=[CLASSIFICATION, SIAE_ASP, LE_MARCHE], coverage_sql=_coverage, write_demo=_write_demo
+)

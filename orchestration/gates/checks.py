@@ -47,8 +47,9 @@ def _run_gate(context, check_name: str, suite: str, sql: str, index_columns: lis
     return _to_check_result(result, rows=rows, flagged=flagged)
 
 
-def _record(root: Path, run_id: str, check_name: str, result: GateResult, rows: int,
-            flagged: int | None = None) -> None:
+def _record(
+    root: Path, run_id: str, check_name: str, result: GateResult, rows: int, flagged: int | None = None
+) -> None:
     out = root / "runs" / run_id
     out.mkdir(parents=True, exist_ok=True)
     (out / f"{check_name}.json").write_text(
@@ -95,9 +96,7 @@ def _to_check_result(result: GateResult, rows: int, flagged: int | None = None) 
             "expectations": result.evaluated,
             "blocking_failures": len(result.blocking_failures),
             "warnings": len(result.warnings),
-            "failed_expectations": MetadataValue.md(
-                "\n".join(f"- {f.describe()}" for f in failures) or "none"
-            ),
+            "failed_expectations": MetadataValue.md("\n".join(f"- {f.describe()}" for f in failures) or "none"),
             "data_docs": MetadataValue.path(result.data_docs_index or ""),
         },
     )
@@ -106,8 +105,12 @@ def _to_check_result(result: GateResult, rows: int, flagged: int | None = None) 
 def _raw_suite_check(source: RawSource):
     table = source.table.table
 
-    @asset_check(asset=AssetKey(["raw", table]), blocking=True, name=f"gx_raw_{table}",
-                 description=f"GX suite {source.suite} on raw.{table}.")
+    @asset_check(
+        asset=AssetKey(["raw", table]),
+        blocking=True,
+        name=f"gx_raw_{table}",
+        description=f"GX suite {source.suite} on raw.{table}.",
+    )
     def _check(context: AssetCheckExecutionContext) -> AssetCheckResult:
         sql = source.suite_sql or f"SELECT * FROM raw.{table} ORDER BY _source_file, _source_row"
         return _run_gate(context, f"gx_raw_{table}", source.suite, sql, list(source.index_columns))
@@ -115,15 +118,23 @@ def _raw_suite_check(source: RawSource):
     return _check
 
 
-@asset_check(asset=AssetKey(["meta", "ingest_log"]), blocking=True, name="gx_ingest_log",
-             description="GX suite ingest_log over every file of every feed: row accounting and quarantine spikes.")
+@asset_check(
+    asset=AssetKey(["meta", "ingest_log"]),
+    blocking=True,
+    name="gx_ingest_log",
+    description="GX suite ingest_log over every file of every feed: row accounting and quarantine spikes.",
+)
 def gx_ingest_log(context: AssetCheckExecutionContext) -> AssetCheckResult:
     d = datasets.INGEST_LOG
     return _run_gate(context, "gx_ingest_log", d.suite, d.sql, d.index_columns)
 
 
-@asset_check(asset=dbt_asset_key("mart_spaser_indicateurs"), blocking=True, name="gx_mart_spaser_indicateurs",
-             description="GX suite mart_spaser_indicateurs: unique keys, full catalogue, ratios in 0-100 %.")
+@asset_check(
+    asset=dbt_asset_key("mart_spaser_indicateurs"),
+    blocking=True,
+    name="gx_mart_spaser_indicateurs",
+    description="GX suite mart_spaser_indicateurs: unique keys, full catalogue, ratios in 0-100 %.",
+)
 def gx_mart_spaser_indicateurs(context: AssetCheckExecutionContext) -> AssetCheckResult:
     d = datasets.MART_INDICATEURS
     return _run_gate(context, "gx_mart_spaser_indicateurs", d.suite, d.sql, d.index_columns)
@@ -131,15 +142,20 @@ def gx_mart_spaser_indicateurs(context: AssetCheckExecutionContext) -> AssetChec
 
 # Not blocking for the whole run: an organisation whose required feed is missing is not
 # published, the others are (the publication asset reads the same coverage per organisation).
-@asset_check(asset=dbt_asset_key("fct_marches"), blocking=False, name="gx_feed_coverage",
-             description="GX suite feed_coverage: every required feed of each organisation holds rows for the "
-             "semester; an organisation with a missing feed is not published, the others are.")
+@asset_check(
+    asset=dbt_asset_key("fct_marches"),
+    blocking=False,
+    name="gx_feed_coverage",
+    description="GX suite feed_coverage: every required feed of each organisation holds rows for the "
+    "semester; an organisation with a missing feed is not published, the others are.",
+)
 def gx_feed_coverage(context: AssetCheckExecutionContext) -> AssetCheckResult:
     semester = _semester(context)
     if semester is None:
         return AssetCheckResult(passed=True, metadata={"skipped": "not a semester run"})
-    return _run_gate(context, "gx_feed_coverage", "feed_coverage", datasets.feed_coverage_sql(semester),
-                     ["org_id", "feed"])
+    return _run_gate(
+        context, "gx_feed_coverage", "feed_coverage", datasets.feed_coverage_sql(semester), ["org_id", "feed"]
+    )
 
 
 gate_checks = [

@@ -101,17 +101,16 @@ def render_index(root: Path, publications: Path | None = None) -> str:
     totals = {k: sum(r.outcome == k for r in runs) for k in OUTCOME_LABELS}
 
     parts = [
-        "<!DOCTYPE html><html lang=\"fr\"><head><meta charset=\"utf-8\">",
+        '<!DOCTYPE html><html lang="fr"><head><meta charset="utf-8">',
         "<title>Contrôles qualité SPASER : index des exécutions</title>",
         f"<style>{_CSS}</style></head><body><main>",
         "<h1>Contrôles qualité (Great Expectations) : index des exécutions</h1>",
-        "<p class=\"lead\">Chaque exécution du pipeline valide les données brutes, la comptabilité "
+        '<p class="lead">Chaque exécution du pipeline valide les données brutes, la comptabilité '
         "des lignes et les indicateurs avant toute publication. Une attente <b>bloquante</b> en échec "
         "arrête la publication ; une attente <b>avertissement</b> signale des lignes déjà mises en "
         "quarantaine, exclues ou signalées avec leur motif.</p>",
-        "<p class=\"links\"><a href=\"data_docs/index.html\">Data Docs Great Expectations "
-        "(toutes les validations)</a></p>",
-        f"<p class=\"totals\">{len(runs)} exécution(s) : "
+        '<p class="links"><a href="data_docs/index.html">Data Docs Great Expectations (toutes les validations)</a></p>',
+        f'<p class="totals">{len(runs)} exécution(s) : '
         + " · ".join(f"{_badge(k)} {totals[k]}" for k in OUTCOME_LABELS)
         + "</p>",
     ]
@@ -123,15 +122,16 @@ def render_index(root: Path, publications: Path | None = None) -> str:
             "<table><thead><tr><th>Exécution</th><th>Résultat</th><th>Contrôles</th>"
             "<th>Attentes en échec</th><th>Publication</th></tr></thead><tbody>"
         )
-        in_semester = sorted((r for r in runs if r.semester == semester),
-                             key=lambda r: (r.recorded_at, r.run_id), reverse=True)
+        in_semester = sorted(
+            (r for r in runs if r.semester == semester), key=lambda r: (r.recorded_at, r.run_id), reverse=True
+        )
         for run in in_semester:
             passed = sum(1 for c in run.checks if not c.get("failures"))
             parts.append(
                 "<tr>"
-                f"<td class=\"run\">{_e(run.recorded_at.replace('T', ' '))}<br><code>{_e(run.run_id[:8])}</code></td>"
+                f'<td class="run">{_e(run.recorded_at.replace("T", " "))}<br><code>{_e(run.run_id[:8])}</code></td>'
                 f"<td>{_badge(run.outcome)}</td>"
-                f"<td class=\"num\">{passed} / {len(run.checks)} sans échec</td>"
+                f'<td class="num">{passed} / {len(run.checks)} sans échec</td>'
                 f"<td>{_failures(run)}</td>"
                 f"<td>{'<br>'.join(_e(x) for x in run.releases) or NONE}</td>"
                 "</tr>"
@@ -143,7 +143,7 @@ def render_index(root: Path, publications: Path | None = None) -> str:
 
 def _badge(outcome: str) -> str:
     label, fg, bg = OUTCOME_LABELS[outcome]
-    return f"<span class=\"badge\" style=\"color:{fg};background:{bg};border-color:{fg}33\">{label}</span>"
+    return f'<span class="badge" style="color:{fg};background:{bg};border-color:{fg}33">{label}</span>'
 
 
 def _failures(run: GateRun) -> str:
@@ -154,7 +154,7 @@ def _failures(run: GateRun) -> str:
             continue
         page = check.get("validation_page")
         name = _e(check.get("check"))
-        link = f"<a href=\"data_docs/{_e(page)}\">{name}</a>" if page else name
+        link = f'<a href="data_docs/{_e(page)}">{name}</a>' if page else name
         lines = []
         for f in failures:
             severity = "bloquant" if f.get("severity") == "block" else "avertissement"
@@ -162,13 +162,15 @@ def _failures(run: GateRun) -> str:
             count = f", {_e(f['unexpected_count'])} ligne(s)" if f.get("unexpected_count") is not None else ""
             why = f" : {_e(f.get('why'))}" if f.get("why") else ""
             lines.append(
-                f"<li><span class=\"sev sev-{'block' if severity == 'bloquant' else 'warn'}\">{severity}</span> "
+                f'<li><span class="sev sev-{"block" if severity == "bloquant" else "warn"}">{severity}</span> '
                 f"<code>{_e(f.get('expectation'))}</code>{column}{count}{why}</li>"
             )
-        items.append(f"<div class=\"check\">{link} <span class=\"muted\">(suite {_e(check.get('suite'))})</span>"
-                     f"<ul>{''.join(lines)}</ul></div>")
+        items.append(
+            f'<div class="check">{link} <span class="muted">(suite {_e(check.get("suite"))})</span>'
+            f"<ul>{''.join(lines)}</ul></div>"
+        )
     if not items:
-        return "<span class=\"muted\">aucune</span>"
+        return '<span class="muted">aucune</span>'
     return "".join(items)
 
 

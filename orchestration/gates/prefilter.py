@@ -62,7 +62,10 @@ def _predicate(expectation: dict, n: int) -> tuple[str, str | None] | None:
         # NaN compares above every number in DuckDB: flagged too
         return f"{col} IS NOT NULL AND coalesce({' OR '.join(parts)}, true)", None
     if kind == "expect_column_values_to_match_regex":
-        return f"{col} IS NOT NULL AND coalesce(NOT regexp_matches(CAST({col} AS VARCHAR), {_lit(kw['regex'])}), true)", None
+        return (
+            f"{col} IS NOT NULL AND coalesce(NOT regexp_matches(CAST({col} AS VARCHAR), {_lit(kw['regex'])}), true)",
+            None,
+        )
     if kind in ("expect_column_pair_values_a_to_be_greater_than_b", "expect_column_pair_values_to_be_equal"):
         a, b = _q(kw["column_A"]), _q(kw["column_B"])
         if kind.endswith("greater_than_b"):
@@ -96,8 +99,11 @@ def flagged_sql(suite: str, sql: str) -> str | None:
     if not predicates:
         return None
     extra = ", " + ", ".join(windows) if windows else ""
-    helpers = [f"__spaser_dup_{n}" for n in range(len(suite_expectations(suite)))
-               if any(w.endswith(f"__spaser_dup_{n}") for w in windows)]
+    helpers = [
+        f"__spaser_dup_{n}"
+        for n in range(len(suite_expectations(suite)))
+        if any(w.endswith(f"__spaser_dup_{n}") for w in windows)
+    ]
     # __spaser_total (rows of the whole frame) is kept: fetch_for_suite reads and drops it
     exclude = f" EXCLUDE ({', '.join(helpers + ['__spaser_flagged', '__spaser_ord'])})"
     return f"""
@@ -105,7 +111,7 @@ def flagged_sql(suite: str, sql: str) -> str | None:
             SELECT *, row_number() OVER () AS __spaser_ord, count(*) OVER () AS __spaser_total{extra}
             FROM ({sql})
         ), __spaser_marked AS (
-            SELECT *, ({' OR '.join(predicates)}) AS __spaser_flagged FROM __spaser_frame
+            SELECT *, ({" OR ".join(predicates)}) AS __spaser_flagged FROM __spaser_frame
         )
         SELECT *{exclude} FROM (
             SELECT * FROM __spaser_marked WHERE __spaser_flagged

@@ -191,9 +191,7 @@ def run_suite(
                 Failure(
                     expectation=config.type,
                     severity=meta.get("severity", "block"),
-                    column=config.kwargs.get("column")
-                    or ",".join(config.kwargs.get("column_list", []) or [])
-                    or None,
+                    column=config.kwargs.get("column") or ",".join(config.kwargs.get("column_list", []) or []) or None,
                     why=meta.get("why", ""),
                     unexpected_count=res.get("unexpected_count"),
                     sample_rows=_sample_rows(res, index_columns),

@@ -31,8 +31,10 @@ def _report(results: list[FileResult]) -> dict:
     lines = ["| file | status | read | loaded | quarantined | top reasons | notes |", "|---|---|---|---|---|---|---|"]
     for r in results:
         reasons = ", ".join(f"{k} ({v})" for k, v in sorted(r.quarantine_reasons.items(), key=lambda kv: -kv[1])[:3])
-        lines.append(f"| {r.file} | {r.status} | {r.rows_read} | {r.rows_loaded} | {r.rows_quarantined} | {reasons} "
-                     f"| {'; '.join(r.notes)} |")
+        lines.append(
+            f"| {r.file} | {r.status} | {r.rows_read} | {r.rows_loaded} | {r.rows_quarantined} | {reasons} "
+            f"| {'; '.join(r.notes)} |"
+        )
     return {
         "files_seen": len(results),
         "files_loaded": sum(r.status not in ("unchanged", "withdrawn") for r in results),
@@ -66,12 +68,17 @@ def build_ingest_asset(source: RawSource) -> AssetsDefinition:
             ensure_tables(con, target)
             results = []
             for prefix, folder in roots:
-                results += ingest_files(con, target, folder, found[prefix], source.read, bulk=source.bulk_for,
-                                        prefix=prefix)
+                results += ingest_files(
+                    con, target, folder, found[prefix], source.read, bulk=source.bulk_for, prefix=prefix
+                )
                 # the folder is the truth: a loaded file no longer in it leaves the build
-                results += withdraw_absent(con, target, folder,
-                                           {prefix + p.relative_to(folder).as_posix() for p in found[prefix]},
-                                           prefix=prefix)
+                results += withdraw_absent(
+                    con,
+                    target,
+                    folder,
+                    {prefix + p.relative_to(folder).as_posix() for p in found[prefix]},
+                    prefix=prefix,
+                )
         finally:
             con.close()
         for r in results:

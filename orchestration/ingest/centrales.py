@@ -23,7 +23,6 @@ from .framework import FeedTable, IngestError, Quarantine, compact_json
 from .french_csv import Column, read_delimited, read_table
 from .text import detect_encoding
 
-
 # Contract fields: name -> (kind read from the file, DuckDB type in raw)
 CONTRACT_FIELDS: dict[str, str] = {
     "reference_ligne": "text",
@@ -65,10 +64,28 @@ ACHATS_TABLE = FeedTable(
 )
 
 # Environmental consideration as the centrales write it: yes/no words or the DECP 2024 enum.
-_ENV_YES = {"oui", "o", "vrai", "true", "1", "yes", "x", "clause environnementale", "critère environnemental",
-            "critere environnemental"}
-_ENV_NO = {"non", "n", "faux", "false", "0", "no", "pas de considération environnementale",
-           "pas de consideration environnementale"}
+_ENV_YES = {
+    "oui",
+    "o",
+    "vrai",
+    "true",
+    "1",
+    "yes",
+    "x",
+    "clause environnementale",
+    "critère environnemental",
+    "critere environnemental",
+}
+_ENV_NO = {
+    "non",
+    "n",
+    "faux",
+    "false",
+    "0",
+    "no",
+    "pas de considération environnementale",
+    "pas de consideration environnementale",
+}
 
 
 @dataclass(frozen=True)
@@ -97,8 +114,9 @@ def centrale_mappings(path: Path | None = None) -> dict[str, dict[str, FieldMapp
 
         path = config_file("centrales_colonnes")
     if not path.exists():
-        raise IngestError(f"{path}: the centrale column maps are missing from the configuration "
-                          "(spaser init writes the known ones)")
+        raise IngestError(
+            f"{path}: the centrale column maps are missing from the configuration (spaser init writes the known ones)"
+        )
     return _load_mappings(path, path.stat().st_mtime)
 
 
@@ -167,8 +185,12 @@ def read_centrale_achats(path: Path, mapping_path: Path | None = None) -> Iterat
     if "montant_ht" not in mapping or not ({"date_achat", "periode"} & set(mapping)):
         raise IngestError(f"{path}: line 1: mapping of {code} needs montant_ht and date_achat or periode")
     columns = [
-        Column(m.source_column, CONTRACT_FIELDS[champ], required=champ in ("montant_ht", "date_achat", "periode"),
-               not_null=champ == "montant_ht")
+        Column(
+            m.source_column,
+            CONTRACT_FIELDS[champ],
+            required=champ in ("montant_ht", "date_achat", "periode"),
+            not_null=champ == "montant_ht",
+        )
         for champ, m in mapping.items()
     ]
     # a centrale's report carries its own columns beyond the mapped ones: not reported
@@ -193,8 +215,9 @@ def _to_contract(code: str, mapping: dict[str, FieldMapping], item: dict) -> dic
         try:
             row["periode_debut"], row["periode_fin"] = parse_periode(str(periode))
         except ValueError:
-            return Quarantine(f"periode is not a recognised period: {str(periode)[:40]!r}",
-                              mapping["periode"].source_column, raw)
+            return Quarantine(
+                f"periode is not a recognised period: {str(periode)[:40]!r}", mapping["periode"].source_column, raw
+            )
         row["periode_source"] = str(periode).strip()
     else:
         return Quarantine("no purchase date nor period", None, raw)
@@ -203,8 +226,11 @@ def _to_contract(code: str, mapping: dict[str, FieldMapping], item: dict) -> dic
     try:
         row["consideration_environnementale"] = parse_consideration(env)
     except ValueError:
-        return Quarantine(f"consideration_environnementale is not yes/no nor a DECP value: {str(env)[:40]!r}",
-                          mapping["consideration_environnementale"].source_column, raw)
+        return Quarantine(
+            f"consideration_environnementale is not yes/no nor a DECP value: {str(env)[:40]!r}",
+            mapping["consideration_environnementale"].source_column,
+            raw,
+        )
     for champ in ("montant_reemploi_ht", "montant_recycle_ht"):
         m = mapping.get(champ)
         if m is not None and m.conversion == "pourcentage_du_montant" and row[champ] is not None:

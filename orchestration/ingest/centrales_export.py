@@ -30,7 +30,7 @@ def export_declaration_agec58(warehouse: Path, org_id: str, annee: int, out: Pat
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
         rows = con.execute(
-            f"""SELECT {', '.join(AGEC58_FIELDS)} FROM marts.mart_centrales_declaration_agec58
+            f"""SELECT {", ".join(AGEC58_FIELDS)} FROM marts.mart_centrales_declaration_agec58
                 WHERE org_id = ? AND annee = ? ORDER BY type_produit_acquis""",
             [org_id, annee],
         ).fetchall()

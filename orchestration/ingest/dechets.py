@@ -29,10 +29,22 @@ _REGISTRE_FIELDS: list[tuple[str, str, str | None, str | None, bool, bool]] = [
     ("statut", "text", "Statut du bordereau", None, False, False),
     ("numero_bordereau", "text", "N° de bordereau", None, False, False),
     ("siret_declarant", "text", "SIRET du déclarant", "SIRET du déclarant", False, False),
-    ("siret_producteur", "text", "Expéditeur - N° d'identification",
-     "SIRET de l'expéditeur ou du détenteur", True, False),
-    ("site", "text", "Expéditeur - Référence du chantier / lieu de collecte",
-     "Référence du chantier ou du lieu de collecte de l'expéditeur ou du détenteur", False, False),
+    (
+        "siret_producteur",
+        "text",
+        "Expéditeur - N° d'identification",
+        "SIRET de l'expéditeur ou du détenteur",
+        True,
+        False,
+    ),
+    (
+        "site",
+        "text",
+        "Expéditeur - Référence du chantier / lieu de collecte",
+        "Référence du chantier ou du lieu de collecte de l'expéditeur ou du détenteur",
+        False,
+        False,
+    ),
     ("date_expedition", "date", "Date d'expédition", "Date d'expédition", True, True),
     ("date_operation", "date", "Date de réalisation de l'opération", None, False, False),
     ("code_dechet", "text", "Code déchet", "Code déchet", True, True),
@@ -41,14 +53,26 @@ _REGISTRE_FIELDS: list[tuple[str, str, str | None, str | None, bool, bool]] = [
     ("poids_t", "decimal", "Émetteur - Quantité de déchet", "Poids en tonnes", True, True),
     ("type_poids", "text", "Émetteur - Type de quantité", "Type de poids", False, False),
     ("quantite_traitee_t", "decimal", "Quantité acceptée / traitée nette (tonnes)", None, False, False),
-    ("destination_id", "text", "Destination - N° d'identification",
-     "Numéro d'identification du destinataire", False, False),
+    (
+        "destination_id",
+        "text",
+        "Destination - N° d'identification",
+        "Numéro d'identification du destinataire",
+        False,
+        False,
+    ),
     ("code_operation_prevu", "text", "Code opération prévu", "Code de traitement prévu", True, False),
     ("mode_operation_prevu", "text", "Mode opération prévu", "Mode de traitement prévu", False, False),
     ("codes_operation_realises", "text", "Code(s) de traitement réalisé(s)", None, False, False),
     ("modes_operation_realises", "text", "Mode(s) de traitement réalisé(s)", None, False, False),
-    ("codes_operation_finale", "text", "Destination finale - Code(s) de traitement final réalisé(s)", None,
-     False, False),
+    (
+        "codes_operation_finale",
+        "text",
+        "Destination finale - Code(s) de traitement final réalisé(s)",
+        None,
+        False,
+        False,
+    ),
     ("quantites_finales", "text", "Quantité finale (tonnes)", None, False, False),
 ]
 
@@ -67,16 +91,17 @@ _OTHER_REGISTRIES: tuple[tuple[str, str], ...] = (
     ("Date de déchargement", "registre des déchets transportés"),
     ("Date d'utilisation", "registre de sortie du statut de déchet (SSD)"),
     ("Code de traitement ultérieur prévue", "registre des terres excavées et sédiments (TEXS) entrants"),
-    ("Codes INSEE des parcelles de destination si valorisation",
-     "registre des terres excavées et sédiments (TEXS) sortants"),
+    (
+        "Codes INSEE des parcelles de destination si valorisation",
+        "registre des terres excavées et sédiments (TEXS) sortants",
+    ),
     ("Code de traitement ultérieur prévu", "registre des déchets entrants"),
 )
 
 REGISTRE_TABLE = FeedTable(
     feed="dechets",
     table="dechets_registre",
-    columns=[("format_registre", "VARCHAR")]
-    + [(name, DUCKDB_TYPES[kind]) for name, kind, *_ in _REGISTRE_FIELDS],
+    columns=[("format_registre", "VARCHAR")] + [(name, DUCKDB_TYPES[kind]) for name, kind, *_ in _REGISTRE_FIELDS],
 )
 
 

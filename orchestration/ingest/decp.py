@@ -201,8 +201,7 @@ def read_decp_json(path: Path) -> Iterator[tuple[int, dict | Quarantine]]:
                     yield row, normalise_record(record, fmt, record_path, kind)
             except ijson.JSONError as exc:
                 raise IngestError(
-                    f"{path}: invalid JSON in {record_path} after record {row}, "
-                    f"near byte {stream.consumed}: {exc}"
+                    f"{path}: invalid JSON in {record_path} after record {row}, near byte {stream.consumed}: {exc}"
                 ) from exc
 
 
@@ -275,18 +274,14 @@ def normalise_record(
         "ccag": _text(record.get("ccag")),
         "type_groupement_operateurs": _text(record.get("typeGroupementOperateurs")),
         "marche_innovant": _boolean(record.get("marcheInnovant"), "marcheInnovant", warnings),
-        "sous_traitance_declaree": _boolean(
-            record.get("sousTraitanceDeclaree"), "sousTraitanceDeclaree", warnings
-        ),
+        "sous_traitance_declaree": _boolean(record.get("sousTraitanceDeclaree"), "sousTraitanceDeclaree", warnings),
         "id_accord_cadre": _text(record.get("idAccordCadre")),
         "techniques": _wrapped_list(record.get("techniques"), "technique"),
         "modalites_execution": _wrapped_list(record.get("modalitesExecution"), "modaliteExecution"),
         "types_prix": _wrapped_list(record.get("typesPrix"), "typePrix")
         or _wrapped_list(record.get("typePrix"), "typePrix"),
         # The 2019 format has no such fields: leave NULL (not available), never an empty "no".
-        "considerations_sociales": _wrapped_list(
-            record.get("considerationsSociales"), "considerationSociale"
-        )
+        "considerations_sociales": _wrapped_list(record.get("considerationsSociales"), "considerationSociale")
         if is_2024
         else None,
         "considerations_environnementales": _wrapped_list(

@@ -48,9 +48,16 @@ _BLANK_CODES = ", ".join(str(ord(c)) for c in _BLANKS)
 
 
 _TEXT_FIELDS = {  # raw column -> JSON key (decp.normalise_record)
-    "uid": "uid", "source": "source", "nature": "nature", "objet": "objet", "code_cpv": "codeCPV",
-    "procedure": "procedure", "forme_prix": "formePrix", "ccag": "ccag",
-    "type_groupement_operateurs": "typeGroupementOperateurs", "id_accord_cadre": "idAccordCadre",
+    "uid": "uid",
+    "source": "source",
+    "nature": "nature",
+    "objet": "objet",
+    "code_cpv": "codeCPV",
+    "procedure": "procedure",
+    "forme_prix": "formePrix",
+    "ccag": "ccag",
+    "type_groupement_operateurs": "typeGroupementOperateurs",
+    "id_accord_cadre": "idAccordCadre",
 }
 _LISTS = {  # raw column -> (JSON key, inner key)
     "techniques": ("techniques", "technique"),
@@ -62,17 +69,35 @@ _LISTS = {  # raw column -> (JSON key, inner key)
 
 def _kind_keys(kind: str) -> dict[str, str]:
     if kind == "concession":
-        return {"buyer": "autoriteConcedante", "date": "dateSignature", "amount": "valeurGlobale",
-                "holders": "concessionnaires"}
+        return {
+            "buyer": "autoriteConcedante",
+            "date": "dateSignature",
+            "amount": "valeurGlobale",
+            "holders": "concessionnaires",
+        }
     return {"buyer": "acheteur", "date": "dateNotification", "amount": "montant", "holders": "titulaires"}
 
 
 def _json_columns(kind: str) -> dict[str, str]:
     k = _kind_keys(kind)
-    keys = ["id", *_TEXT_FIELDS.values(), k["buyer"], k["date"], k["amount"], k["holders"],
-            "datePublicationDonnees", "dureeMois", "offresRecues", "lieuExecution", "marcheInnovant",
-            "sousTraitanceDeclaree", "typesPrix", "typePrix", "modifications",
-            *(key for key, _ in _LISTS.values())]
+    keys = [
+        "id",
+        *_TEXT_FIELDS.values(),
+        k["buyer"],
+        k["date"],
+        k["amount"],
+        k["holders"],
+        "datePublicationDonnees",
+        "dureeMois",
+        "offresRecues",
+        "lieuExecution",
+        "marcheInnovant",
+        "sousTraitanceDeclaree",
+        "typesPrix",
+        "typePrix",
+        "modifications",
+        *(key for key, _ in _LISTS.values()),
+    ]
     return {key: "JSON" for key in dict.fromkeys(keys)}
 
 
@@ -101,11 +126,20 @@ def _keys(names, value: str) -> str:
 _TEXT_OBJECT = {"buyer": ("id", "nom"), "lieu": ("code", "typeCode")}
 _HOLDER_KEYS = ("typeIdentifiant", "id", "denominationSociale")
 _HOLDER = _object(_keys(("titulaire", "concessionnaire"), _object(_keys(_HOLDER_KEYS, f"{_STR}|null"))))
-_MODIFICATION = _object(_keys(("modification",), _object("|".join([
-    _keys(("id", "dureeMois"), f"{_INT}|null"),
-    _keys(("montant",), f"{_NUM}|null"),
-    _keys(("dateNotificationModification", "datePublicationDonneesModification"), f"{_STR}|null"),
-]))))
+_MODIFICATION = _object(
+    _keys(
+        ("modification",),
+        _object(
+            "|".join(
+                [
+                    _keys(("id", "dureeMois"), f"{_INT}|null"),
+                    _keys(("montant",), f"{_NUM}|null"),
+                    _keys(("dateNotificationModification", "datePublicationDonneesModification"), f"{_STR}|null"),
+                ]
+            )
+        ),
+    )
+)
 SHAPES = {
     "buyer": rf"{_WS}{_object(_keys(_TEXT_OBJECT['buyer'], f'{_STR}|null'))}{_WS}",
     "lieu": rf"{_WS}(?:null|{_object(_keys(_TEXT_OBJECT['lieu'], f'{_STR}|null'))}){_WS}",
@@ -124,8 +158,10 @@ def _lit(text: str) -> str:
 
 _HOLDER_TYPE = "{" + ", ".join(f'"{k}": "VARCHAR"' for k in _HOLDER_KEYS) + "}"
 _HOLDERS_TYPE = f'[{{"titulaire": {_HOLDER_TYPE}, "concessionnaire": {_HOLDER_TYPE}}}]'
-_MODS_TYPE = ('[{"modification": {"id": "HUGEINT", "dureeMois": "HUGEINT", "montant": "DOUBLE", '
-              '"dateNotificationModification": "VARCHAR", "datePublicationDonneesModification": "VARCHAR"}}]')
+_MODS_TYPE = (
+    '[{"modification": {"id": "HUGEINT", "dureeMois": "HUGEINT", "montant": "DOUBLE", '
+    '"dateNotificationModification": "VARCHAR", "datePublicationDonneesModification": "VARCHAR"}}]'
+)
 
 
 def _wlist_values(key: str, inner: str) -> str:
@@ -134,14 +170,18 @@ def _wlist_values(key: str, inner: str) -> str:
 
 def _strip(col: str) -> str:
     """str.strip() then '' -> NULL, trimming only when an end is blank (trim() with a set is slow)."""
-    return (f"CASE WHEN {col} = '' THEN NULL WHEN unicode(left({col}, 1)) IN ({_BLANK_CODES}) "
-            f"OR unicode(right({col}, 1)) IN ({_BLANK_CODES}) THEN nullif(trim({col}, {_lit(_BLANKS)}), '') "
-            f"ELSE {col} END")
+    return (
+        f"CASE WHEN {col} = '' THEN NULL WHEN unicode(left({col}, 1)) IN ({_BLANK_CODES}) "
+        f"OR unicode(right({col}, 1)) IN ({_BLANK_CODES}) THEN nullif(trim({col}, {_lit(_BLANKS)}), '') "
+        f"ELSE {col} END"
+    )
 
 
 def _strict_date(col: str) -> str:
-    return (f"CASE WHEN regexp_full_match({col}, '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}(Z|[+-][0-9]{{2}}:?[0-9]{{2}})?') "
-            f"AND substr({col}, 1, 4) <> '0000' THEN try_cast(substr({col}, 1, 10) AS DATE) END")
+    return (
+        f"CASE WHEN regexp_full_match({col}, '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}(Z|[+-][0-9]{{2}}:?[0-9]{{2}})?') "
+        f"AND substr({col}, 1, 4) <> '0000' THEN try_cast(substr({col}, 1, 10) AS DATE) END"
+    )
 
 
 def _stage_sql(kind: str, record_path: str, columns: list[tuple[str, str]], scan: str) -> str:
@@ -149,8 +189,17 @@ def _stage_sql(kind: str, record_path: str, columns: list[tuple[str, str]], scan
     decp.normalise_record would) and the raw row, in layers so that no JSON text is parsed or
     unescaped twice: texts -> strings -> stripped strings -> checks and values."""
     k = _kind_keys(kind)
-    scalars = ["id", *_TEXT_FIELDS.values(), k["date"], "datePublicationDonnees", k["amount"], "dureeMois",
-               "offresRecues", "marcheInnovant", "sousTraitanceDeclaree"]
+    scalars = [
+        "id",
+        *_TEXT_FIELDS.values(),
+        k["date"],
+        "datePublicationDonnees",
+        k["amount"],
+        "dureeMois",
+        "offresRecues",
+        "marcheInnovant",
+        "sousTraitanceDeclaree",
+    ]
     stripped = ["id", *_TEXT_FIELDS.values(), k["date"], "datePublicationDonnees"]
     lists = [*_LISTS.values(), ("typesPrix", "typePrix"), ("typePrix", "typePrix")]
     text_obj = {"buyer": (k["buyer"], ("id", "nom")), "lieu": ("lieuExecution", ("code", "typeCode"))}
@@ -180,11 +229,16 @@ def _stage_sql(kind: str, record_path: str, columns: list[tuple[str, str]], scan
     l2 = ["*"] + [
         f"""CASE WHEN starts_with({t(key)}, '"') THEN CASE WHEN contains({t(key)}, '\\')
                 THEN json_extract_string({t(key)}, '$') ELSE substr({t(key)}, 2, length({t(key)}) - 2) END END
-            AS {st(key)}""" for key in scalars]
+            AS {st(key)}"""
+        for key in scalars
+    ]
     # L3: stripped strings
     l3 = ["*"] + [f"{_strip(st(key))} AS {x(key)}" for key in stripped]
-    l3 += [f"{_strip(x(name + '.' + f + ':raw'))} AS {x(name + '.' + f)}"
-           for name, (_, fields) in text_obj.items() for f in fields]
+    l3 += [
+        f"{_strip(x(name + '.' + f + ':raw'))} AS {x(name + '.' + f)}"
+        for name, (_, fields) in text_obj.items()
+        for f in fields
+    ]
 
     def absent(key):
         return f"({t(key)} IS NULL OR {t(key)} = 'null')"
@@ -193,8 +247,10 @@ def _stage_sql(kind: str, record_path: str, columns: list[tuple[str, str]], scan
         return f"regexp_full_match({t(key)}, {_lit(_NUM)})"
 
     def is_int(key):
-        return (f"(regexp_full_match({t(key)}, {_lit(_INT)}) AND length({t(key)}) <= 12 "
-                f"AND abs(try_cast({t(key)} AS BIGINT)) <= 2147483647)")
+        return (
+            f"(regexp_full_match({t(key)}, {_lit(_INT)}) AND length({t(key)}) <= 12 "
+            f"AND abs(try_cast({t(key)} AS BIGINT)) <= 2147483647)"
+        )
 
     def shape(key, pattern):
         return f"({t(key)} IS NULL OR regexp_full_match({t(key)}, {_lit(pattern)}, 's'))"
@@ -213,25 +269,29 @@ def _stage_sql(kind: str, record_path: str, columns: list[tuple[str, str]], scan
     date, amount = k["date"], k["amount"]
     checks = [
         f"starts_with({t('id')}, '\"') AND {x('id')} IS NOT NULL",
-        shape("buyer", SHAPES["buyer"]), f"{x('buyer.id')} IS NOT NULL",
+        shape("buyer", SHAPES["buyer"]),
+        f"{x('buyer.id')} IS NOT NULL",
         shape("lieu", SHAPES["lieu"]),
         f"{_strict_date(x(date))} IS NOT NULL",
         f"({absent(amount)} OR {is_num(amount)})",
         f"({absent('datePublicationDonnees')} OR {_strict_date(x('datePublicationDonnees'))} IS NOT NULL)",
-        f"({absent('dureeMois')} OR {is_int('dureeMois')})", f"({absent('offresRecues')} OR {is_int('offresRecues')})",
+        f"({absent('dureeMois')} OR {is_int('dureeMois')})",
+        f"({absent('offresRecues')} OR {is_int('offresRecues')})",
         *(f"({absent(key)} OR {t(key)} IN ('true', 'false'))" for key in ("marcheInnovant", "sousTraitanceDeclaree")),
         *(f"({absent(key)} OR starts_with({t(key)}, '\"'))" for key in _TEXT_FIELDS.values()),
         *(shape(key, _wlist_shape(inner)) for key, inner in lists),
         shape(k["holders"], SHAPES["holders"]),
         all_(_q("j:" + k["holders"]), f"e IS NULL OR ({node} IS NOT NULL AND {_strip(node + '.id')} IS NOT NULL)"),
         shape("modifications", SHAPES["modifications"]),
-        all_(_q("j:modifications"),
-             f"{mod} IS NOT NULL AND ({mod}.id IS NULL OR abs({mod}.id) <= 2147483647) "
-             f"AND ({mod}.dureeMois IS NULL OR abs({mod}.dureeMois) <= 2147483647) "
-             f"AND ({mod}.dateNotificationModification IS NULL "
-             f"OR {_strict_date(_strip(mod + '.dateNotificationModification'))} IS NOT NULL) "
-             f"AND ({mod}.datePublicationDonneesModification IS NULL "
-             f"OR {_strict_date(_strip(mod + '.datePublicationDonneesModification'))} IS NOT NULL)"),
+        all_(
+            _q("j:modifications"),
+            f"{mod} IS NOT NULL AND ({mod}.id IS NULL OR abs({mod}.id) <= 2147483647) "
+            f"AND ({mod}.dureeMois IS NULL OR abs({mod}.dureeMois) <= 2147483647) "
+            f"AND ({mod}.dateNotificationModification IS NULL "
+            f"OR {_strict_date(_strip(mod + '.dateNotificationModification'))} IS NOT NULL) "
+            f"AND ({mod}.datePublicationDonneesModification IS NULL "
+            f"OR {_strict_date(_strip(mod + '.datePublicationDonneesModification'))} IS NOT NULL)",
+        ),
     ]
     regular = "(" + "\n AND ".join(f"coalesce({c}, false)" for c in checks) + ")"
 
@@ -259,24 +319,29 @@ def _stage_sql(kind: str, record_path: str, columns: list[tuple[str, str]], scan
         "marche_innovant": boolean("marcheInnovant"),
         "sous_traitance_declaree": boolean("sousTraitanceDeclaree"),
         "types_prix": f"coalesce({nonempty(strings(_q('l:typesPrix')))}, {nonempty(strings(_q('l:typePrix')))})",
-        "titulaires": nonempty(f"list_transform(list_filter({_q('j:' + k['holders'])}, lambda e: e IS NOT NULL), "
-                               f"lambda e: {{'type_identifiant': {_strip(node + '.typeIdentifiant')}, "
-                               f"'id': {_strip(node + '.id')}, "
-                               f"'denomination_sociale': {_strip(node + '.denominationSociale')}}})"),
+        "titulaires": nonempty(
+            f"list_transform(list_filter({_q('j:' + k['holders'])}, lambda e: e IS NOT NULL), "
+            f"lambda e: {{'type_identifiant': {_strip(node + '.typeIdentifiant')}, "
+            f"'id': {_strip(node + '.id')}, "
+            f"'denomination_sociale': {_strip(node + '.denominationSociale')}}})"
+        ),
         "modifications": nonempty(
             f"list_transform({_q('j:modifications')}, lambda e: {{"
             f"'id': try_cast({mod}.id AS INTEGER), "
             f"'date_notification': {_strict_date(_strip(mod + '.dateNotificationModification'))}, "
             f"'date_publication': {_strict_date(_strip(mod + '.datePublicationDonneesModification'))}, "
             f"'montant': {mod}.montant, 'duree_mois': try_cast({mod}.dureeMois AS INTEGER), "
-            f"'titulaires_json': CAST(NULL AS VARCHAR)}})"),
+            f"'titulaires_json': CAST(NULL AS VARCHAR)}})"
+        ),
         "parse_warnings": f"CASE WHEN {absent(amount)} THEN ['{amount} missing'] END",
     }
     exprs |= {col: x(key) for col, key in _TEXT_FIELDS.items()}
     exprs |= lst
     values = ",\n ".join(f"CAST({exprs[name]} AS {duck_type}) AS {_q(name)}" for name, duck_type in columns)
-    return (f"SELECT _row, {regular} AS _regular,\n {values}\n"
-            f"FROM (SELECT {', '.join(l3)} FROM (SELECT {', '.join(l2)} FROM (SELECT {', '.join(l1)} FROM ({scan}))))")
+    return (
+        f"SELECT _row, {regular} AS _regular,\n {values}\n"
+        f"FROM (SELECT {', '.join(l3)} FROM (SELECT {', '.join(l2)} FROM (SELECT {', '.join(l1)} FROM ({scan}))))"
+    )
 
 
 @dataclass
@@ -369,8 +434,10 @@ class Prepared:
 
 
 def _scan_sql(copy: Path) -> str:
-    return (f"SELECT row_number() OVER () AS _row, * FROM read_json('{copy.as_posix()}', format='array', "
-            f"columns=$columns, maximum_object_size=536870912)")
+    return (
+        f"SELECT row_number() OVER () AS _row, * FROM read_json('{copy.as_posix()}', format='array', "
+        f"columns=$columns, maximum_object_size=536870912)"
+    )
 
 
 def prepare(con, path: Path, columns: list[tuple[str, str]] | None = None) -> Prepared | None:
@@ -450,5 +517,4 @@ def _load(con, prepared: Prepared, target, rel: str, digest: str, now) -> int:
     return load(con, prepared, target.table, target.columns, rel, digest, now)
 
 
-DECP_2024_BULK = BulkReader(prepare=prepare, load=_load, rest=irregular_records, records=_records,
-                            close=Prepared.close)
+DECP_2024_BULK = BulkReader(prepare=prepare, load=_load, rest=irregular_records, records=_records, close=Prepared.close)

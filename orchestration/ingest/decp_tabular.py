@@ -30,9 +30,23 @@ _LIST_FIELDS = {
     "typesPrix": "typePrix",
 }
 _SCALARS = [
-    "id", "nature", "objet", "codeCPV", "procedure", "dureeMois", "dateNotification",
-    "datePublicationDonnees", "montant", "formePrix", "offresRecues", "marcheInnovant", "ccag",
-    "sousTraitanceDeclaree", "typeGroupementOperateurs", "idAccordCadre", "source",
+    "id",
+    "nature",
+    "objet",
+    "codeCPV",
+    "procedure",
+    "dureeMois",
+    "dateNotification",
+    "datePublicationDonnees",
+    "montant",
+    "formePrix",
+    "offresRecues",
+    "marcheInnovant",
+    "ccag",
+    "sousTraitanceDeclaree",
+    "typeGroupementOperateurs",
+    "idAccordCadre",
+    "source",
 ]
 REQUIRED_COLUMNS = ["id", "acheteur.id", "dateNotification", "montant"]
 
@@ -81,11 +95,13 @@ def row_to_record(row: dict[str, str], layout: str) -> tuple[dict, list[str]]:
     for i in (1, 2, 3):
         holder_id = get(f"titulaire_id_{i}")
         if holder_id:
-            holders.append({
-                "typeIdentifiant": get(f"titulaire_typeIdentifiant_{i}"),
-                "id": holder_id,
-                "denominationSociale": get(f"titulaire_denominationSociale_{i}"),
-            })
+            holders.append(
+                {
+                    "typeIdentifiant": get(f"titulaire_typeIdentifiant_{i}"),
+                    "id": holder_id,
+                    "denominationSociale": get(f"titulaire_denominationSociale_{i}"),
+                }
+            )
     if holders:
         record["titulaires"] = holders
     modification = {
@@ -117,7 +133,7 @@ def read_decp_tabular_csv(path: Path) -> Iterator[tuple[int, dict | Quarantine]]
                 continue
             row = dict(zip(header, cells))
             if len(cells) > len(header):
-                row["_extra_fields"] = cells[len(header):]
+                row["_extra_fields"] = cells[len(header) :]
                 yield line, Quarantine("more fields than the header", None, compact_json(row))
                 continue
             record, warnings = row_to_record(row, layout)

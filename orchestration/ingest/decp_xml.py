@@ -32,30 +32,50 @@ from .framework import IngestError, Quarantine
 _RECORDS = {"marche": "marche", "contrat-concession": "concession"}  # element -> contract_kind
 _RECORD_TAGS = [f"{{*}}{name}" for name in _RECORDS]  # any namespace, or none
 _PARSER_OPTIONS = dict(
-    resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False,
-    remove_comments=True, remove_pis=True,
+    resolve_entities=False,
+    no_network=True,
+    huge_tree=False,
+    load_dtd=False,
+    remove_comments=True,
+    remove_pis=True,
 )
 _XSI_NIL = "{http://www.w3.org/2001/XMLSchema-instance}nil"
 
 # Containers whose items JSON writes as an array: 2024 wraps each item in an object named after
 # it (`[{"titulaire": {...}}]`), 2019 does not (`[{...}]`).
 _ARRAYS = {
-    "titulaires", "concessionnaires", "modifications", "actesSousTraitance",
-    "modificationsActesSousTraitance", "donneesExecution", "tarifs",
+    "titulaires",
+    "concessionnaires",
+    "modifications",
+    "actesSousTraitance",
+    "modificationsActesSousTraitance",
+    "donneesExecution",
+    "tarifs",
 }
 # The 2024 XSD names this item `modificationActesSousTraitance`; its JSON schema, and the reader
 # of the JSON twin, `modificationActeSousTraitance`.
 _ITEM_NAMES = {"modificationActesSousTraitance": "modificationActeSousTraitance"}
 # Lists of values, an object holding one array in JSON: `{"technique": ["A", "B"]}`.
 _VALUE_LISTS = {
-    "considerationsSociales", "considerationsEnvironnementales", "techniques", "modalitesExecution",
+    "considerationsSociales",
+    "considerationsEnvironnementales",
+    "techniques",
+    "modalitesExecution",
     "typesPrix",
 }
 # Leaves JSON writes as numbers (`tarif` is also the name of the item holding it; only the leaf is
 # a number) and `id` where it is a number: the rank of a modification or of a sous-traitance act.
 _NUMBERS = {
-    "montant", "dureeMois", "offresRecues", "valeurGlobale", "montantSubventionPublique", "origineUE",
-    "origineFrance", "tauxAvance", "depensesInvestissement", "tarif",
+    "montant",
+    "dureeMois",
+    "offresRecues",
+    "valeurGlobale",
+    "montantSubventionPublique",
+    "origineUE",
+    "origineFrance",
+    "tauxAvance",
+    "depensesInvestissement",
+    "tarif",
 }
 _NUMERIC_ID_IN = {"modification", "acteSousTraitance", "modificationActeSousTraitance"}
 _BOOLEANS = {"marcheInnovant", "attributionAvance", "sousTraitanceDeclaree"}
@@ -65,10 +85,22 @@ _XML_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 # Only the two XSDs tell the formats apart (same root, same record elements): fields that exist
 # in one of them only. 2024 wins, as in JSON files where 2024 records carry 2019-style holders.
 _ONLY_2024 = {
-    "considerationsSociales", "considerationsEnvironnementales", "techniques", "modalitesExecution",
-    "typesPrix", "marcheInnovant", "ccag", "offresRecues", "attributionAvance", "tauxAvance",
-    "typeGroupementOperateurs", "origineUE", "origineFrance", "sousTraitanceDeclaree",
-    "actesSousTraitance", "modificationsActesSousTraitance",
+    "considerationsSociales",
+    "considerationsEnvironnementales",
+    "techniques",
+    "modalitesExecution",
+    "typesPrix",
+    "marcheInnovant",
+    "ccag",
+    "offresRecues",
+    "attributionAvance",
+    "tauxAvance",
+    "typeGroupementOperateurs",
+    "origineUE",
+    "origineFrance",
+    "sousTraitanceDeclaree",
+    "actesSousTraitance",
+    "modificationsActesSousTraitance",
 }
 _ONLY_2019 = {"uid", "nom", "denominationSociale", "objetModification"}
 
@@ -138,9 +170,7 @@ def _records(path: Path) -> Iterator[tuple[int, str, str, etree._Element]]:
             raise IngestError(f"{path}: malformed XML at line {line}, column {column}: {exc.msg}") from exc
         root = context.root
         if rank == 0 and root is not None and _local(root.tag) != "marches":
-            raise IngestError(
-                f"{path}: line {root.sourceline}: root element <{_local(root.tag)}>; not a DECP XML file"
-            )
+            raise IngestError(f"{path}: line {root.sourceline}: root element <{_local(root.tag)}>; not a DECP XML file")
 
 
 def _refuse_doctype(path: Path) -> None:
@@ -148,8 +178,9 @@ def _refuse_doctype(path: Path) -> None:
     defusedxml, which raises on the declaration before any entity is defined or expanded."""
     try:
         with path.open("rb") as f:
-            for _ in DefusedET.iterparse(f, events=("start",), forbid_dtd=True, forbid_entities=True,
-                                         forbid_external=True):
+            for _ in DefusedET.iterparse(
+                f, events=("start",), forbid_dtd=True, forbid_entities=True, forbid_external=True
+            ):
                 return
     except defusedxml.DefusedXmlException as exc:
         raise IngestError(

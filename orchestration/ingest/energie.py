@@ -97,8 +97,9 @@ def read_consommations(path: Path) -> Iterator[tuple[int, dict | Quarantine]]:
         if isinstance(item, dict):
             month = _normalise_month(item["mois"])
             if month is None:
-                item = Quarantine(f"mois is not a month (mm/aaaa): {str(item['mois'])[:40]!r}", "mois",
-                                  compact_json(item))
+                item = Quarantine(
+                    f"mois is not a month (mm/aaaa): {str(item['mois'])[:40]!r}", "mois", compact_json(item)
+                )
             else:
                 item["mois"] = month
         yield line, item
@@ -117,10 +118,17 @@ def read_cee(path: Path) -> Iterator[tuple[int, dict | Quarantine]]:
 
 # --- Published formats -----------------------------------------------------------------------
 
-def read_mapped_csv(path: Path, columns: list[Column], header_map: dict[str, str], *,
-                    delimiter: str = ";", missing: frozenset[str] = frozenset(),
-                    date_columns: frozenset[str] = frozenset(),
-                    absent: bool = True) -> Iterator[tuple[int, dict | Quarantine]]:
+
+def read_mapped_csv(
+    path: Path,
+    columns: list[Column],
+    header_map: dict[str, str],
+    *,
+    delimiter: str = ";",
+    missing: frozenset[str] = frozenset(),
+    date_columns: frozenset[str] = frozenset(),
+    absent: bool = True,
+) -> Iterator[tuple[int, dict | Quarantine]]:
     """A published CSV read as it is: `header_map` maps its header names to raw column names
     (the Column names); cells whose value is in `missing` (e.g. Météo-France 'mq') are empty;
     ISO datetimes in `date_columns` are read as their date. `.gz` files (Météo-France publishes
@@ -129,8 +137,9 @@ def read_mapped_csv(path: Path, columns: list[Column], header_map: dict[str, str
     with open_csv(path, delimiter) as table:
         header = [header_map.get(h.strip(), h.strip()) for h in table.header]
         published = {v: k for k, v in header_map.items()}
-        index = contract_index(path, header, columns, unknown=False, absent=absent,
-                               label=lambda name: published.get(name, name))
+        index = contract_index(
+            path, header, columns, unknown=False, absent=absent, label=lambda name: published.get(name, name)
+        )
         for line, cells in table:
             if not any(c.strip() for c in cells):
                 yield line, Quarantine("empty line", None, delimiter.join(cells))
@@ -138,8 +147,9 @@ def read_mapped_csv(path: Path, columns: list[Column], header_map: dict[str, str
             if missing:
                 cells = ["" if c.strip() in missing else c for c in cells]
             if date_columns:
-                cells = [_iso_date(c) if i < len(header) and header[i] in date_columns else c
-                         for i, c in enumerate(cells)]
+                cells = [
+                    _iso_date(c) if i < len(header) and header[i] in date_columns else c for i, c in enumerate(cells)
+                ]
             yield line, _type_row(cells, header, index, columns)
 
 
@@ -234,11 +244,16 @@ GRDF_COLUMNS = [
 
 
 def _grdf_dates(item: dict | Quarantine) -> dict | Quarantine:
-    if isinstance(item, dict) and item.get("journee_gaziere") is None and (
-        item.get("date_debut_releve") is None or item.get("date_fin_releve") is None
+    if (
+        isinstance(item, dict)
+        and item.get("journee_gaziere") is None
+        and (item.get("date_debut_releve") is None or item.get("date_fin_releve") is None)
     ):
-        return Quarantine("relevé without period: dateDebutReleve/dateFinReleve or journeeGaziere needed",
-                          "dateDebutReleve", compact_json(item))
+        return Quarantine(
+            "relevé without period: dateDebutReleve/dateFinReleve or journeeGaziere needed",
+            "dateDebutReleve",
+            compact_json(item),
+        )
     return item
 
 
@@ -282,8 +297,16 @@ def read_grdf_json(path: Path) -> Iterator[tuple[int, dict | Quarantine]]:
 
 # Météo-France daily climatology (meteo.data.gouv.fr, Q_<dept>_..._RR-T-Vent.csv[.gz]): only
 # the columns degree-days need are kept; 'mq' means missing.
-METEO_HEADER = {"NUM_POSTE": "num_poste", "NOM_USUEL": "nom_usuel", "AAAAMMJJ": "aaaammjj",
-                "TN": "tn", "QTN": "qtn", "TX": "tx", "QTX": "qtx", "TM": "tm"}
+METEO_HEADER = {
+    "NUM_POSTE": "num_poste",
+    "NOM_USUEL": "nom_usuel",
+    "AAAAMMJJ": "aaaammjj",
+    "TN": "tn",
+    "QTN": "qtn",
+    "TX": "tx",
+    "QTX": "qtx",
+    "TM": "tm",
+}
 METEO_COLUMNS = [
     Column("num_poste", "text", not_null=True),
     Column("nom_usuel", "text"),
@@ -305,8 +328,9 @@ def read_meteo_france(path: Path) -> Iterator[tuple[int, dict | Quarantine]]:
 
 
 def _table(table: str, columns: list[Column], extra: list[tuple[str, str]] | None = None) -> FeedTable:
-    return FeedTable(feed="energie", table=table,
-                     columns=[(c.name, DUCKDB_TYPES[c.kind]) for c in columns] + (extra or []))
+    return FeedTable(
+        feed="energie", table=table, columns=[(c.name, DUCKDB_TYPES[c.kind]) for c in columns] + (extra or [])
+    )
 
 
 SITES_TABLE = _table("energie_sites", SITE_COLUMNS)

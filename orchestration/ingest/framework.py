@@ -139,8 +139,9 @@ def ensure_tables(con: duckdb.DuckDBPyConnection, target: FeedTable) -> None:
 WITHDRAWN_ABSENT = "fichier retiré du dossier de dépôt"
 
 
-def withdraw_absent(con, target: FeedTable, root: Path, present: set[str], now=None,
-                    prefix: str = "") -> list[FileResult]:
+def withdraw_absent(
+    con, target: FeedTable, root: Path, present: set[str], now=None, prefix: str = ""
+) -> list[FileResult]:
     """Withdraw the loaded files of `target` from the landing folder `root` (keys starting with
     `prefix`; no `/` in the rest for the shared folder) that are not in `present` (keys: the
     whole content of the folder)."""
@@ -149,25 +150,32 @@ def withdraw_absent(con, target: FeedTable, root: Path, present: set[str], now=N
         return []
     loaded = con.execute(
         """SELECT source_file, source_sha256 FROM meta.ingest_log
-           WHERE raw_table = ? AND superseded_at IS NULL ORDER BY source_file""", [target.table]).fetchall()
+           WHERE raw_table = ? AND superseded_at IS NULL ORDER BY source_file""",
+        [target.table],
+    ).fetchall()
     results = []
     for rel, sha in loaded:
         if rel in present or not rel.startswith(prefix) or (not prefix and "/" in rel):
             continue
         request = con.execute(
             """SELECT reason, requested_by FROM meta.withdrawal_requests WHERE raw_table = ? AND source_file = ?
-               ORDER BY requested_at DESC LIMIT 1""", [target.table, rel]).fetchone()
-        reason = f"{request[0]} ({request[1]})" if request and request[1] else (request[0] if request else
-                                                                                 WITHDRAWN_ABSENT)
+               ORDER BY requested_at DESC LIMIT 1""",
+            [target.table, rel],
+        ).fetchone()
+        reason = (
+            f"{request[0]} ({request[1]})" if request and request[1] else (request[0] if request else WITHDRAWN_ABSENT)
+        )
         con.execute("BEGIN TRANSACTION")
         try:
             for schema in ("raw", "quarantine"):
-                con.execute(f"DELETE FROM {schema}.{target.table} WHERE _source_file = ? AND _source_sha256 = ?",
-                            [rel, sha])
+                con.execute(
+                    f"DELETE FROM {schema}.{target.table} WHERE _source_file = ? AND _source_sha256 = ?", [rel, sha]
+                )
             con.execute(
                 """UPDATE meta.ingest_log SET superseded_at = ?, withdrawn_reason = ?
                    WHERE raw_table = ? AND source_file = ? AND source_sha256 = ? AND superseded_at IS NULL""",
-                [now, reason, target.table, rel, sha])
+                [now, reason, target.table, rel, sha],
+            )
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")
@@ -197,12 +205,19 @@ def ingest_files(
     BulkReader for the file (large-file fast path); the row reader is used otherwise."""
     ensure_tables(con, target)
     now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
-    return [_ingest_one(con, target, root, path, reader, now, bulk and bulk(path), prefix)
-            for path in sorted(files)]
+    return [_ingest_one(con, target, root, path, reader, now, bulk and bulk(path), prefix) for path in sorted(files)]
 
 
-def _ingest_one(con, target: FeedTable, root: Path, path: Path, reader: Reader, now,
-                bulk: BulkReader | None = None, prefix: str = "") -> FileResult:
+def _ingest_one(
+    con,
+    target: FeedTable,
+    root: Path,
+    path: Path,
+    reader: Reader,
+    now,
+    bulk: BulkReader | None = None,
+    prefix: str = "",
+) -> FileResult:
     rel = prefix + path.relative_to(root).as_posix()
     digest = sha256_of(path)
     current = con.execute(
@@ -249,8 +264,10 @@ def _load_file(con, target, path, rel, digest, reader, now, result, current, bul
             if result.rows_read != records:
                 raise AssertionError(f"{rel}: {records} records but {result.rows_read} rows read")
             in_raw, in_quarantine = (
-                con.execute(f"SELECT count(*) FROM {schema}.{target.table} WHERE _source_file = ? "
-                            "AND _source_sha256 = ?", [rel, digest]).fetchone()[0]
+                con.execute(
+                    f"SELECT count(*) FROM {schema}.{target.table} WHERE _source_file = ? AND _source_sha256 = ?",
+                    [rel, digest],
+                ).fetchone()[0]
                 for schema in ("raw", "quarantine")
             )
             if (in_raw, in_quarantine) != (result.rows_loaded, result.rows_quarantined):
@@ -260,8 +277,18 @@ def _load_file(con, target, path, rel, digest, reader, now, result, current, bul
         con.execute(
             """INSERT INTO meta.ingest_log (feed, raw_table, source_file, source_sha256, file_bytes, rows_read,
                    rows_loaded, rows_quarantined, ingested_at, notes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-            [target.feed, target.table, rel, digest, path.stat().st_size, result.rows_read,
-             result.rows_loaded, result.rows_quarantined, now, "; ".join(result.notes) or None],
+            [
+                target.feed,
+                target.table,
+                rel,
+                digest,
+                path.stat().st_size,
+                result.rows_read,
+                result.rows_loaded,
+                result.rows_quarantined,
+                now,
+                "; ".join(result.notes) or None,
+            ],
         )
         con.execute("COMMIT")
     except BaseException:
@@ -343,7 +370,7 @@ def _arrow_type(duck_type: str) -> pa.DataType:
     if duck_type.endswith("[]"):
         return pa.list_(_arrow_type(duck_type[:-2]))
     if duck_type.startswith("STRUCT("):
-        inner = duck_type[len("STRUCT("):-1]
+        inner = duck_type[len("STRUCT(") : -1]
         fields = []
         for part in _split_top_level(inner):
             fname, ftype = part.strip().split(" ", 1)

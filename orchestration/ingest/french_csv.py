@@ -72,16 +72,24 @@ _CONVERTERS: dict[str, Callable[[str], object]] = {
 DUCKDB_TYPES = {"text": "VARCHAR", "decimal": "DOUBLE", "integer": "BIGINT", "date": "DATE", "boolean": "BOOLEAN"}
 
 
-def read_french_csv(path: Path, columns: list[Column], *, unknown: bool = True,
-                    absent: bool = True) -> Iterator[tuple[int, dict | Quarantine]]:
+def read_french_csv(
+    path: Path, columns: list[Column], *, unknown: bool = True, absent: bool = True
+) -> Iterator[tuple[int, dict | Quarantine]]:
     """A `;` CSV under a column contract. `unknown` / `absent`: note header columns outside the
     contract / optional columns missing (off for formats that carry more columns than read)."""
     return read_delimited(path, columns, ";", unknown=unknown, absent=absent)
 
 
-def read_delimited(path: Path, columns: list[Column], delimiter: str | tuple[str, ...] = (",", ";"), *,
-                   key=None, unknown: bool = True, absent: bool = True,
-                   rename=None) -> Iterator[tuple[int, dict | Quarantine]]:
+def read_delimited(
+    path: Path,
+    columns: list[Column],
+    delimiter: str | tuple[str, ...] = (",", ";"),
+    *,
+    key=None,
+    unknown: bool = True,
+    absent: bool = True,
+    rename=None,
+) -> Iterator[tuple[int, dict | Quarantine]]:
     """A CSV under a column contract, typed with the French-convention converters (which also
     accept ISO numbers and dates). `delimiter`: the separator, or candidates chosen on the header
     line; `key` folds header names before matching (str.lower: case-insensitive); `rename` maps
@@ -104,9 +112,7 @@ def read_delimited(path: Path, columns: list[Column], delimiter: str | tuple[str
 
 def _type_row(cells, header, index, columns: list[Column]) -> dict | Quarantine:
     if len(cells) != len(header):
-        return Quarantine(
-            f"expected {len(header)} fields, found {len(cells)}", None, ";".join(cells)
-        )
+        return Quarantine(f"expected {len(header)} fields, found {len(cells)}", None, ";".join(cells))
     row: dict = {}
     for col in columns:
         i = index.get(col.name)
@@ -127,8 +133,9 @@ def _type_row(cells, header, index, columns: list[Column]) -> dict | Quarantine:
     return row
 
 
-def read_excel(path: Path, columns: list[Column], sheet: str | None = None, *, unknown: bool = True,
-               absent: bool = True) -> Iterator[tuple[int, dict | Quarantine]]:
+def read_excel(
+    path: Path, columns: list[Column], sheet: str | None = None, *, unknown: bool = True, absent: bool = True
+) -> Iterator[tuple[int, dict | Quarantine]]:
     """Same contract as read_french_csv for an .xlsx workbook (first sheet unless named),
     streamed with openpyxl's read-only mode. Typed cells (dates, numbers, booleans) are taken as
     they are; text cells go through the French-convention converters."""
@@ -147,8 +154,7 @@ def read_excel(path: Path, columns: list[Column], sheet: str | None = None, *, u
             header = ["" if h is None else str(h).strip() for h in next(rows)]
         except StopIteration:
             raise IngestError(f"{path}: sheet {ws.title}: row 1: empty sheet, expected a header row") from None
-        index = contract_index(path, header, columns, unknown=unknown, absent=absent,
-                               where=f"sheet {ws.title}: row 1")
+        index = contract_index(path, header, columns, unknown=unknown, absent=absent, where=f"sheet {ws.title}: row 1")
         for line, cells in enumerate(rows, start=2):
             cells = list(cells) + [None] * (len(header) - len(cells))
             if all(c is None or str(c).strip() == "" for c in cells):
@@ -205,8 +211,9 @@ def _excel_value(value, kind: str):
     return float(value)
 
 
-def read_table(path: Path, columns: list[Column], sheet: str | None = None, *, unknown: bool = True,
-               absent: bool = True) -> Iterator[tuple[int, dict | Quarantine]]:
+def read_table(
+    path: Path, columns: list[Column], sheet: str | None = None, *, unknown: bool = True, absent: bool = True
+) -> Iterator[tuple[int, dict | Quarantine]]:
     """A tabular file under a column contract: .csv (French conventions) or .xlsx."""
     if path.suffix.lower() == ".xlsx":
         return read_excel(path, columns, sheet, unknown=unknown, absent=absent)

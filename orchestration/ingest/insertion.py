@@ -52,9 +52,7 @@ def read_heures(path: Path) -> Iterator[tuple[int, dict | Quarantine]]:
             try:
                 item["mois"] = parse_mois(item["mois"])
             except ValueError:
-                item = Quarantine(
-                    f"mois is not a month (MM/AAAA): {item['mois'][:40]!r}", "mois", compact_json(item)
-                )
+                item = Quarantine(f"mois is not a month (MM/AAAA): {item['mois'][:40]!r}", "mois", compact_json(item))
         yield line, item
 
 

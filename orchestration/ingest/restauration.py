@@ -108,10 +108,10 @@ def _rename(item: dict | Quarantine) -> dict | Quarantine:
 def _reader(columns: list[Column], *, unknown: bool = True, absent: bool = True):
     """CSV (separator `,` or `;` from the header line; the French-convention converters also
     accept ISO numbers like `0.2460` and dates, so ma-cantine exports load as published) or .xlsx."""
+
     def read(path: Path) -> Iterator[tuple[int, dict | Quarantine]]:
         if path.suffix.lower() == ".xlsx":
-            return ((line, _rename(item))
-                    for line, item in read_table(path, columns, unknown=unknown, absent=absent))
+            return ((line, _rename(item)) for line, item in read_table(path, columns, unknown=unknown, absent=absent))
         return read_delimited(path, columns, (",", ";"), unknown=unknown, absent=absent, rename=_rename)
 
     return read

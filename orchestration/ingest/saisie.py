@@ -85,7 +85,9 @@ def validate(row: dict) -> dict | Quarantine:
         return Quarantine(f"unite {row['unite'][:20]!r} for {champ}, expected {expected!r}", "unite", raw)
     org = (row.get("org") or "").strip() or None
     if org is not None and org not in organisations():
-        return Quarantine(f"unknown organisation (org) {org[:40]!r}: see the configuration's organisations.csv", "org", raw)
+        return Quarantine(
+            f"unknown organisation (org) {org[:40]!r}: see the configuration's organisations.csv", "org", raw
+        )
     return row | {"org": org, "champ": champ, "periode": periode, "unite": row.get("unite") or expected}
 
 

@@ -82,8 +82,10 @@ def detect_encoding(path: Path) -> str:
         with open_binary(path) as f:
             head = f.read(4)
             if head.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
-                raise IngestError(f"{path}: byte 0: UTF-32 byte-order mark: not an accepted encoding "
-                                  "(UTF-8, UTF-16 with a byte-order mark, cp1252)")
+                raise IngestError(
+                    f"{path}: byte 0: UTF-32 byte-order mark: not an accepted encoding "
+                    "(UTF-8, UTF-16 with a byte-order mark, cp1252)"
+                )
             f.seek(0)
             if head.startswith(codecs.BOM_UTF8):
                 return _check_bom_file(f, path, "utf-8-sig", where)
@@ -95,8 +97,9 @@ def detect_encoding(path: Path) -> str:
 
 
 def _not_text(path: Path, offset: int, where: str) -> IngestError:
-    return IngestError(f"{path}: byte {offset}{where}: NUL byte: not a text file "
-                       "(binary content, or UTF-16 without a byte-order mark)")
+    return IngestError(
+        f"{path}: byte {offset}{where}: NUL byte: not a text file (binary content, or UTF-16 without a byte-order mark)"
+    )
 
 
 def _check_bom_file(f: IO[bytes], path: Path, encoding: str, where: str) -> str:
@@ -126,8 +129,10 @@ def _check_bom_file(f: IO[bytes], path: Path, encoding: str, where: str) -> str:
 
 def _bom_error(path: Path, encoding: str, offset: int, exc: UnicodeDecodeError, where: str) -> IngestError:
     label = "UTF-8" if encoding == "utf-8-sig" else "UTF-16"
-    return IngestError(f"{path}: byte {offset}{where}: not {label} although the file starts with a {label} "
-                       f"byte-order mark ({exc.reason}; encoding tried: {label})")
+    return IngestError(
+        f"{path}: byte {offset}{where}: not {label} although the file starts with a {label} "
+        f"byte-order mark ({exc.reason}; encoding tried: {label})"
+    )
 
 
 def _utf8_or_cp1252(f: IO[bytes], path: Path, where: str) -> str:
@@ -147,7 +152,7 @@ def _utf8_or_cp1252(f: IO[bytes], path: Path, where: str) -> str:
             try:
                 accents = _count_accents(decoder.decode(chunk), accents)
             except UnicodeDecodeError as exc:
-                good = exc.object[:exc.start].decode("utf-8", "ignore")
+                good = exc.object[: exc.start].decode("utf-8", "ignore")
                 accents = _count_accents(good, accents)
                 utf8_error = (offset - pending + exc.start, exc.reason, exc.object[exc.start])
         if cp1252_error is None and (m := _CP1252_UNDEFINED.search(chunk)):
@@ -161,19 +166,23 @@ def _utf8_or_cp1252(f: IO[bytes], path: Path, where: str) -> str:
         except UnicodeDecodeError as exc:
             utf8_error = (offset - pending + exc.start, exc.reason, exc.object[exc.start])
             if accents:  # valid accents, then a character cut by the end of the file
-                raise IngestError(f"{path}: byte {utf8_error[0]}{where}: UTF-8 character cut by the end of the "
-                                  "file: truncated file (encoding tried: UTF-8)") from exc
+                raise IngestError(
+                    f"{path}: byte {utf8_error[0]}{where}: UTF-8 character cut by the end of the "
+                    "file: truncated file (encoding tried: UTF-8)"
+                ) from exc
     u_offset, u_reason, u_byte = utf8_error
     if accents >= _MIXED_AFTER:
         raise IngestError(
             f"{path}: byte {u_offset}{where}: UTF-8 up to here ({accents} or more accented characters), then "
             f"byte 0x{u_byte:02X} is not ({u_reason}): mixed encodings or a damaged file, "
-            "re-save it in one encoding (encodings tried: UTF-8, cp1252)")
+            "re-save it in one encoding (encodings tried: UTF-8, cp1252)"
+        )
     if cp1252_error is None:
         return "cp1252"
     raise IngestError(
         f"{path}: byte {cp1252_error[0]}{where}: cannot decode: byte 0x{cp1252_error[1]:02X} is undefined in "
-        f"cp1252 and the file is not UTF-8 either (byte {u_offset}: {u_reason}); encodings tried: UTF-8, cp1252")
+        f"cp1252 and the file is not UTF-8 either (byte {u_offset}: {u_reason}); encodings tried: UTF-8, cp1252"
+    )
 
 
 def _count_accents(text: str, seen: int) -> int:
@@ -242,8 +251,9 @@ class CsvTable:
             raise IngestError(f"{path}: line 1: cannot read: {exc}") from exc
         if not first.strip():
             self.close()
-            raise IngestError(f"{path}: line 1: {'empty file' if first == '' else 'empty line'}, "
-                              "expected a header line")
+            raise IngestError(
+                f"{path}: line 1: {'empty file' if first == '' else 'empty line'}, expected a header line"
+            )
         # the separator is the candidate found most often on the header line (ties: the first)
         self.delimiter = max(self._delimiters, key=first.count)
         self._source = _Source(self._file, first)
@@ -267,13 +277,18 @@ class CsvTable:
     def allow_multiline(self, names: Collection[str] | bool) -> None:
         """The header columns whose cells may hold line breaks (True: all), once the header is
         known (a reader may only know them from it)."""
-        self._allowed = (set(range(len(self.header))) if names is True else
-                         {i for i, h in enumerate(self.header) if names and h.strip() in names})
+        self._allowed = (
+            set(range(len(self.header)))
+            if names is True
+            else {i for i, h in enumerate(self.header) if names and h.strip() in names}
+        )
 
     def _unclosed(self, start: int, detail: str) -> IngestError:
-        return IngestError(f"{self.path}: line {start}: unclosed quote (guillemet non fermé): a quoted cell opened "
-                           f"on this line is not closed where it should be ({detail}); "
-                           "the rows after it would be lost")
+        return IngestError(
+            f"{self.path}: line {start}: unclosed quote (guillemet non fermé): a quoted cell opened "
+            f"on this line is not closed where it should be ({detail}); "
+            "the rows after it would be lost"
+        )
 
     def _record(self, start: int) -> list[str]:
         """The record starting on physical line `start` (the header), checked; StopIteration at
@@ -351,13 +366,14 @@ class CsvTable:
             yield start, cells
         # rows read = physical lines - header - trailing blank lines: anything else is lost data
         if header_lines + self.records + extra + len(pending) != reader.line_num:
-            raise IngestError(f"{self.path}: line accounting broken: {reader.line_num} physical lines, "
-                              f"{header_lines} header, {self.records} records, {extra} continuation lines, "
-                              f"{len(pending)} trailing blank lines")
+            raise IngestError(
+                f"{self.path}: line accounting broken: {reader.line_num} physical lines, "
+                f"{header_lines} header, {self.records} records, {extra} continuation lines, "
+                f"{len(pending)} trailing blank lines"
+            )
 
 
-def open_csv(path: Path, delimiter: str | tuple[str, ...] = ";",
-             multiline: Collection[str] | bool = ()) -> CsvTable:
+def open_csv(path: Path, delimiter: str | tuple[str, ...] = ";", multiline: Collection[str] | bool = ()) -> CsvTable:
     """A CSV file to read with `with open_csv(...) as table:`. `delimiter`: the separator, or
     candidates to choose from on the header line; `multiline`: the header names whose cells may
     hold line breaks (True: any)."""
@@ -391,8 +407,18 @@ def _fold(name: str) -> str:
     return re.sub(r"[\W_]+", "", "".join(c for c in s if not unicodedata.combining(c)))
 
 
-def contract_index(path: Path, header: list[str], columns, *, key=None, unknown: bool = True,
-                   absent: bool = True, where: str = "line 1", label=None, suffix: str = "") -> dict[str, int]:
+def contract_index(
+    path: Path,
+    header: list[str],
+    columns,
+    *,
+    key=None,
+    unknown: bool = True,
+    absent: bool = True,
+    where: str = "line 1",
+    label=None,
+    suffix: str = "",
+) -> dict[str, int]:
     """Position of each header name and of each contract column (`Column`s: name, required) in
     the header. A missing required column raises IngestError("{path}: {where}: missing required
     column '{label(name)}'{suffix}"); header columns outside the contract (`unknown`), optional
@@ -427,8 +453,11 @@ def contract_index(path: Path, header: list[str], columns, *, key=None, unknown:
         for name in missing:
             close = difflib.get_close_matches(_fold(name), list(folded), n=1, cutoff=0.8)
             if close:
-                note(path, f"{where}: column '{folded[close[0]]}' looks like '{label(name)}' renamed: "
-                           f"'{label(name)}' is loaded as empty")
+                note(
+                    path,
+                    f"{where}: column '{folded[close[0]]}' looks like '{label(name)}' renamed: "
+                    f"'{label(name)}' is loaded as empty",
+                )
     return index
 
 

@@ -29,8 +29,7 @@ def source_of(paths: Paths, file: Path) -> tuple[RawSource, str]:
     raise IngestError(f"{file}: not in a landing folder of a feed (under {paths.landing})")
 
 
-def withdraw_file(paths: Paths, file: Path, reason: str, by: str | None = None,
-                  now: dt.datetime | None = None) -> Path:
+def withdraw_file(paths: Paths, file: Path, reason: str, by: str | None = None, now: dt.datetime | None = None) -> Path:
     """Record the withdrawal and move the file aside; returns where it now is."""
     if not reason.strip():
         raise ValueError("a withdrawal needs a reason (--reason)")

@@ -19,7 +19,9 @@ POSTGRES_TARGET = "postgres"
 # Its own resource: DbtCliResource appends its target after the arguments, so `--target` in the
 # arguments would not win.
 dbt_postgres = SpaserDbtCliResource(
-    project_dir=str(DBT_PROJECT_DIR), profiles_dir=str(DBT_PROJECT_DIR), target=POSTGRES_TARGET,
+    project_dir=str(DBT_PROJECT_DIR),
+    profiles_dir=str(DBT_PROJECT_DIR),
+    target=POSTGRES_TARGET,
     dbt_executable=DBT_EXECUTABLE,
 )
 
@@ -64,15 +66,17 @@ def postgres_bi_publication(context: AssetExecutionContext) -> MaterializeResult
     replicate_s = time.monotonic() - started
 
     started = time.monotonic()
-    invocation = dbt_postgres.cli(postgres_build_args(context.partition_key), raise_on_error=False,
-                         manifest=spaser_dbt_project.manifest_path)
+    invocation = dbt_postgres.cli(
+        postgres_build_args(context.partition_key), raise_on_error=False, manifest=spaser_dbt_project.manifest_path
+    )
     invocation.wait()
     results = invocation.get_artifact("run_results.json")["results"]
     statuses, kinds = summarise_results(results)
     if not invocation.is_successful():
         failed = [
             f"{r['unique_id']}: {r['status']} {(r.get('message') or '')[:300]}"
-            for r in results if r["status"] in ("error", "fail")
+            for r in results
+            if r["status"] in ("error", "fail")
         ]
         raise RuntimeError("dbt build on PostgreSQL failed:\n" + "\n".join(failed or [str(invocation.get_error())]))
     build_s = time.monotonic() - started

@@ -66,7 +66,9 @@ def _quote(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
 
 
-def _source_tables(con: duckdb.DuckDBPyConnection, schemas: tuple[str, ...], tables: tuple[str, ...]) -> list[tuple[str, str]]:
+def _source_tables(
+    con: duckdb.DuckDBPyConnection, schemas: tuple[str, ...], tables: tuple[str, ...]
+) -> list[tuple[str, str]]:
     found = con.execute(
         """SELECT schema_name, table_name FROM duckdb_tables()
            WHERE database_name = current_database() AND NOT temporary
@@ -82,30 +84,26 @@ def _source_tables(con: duckdb.DuckDBPyConnection, schemas: tuple[str, ...], tab
     return selected
 
 
-def copy_relation(src: duckdb.DuckDBPyConnection, cur, relation_sql: str, schema: str, table: str,
-                  workdir: Path) -> int:
+def copy_relation(
+    src: duckdb.DuckDBPyConnection, cur, relation_sql: str, schema: str, table: str, workdir: Path
+) -> int:
     """(Re)create `schema.table` in PostgreSQL from a DuckDB query, rows streamed with COPY from
     a temporary CSV file. Runs in the caller's transaction (cursor `cur`); returns the rows
     copied, checked against the query's count (RuntimeError on a mismatch)."""
     columns = src.execute(f"DESCRIBE {relation_sql}").fetchall()
     types = [(name, pg_type(dtype)) for name, dtype, *_ in columns]
-    select = ", ".join(
-        f"to_json({_quote(name)})" if pgt == "jsonb" else _quote(name) for name, pgt in types
-    )
+    select = ", ".join(f"to_json({_quote(name)})" if pgt == "jsonb" else _quote(name) for name, pgt in types)
     csv_path = workdir / f"{schema}.{table}.csv"
     csv_literal = "'" + str(csv_path).replace("'", "''") + "'"
     # Every non-NULL value quoted: PostgreSQL then reads an unquoted empty field as NULL and
     # "" as the empty string, so NULL and '' stay distinct.
     src.execute(
-        f"COPY (SELECT {select} FROM ({relation_sql})) TO {csv_literal} "
-        "(FORMAT csv, HEADER false, FORCE_QUOTE *)"
+        f"COPY (SELECT {select} FROM ({relation_sql})) TO {csv_literal} (FORMAT csv, HEADER false, FORCE_QUOTE *)"
     )
     expected = src.execute(f"SELECT count(*) FROM ({relation_sql})").fetchall()[0][0]
 
     target = sql.Identifier(schema, table)
-    ddl = sql.SQL(", ").join(
-        sql.SQL("{} {}").format(sql.Identifier(name), sql.SQL(pgt)) for name, pgt in types
-    )
+    ddl = sql.SQL(", ").join(sql.SQL("{} {}").format(sql.Identifier(name), sql.SQL(pgt)) for name, pgt in types)
     cur.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
     cur.execute(sql.SQL("DROP TABLE IF EXISTS {} CASCADE").format(target))
     cur.execute(sql.SQL("CREATE TABLE {} ({})").format(target, ddl))

@@ -37,8 +37,11 @@ class PgSettings:
 
     def dsn(self, database: str | None = None, user: str | None = None, password: str | None = None) -> str:
         parts = {
-            "host": self.host, "port": str(self.port), "dbname": database or self.database,
-            "user": user or self.user, "password": password if password is not None else self.password,
+            "host": self.host,
+            "port": str(self.port),
+            "dbname": database or self.database,
+            "user": user or self.user,
+            "password": password if password is not None else self.password,
         }
         return " ".join(f"{k}={_quote(v)}" for k, v in parts.items() if v != "")
 
@@ -86,18 +89,23 @@ def load_publication(publications_root: Path, settings: PgSettings) -> dict[str,
             for name in PUBLISHED_TABLES:
                 files = [str(v / f"{name}.parquet") for v in served if (v / f"{name}.parquet").exists()]
                 if not files:
-                    cur.execute(sql.SQL("DROP TABLE IF EXISTS {} CASCADE").format(sql.Identifier(PUBLICATION_SCHEMA, name)))
+                    cur.execute(
+                        sql.SQL("DROP TABLE IF EXISTS {} CASCADE").format(sql.Identifier(PUBLICATION_SCHEMA, name))
+                    )
                     continue
                 listing = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
                 relation = f"SELECT * FROM read_parquet([{listing}], union_by_name = true, filename = 'release_file')"
                 loaded[name] = copy_relation(con, cur, relation, PUBLICATION_SCHEMA, name, Path(tmp))
             register = release_register(latest)
-            con.execute("CREATE TABLE releases (org_id VARCHAR, semester VARCHAR, version INTEGER, "
-                        "path VARCHAR, published_at VARCHAR)")
+            con.execute(
+                "CREATE TABLE releases (org_id VARCHAR, semester VARCHAR, version INTEGER, "
+                "path VARCHAR, published_at VARCHAR)"
+            )
             if register:
                 con.executemany("INSERT INTO releases VALUES (?, ?, ?, ?, ?)", register)
-            loaded["releases"] = copy_relation(con, cur, "SELECT * FROM releases", PUBLICATION_SCHEMA, "releases",
-                                               Path(tmp))
+            loaded["releases"] = copy_relation(
+                con, cur, "SELECT * FROM releases", PUBLICATION_SCHEMA, "releases", Path(tmp)
+            )
             grant_bi_role(cur, settings)
     finally:
         pg.close()

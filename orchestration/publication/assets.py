@@ -20,7 +20,6 @@ from .publish import clean_staging, publish_semester, refresh_publication_views
 from .report import render_report
 from .verify import ReleaseIntegrityError
 
-
 # The register the release asset rewrites, read back by dbt for GOV-2/GOV-3. Declared on its own
 # (not as the release asset's output: the release depends on those indicators, a cycle).
 release_register_spec = AssetSpec(
@@ -101,18 +100,30 @@ def spaser_release(context: AssetExecutionContext, config: PublicationConfig) ->
         if config.orgs:
             unknown = sorted(set(config.orgs) - set(orgs))
             if unknown:
-                raise NothingPublished(f"organisation(s) inconnue(s) : {', '.join(unknown)} (connues : {', '.join(orgs)})")
+                raise NothingPublished(
+                    f"organisation(s) inconnue(s) : {', '.join(unknown)} (connues : {', '.join(orgs)})"
+                )
             orgs = [o for o in orgs if o in config.orgs]
         # one organisation's missing feed never blocks another's publication
         missing = missing_feeds(con, semester)
         for org in orgs:
             if org in missing:
-                context.log.error(f"{org} {semester}: NOT published, required feed(s) without rows: "
-                                  f"{', '.join(missing[org])}")
+                context.log.error(
+                    f"{org} {semester}: NOT published, required feed(s) without rows: {', '.join(missing[org])}"
+                )
         releases = [
-            publish_semester(con, paths.publications, org, semester, reason=config.reason, gates=gates,
-                             run_id=context.run.run_id, render=render)
-            for org in orgs if org not in missing
+            publish_semester(
+                con,
+                paths.publications,
+                org,
+                semester,
+                reason=config.reason,
+                gates=gates,
+                run_id=context.run.run_id,
+                render=render,
+            )
+            for org in orgs
+            if org not in missing
         ]
         views, rejected = refresh_publication_views(con, paths.publications)
     finally:
@@ -132,8 +143,12 @@ def spaser_release(context: AssetExecutionContext, config: PublicationConfig) ->
         raise ReleaseIntegrityError(rejected, paths.publications)
     blocked = {org: missing[org] for org in orgs if org in missing}
     if blocked:  # the others are published; the run says which were not, and why
-        raise NothingPublished("; ".join(f"{org} {semester} non publié : flux obligatoire(s) sans ligne pour le "
-                                         f"semestre : {', '.join(feeds)}" for org, feeds in blocked.items()))
+        raise NothingPublished(
+            "; ".join(
+                f"{org} {semester} non publié : flux obligatoire(s) sans ligne pour le semestre : {', '.join(feeds)}"
+                for org, feeds in blocked.items()
+            )
+        )
     return MaterializeResult(
         metadata={
             "releases": MetadataValue.md("\n".join(lines)),

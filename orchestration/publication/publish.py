@@ -118,10 +118,16 @@ def _configuration_sha256() -> str:
 def code_version() -> str:
     """Git commit of the code (with -dirty when modified), or the package version."""
     try:
-        sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO_ROOT, capture_output=True,
-                             text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=REPO_ROOT,
-                               capture_output=True, text=True, check=True).stdout.strip()
+        sha = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=REPO_ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
         return sha + ("-dirty" if dirty else "")
     except (OSError, subprocess.CalledProcessError):
         from importlib.metadata import version
@@ -184,8 +190,13 @@ def publish_semester(
     is sealed; their hashes go into the manifest too.
     """
     start, end = semester_bounds(semester)
-    params = {"org": org_id, "semester": semester, "year": str(start.year),
-              "semester_start": start, "semester_end": end}
+    params = {
+        "org": org_id,
+        "semester": semester,
+        "year": str(start.year),
+        "semester_start": start,
+        "semester_end": end,
+    }
     folder = publications_root / org_id / semester
     folder.mkdir(parents=True, exist_ok=True)
     versions = existing_versions(folder)
@@ -226,7 +237,7 @@ def publish_semester(
                 raise CorrectionReasonRequired(
                     f"{org_id} {semester} is already published as v{versions[-1]} and its content changed: "
                     f"a correction (v{number}) needs a reason, e.g. "
-                    f"spaser run --semester {semester} --reason \"export des procédures corrigé\""
+                    f'spaser run --semester {semester} --reason "export des procédures corrigé"'
                 )
             if problems := verify_release(latest):  # the moved values are read from its files
                 raise ReleaseIntegrityError(problems, publications_root)

@@ -82,8 +82,13 @@ def render_report(con: duckdb.DuckDBPyConnection, folder: Path, manifest: dict) 
     if pdf_path is not None:
         files.append(pdf_path)
     else:
-        log.warning("report of %s %s v%s: HTML only (%s)", manifest["organisation"], manifest["semester"],
-                    manifest["version"], note)
+        log.warning(
+            "report of %s %s v%s: HTML only (%s)",
+            manifest["organisation"],
+            manifest["semester"],
+            manifest["version"],
+            note,
+        )
     manifest["report"] = {"html": html_path.name, "pdf": pdf_path.name if pdf_path else None, "note": note}
     return files
 
@@ -94,12 +99,26 @@ def print_pdf(html_path: Path, pdf_path: Path, timeout: float = PDF_TIMEOUT_SECO
     if chromium is None:
         return None, "PDF non produit : chromium introuvable sur le PATH"
     with tempfile.TemporaryDirectory(prefix="spaser-chromium-") as profile:
-        cmd = [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-               "--no-first-run", "--no-pdf-header-footer", f"--user-data-dir={profile}",
-               f"--print-to-pdf={pdf_path}", html_path.resolve().as_uri()]
+        cmd = [
+            chromium,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--no-first-run",
+            "--no-pdf-header-footer",
+            f"--user-data-dir={profile}",
+            f"--print-to-pdf={pdf_path}",
+            html_path.resolve().as_uri(),
+        ]
         try:
-            proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                    start_new_session=True, env=os.environ | {"HOME": profile})
+            proc = subprocess.Popen(
+                cmd,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                start_new_session=True,
+                env=os.environ | {"HOME": profile},
+            )
         except OSError as exc:
             return None, f"PDF non produit : chromium n'a pas démarré ({exc})"
         try:
@@ -131,16 +150,24 @@ def _parquet(folder: Path, name: str) -> str:
 
 def _load(con, folder: Path, manifest: dict) -> dict:
     semester = manifest["semester"]
-    current = _rows(con, f"""
-        SELECT * FROM {_parquet(folder, 'mart_spaser_indicateurs')}
-        WHERE period_type = 'semestre' AND period = ?""", [semester])
+    current = _rows(
+        con,
+        f"""
+        SELECT * FROM {_parquet(folder, "mart_spaser_indicateurs")}
+        WHERE period_type = 'semestre' AND period = ?""",
+        [semester],
+    )
     current.sort(key=lambda r: catalogue_order(r["indicator_id"]))
     history: dict[str, list[dict]] = {}
-    for r in _rows(con, f"""
+    for r in _rows(
+        con,
+        f"""
             SELECT indicator_id, period, value, expected_value, target_value, is_available
-            FROM {_parquet(folder, 'mart_spaser_indicateurs_historique')}
+            FROM {_parquet(folder, "mart_spaser_indicateurs_historique")}
             WHERE period_type = 'semestre' AND period <= ?
-            ORDER BY period, indicator_id""", [semester]):
+            ORDER BY period, indicator_id""",
+        [semester],
+    ):
         history.setdefault(r["indicator_id"], []).append(r)
     periods = sorted({r["period"] for rows in history.values() for r in rows} | {semester})
     return {
@@ -160,16 +187,26 @@ def _quarantine(con, top: int = 5) -> list[dict]:
     for source in sorted(all_sources(), key=lambda s: s.table.table):
         table = source.table.table
         try:
-            rows = _rows(con, f"""
+            rows = _rows(
+                con,
+                f"""
                 SELECT reason, count(*) AS n, count(DISTINCT _source_file) AS files,
                        min(_source_file || ' ligne ' || _source_row) AS example
                 FROM quarantine.{table}
-                GROUP BY reason ORDER BY n DESC, reason""")
+                GROUP BY reason ORDER BY n DESC, reason""",
+            )
         except duckdb.CatalogException:
             continue  # never ingested: nothing quarantined
         if rows:
-            out.append({"table": table, "feed": source.table.feed, "total": sum(r["n"] for r in rows),
-                        "reasons": rows[:top], "other_reasons": len(rows) - min(len(rows), top)})
+            out.append(
+                {
+                    "table": table,
+                    "feed": source.table.feed,
+                    "total": sum(r["n"] for r in rows),
+                    "reasons": rows[:top],
+                    "other_reasons": len(rows) - min(len(rows), top),
+                }
+            )
     return out
 
 
@@ -247,13 +284,17 @@ def chart_svg(indicator: dict, history: list[dict], periods: list[str], width: i
     ml, mr, mt, mb = 46, 10, 10, 24
     pw, ph = width - ml - mr, height - mt - mb
     title = f"{indicator['indicator_id']} : évolution par semestre"
-    head = (f'<svg class="chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-            f'width="{width}" height="{height}" role="img" aria-label="{_e(title)}">')
+    head = (
+        f'<svg class="chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        f'width="{width}" height="{height}" role="img" aria-label="{_e(title)}">'
+    )
     known = [v for v in values + expected + [target] if v is not None]
     if not any(v is not None for v in values):
         reason = "aucune valeur mesurée sur la période"
-        return (head + f'<rect x="{ml}" y="{mt}" width="{pw}" height="{ph}" fill="#f9fafb" stroke="{C_GRID}"/>'
-                f'<text x="{ml + pw / 2}" y="{mt + ph / 2 + 4}" text-anchor="middle" class="empty">{reason}</text></svg>')
+        return (
+            head + f'<rect x="{ml}" y="{mt}" width="{pw}" height="{ph}" fill="#f9fafb" stroke="{C_GRID}"/>'
+            f'<text x="{ml + pw / 2}" y="{mt + ph / 2 + 4}" text-anchor="middle" class="empty">{reason}</text></svg>'
+        )
     lo, hi = min(known), max(known)
     if unit == "oui/non":
         lo, hi = 0.0, 1.0
@@ -282,15 +323,20 @@ def chart_svg(indicator: dict, history: list[dict], periods: list[str], width: i
         if (len(periods) - 1 - i) % step == 0:
             parts.append(f'<text x="{x(i):.1f}" y="{height - 7}" text-anchor="middle" class="tick">{_e(p)}</text>')
     if target is not None and lo <= target <= hi:
-        parts.append(f'<line x1="{ml}" x2="{ml + pw}" y1="{y(target):.1f}" y2="{y(target):.1f}" '
-                     f'stroke="{C_TARGET}" stroke-width="1.2" stroke-dasharray="2 3"/>')
+        parts.append(
+            f'<line x1="{ml}" x2="{ml + pw}" y1="{y(target):.1f}" y2="{y(target):.1f}" '
+            f'stroke="{C_TARGET}" stroke-width="1.2" stroke-dasharray="2 3"/>'
+        )
     parts.append(_polyline(expected, x, y, f'stroke="{C_TRAJ}" stroke-width="1.6" stroke-dasharray="5 3"'))
     parts.append(_polyline(values, x, y, f'stroke="{C_VALUE}" stroke-width="2"'))
     for i, v in enumerate(values):
         if v is not None:
             last = i == len(periods) - 1
-            parts.append(f'<circle cx="{x(i):.1f}" cy="{y(v):.1f}" r="{3.6 if last else 2.6}" fill="{C_VALUE}"'
-                         + (' stroke="#fff" stroke-width="1.2"' if last else "") + "/>")
+            parts.append(
+                f'<circle cx="{x(i):.1f}" cy="{y(v):.1f}" r="{3.6 if last else 2.6}" fill="{C_VALUE}"'
+                + (' stroke="#fff" stroke-width="1.2"' if last else "")
+                + "/>"
+            )
     parts.append(f'<line x1="{ml}" x2="{ml + pw}" y1="{mt + ph}" y2="{mt + ph}" stroke="{C_AXIS}" stroke-width="0.8"/>')
     parts.append("</svg>")
     return "".join(parts)
@@ -371,20 +417,23 @@ def _header(manifest: dict, org_name: str) -> str:
     previous = manifest.get("previous_version")
     code = manifest.get("code_version") or "–"
     rows = [
-        ("Organisation", f"{_e(org_name)} <span class=\"muted\">({_e(manifest['organisation'])})</span>"),
+        ("Organisation", f'{_e(org_name)} <span class="muted">({_e(manifest["organisation"])})</span>'),
         ("Semestre", _e(manifest["semester"])),
         ("Version", f"v{manifest['version']}"),
         ("Publiée le", _e(fmt_datetime(manifest.get("published_at")))),
         ("Motif", _e(manifest.get("reason"))),
         ("Version précédente", f"v{previous}" if previous else "aucune (première publication)"),
-        ("Version du code", f'<code title="{_e(code)}">{_e(code[:12] + ("-dirty" if code.endswith("-dirty") else ""))}</code>'),
+        (
+            "Version du code",
+            f'<code title="{_e(code)}">{_e(code[:12] + ("-dirty" if code.endswith("-dirty") else ""))}</code>',
+        ),
         ("Exécution Dagster", f"<code>{_e(manifest.get('dagster_run_id') or '–')}</code>"),
     ]
     grid = "".join(f"<div><dt>{k}</dt><dd>{v}</dd></div>" for k, v in rows)
     kind = "Correction" if previous else "Publication"
     return (
         f'<header class="top"><div class="eyebrow">Schéma de promotion des achats socialement et '
-        f'écologiquement responsables</div>'
+        f"écologiquement responsables</div>"
         f"<h1>Rapport SPASER du semestre {_e(manifest['semester'])}</h1>"
         f'<div class="subtitle">{_e(org_name)} · version {manifest["version"]} · '
         f'<span class="kind kind-{"corr" if previous else "first"}">{kind}</span></div>'
@@ -406,13 +455,18 @@ def _summary(manifest: dict, current: list[dict]) -> str:
         (str(counts["en retard"]), "en retard sur la trajectoire"),
         (str(len(inputs)), "fichiers sources"),
         (fmt_number(quarantined, 0), f"lignes en quarantaine sur {fmt_number(read, 0)} lues"),
-        (f"{sum(1 for g in gates if g.get('passed'))}\u202f/\u202f{len(gates)}",
-         f"contrôles passés ({warned} avec avertissements)"),
+        (
+            f"{sum(1 for g in gates if g.get('passed'))}\u202f/\u202f{len(gates)}",
+            f"contrôles passés ({warned} avec avertissements)",
+        ),
     ]
     statuses = " ".join(f"{_badge(s)}\u00a0{counts[s]}" for s in STATUS)
     return (
         '<section class="summary"><div class="cards">'
-        + "".join(f'<div class="card"><div class="big">{_e(v)}</div><div class="lbl">{_e(lbl)}</div></div>' for v, lbl in cards)
+        + "".join(
+            f'<div class="card"><div class="big">{_e(v)}</div><div class="lbl">{_e(lbl)}</div></div>'
+            for v, lbl in cards
+        )
         + f'</div><p class="statuses">Statuts : {statuses}</p></section>'
     )
 
@@ -422,28 +476,35 @@ def _changes(manifest: dict, current: list[dict]) -> str:
     if not manifest.get("previous_version"):
         return ""
     meta = {r["indicator_id"]: r for r in current}
-    head = (f"<section><h2>Valeurs modifiées depuis la version v{manifest['previous_version']}</h2>"
-            f'<p class="note">Motif de la correction : <b>{_e(manifest.get("reason"))}</b>. ')
+    head = (
+        f"<section><h2>Valeurs modifiées depuis la version v{manifest['previous_version']}</h2>"
+        f'<p class="note">Motif de la correction : <b>{_e(manifest.get("reason"))}</b>. '
+    )
     if not changes:
         return head + "Aucune valeur d'indicateur n'a changé.</p></section>"
     rows = []
-    for c in sorted(changes, key=lambda c: (c["period_type"] != "semestre", c["period"], catalogue_order(c["indicator_id"]))):
+    for c in sorted(
+        changes, key=lambda c: (c["period_type"] != "semestre", c["period"], catalogue_order(c["indicator_id"]))
+    ):
         m = meta.get(c["indicator_id"], {})
         unit = m.get("unit")
-        delta = (c["value"] - c["previous_value"]) if c["value"] is not None and c["previous_value"] is not None else None
+        delta = (
+            (c["value"] - c["previous_value"]) if c["value"] is not None and c["previous_value"] is not None else None
+        )
         rows.append(
-            f"<tr><td>{_e(c['period'])} <span class=\"muted\">({_e(PERIOD_TYPES.get(c['period_type'], c['period_type']))})</span></td>"
-            f"<td class=\"id\">{_e(c['indicator_id'])}</td><td>{_e(m.get('indicator_label'))}</td>"
-            f"<td class=\"num\">{_e(fmt_value(c['previous_value'], unit))}</td>"
-            f"<td class=\"num strong\">{_e(fmt_value(c['value'], unit))}</td>"
-            f"<td class=\"num\">{_e(('+' if delta and delta > 0 else '') + fmt_number(delta)) if delta is not None else '–'}</td>"
+            f'<tr><td>{_e(c["period"])} <span class="muted">({_e(PERIOD_TYPES.get(c["period_type"], c["period_type"]))})</span></td>'
+            f'<td class="id">{_e(c["indicator_id"])}</td><td>{_e(m.get("indicator_label"))}</td>'
+            f'<td class="num">{_e(fmt_value(c["previous_value"], unit))}</td>'
+            f'<td class="num strong">{_e(fmt_value(c["value"], unit))}</td>'
+            f'<td class="num">{_e(("+" if delta and delta > 0 else "") + fmt_number(delta)) if delta is not None else "–"}</td>'
             f"<td>{_badge(c['previous_status'])} → {_badge(c['status'])}</td></tr>"
         )
-    return (head + f"{len(changes)} valeur(s) ont changé.</p>"
-            '<table class="changes"><thead><tr><th>Période</th><th>Id</th><th>Indicateur</th>'
-            f"<th class=\"num\">v{manifest['previous_version']}</th><th class=\"num\">v{manifest['version']}</th>"
-            "<th class=\"num\">Écart</th><th>Statut</th></tr></thead><tbody>"
-            + "".join(rows) + "</tbody></table></section>")
+    return (
+        head + f"{len(changes)} valeur(s) ont changé.</p>"
+        '<table class="changes"><thead><tr><th>Période</th><th>Id</th><th>Indicateur</th>'
+        f'<th class="num">v{manifest["previous_version"]}</th><th class="num">v{manifest["version"]}</th>'
+        '<th class="num">Écart</th><th>Statut</th></tr></thead><tbody>' + "".join(rows) + "</tbody></table></section>"
+    )
 
 
 def _by_axe(current: list[dict]) -> list[tuple[str, list[dict]]]:
@@ -454,24 +515,28 @@ def _by_axe(current: list[dict]) -> list[tuple[str, list[dict]]]:
 
 
 def _indicator_tables(current: list[dict]) -> str:
-    out = ["<section><h2>Indicateurs du semestre</h2>",
-           '<p class="note">Cible : valeur visée et année. Trajectoire : valeur attendue à la fin du semestre '
-           "sur la droite qui relie la valeur de référence à la cible. Précédent : le semestre précédent.</p>",
-           '<table class="indicators"><colgroup><col class="c-id"><col><col class="c-num"><col class="c-num">'
-           '<col class="c-num"><col class="c-st"><col class="c-num"></colgroup>'
-           "<thead><tr><th>Id</th><th>Indicateur</th><th class=\"num\">Valeur</th><th class=\"num\">Cible</th>"
-           "<th class=\"num\">Trajectoire</th><th>Statut</th><th class=\"num\">Précédent</th></tr></thead>"]
+    out = [
+        "<section><h2>Indicateurs du semestre</h2>",
+        '<p class="note">Cible : valeur visée et année. Trajectoire : valeur attendue à la fin du semestre '
+        "sur la droite qui relie la valeur de référence à la cible. Précédent : le semestre précédent.</p>",
+        '<table class="indicators"><colgroup><col class="c-id"><col><col class="c-num"><col class="c-num">'
+        '<col class="c-num"><col class="c-st"><col class="c-num"></colgroup>'
+        '<thead><tr><th>Id</th><th>Indicateur</th><th class="num">Valeur</th><th class="num">Cible</th>'
+        '<th class="num">Trajectoire</th><th>Statut</th><th class="num">Précédent</th></tr></thead>',
+    ]
     for axe, rows in _by_axe(current):
         out.append(f'<tbody><tr class="axe"><th colspan="7">{_e(axe)}</th></tr>')
         for r in rows:
             unit = r.get("unit")
-            target = (f"{_e(fmt_value(r['target_value'], unit))} <span class=\"muted\">({_e(r['target_year'])})</span>"
-                      if r.get("target_value") is not None else NONE)
-            value = (_e(fmt_value(r["value"], unit)) if r["is_available"]
-                     else '<span class="muted">n.d.</span>')
+            target = (
+                f'{_e(fmt_value(r["target_value"], unit))} <span class="muted">({_e(r["target_year"])})</span>'
+                if r.get("target_value") is not None
+                else NONE
+            )
+            value = _e(fmt_value(r["value"], unit)) if r["is_available"] else '<span class="muted">n.d.</span>'
             out.append(
                 f'<tr id="t-{_e(r["indicator_id"])}"><td class="id"><a href="#c-{_e(r["indicator_id"])}">'
-                f'{_e(r["indicator_id"])}</a></td><td>{_e(r["indicator_label"])}</td>'
+                f"{_e(r['indicator_id'])}</a></td><td>{_e(r['indicator_label'])}</td>"
                 f'<td class="num strong">{value}</td><td class="num">{target}</td>'
                 f'<td class="num">{_e(fmt_value(r.get("expected_value"), unit)) if r.get("expected_value") is not None else NONE}</td>'
                 f'<td>{_badge(r["status"])}</td><td class="num">{_e(fmt_value(r.get("previous_value"), unit)) if r.get("previous_value") is not None else NONE}</td></tr>'
@@ -496,8 +561,11 @@ def _charts(current: list[dict], history: dict[str, list[dict]], periods: list[s
         out.append(f'<h3>{_e(axe)}</h3><div class="grid">')
         for r in rows:
             unit = r.get("unit")
-            target = (f"cible {fmt_value(r['target_value'], unit)} en {r['target_year']}"
-                      if r.get("target_value") is not None else "sans cible")
+            target = (
+                f"cible {fmt_value(r['target_value'], unit)} en {r['target_year']}"
+                if r.get("target_value") is not None
+                else "sans cible"
+            )
             value = fmt_value(r["value"], unit) if r["is_available"] else "non disponible"
             out.append(
                 f'<figure class="chartcard" id="c-{_e(r["indicator_id"])}"><figcaption>'
@@ -516,25 +584,34 @@ def _unavailable(current: list[dict]) -> str:
     rows = [r for r in current if not r["is_available"]]
     head = "<section><h2>Indicateurs non disponibles</h2>"
     if not rows:
-        return head + '<p class="note">Tous les indicateurs du catalogue sont disponibles pour ce semestre.</p></section>'
+        return (
+            head + '<p class="note">Tous les indicateurs du catalogue sont disponibles pour ce semestre.</p></section>'
+        )
     body = "".join(
         f'<tr><td class="id">{_e(r["indicator_id"])}</td><td>{_e(r["indicator_label"])}</td>'
-        f'<td>{_e(r.get("unavailable_reason") or "motif non renseigné")}</td></tr>' for r in rows)
-    return (head + f'<p class="note">{len(rows)} indicateur(s) du catalogue ne sont pas calculables ce semestre : '
-            "ils sont publiés sans valeur (jamais 0), avec le motif.</p>"
-            '<table><thead><tr><th>Id</th><th>Indicateur</th><th>Motif</th></tr></thead><tbody>'
-            + body + "</tbody></table></section>")
+        f"<td>{_e(r.get('unavailable_reason') or 'motif non renseigné')}</td></tr>"
+        for r in rows
+    )
+    return (
+        head + f'<p class="note">{len(rows)} indicateur(s) du catalogue ne sont pas calculables ce semestre : '
+        "ils sont publiés sans valeur (jamais 0), avec le motif.</p>"
+        "<table><thead><tr><th>Id</th><th>Indicateur</th><th>Motif</th></tr></thead><tbody>"
+        + body
+        + "</tbody></table></section>"
+    )
 
 
 def _quality(manifest: dict, quarantine: list[dict], raw_tables: dict) -> str:
     inputs = manifest.get("inputs") or []
-    out = ["<section><h2>Qualité des données</h2>",
-           '<p class="note">Chaque fichier reçu est compté : lignes lues = lignes chargées + lignes mises en '
-           "quarantaine (non typables, avec leur motif, dans <code>quarantine.&lt;table&gt;</code>). "
-           "Empreintes SHA-256 des fichiers dans <code>manifest.json</code>.</p>",
-           '<table class="inputs"><thead><tr><th>Flux</th><th>Fichier</th><th>Table brute</th>'
-           '<th class="num">Lues</th><th class="num">Chargées</th><th class="num">Quarantaine</th>'
-           '<th class="num">Part</th><th>SHA-256</th></tr></thead>']
+    out = [
+        "<section><h2>Qualité des données</h2>",
+        '<p class="note">Chaque fichier reçu est compté : lignes lues = lignes chargées + lignes mises en '
+        "quarantaine (non typables, avec leur motif, dans <code>quarantine.&lt;table&gt;</code>). "
+        "Empreintes SHA-256 des fichiers dans <code>manifest.json</code>.</p>",
+        '<table class="inputs"><thead><tr><th>Flux</th><th>Fichier</th><th>Table brute</th>'
+        '<th class="num">Lues</th><th class="num">Chargées</th><th class="num">Quarantaine</th>'
+        '<th class="num">Part</th><th>SHA-256</th></tr></thead>',
+    ]
     feeds: dict[str, list[dict]] = {}
     for i in inputs:
         feeds.setdefault(i["feed"], []).append(i)
@@ -543,10 +620,12 @@ def _quality(manifest: dict, quarantine: list[dict], raw_tables: dict) -> str:
         tr = sum(i["rows_read"] or 0 for i in files)
         tq = sum(i["rows_quarantined"] or 0 for i in files)
         tl = sum(i["rows_loaded"] or 0 for i in files)
-        out.append(f'<tbody><tr class="axe"><th colspan="3">{_e(feed)} <span class="muted">'
-                   f'({len(files)} fichier{"s" if len(files) > 1 else ""})</span></th>'
-                   f'<th class="num">{fmt_number(tr, 0)}</th><th class="num">{fmt_number(tl, 0)}</th>'
-                   f'<th class="num">{fmt_number(tq, 0)}</th><th class="num">{_share(tq, tr)}</th><th></th></tr>')
+        out.append(
+            f'<tbody><tr class="axe"><th colspan="3">{_e(feed)} <span class="muted">'
+            f"({len(files)} fichier{'s' if len(files) > 1 else ''})</span></th>"
+            f'<th class="num">{fmt_number(tr, 0)}</th><th class="num">{fmt_number(tl, 0)}</th>'
+            f'<th class="num">{fmt_number(tq, 0)}</th><th class="num">{_share(tq, tr)}</th><th></th></tr>'
+        )
         for i in files:
             q = i["rows_quarantined"] or 0
             out.append(
@@ -563,15 +642,22 @@ def _quality(manifest: dict, quarantine: list[dict], raw_tables: dict) -> str:
     if not quarantine:
         out.append('<p class="note">Aucune ligne en quarantaine.</p>')
     else:
-        out.append('<table class="quarantine"><thead><tr><th>Table brute</th><th>Motif</th>'
-                   '<th class="num">Lignes</th><th>Exemple (fichier, ligne)</th></tr></thead><tbody>')
+        out.append(
+            '<table class="quarantine"><thead><tr><th>Table brute</th><th>Motif</th>'
+            '<th class="num">Lignes</th><th>Exemple (fichier, ligne)</th></tr></thead><tbody>'
+        )
         for q in quarantine:
             for k, r in enumerate(q["reasons"]):
-                first = (f'<td rowspan="{len(q["reasons"]) + (1 if q["other_reasons"] else 0)}" class="file">'
-                         f'quarantine.{_e(q["table"])}<br><span class="muted">{fmt_number(q["total"], 0)} ligne(s)</span></td>'
-                         if k == 0 else "")
-                out.append(f'<tr>{first}<td>{_e(r["reason"])}</td><td class="num">{fmt_number(r["n"], 0)}</td>'
-                           f'<td class="file">{_e(r["example"])}</td></tr>')
+                first = (
+                    f'<td rowspan="{len(q["reasons"]) + (1 if q["other_reasons"] else 0)}" class="file">'
+                    f'quarantine.{_e(q["table"])}<br><span class="muted">{fmt_number(q["total"], 0)} ligne(s)</span></td>'
+                    if k == 0
+                    else ""
+                )
+                out.append(
+                    f'<tr>{first}<td>{_e(r["reason"])}</td><td class="num">{fmt_number(r["n"], 0)}</td>'
+                    f'<td class="file">{_e(r["example"])}</td></tr>'
+                )
             if q["other_reasons"]:
                 out.append(f'<tr><td colspan="3" class="muted">… et {q["other_reasons"]} autre(s) motif(s)</td></tr>')
         out.append("</tbody></table>")
@@ -587,30 +673,40 @@ def _share(part: float, whole: float) -> str:
 
 def _gates(manifest: dict) -> str:
     gates = sorted(manifest.get("gates") or [], key=lambda g: g.get("check", ""))
-    out = ["<section><h2>Contrôles de l'exécution</h2>",
-           '<p class="note">Suites Great Expectations exécutées avant la publication. Une attente bloquante en '
-           "échec empêche la publication ; un avertissement signale des lignes déjà écartées ou signalées avec "
-           "leur motif. Détail : Data Docs Great Expectations et <code>gx/index.html</code>.</p>",
-           '<table class="gates"><thead><tr><th>Contrôle</th><th>Suite</th><th class="num">Lignes validées</th>'
-           '<th class="num">Attentes</th><th>Résultat</th><th>Avertissements</th></tr></thead><tbody>']
+    out = [
+        "<section><h2>Contrôles de l'exécution</h2>",
+        '<p class="note">Suites Great Expectations exécutées avant la publication. Une attente bloquante en '
+        "échec empêche la publication ; un avertissement signale des lignes déjà écartées ou signalées avec "
+        "leur motif. Détail : Data Docs Great Expectations et <code>gx/index.html</code>.</p>",
+        '<table class="gates"><thead><tr><th>Contrôle</th><th>Suite</th><th class="num">Lignes validées</th>'
+        '<th class="num">Attentes</th><th>Résultat</th><th>Avertissements</th></tr></thead><tbody>',
+    ]
     for g in gates:
         warnings = g.get("warnings") or [f for f in g.get("failures") or [] if f.get("severity") != "block"]
         if not g.get("passed"):
-            verdict = '<span class="badge" style="color:#b42318;background:#fee4e2;border-color:#b4231840">bloquant</span>'
+            verdict = (
+                '<span class="badge" style="color:#b42318;background:#fee4e2;border-color:#b4231840">bloquant</span>'
+            )
         elif warnings:
             verdict = '<span class="badge" style="color:#b54708;background:#fef0c7;border-color:#b5470840">avertissement</span>'
         else:
-            verdict = '<span class="badge" style="color:#05603a;background:#d1fadf;border-color:#05603a40">conforme</span>'
+            verdict = (
+                '<span class="badge" style="color:#05603a;background:#d1fadf;border-color:#05603a40">conforme</span>'
+            )
         detail = "".join(
             f"<li><code>{_e(w.get('expectation'))}</code>"
             + (f" sur <code>{_e(w.get('column'))}</code>" if w.get("column") else "")
             + (f", {fmt_number(w['unexpected_count'], 0)} ligne(s)" if w.get("unexpected_count") is not None else "")
-            + (f" : {_e(w.get('why'))}" if w.get("why") else "") + "</li>"
-            for w in warnings)
-        out.append(f'<tr><td class="file">{_e(g.get("check"))}</td><td>{_e(g.get("suite"))}</td>'
-                   f'<td class="num">{fmt_number(g.get("rows_validated"), 0)}</td>'
-                   f'<td class="num">{_e(g.get("expectations"))}</td><td>{verdict}</td>'
-                   f'<td>{"<ul>" + detail + "</ul>" if detail else NONE}</td></tr>')
+            + (f" : {_e(w.get('why'))}" if w.get("why") else "")
+            + "</li>"
+            for w in warnings
+        )
+        out.append(
+            f'<tr><td class="file">{_e(g.get("check"))}</td><td>{_e(g.get("suite"))}</td>'
+            f'<td class="num">{fmt_number(g.get("rows_validated"), 0)}</td>'
+            f'<td class="num">{_e(g.get("expectations"))}</td><td>{verdict}</td>'
+            f"<td>{'<ul>' + detail + '</ul>' if detail else NONE}</td></tr>"
+        )
     out.append("</tbody></table></section>")
     return "".join(out)
 
@@ -622,14 +718,18 @@ def _files(manifest: dict) -> str:
         o = outputs[name]
         if "parquet" not in o:
             continue
-        rows.append(f'<tr><td class="file">{_e(name)}</td><td class="num">{fmt_number(o.get("rows"), 0)}</td>'
-                    f'<td><code class="hash">{_e(o["parquet"]["sha256"])}</code></td></tr>')
-    return ("<section><h2>Fichiers de la publication</h2>"
-            '<p class="note">Chaque table est publiée en Parquet et en CSV ; le détail ligne à ligne des indicateurs '
-            "(<code>indicateur_lignes</code>) relie chaque valeur à ses lignes sources (fichier et ligne). "
-            "Empreintes SHA-256 des fichiers Parquet ci-dessous, de tous les fichiers dans <code>manifest.json</code>.</p>"
-            '<table class="files"><thead><tr><th>Table</th><th class="num">Lignes</th><th>SHA-256 (Parquet)</th>'
-            "</tr></thead><tbody>" + "".join(rows) + "</tbody></table></section>")
+        rows.append(
+            f'<tr><td class="file">{_e(name)}</td><td class="num">{fmt_number(o.get("rows"), 0)}</td>'
+            f'<td><code class="hash">{_e(o["parquet"]["sha256"])}</code></td></tr>'
+        )
+    return (
+        "<section><h2>Fichiers de la publication</h2>"
+        '<p class="note">Chaque table est publiée en Parquet et en CSV ; le détail ligne à ligne des indicateurs '
+        "(<code>indicateur_lignes</code>) relie chaque valeur à ses lignes sources (fichier et ligne). "
+        "Empreintes SHA-256 des fichiers Parquet ci-dessous, de tous les fichiers dans <code>manifest.json</code>.</p>"
+        '<table class="files"><thead><tr><th>Table</th><th class="num">Lignes</th><th>SHA-256 (Parquet)</th>'
+        "</tr></thead><tbody>" + "".join(rows) + "</tbody></table></section>"
+    )
 
 
 CSS = """

@@ -97,10 +97,16 @@ def verify_release(folder: Path) -> list[Problem]:
 
 def _identity_problems(manifest: dict, folder: Path) -> list[str]:
     """A manifest moved from another folder would vouch for other files."""
-    expected = {"organisation": folder.parent.parent.name, "semester": folder.parent.name,
-                "version": int(folder.name[1:]) if VERSION.match(folder.name) else folder.name}
-    return [f"le manifeste indique {key} = {manifest.get(key)!r}, le dossier {value!r}"
-            for key, value in expected.items() if manifest.get(key) != value]
+    expected = {
+        "organisation": folder.parent.parent.name,
+        "semester": folder.parent.name,
+        "version": int(folder.name[1:]) if VERSION.match(folder.name) else folder.name,
+    }
+    return [
+        f"le manifeste indique {key} = {manifest.get(key)!r}, le dossier {value!r}"
+        for key, value in expected.items()
+        if manifest.get(key) != value
+    ]
 
 
 def _file_problems(path: Path, entry: dict) -> list[Problem]:
@@ -140,8 +146,9 @@ def verify_publications(root: Path, org: str | None = None, semester: str | None
 def _subfolders(folder: Path, only: str | None) -> list[Path]:
     if not folder.is_dir():
         return []
-    return sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")
-                  and (only is None or p.name == only))
+    return sorted(
+        p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".") and (only is None or p.name == only)
+    )
 
 
 def _semester_problems(folder: Path, numbers: list[int]) -> list[Problem]:
