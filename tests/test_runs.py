@@ -41,52 +41,34 @@ def _start_event(run):
     return DagsterEvent(event_type_value=DagsterEventType.RUN_START.value, job_name=run.job_name)
 
 
-def test_a_second_writer_waits_its_turn_with_a_message(tmp_path):
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            textwrap.dedent(f"""
+def _holder(home, seconds: float) -> subprocess.Popen:
+    """Another process holding the writer lock for `seconds`; returns once it holds it."""
+    script = textwrap.dedent(f"""
         import time
         from pathlib import Path
         from orchestration.runs import warehouse_lock
-        with warehouse_lock(Path({str(tmp_path)!r})):
+        with warehouse_lock(Path({str(home)!r})):
             print("held", flush=True)
-            time.sleep(2)
-        """),
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
+            time.sleep({seconds})
+        """)
+    holder = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
     assert holder.stdout.readline().strip() == "held"
+    return holder
+
+
+def test_a_second_writer_waits_its_turn_with_a_message(tmp_path):
+    holder = _holder(tmp_path, 2)
     said, started = [], time.monotonic()
     with warehouse_lock(tmp_path, say=said.append, poll_s=0.1):
         waited = time.monotonic() - started
     holder.wait(timeout=10)
     assert waited > 0.5  # it waited for the holder instead of failing
-    assert (
-        said[0].startswith("un autre lancement écrit dans l'entrepôt (pid ") and said[1] == "verrou obtenu, lancement"
-    )
+    assert said[0].startswith("un autre lancement écrit dans l'entrepôt (pid ")
+    assert said[1] == "verrou obtenu, lancement"
 
 
 def test_the_lock_of_a_killed_holder_is_free(tmp_path):
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            textwrap.dedent(f"""
-        import time
-        from pathlib import Path
-        from orchestration.runs import warehouse_lock
-        with warehouse_lock(Path({str(tmp_path)!r})):
-            print("held", flush=True)
-            time.sleep(60)
-        """),
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert holder.stdout.readline().strip() == "held"
+    holder = _holder(tmp_path, 60)
     holder.kill()
     holder.wait(timeout=10)
     said = []

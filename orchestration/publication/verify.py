@@ -13,11 +13,12 @@ Messages are in French: auditors read them (`spaser verify`, docs/auditeurs.md).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
+
+from ..ingest.framework import sha256_of
 
 VERSION = re.compile(r"^v(\d+)$")
 TEMPORARY = re.compile(r"^\.v\d+\.tmp-\d+$")  # publish_semester writes here, then renames
@@ -46,12 +47,8 @@ class ReleaseIntegrityError(RuntimeError):
         )
 
 
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+# one definition of a file's hash, the ingest log's and the manifest's alike
+sha256_file = sha256_of
 
 
 def existing_versions(folder: Path) -> list[int]:
