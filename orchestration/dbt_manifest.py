@@ -3,8 +3,7 @@
 The manifest is prepared explicitly, never as a side effect of importing the code location:
 `prepare_manifest()` (the CLI before it loads the definitions, the tests before collection, a
 deployment with `spaser prepare`) parses the project when a model, seed, macro or
-dbt_project.yml is newer than the manifest; `dagster dev` re-parses on every load through
-DbtProject's own `prepare_if_dev`. The parse needs no configuration: without one, dbt reads
+dbt_project.yml is newer than the manifest; under `dagster dev` the module does it on load. The parse needs no configuration: without one, dbt reads
 the blank configuration (dbt_project/config_blank/).
 """
 
@@ -29,7 +28,6 @@ spaser_dbt_project = DbtProject(
     # is built after publication for BI tools (orchestration/postgres).
     target="duckdb",
 )
-spaser_dbt_project.prepare_if_dev()
 
 
 def project_files(suffixes: tuple[str, ...] = (".sql", ".yml", ".csv")) -> list[Path]:
@@ -70,3 +68,9 @@ def prepare_manifest(project: DbtProject = spaser_dbt_project) -> bool:
         cwd=project.project_dir,
     )
     return True
+
+
+# `dagster dev` re-parses on load, like DbtProject.prepare_if_dev, but with the venv's dbt (the
+# venv need not be on PATH) and the pipeline's environment; elsewhere nothing runs at import.
+if spaser_dbt_project.preparer.using_dagster_dev():
+    prepare_manifest()
