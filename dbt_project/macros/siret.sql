@@ -20,3 +20,20 @@
         else false
     end
 {%- endmacro %}
+
+
+{#- A SIREN/SIRET (or any buyer/supplier identifier) in the form used for matching: without the
+    spaces, non-breaking spaces, dots and dashes people and platforms type into it
+    ('225 900 992 00010' -> '22590099200010'); NULL when empty. The raw text stays in raw.<table>.
+    The same rule as orchestration/identifiers.py normalise_siret. -#}
+{% macro siret_compact(column) -%}
+    {{ return(adapter.dispatch('siret_compact')(column)) }}
+{%- endmacro %}
+
+{% macro duckdb__siret_compact(column) -%}
+    nullif(regexp_replace({{ column }}, '[\s\x{00A0}\x{202F}.\-]', '', 'g'), '')
+{%- endmacro %}
+
+{% macro postgres__siret_compact(column) -%}
+    nullif(regexp_replace({{ column }}, '[\s\u00A0\u202F.\-]', '', 'g'), '')
+{%- endmacro %}

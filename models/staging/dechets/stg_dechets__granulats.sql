@@ -7,7 +7,7 @@ select
     trim(chantier_id) as chantier_id,
     date_fin,
     commune_insee,
-    nullif(replace(siret_acheteur, ' ', ''), '') as siret_acheteur,
+    {{ siret_compact('siret_acheteur') }} as siret_acheteur,
     nullif(trim(id_marche), '') as id_marche,
     lower(trim(type_materiau)) as type_materiau,
     tonnage_total_t,

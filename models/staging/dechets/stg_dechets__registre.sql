@@ -8,7 +8,7 @@ with source as (
 compacted as (
     select
         *,
-        nullif(replace(replace(trim(siret_producteur), ' ', ''), '.', ''), '') as siret_producteur_compact,
+        {{ siret_compact('siret_producteur') }} as siret_producteur_compact,
         replace(replace(trim(code_dechet), ' ', ''), chr(160), '') as code_dechet_compact,
         upper(nullif(trim(motif), '')) as motif_upper
     from source
@@ -26,7 +26,7 @@ select
     end as motif,
     upper(nullif(trim(statut), '')) as statut_bordereau,
     numero_bordereau,
-    replace(siret_declarant, ' ', '') as siret_declarant,
+    {{ siret_compact('siret_declarant') }} as siret_declarant,
     siret_producteur_compact as siret_producteur,
     nullif(trim(site), '') as site,
     date_expedition,

@@ -22,10 +22,11 @@ last_modification as (
 )
 
 select
-    s.acheteur_id || '|' || s.id as contrat_key,
+    {{ siret_compact('s.acheteur_id') }} || '|' || s.id as contrat_key,
     s.id as marche_id,
     s.uid,
-    s.acheteur_id,
+    -- matched against the configuration's buyer SIRETs: '225 900 992 00010' is the same buyer
+    {{ siret_compact('s.acheteur_id') }} as acheteur_id,
     s.acheteur_nom,
     s.format_version,
     s.contract_kind,

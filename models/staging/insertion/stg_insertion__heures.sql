@@ -4,12 +4,12 @@ with source as (
 )
 
 select
-    replace(siret_acheteur, ' ', '') || '|' || trim(id_marche) as contrat_key,
-    replace(siret_acheteur, ' ', '') as acheteur_id,
+    {{ siret_compact('siret_acheteur') }} || '|' || trim(id_marche) as contrat_key,
+    {{ siret_compact('siret_acheteur') }} as acheteur_id,
     trim(id_marche) as marche_id,
     mois,
     heures_realisees,
-    nullif(replace(siret_titulaire, ' ', ''), '') as siret_titulaire,
+    {{ siret_compact('siret_titulaire') }} as siret_titulaire,
     structure_insertion,
     nombre_beneficiaires,
     commentaire,

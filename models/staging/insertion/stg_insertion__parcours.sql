@@ -5,7 +5,7 @@ with source as (
 
 select
     trim(id_parcours) as id_parcours,
-    nullif(replace(siret_acheteur, ' ', ''), '') as acheteur_id,
+    {{ siret_compact('siret_acheteur') }} as acheteur_id,
     nullif(trim(id_marche), '') as marche_id,
     structure_insertion,
     date_entree,

@@ -4,8 +4,8 @@ with source as (
 )
 
 select
-    siret_acheteur || '|' || id_marche as contrat_key,
-    siret_acheteur as acheteur_id,
+    {{ siret_compact('siret_acheteur') }} || '|' || id_marche as contrat_key,
+    {{ siret_compact('siret_acheteur') }} as acheteur_id,
     id_marche as marche_id,
     objet,
     trim(direction) as direction,

@@ -8,7 +8,7 @@ with source as (
 
 mapped as (
     select
-        replace(siret, ' ', '') as siret,
+        {{ siret_compact('siret') }} as siret,
         nullif(trim(nom), '') as nom,
         annee_bilan as annee,
         valeur_totale as valeur_totale_ht,

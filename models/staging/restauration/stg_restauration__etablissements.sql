@@ -5,7 +5,7 @@ with source as (
 
 select
     {{ landing_org_id() }} as org_id,
-    replace(siret, ' ', '') as siret,
+    {{ siret_compact('siret') }} as siret,
     trim(nom) as nom,
     case
         when lower({{ strip_accents('trim(type_etablissement)') }}) = 'college' then 'college'

@@ -5,7 +5,7 @@ with source as (
 
 select
     annee,
-    replace(siret, ' ', '') as siret,
+    {{ siret_compact('siret') }} as siret,
     nullif(trim(nom), '') as nom,
     niveau_label,
     mention_bio,

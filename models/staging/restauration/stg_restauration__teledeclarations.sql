@@ -9,7 +9,7 @@ select
     nullif(teledeclaration_mode, '') as teledeclaration_mode,
     version,
     canteen_id,
-    replace(nullif(canteen_siret, ''), ' ', '') as siret,
+    {{ siret_compact('canteen_siret') }} as siret,
     canteen_name,
     nullif(canteen_central_kitchen_siret, '') as central_kitchen_siret,
     canteen_sector_list,
