@@ -29,7 +29,8 @@ def run_tags() -> dict[str, str]:
     return {PID_TAG: str(os.getpid()), HOST_TAG: socket.gethostname()}
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """The process exists (on this host)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -39,7 +40,7 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def reap_dead_runs(instance, alive: Callable[[int], bool] = _alive) -> list[str]:
+def reap_dead_runs(instance, alive: Callable[[int], bool] = process_alive) -> list[str]:
     """Mark failed the unfinished runs of this host whose process is gone; their ids."""
     from dagster import DagsterRunStatus, RunsFilter
 

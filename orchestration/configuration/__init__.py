@@ -119,10 +119,6 @@ class InvalidConfiguration(Exception):
 # --- where the configuration is --------------------------------------------------------------
 
 
-def config_dir(paths: Paths) -> Path:
-    return paths.config
-
-
 def exists(folder: Path) -> bool:
     return (folder / "organisations.csv").exists()
 
@@ -139,7 +135,7 @@ def fingerprint(folder: Path) -> str:
 def dbt_seed_path(paths: Paths) -> str:
     """The configuration as dbt seeds: a snapshot copy under the dbt project, its path relative to
     the project (what `SPASER_CONFIG_SEEDS` in dbt_project.yml takes)."""
-    folder = config_dir(paths)
+    folder = paths.config
     if not exists(folder):
         return DBT_BLANK_CONFIG
     source = folder
@@ -276,7 +272,7 @@ def check(folder: Path, landing: Path | None = None) -> list[Problem]:
 
 
 def require_valid(paths: Paths) -> None:
-    folder = config_dir(paths)
+    folder = paths.config
     problems = check(folder, paths.landing)
     if problems:
         raise InvalidConfiguration(folder, problems)

@@ -139,6 +139,12 @@ def ensure_tables(con: duckdb.DuckDBPyConnection, target: FeedTable) -> None:
 WITHDRAWN_ABSENT = "fichier retiré du dossier de dépôt"
 
 
+def _delete_file_rows(con, target: FeedTable, rel: str, sha: str) -> None:
+    """The rows one version of a file put in raw and quarantine (superseded or withdrawn)."""
+    for schema in ("raw", "quarantine"):
+        con.execute(f"DELETE FROM {schema}.{target.table} WHERE _source_file = ? AND _source_sha256 = ?", [rel, sha])
+
+
 def withdraw_absent(
     con, target: FeedTable, root: Path, present: set[str], now=None, prefix: str = ""
 ) -> list[FileResult]:
@@ -167,10 +173,7 @@ def withdraw_absent(
         )
         con.execute("BEGIN TRANSACTION")
         try:
-            for schema in ("raw", "quarantine"):
-                con.execute(
-                    f"DELETE FROM {schema}.{target.table} WHERE _source_file = ? AND _source_sha256 = ?", [rel, sha]
-                )
+            _delete_file_rows(con, target, rel, sha)
             con.execute(
                 """UPDATE meta.ingest_log SET superseded_at = ?, withdrawn_reason = ?
                    WHERE raw_table = ? AND source_file = ? AND source_sha256 = ? AND superseded_at IS NULL""",
@@ -243,11 +246,7 @@ def _load_file(con, target, path, rel, digest, reader, now, result, current, bul
     try:
         # A new version of a file replaces the rows of the old one, which stay traceable in the log.
         for (old_sha,) in current:
-            for schema in ("raw", "quarantine"):
-                con.execute(
-                    f"DELETE FROM {schema}.{target.table} WHERE _source_file = ? AND _source_sha256 = ?",
-                    [rel, old_sha],
-                )
+            _delete_file_rows(con, target, rel, old_sha)
             con.execute(
                 """UPDATE meta.ingest_log SET superseded_at = ?, superseded_by = ?
                    WHERE raw_table = ? AND source_file = ? AND source_sha256 = ?""",

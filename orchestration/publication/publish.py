@@ -29,6 +29,7 @@ from pathlib import Path
 
 import duckdb
 
+from ..runs import process_alive
 from ..settings import REPO_ROOT
 from .verify import (  # noqa: F401 - sha256_file is imported from here too
     Problem,
@@ -329,21 +330,11 @@ def clean_staging(publications_root: Path) -> list[Path]:
     staging = staging_folder(publications_root)
     for tmp in sorted(staging.glob("*.tmp-*")) if staging.is_dir() else []:
         pid = tmp.name.rsplit(".tmp-", 1)[1]
-        if pid.isdigit() and not _process_alive(int(pid)):
+        if pid.isdigit() and not process_alive(int(pid)):
             _make_writable(tmp)
             shutil.rmtree(tmp, ignore_errors=True)
             removed.append(tmp)
     return removed
-
-
-def _process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _make_writable(root: Path) -> None:
