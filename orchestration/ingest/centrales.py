@@ -244,12 +244,43 @@ def _to_contract(code: str, mapping: dict[str, FieldMapping], item: dict) -> dic
 # --- Centrales reference list (format of ../shared/data/centrales/centrales_achat_reference.csv) ---
 
 REFERENTIEL_COLUMNS = [
-    Column("code", "text", not_null=True),
-    Column("nom_usuel", "text", not_null=True),
-    Column("acheteur_nom_observe_dans_DECP", "text", required=False),
-    Column("secteur", "text", required=False),
-    Column("siret_candidat", "text", required=False),
-    Column("statut_siret", "text", required=False),
+    Column(
+        "code",
+        "text",
+        not_null=True,
+        example="UGAP",
+        description="code de la centrale (celui de centrales_colonnes.csv et des noms de fichiers)",
+    ),
+    Column(
+        "nom_usuel",
+        "text",
+        not_null=True,
+        example="Union des groupements d'achats publics",
+        description="nom de la centrale",
+    ),
+    Column(
+        "acheteur_nom_observe_dans_DECP",
+        "text",
+        required=False,
+        example="UNION DES GROUPEMENTS D'ACHATS PUBLICS (UGAP)",
+        description="nom de la centrale tel qu'il apparaît comme acheteur dans les DECP",
+    ),
+    Column("secteur", "text", required=False, example="généraliste (EPIC)", description="secteur de la centrale"),
+    Column(
+        "siret_candidat",
+        "text",
+        required=False,
+        example="77605646700587",
+        formats="14 chiffres",
+        description="SIRET présumé de la centrale (non vérifié)",
+    ),
+    Column(
+        "statut_siret",
+        "text",
+        required=False,
+        example="à vérifier dans SIRENE",
+        description="où en est la vérification du SIRET",
+    ),
 ]
 REFERENTIEL_TABLE = FeedTable(
     feed="centrales",
@@ -273,15 +304,49 @@ def read_referentiel(path: Path) -> Iterator[tuple[int, dict | Quarantine]]:
 # --- AGEC art. 58 declarations (schema datagouv/schema-declaration-biens-reemploi-...) -----------
 
 AGEC58_COLUMNS = [
-    Column("annee", "integer", not_null=True),
-    Column("siret", "text", not_null=True),
-    Column("raison_sociale", "text", not_null=True),
-    Column("type_produit_acquis", "text", not_null=True),
-    Column("montant_total", "decimal", not_null=True),
-    Column("montant_reemploi_et_reutilisation", "decimal", not_null=True),
-    Column("montant_produits_issus_don", "decimal", not_null=True),
-    Column("montant_produits_recycles", "decimal", not_null=True),
-    Column("commentaires", "text", required=False, multiline=True),
+    Column("annee", "integer", not_null=True, example="2025", description="année des achats déclarés"),
+    Column(
+        "siret",
+        "text",
+        not_null=True,
+        example="22950001300011",
+        formats="14 chiffres, sans espace",
+        description="SIRET de l'acheteur qui déclare",
+    ),
+    Column(
+        "raison_sociale",
+        "text",
+        not_null=True,
+        example="Département du Val",
+        description="nom de l'acheteur qui déclare",
+    ),
+    Column(
+        "type_produit_acquis",
+        "text",
+        not_null=True,
+        example="Papier",
+        formats="une des 17 catégories de l'arrêté du 29 février 2024, écrite comme dans le schéma data.gouv.fr",
+        description="catégorie de produits",
+    ),
+    Column(
+        "montant_total", "decimal", not_null=True, description="montant total des achats de la catégorie, en euros HT"
+    ),
+    Column(
+        "montant_reemploi_et_reutilisation",
+        "decimal",
+        not_null=True,
+        description="dont biens issus du réemploi ou de la réutilisation, en euros HT",
+    ),
+    Column(
+        "montant_produits_issus_don", "decimal", not_null=True, description="dont produits issus de dons, en euros HT"
+    ),
+    Column(
+        "montant_produits_recycles",
+        "decimal",
+        not_null=True,
+        description="dont produits intégrant des matières recyclées, en euros HT",
+    ),
+    Column("commentaires", "text", required=False, multiline=True, description="remarques"),
 ]
 AGEC58_TABLE = FeedTable(
     feed="centrales",

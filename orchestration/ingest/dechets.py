@@ -216,17 +216,61 @@ def _read_registre_csv(path: Path) -> Iterator[tuple[int, dict | Quarantine]]:
 # --- Road works: aggregates saved (no public format) ----------------------------------------
 
 GRANULATS_COLUMNS = [
-    Column("chantier_id", "text", not_null=True),
-    Column("date_fin", "date", not_null=True),
-    Column("commune_insee", "text", required=False),
-    Column("siret_acheteur", "text", required=False),
-    Column("id_marche", "text", required=False),
-    Column("type_materiau", "text"),
-    Column("tonnage_total_t", "decimal"),
-    Column("tonnage_recycle_ou_reemploye_t", "decimal"),
-    Column("tonnage_granulats_neufs_evites_t", "decimal", required=False),
-    Column("methode_calcul", "text", required=False),
-    Column("source_piece", "text", required=False),
+    Column(
+        "chantier_id", "text", not_null=True, example="RD915-2026-03", description="identifiant du chantier (unique)"
+    ),
+    Column("date_fin", "date", not_null=True, description="date de fin des travaux : la période du chantier"),
+    Column(
+        "commune_insee",
+        "text",
+        required=False,
+        example="95500",
+        formats="code INSEE, 5 caractères",
+        description="code INSEE de la commune",
+    ),
+    Column(
+        "siret_acheteur",
+        "text",
+        required=False,
+        example="22950001300011",
+        formats="14 chiffres",
+        description="SIRET de l'acheteur du marché de travaux, s'il est connu",
+    ),
+    Column(
+        "id_marche",
+        "text",
+        required=False,
+        example="2026-0042",
+        description="identifiant DECP du marché de travaux, s'il est connu",
+    ),
+    Column(
+        "type_materiau",
+        "text",
+        example="agrégats d'enrobés",
+        description="matériau : agrégats d'enrobés, graves recyclées, retraitement en place…",
+    ),
+    Column("tonnage_total_t", "decimal", description="tonnes de matériaux mis en œuvre"),
+    Column(
+        "tonnage_recycle_ou_reemploye_t",
+        "decimal",
+        description="dont tonnes issues du réemploi, de la réutilisation ou du recyclage (LTECV art. 79)",
+    ),
+    Column(
+        "tonnage_granulats_neufs_evites_t",
+        "decimal",
+        required=False,
+        description="tonnes de granulats neufs évitées, si elles sont mesurées",
+    ),
+    Column(
+        "methode_calcul",
+        "text",
+        required=False,
+        example="pesées",
+        description="comment les tonnes évitées ont été mesurées",
+    ),
+    Column(
+        "source_piece", "text", required=False, example="DOE", description="pièce justificative : DOE, bons de pesée"
+    ),
 ]
 
 GRANULATS_TABLE = FeedTable(
@@ -243,16 +287,62 @@ def read_granulats(path: Path) -> Iterator[tuple[int, dict | Quarantine]]:
 # --- Auction sales and second-hand purchases (no public format) -----------------------------
 
 REEMPLOI_COLUMNS = [
-    Column("reference", "text", not_null=True),
-    Column("type_operation", "text", not_null=True),
-    Column("date_operation", "date", not_null=True),
-    Column("objet", "text"),
-    Column("categorie", "text", required=False),
-    Column("plateforme_ou_fournisseur", "text", required=False),
-    Column("montant_eur", "decimal", not_null=True),
-    Column("prix_neuf_estime_eur", "decimal", required=False),
-    Column("tonnes_evitees_t", "decimal", required=False),
-    Column("id_marche", "text", required=False),
+    Column(
+        "reference",
+        "text",
+        not_null=True,
+        example="LOT-2026-017",
+        description="référence du lot ou de la commande (unique)",
+    ),
+    Column(
+        "type_operation",
+        "text",
+        not_null=True,
+        example="vente_encheres",
+        formats="vente_encheres ou achat_seconde_main (« Vente aux enchères », « Achat de seconde main » acceptés)",
+        description="vente aux enchères ou achat de seconde main",
+    ),
+    Column("date_operation", "date", not_null=True, description="date de la vente ou de l'achat"),
+    Column("objet", "text", example="Fourgon Renault Master", description="ce qui a été vendu ou acheté"),
+    Column(
+        "categorie",
+        "text",
+        required=False,
+        example="véhicules",
+        description="catégorie : véhicules, mobilier, informatique…",
+    ),
+    Column(
+        "plateforme_ou_fournisseur",
+        "text",
+        required=False,
+        example="Agorastore",
+        description="plateforme ou fournisseur : Agorastore, Webenchères, ressourcerie…",
+    ),
+    Column(
+        "montant_eur",
+        "decimal",
+        not_null=True,
+        description="prix de vente, ou prix payé (euros TTC, tel que comptabilisé)",
+    ),
+    Column(
+        "prix_neuf_estime_eur",
+        "decimal",
+        required=False,
+        description="prix estimé du même bien neuf (achats) ; sans lui le gain d'un achat est inconnu",
+    ),
+    Column(
+        "tonnes_evitees_t",
+        "decimal",
+        required=False,
+        description="tonnes de déchets ou de biens neufs évitées, si elles sont connues",
+    ),
+    Column(
+        "id_marche",
+        "text",
+        required=False,
+        example="2026-0042",
+        description="identifiant DECP du marché de l'achat, s'il y en a un",
+    ),
 ]
 
 REEMPLOI_TABLE = FeedTable(

@@ -21,52 +21,180 @@ from .text import contract_index, open_csv, read_text
 # --- Buyer-defined contracts (CSV in French conventions or .xlsx) -----------------------------
 
 SITE_COLUMNS = [
-    Column("code_site", "text", not_null=True),
-    Column("nom_site", "text"),
-    Column("type_site", "text"),  # collège, bâtiment administratif, centre routier, ...
-    Column("commune", "text", required=False),
-    Column("surface_m2", "decimal", not_null=True),
-    Column("raccorde_reseau_chaleur", "boolean"),  # empty = unknown
-    Column("date_raccordement", "date", required=False),
-    Column("identifiant_reseau_chaleur", "text", required=False),  # e.g. 5910C (arrêté DPE)
-    Column("date_entree", "date", required=False),  # in the département's estate since
-    Column("date_sortie", "date", required=False),  # sold / closed / handed over on
-    Column("prm", "text", required=False),  # Enedis meter ids, several separated by |
-    Column("pce", "text", required=False),  # GRDF meter ids, several separated by |
-    Column("ref_operat_efa", "text", required=False),
-    Column("station_meteo", "text", required=False),  # Météo-France NUM_POSTE (8 digits)
+    Column(
+        "code_site",
+        "text",
+        not_null=True,
+        example="CLG-012",
+        description="code du site dans le département (clé reprise par tous les autres fichiers)",
+    ),
+    Column("nom_site", "text", example="Collège Jean Moulin", description="nom du site"),
+    Column(
+        "type_site",
+        "text",
+        example="collège",
+        description="nature du site : collège, bâtiment administratif, centre d'exploitation routier…",
+    ),
+    Column("commune", "text", required=False, example="Pontoise", description="commune du site"),
+    Column(
+        "surface_m2",
+        "decimal",
+        not_null=True,
+        description="surface en m² (SUB ou surface de plancher, le même choix pour tous les sites) ; sert à IMP-3",
+    ),
+    Column(
+        "raccorde_reseau_chaleur",
+        "boolean",
+        description="raccordé à un réseau de chaleur ; vide = inconnu (le site sort alors d'IMP-3)",
+    ),
+    Column(
+        "date_raccordement",
+        "date",
+        required=False,
+        description="date de raccordement au réseau de chaleur ; vide avec Oui = raccordé sur toutes les périodes",
+    ),
+    Column(
+        "identifiant_reseau_chaleur",
+        "text",
+        required=False,
+        example="5910C",
+        description="identifiant national du réseau (liste de l'arrêté DPE)",
+    ),
+    Column("date_entree", "date", required=False, description="date d'entrée du site dans le patrimoine"),
+    Column(
+        "date_sortie",
+        "date",
+        required=False,
+        description="date de sortie du patrimoine (vendu, fermé, transféré) ; vide = toujours en service",
+    ),
+    Column(
+        "prm",
+        "text",
+        required=False,
+        example="30001234567890",
+        formats="14 chiffres ; plusieurs compteurs séparés par |",
+        description="identifiants des compteurs Enedis (PRM) du site",
+    ),
+    Column(
+        "pce",
+        "text",
+        required=False,
+        example="GI123456",
+        formats="plusieurs compteurs séparés par |",
+        description="identifiants des compteurs GRDF (PCE) du site",
+    ),
+    Column("ref_operat_efa", "text", required=False, description="identifiant de l'EFA dans OPERAT"),
+    Column(
+        "station_meteo",
+        "text",
+        required=False,
+        example="95500001",
+        formats="8 chiffres (NUM_POSTE)",
+        description="station Météo-France utilisée pour la correction climatique",
+    ),
 ]
 
 CONSOMMATION_COLUMNS = [
-    Column("code_site", "text", not_null=True),
-    Column("mois", "text", not_null=True),  # mm/yyyy, yyyy-mm or a date in the month
-    Column("energie", "text", not_null=True),
-    Column("quantite", "decimal", not_null=True),
-    Column("unite", "text", not_null=True),
-    Column("source", "text", required=False),  # facture, OSFi, relevé manuel, ...
+    Column(
+        "code_site", "text", not_null=True, example="CLG-012", description="code du site (celui du registre des sites)"
+    ),
+    Column(
+        "mois",
+        "text",
+        not_null=True,
+        example="03/2026",
+        formats="mm/aaaa (aaaa-mm ou une date du mois, 01/03/2026, acceptés)",
+        description="mois de la consommation",
+    ),
+    Column(
+        "energie",
+        "text",
+        not_null=True,
+        example="electricite",
+        values="energie_facteurs_conversion.csv:energie",
+        description="énergie consommée",
+    ),
+    Column("quantite", "decimal", not_null=True, description="quantité consommée, dans l'unité de la colonne unite"),
+    Column(
+        "unite",
+        "text",
+        not_null=True,
+        example="kWh",
+        values="energie_facteurs_conversion.csv:unite",
+        formats="majuscules et minuscules indifférentes",
+        description="unité de la quantité",
+    ),
+    Column(
+        "source",
+        "text",
+        required=False,
+        example="facture",
+        description="d'où vient le chiffre : facture, OSFi, relevé manuel, bon de livraison…",
+    ),
 ]
 
 REFERENCE_COLUMNS = [
-    Column("code_site", "text", not_null=True),
-    Column("annee_reference", "integer", not_null=True),
-    Column("mois", "integer", not_null=True),
-    Column("energie", "text", not_null=True),
-    Column("quantite", "decimal", not_null=True),
-    Column("unite", "text", not_null=True),
-    Column("source", "text", required=False),
+    Column(
+        "code_site", "text", not_null=True, example="CLG-012", description="code du site (celui du registre des sites)"
+    ),
+    Column(
+        "annee_reference",
+        "integer",
+        not_null=True,
+        example="2015",
+        formats="une année de 2010 à 2019, la même pour toutes les lignes d'un site",
+        description="année de référence du décret tertiaire",
+    ),
+    Column("mois", "integer", not_null=True, example="3", formats="1 à 12", description="mois de l'année de référence"),
+    Column(
+        "energie",
+        "text",
+        not_null=True,
+        example="electricite",
+        values="energie_facteurs_conversion.csv:energie",
+        description="énergie consommée",
+    ),
+    Column(
+        "quantite",
+        "decimal",
+        not_null=True,
+        description="quantité consommée ce mois-là, dans l'unité de la colonne unite",
+    ),
+    Column(
+        "unite",
+        "text",
+        not_null=True,
+        example="kWh",
+        values="energie_facteurs_conversion.csv:unite",
+        formats="majuscules et minuscules indifférentes",
+        description="unité de la quantité",
+    ),
+    Column("source", "text", required=False, example="OPERAT", description="d'où vient le chiffre"),
 ]
 
 CEE_COLUMNS = [
-    Column("reference_cee", "text", not_null=True),
-    Column("date_extraction", "date", not_null=True),
-    Column("code_site", "text", required=False),
-    Column("operation", "text", required=False),
-    Column("fiche_standardisee", "text", required=False),  # e.g. BAT-TH-116
-    Column("volume_kwh_cumac", "decimal", required=False),
-    Column("date_depot", "date", required=False),
-    Column("date_valorisation", "date", required=False),  # empty: not (yet) valued
-    Column("montant_eur", "decimal", required=False),
-    Column("oblige", "text", required=False),  # buyer of the certificates
+    Column("reference_cee", "text", not_null=True, example="CEE-2025-014", description="référence du dossier CEE"),
+    Column(
+        "date_extraction",
+        "date",
+        not_null=True,
+        description="date d'extraction du registre (la même pour tout le fichier)",
+    ),
+    Column("code_site", "text", required=False, example="CLG-012", description="code du site des travaux"),
+    Column("operation", "text", required=False, example="isolation des combles", description="nature de l'opération"),
+    Column(
+        "fiche_standardisee", "text", required=False, example="BAT-TH-116", description="fiche d'opération standardisée"
+    ),
+    Column("volume_kwh_cumac", "decimal", required=False, description="volume de certificats, en kWh cumac"),
+    Column("date_depot", "date", required=False, description="date de dépôt du dossier"),
+    Column(
+        "date_valorisation",
+        "date",
+        required=False,
+        description="date de vente (valorisation) des certificats ; vide = pas (encore) valorisé",
+    ),
+    Column("montant_eur", "decimal", required=False, description="montant perçu, en euros"),
+    Column("oblige", "text", required=False, description="obligé qui a acheté les certificats"),
 ]
 
 _MONTH = re.compile(r"^(?:(\d{1,2})/(\d{4})|(\d{4})-(\d{1,2})(?:-\d{2})?|\d{2}/(\d{2})/(\d{4}))$")

@@ -17,13 +17,41 @@ from .framework import FeedTable, Quarantine
 from .french_csv import DUCKDB_TYPES, Column, read_delimited, read_table
 
 CLASSIFICATION_COLUMNS = [
-    Column("siret", "text", not_null=True),  # 14-digit SIRET, or a 9-digit SIREN
-    Column("raison_sociale", "text", required=False),
-    Column("categorie_entreprise", "text", required=False),  # TPE | PME | ETI | GE (SIRENE)
-    Column("ess", "boolean", required=False),
-    Column("type_structure", "text", required=False),  # EI ACI AI ETTI EITI GEIQ EA EATT ESAT
-    Column("source", "text", required=False),
-    Column("date_mise_a_jour", "date", required=False),
+    Column(
+        "siret",
+        "text",
+        not_null=True,
+        example="22950001300029",
+        formats="SIRET (14 chiffres) ou SIREN (9 chiffres) ; espaces et points acceptés",
+        description="identifiant du fournisseur ; un SIREN classe toute l'entreprise",
+    ),
+    Column("raison_sociale", "text", required=False, example="Les Jardins du Val", description="nom du fournisseur"),
+    Column(
+        "categorie_entreprise",
+        "text",
+        required=False,
+        example="PME",
+        formats="TPE, PME, ETI ou GE (categorieEntreprise de SIRENE ; TPE = micro-entreprise)",
+        description="taille de l'entreprise",
+    ),
+    Column(
+        "ess", "boolean", required=False, description="appartient à l'économie sociale et solidaire ; vide = inconnu"
+    ),
+    Column(
+        "type_structure",
+        "text",
+        required=False,
+        example="ACI",
+        values="fournisseurs_types.csv:type_structure",
+        description="structure d'insertion (SIAE, GEIQ) ou du secteur protégé et adapté (EA, EATT, ESAT)",
+    ),
+    Column("source", "text", required=False, example="SIRENE", description="d'où vient la classification"),
+    Column(
+        "date_mise_a_jour",
+        "date",
+        required=False,
+        description="date de la classification : pour un SIRET classé plusieurs fois, la plus récente l'emporte",
+    ),
 ]
 CLASSIFICATION_TABLE = FeedTable(
     feed="fournisseurs",

@@ -31,6 +31,15 @@ class Column:
     required: bool = True  # must the column exist in the header?
     not_null: bool = False  # must every row carry a value?
     multiline: bool = False  # may a cell hold line breaks (free text)? Elsewhere one is a quoting fault
+    # For the people who fill the file (the blank templates of `spaser modeles`, orchestration/templates.py),
+    # in French: what the column holds; its accepted formats when narrower than its kind's; an example
+    # value; the seed listing its accepted values ("file.csv:column"); for an older name of another
+    # column, that column (the templates leave it out and name it as accepted).
+    description: str = ""
+    formats: str = ""
+    example: str = ""
+    values: str = ""
+    alias_of: str = ""
 
 
 # what float() takes that is not a number written in a file: nan, inf, 1_000

@@ -15,14 +15,44 @@ from .framework import FeedTable, Quarantine, compact_json
 from .french_csv import DUCKDB_TYPES, Column, read_table
 
 HEURES_COLUMNS = [
-    Column("siret_acheteur", "text", not_null=True),
-    Column("id_marche", "text", not_null=True),
-    Column("mois", "text", not_null=True),  # MM/AAAA or AAAA-MM; typed to the first day below
-    Column("heures_realisees", "decimal", not_null=True),
-    Column("siret_titulaire", "text", required=False),
-    Column("structure_insertion", "text", required=False),
-    Column("nombre_beneficiaires", "integer", required=False),
-    Column("commentaire", "text", required=False, multiline=True),  # free text: line breaks allowed
+    Column(
+        "siret_acheteur",
+        "text",
+        not_null=True,
+        example="22950001300011",
+        formats="14 chiffres (espaces acceptés)",
+        description="SIRET de l'acheteur, celui des DECP (acheteur.id) ; donne l'organisation",
+    ),
+    Column(
+        "id_marche", "text", not_null=True, example="2026-0042", description="identifiant du marché dans les DECP (id)"
+    ),
+    # typed to the first day of the month by read_heures
+    Column(
+        "mois",
+        "text",
+        not_null=True,
+        example="03/2026",
+        formats="MM/AAAA (AAAA-MM, 01/MM/AAAA ou une date Excel du 1er acceptés)",
+        description="mois des heures réalisées",
+    ),
+    Column("heures_realisees", "decimal", not_null=True, description="heures d'insertion réalisées ce mois-là"),
+    Column(
+        "siret_titulaire",
+        "text",
+        required=False,
+        example="22950001300029",
+        formats="14 chiffres",
+        description="SIRET du titulaire (ou du cotraitant)",
+    ),
+    Column(
+        "structure_insertion",
+        "text",
+        required=False,
+        example="ACI Les Jardins du Val",
+        description="SIAE, GEIQ ou structure qui emploie les bénéficiaires",
+    ),
+    Column("nombre_beneficiaires", "integer", required=False, description="nombre de bénéficiaires ce mois-là"),
+    Column("commentaire", "text", required=False, multiline=True, description="texte libre"),
 ]
 
 HEURES_TABLE = FeedTable(
@@ -57,14 +87,45 @@ def read_heures(path: Path) -> Iterator[tuple[int, dict | Quarantine]]:
 
 
 PARCOURS_COLUMNS = [
-    Column("id_parcours", "text", not_null=True),
-    Column("siret_acheteur", "text", required=False),
-    Column("id_marche", "text", required=False),
-    Column("structure_insertion", "text", required=False),
-    Column("date_entree", "date", not_null=True),
-    Column("date_sortie", "date"),
-    Column("type_sortie", "text"),
-    Column("heures_realisees", "decimal", required=False),
+    Column(
+        "id_parcours",
+        "text",
+        not_null=True,
+        example="P-2026-001",
+        description="identifiant du parcours, pseudonyme : ni nom ni numéro de sécurité sociale",
+    ),
+    Column(
+        "siret_acheteur",
+        "text",
+        required=False,
+        example="22950001300011",
+        formats="14 chiffres (espaces acceptés)",
+        description="SIRET de l'acheteur du marché ; vide = l'organisation du dossier de dépôt",
+    ),
+    Column(
+        "id_marche",
+        "text",
+        required=False,
+        example="2026-0042",
+        description="identifiant DECP du marché où s'est déroulé le parcours",
+    ),
+    Column(
+        "structure_insertion",
+        "text",
+        required=False,
+        example="ACI Les Jardins du Val",
+        description="structure qui emploie le bénéficiaire",
+    ),
+    Column("date_entree", "date", not_null=True, description="date d'entrée dans le parcours"),
+    Column("date_sortie", "date", description="date de sortie ; vide tant que le parcours continue"),
+    Column(
+        "type_sortie",
+        "text",
+        example="CDI",
+        values="insertion_types_sortie.csv:type_sortie",
+        description="type de sortie (un des codes) ; vide tant que le parcours continue",
+    ),
+    Column("heures_realisees", "decimal", required=False, description="heures réalisées pendant le parcours"),
 ]
 
 PARCOURS_TABLE = FeedTable(

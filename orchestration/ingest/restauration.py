@@ -26,28 +26,87 @@ from .framework import FeedTable, Quarantine
 from .french_csv import DUCKDB_TYPES, Column, read_delimited, read_table
 
 ETABLISSEMENT_COLUMNS = [
-    Column("siret", "text", not_null=True),
-    Column("nom", "text"),
-    Column("type_etablissement", "text", not_null=True),
-    Column("uai", "text", required=False),
-    Column("commune", "text", required=False),
+    Column(
+        "siret",
+        "text",
+        not_null=True,
+        example="22950001300029",
+        formats="14 chiffres (espaces acceptés)",
+        description="SIRET de l'établissement (celui de ma-cantine)",
+    ),
+    Column("nom", "text", example="Collège Jean Moulin", description="nom de l'établissement"),
+    Column(
+        "type_etablissement",
+        "text",
+        not_null=True,
+        example="collège",
+        formats="collège (ou college, majuscules et accents indifférents) ; toute autre valeur (autre, ESMS…) = autre établissement",
+        description="collège ou autre établissement",
+    ),
+    Column("uai", "text", required=False, example="0950001A", description="code UAI de l'établissement scolaire"),
+    Column("commune", "text", required=False, example="Pontoise", description="commune"),
 ]
 
 # Both generations of the ma-cantine "bilan simple" columns: the current import
 # (valeur_externalites_performance, valeur_egalim_autres) and the older diagnostics import
 # (valeur_environnemental, valeur_autres_egalim). Only the common core is required.
 BILAN_COLUMNS = [
-    Column("siret", "text", not_null=True),
-    Column("nom", "text", required=False),
-    Column("année_bilan", "integer", not_null=True),
-    Column("valeur_totale", "decimal", not_null=True),
-    Column("valeur_bio", "decimal", not_null=True),
-    Column("valeur_siqo", "decimal", not_null=True),
-    Column("valeur_externalites_performance", "decimal", required=False),
-    Column("valeur_egalim_autres", "decimal", required=False),
-    Column("valeur_environnemental", "decimal", required=False),
-    Column("valeur_autres_egalim", "decimal", required=False),
-    Column("valeur_bio_dont_commerce_equitable", "decimal", required=False),
+    Column(
+        "siret",
+        "text",
+        not_null=True,
+        example="22950001300029",
+        formats="14 chiffres (espaces acceptés)",
+        description="SIRET de la cantine (ou de la cuisine centrale qui déclare pour ses satellites)",
+    ),
+    Column("nom", "text", required=False, example="Collège Jean Moulin", description="nom de la cantine"),
+    Column(
+        "année_bilan",
+        "integer",
+        not_null=True,
+        example="2025",
+        description="année des achats (pas celle de la déclaration)",
+    ),
+    Column("valeur_totale", "decimal", not_null=True, description="achats alimentaires de l'année, en euros HT"),
+    Column("valeur_bio", "decimal", not_null=True, description="dont produits bio, en euros HT"),
+    Column(
+        "valeur_siqo",
+        "decimal",
+        not_null=True,
+        description="dont produits sous signe de qualité (SIQO) hors bio, en euros HT",
+    ),
+    Column(
+        "valeur_externalites_performance",
+        "decimal",
+        required=False,
+        description="dont produits acquis sur le critère des externalités environnementales ou de la performance environnementale, en euros HT ; vide = 0",
+    ),
+    Column(
+        "valeur_egalim_autres",
+        "decimal",
+        required=False,
+        description="dont autres produits EGALim, en euros HT ; vide = 0",
+    ),
+    Column(
+        "valeur_environnemental",
+        "decimal",
+        required=False,
+        alias_of="valeur_externalites_performance",
+        description="ancien nom (fichiers diagnostics de ma-cantine)",
+    ),
+    Column(
+        "valeur_autres_egalim",
+        "decimal",
+        required=False,
+        alias_of="valeur_egalim_autres",
+        description="ancien nom (fichiers diagnostics de ma-cantine)",
+    ),
+    Column(
+        "valeur_bio_dont_commerce_equitable",
+        "decimal",
+        required=False,
+        description="dont produits bio issus du commerce équitable, en euros HT",
+    ),
 ]
 
 TELEDECLARATION_COLUMNS = [
@@ -68,15 +127,49 @@ TELEDECLARATION_COLUMNS = [
 ]
 
 LABEL_COLUMNS = [
-    Column("annee", "integer", not_null=True),
-    Column("siret", "text", not_null=True),
-    Column("nom", "text", required=False),
-    Column("type_etablissement", "text", required=False),
-    Column("niveau_label", "integer", not_null=True),
-    Column("mention_bio", "boolean", required=False),
-    Column("part_locale", "decimal", required=False),
-    Column("nb_filieres", "integer", required=False),
-    Column("source", "text", required=False),
+    Column("annee", "integer", not_null=True, example="2025", description="année d'attribution du label"),
+    Column(
+        "siret",
+        "text",
+        not_null=True,
+        example="22950001300029",
+        formats="14 chiffres (espaces acceptés)",
+        description="SIRET de l'établissement (celui de la liste des établissements)",
+    ),
+    Column("nom", "text", required=False, example="Collège Jean Moulin", description="nom de l'établissement"),
+    Column(
+        "type_etablissement",
+        "text",
+        required=False,
+        example="collège",
+        description="pour information : le type vient de la liste des établissements",
+    ),
+    Column(
+        "niveau_label", "integer", not_null=True, example="2", formats="1 à 3 (étoiles)", description="niveau du label"
+    ),
+    Column("mention_bio", "boolean", required=False, description="distinction « Bio »"),
+    Column(
+        "part_locale",
+        "decimal",
+        required=False,
+        example="0,35",
+        formats="entre 0 et 1 (0,35 = 35 %)",
+        description="part des produits locaux",
+    ),
+    Column(
+        "nb_filieres",
+        "integer",
+        required=False,
+        example="4",
+        description="nombre de filières agricoles d'approvisionnement",
+    ),
+    Column(
+        "source",
+        "text",
+        required=False,
+        example="arrêté du 12/09/2025",
+        description="acte d'attribution (arrêté, délibération)",
+    ),
 ]
 
 

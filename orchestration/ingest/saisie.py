@@ -24,14 +24,50 @@ from .french_csv import DUCKDB_TYPES, Column, read_table
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 
 SAISIE_COLUMNS = [
-    Column("org", "text", required=False),
-    Column("champ", "text", not_null=True),
-    Column("periode", "text", not_null=True),
-    Column("valeur", "decimal", not_null=True),
-    Column("unite", "text", required=False),
-    Column("commentaire", "text", required=False, multiline=True),  # free text: line breaks allowed
-    Column("saisi_par", "text"),
-    Column("date_saisie", "date"),
+    Column(
+        "org",
+        "text",
+        required=False,
+        example="nordval",
+        description="identifiant de l'organisation (organisations.csv) ; vide = celle du dossier de dépôt",
+    ),
+    Column(
+        "champ",
+        "text",
+        not_null=True,
+        example="reunions_copil",
+        values="saisie_champs.csv:champ",
+        formats="majuscules et minuscules indifférentes",
+        description="code du champ saisi",
+    ),
+    Column(
+        "periode",
+        "text",
+        not_null=True,
+        example="2026-S1",
+        formats="AAAA-S1, AAAA-S2 (semestre) ou AAAA (année civile)",
+        description="période de la valeur",
+    ),
+    Column("valeur", "decimal", not_null=True, description="la valeur, positive ou nulle, dans l'unité du champ"),
+    Column(
+        "unite",
+        "text",
+        required=False,
+        example="réunions",
+        values="saisie_champs.csv:unite",
+        formats="celle du champ (majuscules, accents et pluriel indifférents) ; vide = celle du champ",
+        description="unité de la valeur",
+    ),
+    Column(
+        "commentaire",
+        "text",
+        required=False,
+        multiline=True,
+        example="compte rendu du 12/03",
+        description="source, remarque",
+    ),
+    Column("saisi_par", "text", example="c.delattre", description="qui a saisi la valeur"),
+    Column("date_saisie", "date", description="date de la saisie"),
 ]
 
 SAISIE_TABLE = FeedTable(
