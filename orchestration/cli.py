@@ -3,6 +3,7 @@
     spaser init --org-id val --nom "Département du Val" --departement 95 --siret 225...
                                       a new organisation's configuration and landing folders
     spaser config check               validate the configuration (the pipeline refuses an invalid one)
+    spaser modeles                    blank templates (CSV, .xlsx) of the files the services fill
     spaser demo                       write the demo département's configuration and feeds
     spaser demo --contracts 1500000 --buyers 15000    national-scale DECP (benchmark)
     spaser run --semester 2026-S1     ingest, build, gate and publish one semester
@@ -381,6 +382,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     p = sub.add_parser("config", help="the organisation's configuration")
     p.add_argument("action", choices=["check"], help="check: validate it and list what to fix")
+    p = sub.add_parser(
+        "modeles", help="write the blank templates (CSV and .xlsx) of the files the organisation's services fill"
+    )
+    p.add_argument("--dossier", type=Path, default=None, help="where to write them (default: $SPASER_HOME/modeles)")
     p = sub.add_parser("demo", help="write the demo organisation's configuration and feeds")
     p.add_argument(
         "--contracts", type=int, default=3000, help="DECP contracts over 2024-S1..2026-S1 (national scale: 1500000)"
@@ -440,6 +445,10 @@ def main(argv: list[str] | None = None) -> int:
         return init_organisation(args)
     if args.command == "config":
         return 0 if check_configuration() else 1
+    if args.command == "modeles":
+        from .templates import main_modeles
+
+        return main_modeles(args.dossier)
     if args.command == "demo":
         from . import configuration
         from .feeds import all_feeds

@@ -10,13 +10,25 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..ingest.framework import BulkReader, FeedTable, Quarantine
+from ..ingest.french_csv import Column
 
 Reader = Callable[[Path], Iterator[tuple[int, "dict | Quarantine"]]]
+
+
+@dataclass(frozen=True)
+class Template:
+    """The blank file handed to the service that fills a landing folder (`spaser modeles`,
+    orchestration/templates.py). `columns` is the reader's own column contract (the same list
+    object), so the template and the reader cannot disagree."""
+
+    columns: Sequence[Column]
+    title: str  # in French: what the file holds, what one line is
+    filled_by: str  # in French: which service fills it
 
 
 @dataclass(frozen=True)
@@ -32,6 +44,10 @@ class RawSource:
     index_columns: tuple[str, ...] = ("_source_file", "_source_row")
     # file suffix -> set-based reader for large files (see ingest.framework.BulkReader)
     bulk_readers: dict[str, BulkReader] = field(default_factory=dict)
+    # the blank template of a folder the organisation's services fill, or (in French) why the
+    # folder has none (a format published by a platform, dropped as it is); every source says
+    # one or the other (tests/test_templates.py)
+    template: Template | str | None = None
 
     def read(self, path: Path):
         reader = self.readers.get(path.suffix.lower())

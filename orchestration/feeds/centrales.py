@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from ..ingest.centrales import (
     ACHATS_TABLE,
+    AGEC58_COLUMNS,
     AGEC58_TABLE,
+    REFERENTIEL_COLUMNS,
     REFERENTIEL_TABLE,
     read_centrale_achats,
     read_declarations_agec58,
     read_referentiel,
 )
-from . import Feed, RawSource
+from . import Feed, RawSource, Template
 
 ACHATS = RawSource(
     folder="centrales/achats",
@@ -23,6 +25,7 @@ ACHATS = RawSource(
     description="Purchase reports of the centrales d'achat (one file per centrale and period, named "
     "<CODE>_<...>), their columns mapped onto one contract by configuration file centrales_colonnes.csv "
     "(contract: docs/feeds/centrales.md).",
+    template="rapports envoyés par chaque centrale avec ses propres colonnes, associées au contrat par centrales_colonnes.csv de la configuration : rien à remplir par les services",
     suite="raw_centrales_achats",
     suite_sql="""
         SELECT
@@ -48,6 +51,11 @@ REFERENTIEL = RawSource(
     readers={".csv": read_referentiel, ".xlsx": read_referentiel},
     description="The centrales d'achat reference list (code, name, sector, candidate SIRET), in the format "
     "of the published reference list.",
+    template=Template(
+        REFERENTIEL_COLUMNS,
+        "Liste des centrales d'achat : une ligne par centrale",
+        "direction de la commande publique",
+    ),
     suite="raw_centrales_referentiel",
     suite_sql="""
         SELECT code, nom_usuel, siret_candidat,
@@ -64,6 +72,11 @@ AGEC58 = RawSource(
     readers={".csv": read_declarations_agec58, ".xlsx": read_declarations_agec58},
     description="AGEC art. 58 declarations as filed on data.gouv.fr (official schema "
     "schema-declaration-biens-reemploi-reutilisation-recycle v0.1.0), for reconciliation.",
+    template=Template(
+        AGEC58_COLUMNS,
+        "Déclarations AGEC art. 58 : une ligne par année et catégorie de produits",
+        "direction de la commande publique (déclaration annuelle sur data.gouv.fr)",
+    ),
     suite="raw_centrales_declarations_agec58",
     suite_sql="""
         SELECT annee, siret, type_produit_acquis, montant_total,

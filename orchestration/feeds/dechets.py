@@ -4,14 +4,16 @@ auction sales and second-hand purchases. Input contract: docs/feeds/dechets.md."
 from __future__ import annotations
 
 from ..ingest.dechets import (
+    GRANULATS_COLUMNS,
     GRANULATS_TABLE,
+    REEMPLOI_COLUMNS,
     REEMPLOI_TABLE,
     REGISTRE_TABLE,
     read_granulats,
     read_reemploi,
     read_registre,
 )
-from . import Feed, RawSource
+from . import Feed, RawSource, Template
 
 REGISTRE = RawSource(
     folder="dechets/registre",
@@ -20,6 +22,7 @@ REGISTRE = RawSource(
     description="Outgoing waste registry from landing/dechets/registre: Trackdéchets 'registre' export "
     "(OUTGOING, CSV or Excel) or RNDTS 'déchets sortants' file, recognised from the header; one row per "
     "registry line (docs/feeds/dechets.md).",
+    template="registre des déchets sortants : export Trackdéchets ou fichier d'import du RNDTS, au format de ces plateformes (modèle officiel sur le site du RNDTS)",
     suite="raw_dechets_registre",
     suite_sql="""
         SELECT
@@ -45,6 +48,11 @@ GRANULATS = RawSource(
     readers={".csv": read_granulats, ".xlsx": read_granulats},
     description="Road-work sites and the aggregates they saved, from landing/dechets/granulats "
     "(CSV in French conventions or Excel, docs/feeds/dechets.md).",
+    template=Template(
+        GRANULATS_COLUMNS,
+        "Chantiers routiers et granulats économisés : une ligne par chantier terminé",
+        "direction des routes (voirie)",
+    ),
     suite="raw_dechets_granulats",
     suite_sql="""
         SELECT *,
@@ -62,6 +70,11 @@ REEMPLOI = RawSource(
     readers={".csv": read_reemploi, ".xlsx": read_reemploi},
     description="Auction sales and second-hand purchases, from landing/dechets/reemploi "
     "(CSV in French conventions or Excel, docs/feeds/dechets.md).",
+    template=Template(
+        REEMPLOI_COLUMNS,
+        "Ventes aux enchères et achats de seconde main : une ligne par opération",
+        "moyens généraux (ventes aux enchères, achats d'occasion)",
+    ),
     suite="raw_dechets_reemploi",
     suite_sql="""
         SELECT *,

@@ -10,13 +10,21 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ..ingest import energie as e
-from . import Feed, RawSource
+from . import Feed, RawSource, Template
 
 _TABULAR = (".csv", ".xlsx")
 
 
 def _source(
-    kind: str, table, reader, description: str, suite_sql: str, index: tuple[str, ...], suffixes=_TABULAR
+    kind: str,
+    table,
+    reader,
+    description: str,
+    suite_sql: str,
+    index: tuple[str, ...],
+    suffixes=_TABULAR,
+    *,
+    template: Template | str,
 ) -> RawSource:
     return RawSource(
         folder=f"energie/{kind}",
@@ -26,6 +34,7 @@ def _source(
         suite=f"raw_{table.table}",
         suite_sql=suite_sql,
         index_columns=("_source_file", "_source_row") + index,
+        template=template,
     )
 
 
@@ -46,6 +55,11 @@ SITES = _source(
         ORDER BY _source_file, _source_row
     """,
     ("code_site",),
+    template=Template(
+        e.SITE_COLUMNS,
+        "Registre des sites : une ligne par site (surface, réseau de chaleur, compteurs, station météo)",
+        "service énergie / gestion du patrimoine bâti",
+    ),
 )
 
 CONSOMMATIONS = _source(
@@ -60,6 +74,11 @@ CONSOMMATIONS = _source(
         ORDER BY _source_file, _source_row
     """,
     ("code_site", "mois"),
+    template=Template(
+        e.CONSOMMATION_COLUMNS,
+        "Consommations mensuelles : une ligne par site, mois et énergie",
+        "service énergie (factures, OSFi, bons de livraison, relevés de sous-station)",
+    ),
 )
 
 REFERENCE = _source(
@@ -76,6 +95,11 @@ REFERENCE = _source(
         ORDER BY _source_file, _source_row
     """,
     ("code_site", "mois"),
+    template=Template(
+        e.REFERENCE_COLUMNS,
+        "Consommations de l'année de référence du décret tertiaire (2010-2019) : une ligne par site, mois et énergie",
+        "service énergie (référence déclarée dans OPERAT, ventilée par mois)",
+    ),
 )
 
 CEE = _source(
@@ -92,6 +116,11 @@ CEE = _source(
         ORDER BY _source_file, _source_row
     """,
     ("reference_cee",),
+    template=Template(
+        e.CEE_COLUMNS,
+        "Registre des certificats d'économies d'énergie : une ligne par dossier",
+        "service énergie (suivi des CEE)",
+    ),
 )
 
 ENEDIS = _source(
@@ -108,6 +137,7 @@ ENEDIS = _source(
     """,
     ("prm", "horodate"),
     suffixes=(".csv",),
+    template="flux Enedis SGE R63/R64, déposés tels qu'Enedis les publie",
 )
 
 GRDF = _source(
@@ -126,6 +156,7 @@ GRDF = _source(
         ORDER BY _source_file, _source_row
     """,
     ("pce",),
+    template="relevés GRDF (espace client, API ADICT), déposés tels que GRDF les publie",
 )
 GRDF = replace(GRDF, readers={".csv": e.read_grdf_csv, ".json": e.read_grdf_json})
 
@@ -143,6 +174,7 @@ METEO = _source(
     """,
     ("num_poste", "aaaammjj"),
     suffixes=(".csv", ".gz"),
+    template="fichiers quotidiens de Météo-France (meteo.data.gouv.fr), déposés tels que publiés",
 )
 
 

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from ..ingest.fournisseurs import (
     ASP_TABLE,
+    CLASSIFICATION_COLUMNS,
     CLASSIFICATION_TABLE,
     LE_MARCHE_TABLE,
     read_classification,
     read_le_marche,
     read_siae_asp,
 )
-from . import Feed, RawSource
+from . import Feed, RawSource, Template
 
 CLASSIFICATION = RawSource(
     folder="fournisseurs/classification",
@@ -22,6 +23,11 @@ CLASSIFICATION = RawSource(
     readers={".csv": read_classification, ".xlsx": read_classification},
     description="The buyer's supplier classification (SIRET or SIREN, company category, ESS, structure type), "
     "CSV in French conventions or Excel (contract: docs/feeds/fournisseurs.md).",
+    template=Template(
+        CLASSIFICATION_COLUMNS,
+        "Classification des fournisseurs : une ligne par SIRET (ou SIREN)",
+        "direction de la commande publique (SIRENE, acheteurs)",
+    ),
     suite="raw_fournisseurs_classification",
     suite_sql="""
         SELECT siret, categorie_entreprise, type_structure, ess,
@@ -39,6 +45,7 @@ SIAE_ASP = RawSource(
     table=ASP_TABLE,
     readers={".csv": read_siae_asp, ".xlsx": read_siae_asp},
     description="The ASP export of agreed SIAE (MESURE, SIRET, ...), one line per agreement.",
+    template="export de l'ASP des SIAE conventionnées, déposé tel que publié",
     suite="raw_fournisseurs_siae_asp",
     suite_sql="""
         SELECT mesure, code_departement, siret, nature_juridique,
@@ -55,6 +62,7 @@ LE_MARCHE = RawSource(
     table=LE_MARCHE_TABLE,
     readers={".csv": read_le_marche, ".xlsx": read_le_marche},
     description="Le marché de l'inclusion directory export (siret, kind, ...): SIAE, GEIQ, EA/EATT, ESAT.",
+    template="export de l'annuaire du Marché de l'inclusion, déposé tel que publié",
     suite="raw_fournisseurs_le_marche",
     suite_sql="""
         SELECT siret, kind, siret_ok(siret) AS siret_valide,

@@ -3,8 +3,15 @@ Input contract: docs/feeds/insertion.md."""
 
 from __future__ import annotations
 
-from ..ingest.insertion import HEURES_TABLE, PARCOURS_TABLE, read_heures, read_parcours
-from . import Feed, RawSource
+from ..ingest.insertion import (
+    HEURES_COLUMNS,
+    HEURES_TABLE,
+    PARCOURS_COLUMNS,
+    PARCOURS_TABLE,
+    read_heures,
+    read_parcours,
+)
+from . import Feed, RawSource, Template
 
 HEURES = RawSource(
     folder="insertion/heures",
@@ -12,6 +19,11 @@ HEURES = RawSource(
     readers={".csv": read_heures, ".xlsx": read_heures},
     description="Insertion hours carried out per contract (buyer SIRET + DECP contract id) and month, "
     "from landing/insertion/heures (CSV in French conventions or Excel, docs/feeds/insertion.md).",
+    template=Template(
+        HEURES_COLUMNS,
+        "Heures d'insertion : une ligne par marché, titulaire et mois",
+        "facilitateur de la clause sociale",
+    ),
     suite="raw_insertion_heures",
     suite_sql="""
         SELECT
@@ -32,6 +44,11 @@ PARCOURS = RawSource(
     readers={".csv": read_parcours, ".xlsx": read_parcours},
     description="Insertion pathways (entry, exit and exit type) from landing/insertion/parcours "
     "(CSV in French conventions or Excel, docs/feeds/insertion.md).",
+    template=Template(
+        PARCOURS_COLUMNS,
+        "Parcours d'insertion et leur sortie : une ligne par parcours",
+        "facilitateur de la clause sociale, avec les structures d'insertion",
+    ),
     suite="raw_insertion_parcours",
     suite_sql="""
         SELECT

@@ -6,8 +6,8 @@ from ..ingest.decp import DECP_TABLE, read_decp_json
 from ..ingest.decp_bulk import DECP_2024_BULK
 from ..ingest.decp_tabular import read_decp_tabular_csv
 from ..ingest.decp_xml import read_decp_xml
-from ..ingest.procedures import PROCEDURES_TABLE, read_procedures
-from . import Feed, RawSource
+from ..ingest.procedures import PROCEDURE_COLUMNS, PROCEDURES_TABLE, read_procedures
+from . import Feed, RawSource, Template
 
 DECP = RawSource(
     folder="decp",
@@ -15,6 +15,7 @@ DECP = RawSource(
     readers={".json": read_decp_json, ".xml": read_decp_xml, ".csv": read_decp_tabular_csv},
     description="DECP (2024 and 2019 formats in JSON or XML, official tabular CSV exports) from landing/decp: one "
     "row per record, lineage columns, untypeable records in quarantine.decp_marches.",
+    template="DECP publiées par le profil d'acheteur ou data.gouv.fr (JSON, XML, exports CSV officiels) : à télécharger, pas à remplir",
     suite="raw_decp_marches",
     suite_sql="""
         SELECT
@@ -45,6 +46,11 @@ PROCEDURES = RawSource(
     readers={".csv": read_procedures, ".xlsx": read_procedures},
     description="Internal procedure export (CSV in French conventions, or Excel) from landing/procedures "
     "(contract: docs/feeds/procedures.md).",
+    template=Template(
+        PROCEDURE_COLUMNS,
+        "Export des procédures : une ligne par procédure, repérée par son marché des DECP",
+        "direction de la commande publique (export du logiciel des marchés)",
+    ),
     suite="raw_procedures_internes",
     suite_sql="""
         SELECT *, siret_ok(siret_acheteur) AS siret_acheteur_valide

@@ -7,8 +7,11 @@ purchases in EUR HT) and IMP-9 (establishments labelled "Ici je mange local").
 from __future__ import annotations
 
 from ..ingest.restauration import (
+    BILAN_COLUMNS,
     BILANS_TABLE,
+    ETABLISSEMENT_COLUMNS,
     ETABLISSEMENTS_TABLE,
+    LABEL_COLUMNS,
     LABEL_TABLE,
     TELEDECLARATIONS_TABLE,
     read_bilans,
@@ -16,7 +19,7 @@ from ..ingest.restauration import (
     read_label_local,
     read_teledeclarations,
 )
-from . import Feed, RawSource
+from . import Feed, RawSource, Template
 
 ETABLISSEMENTS = RawSource(
     folder="restauration/etablissements",
@@ -24,6 +27,11 @@ ETABLISSEMENTS = RawSource(
     readers={".csv": read_etablissements, ".xlsx": read_etablissements},
     description="The département's own catering establishments (collèges and others), CSV or Excel, from "
     "landing/restauration/etablissements (contract: docs/feeds/restauration.md).",
+    template=Template(
+        ETABLISSEMENT_COLUMNS,
+        "Établissements de restauration de l'organisation : une ligne par établissement",
+        "direction de l'éducation (collèges)",
+    ),
     suite="raw_restauration_etablissements",
     suite_sql="""
         SELECT
@@ -44,6 +52,11 @@ BILANS = RawSource(
     readers={".csv": read_bilans, ".xlsx": read_bilans},
     description="ma-cantine 'bilan simple' files (EGALim purchases in EUR HT per canteen and year) from "
     "landing/restauration/bilans.",
+    template=Template(
+        BILAN_COLUMNS,
+        "Bilans EGALim au format « bilan simple » de ma-cantine : une ligne par cantine et année",
+        "cantines des collèges, avec la direction de l'éducation",
+    ),
     suite="raw_restauration_bilans",
     suite_sql="""
         SELECT
@@ -67,6 +80,7 @@ TELEDECLARATIONS = RawSource(
     readers={".csv": read_teledeclarations},
     description="ma-cantine open-data télédéclaration campaign files (EGALim ratios per canteen and year) "
     "from landing/restauration/teledeclarations.",
+    template="données ouvertes de ma-cantine (campagne de télédéclaration), déposées telles que publiées",
     suite="raw_restauration_teledeclarations",
     suite_sql="""
         SELECT
@@ -85,6 +99,11 @@ LABEL_LOCAL = RawSource(
     readers={".csv": read_label_local, ".xlsx": read_label_local},
     description="Yearly list of establishments labelled 'Ici je mange local', CSV or Excel, from "
     "landing/restauration/label_local.",
+    template=Template(
+        LABEL_COLUMNS,
+        "Labels « Ici je mange local » : une ligne par établissement et année d'attribution",
+        "service agriculture et alimentation",
+    ),
     suite="raw_restauration_label_local",
     suite_sql="""
         SELECT

@@ -6,8 +6,8 @@ IMP-2, IMP-5, IMP-7, IMP-8, IMP-16 and MOB-5.
 
 from __future__ import annotations
 
-from ..ingest.saisie import SAISIE_TABLE, read_saisie
-from . import Feed, RawSource
+from ..ingest.saisie import SAISIE_COLUMNS, SAISIE_TABLE, read_saisie
+from . import Feed, RawSource, Template
 
 VALEURS = RawSource(
     folder="saisie",
@@ -15,6 +15,11 @@ VALEURS = RawSource(
     readers={".csv": read_saisie, ".xlsx": read_saisie},
     description="Manual input spreadsheet (CSV in French conventions or Excel, long format) from landing/saisie: "
     "one value per field and period; unknown fields, bad periods and non-numeric values in quarantine.",
+    template=Template(
+        SAISIE_COLUMNS,
+        "Saisie manuelle : une ligne par champ et période",
+        "chargé·e de mission SPASER, qui collecte les valeurs auprès des services",
+    ),
     suite="raw_saisie_valeurs",
     suite_sql="""
         SELECT
