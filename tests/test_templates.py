@@ -6,6 +6,7 @@ about unknown, absent or renamed columns."""
 from __future__ import annotations
 
 import csv
+import re
 
 import duckdb
 import openpyxl
@@ -179,3 +180,10 @@ def test_spaser_modeles_default_folder_is_in_spaser_home(spaser_home, capsys):
     assert main(["modeles"]) == 0
     assert (spaser_home / "modeles" / "saisie.xlsx").exists()
     assert str(spaser_home / "modeles") in capsys.readouterr().out
+
+
+def test_the_guide_names_every_template():
+    guide = (REPO_ROOT / "docs" / "getting-started.md").read_text(encoding="utf-8")
+    assert "spaser modeles" in guide
+    for source, _ in TEMPLATES:
+        assert re.search(rf"`{re.escape(file_stem(source))}`", guide), f"{file_stem(source)} not in the guide"
