@@ -33,7 +33,7 @@ from pathlib import Path
 
 from .instance import describe, instance_env
 from .partitions import last_closed_semester, semesters_between
-from .settings import REPO_ROOT, export_env, get_paths
+from .settings import REPO_ROOT, get_paths
 
 
 def _select_instance() -> None:
@@ -124,17 +124,19 @@ def run_semester(
 
     paths = get_paths()
     with warehouse_lock(paths.home):  # one writer: a second `spaser run` waits its turn
-        os.environ.update(export_env(paths))
         instance = instance or _instance()
         for run_id in reap_dead_runs(instance):
             print(f"run {run_id} (processus arrêté sans finir) marqué en échec")
         ensure_semester_partitions(instance, dt.date.today())
-        return _execute(defs, instance, semester, reason, full_refresh, orgs)
+        return _execute(defs, instance, semester, reason, full_refresh, orgs, home=paths.home)
 
 
-def _execute(defs, instance, semester: str, reason: str | None, full_refresh: bool, orgs: list[str] | None) -> bool:
+def _execute(
+    defs, instance, semester: str, reason: str | None, full_refresh: bool, orgs: list[str] | None, home: Path
+) -> bool:
     job = defs.resolve_job_def("spaser_pipeline")
-    run_config: dict = {"ops": {}}
+    # the home in the run's configuration: the Dagster UI shows where the run read and wrote
+    run_config: dict = {"ops": {}, "resources": {"spaser": {"config": {"home": str(home)}}}}
     if reason or orgs:
         run_config["ops"]["publication__spaser_release"] = {"config": {"reason": reason, "orgs": orgs}}
     if full_refresh:

@@ -9,7 +9,6 @@ import datetime as dt
 import hashlib
 import json
 import logging
-import os
 import shutil
 import time
 from collections.abc import Mapping
@@ -29,13 +28,15 @@ from packaging import version
 from . import configuration
 from .dbt_manifest import DBT_EXECUTABLE, project_files, spaser_dbt_project
 from .partitions import parse_semester, semester_partitions
-from .settings import REPO_ROOT, export_env, get_paths
+from .resources import SpaserResource
+from .settings import REPO_ROOT, dbt_locations
 
 
-def dbt_vars(partition_key: str) -> dict[str, str]:
-    """dbt vars for a semester partition: the marts are computed up to that semester."""
+def dbt_vars(partition_key: str, locations: Mapping[str, str] | None = None) -> dict[str, str]:
+    """dbt vars for a semester partition: the marts are computed up to that semester, in the
+    warehouse and with the configuration of `locations` (settings.dbt_locations)."""
     parse_semester(partition_key)  # fail early on a malformed key
-    return {"semester": partition_key}
+    return {"semester": partition_key, **(locations or {})}
 
 
 # dbt unit tests check the SQL logic on fixed fixtures, never the data: they belong to CI
@@ -44,8 +45,13 @@ def dbt_vars(partition_key: str) -> dict[str, str]:
 UNIT_TESTS = "resource_type:unit_test"
 
 
-def dbt_build_args(partition_key: str, select: str | None = None, full_refresh: bool = False) -> list[str]:
-    args = ["build", "--vars", json.dumps(dbt_vars(partition_key), sort_keys=True), "--exclude", UNIT_TESTS]
+def dbt_build_args(
+    partition_key: str,
+    select: str | None = None,
+    full_refresh: bool = False,
+    locations: Mapping[str, str] | None = None,
+) -> list[str]:
+    args = ["build", "--vars", json.dumps(dbt_vars(partition_key, locations), sort_keys=True), "--exclude", UNIT_TESTS]
     if full_refresh:
         args.append("--full-refresh")
     if select:
@@ -171,11 +177,11 @@ def _invocation_id(target_path: Path) -> str | None:
     dagster_dbt_translator=translator,
     op_tags={"spaser/writes_warehouse": "duckdb"},
 )
-def spaser_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig):
-    paths = get_paths()
-    # an invalid configuration would be published silently wrong (no target, no threshold)
-    configuration.require_valid(paths)
-    os.environ.update(export_env(paths))
+def spaser_dbt_models(
+    context: AssetExecutionContext, dbt: DbtCliResource, spaser: SpaserResource, config: DbtBuildConfig
+):
+    paths = spaser.valid_paths()
+    locations = dbt_locations(paths)
     last = _prepare_warehouse(paths.warehouse)
     # the organisation's configuration is seeds too: a changed file rebuilds from scratch
     fingerprint = project_fingerprint(project_files(), REPO_ROOT, extra=configuration.fingerprint(paths.config))
@@ -183,7 +189,9 @@ def spaser_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, confi
     full_refresh = reason is not None
     context.log.info(f"dbt build: full refresh ({reason})" if full_refresh else "dbt build: incremental")
     started = time.monotonic()
-    build = dbt.cli(dbt_build_args(context.partition_key, full_refresh=full_refresh), context=context)
+    build = dbt.cli(
+        dbt_build_args(context.partition_key, full_refresh=full_refresh, locations=locations), context=context
+    )
     yield from build.stream()
     # reached only when the build succeeded (a failed build raises from stream())
     _record_build(
@@ -204,6 +212,7 @@ def spaser_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, confi
         docs_path(paths, context.partition_key),
         log=context.log,
         build_target=build.target_path,
+        locations=locations,
     )
 
 
@@ -212,19 +221,24 @@ def docs_path(paths, semester: str) -> Path:
     return paths.dbt_docs / semester / "dbt_docs.html"
 
 
-def dbt_docs_args(partition_key: str, compile: bool = True) -> list[str]:
+def dbt_docs_args(partition_key: str, compile: bool = True, locations: Mapping[str, str] | None = None) -> list[str]:
     return [
         "docs",
         "generate",
         "--static",
         *([] if compile else ["--no-compile"]),
         "--vars",
-        json.dumps(dbt_vars(partition_key), sort_keys=True),
+        json.dumps(dbt_vars(partition_key, locations), sort_keys=True),
     ]
 
 
 def generate_docs(
-    dbt: DbtCliResource, partition_key: str, target: Path, log=None, build_target: Path | None = None
+    dbt: DbtCliResource,
+    partition_key: str,
+    target: Path,
+    log=None,
+    build_target: Path | None = None,
+    locations: Mapping[str, str] | None = None,
 ) -> Path | None:
     """`dbt docs generate --static` copied to `target`; None (logged) when it fails: the docs
     accompany a release, they never block it. With `build_target` (the target folder of the
@@ -235,7 +249,7 @@ def generate_docs(
     try:
         reuse = build_target is not None and (build_target / "manifest.json").exists()
         invocation = dbt.cli(
-            dbt_docs_args(partition_key, compile=not reuse),
+            dbt_docs_args(partition_key, compile=not reuse, locations=locations),
             raise_on_error=False,
             manifest=spaser_dbt_project.manifest_path,
             target_path=build_target if reuse else None,

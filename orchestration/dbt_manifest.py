@@ -9,14 +9,13 @@ the blank configuration (dbt_project/config_blank/).
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 from dagster_dbt import DbtProject
 
-from .settings import DBT_PROJECT_DIR, REPO_ROOT, export_env, get_paths
+from .settings import DBT_PROJECT_DIR, REPO_ROOT
 
 # The venv's dbt, whether or not the venv is activated.
 DBT_EXECUTABLE = str(Path(sys.executable).with_name("dbt"))
@@ -50,7 +49,6 @@ def prepare_manifest(project: DbtProject = spaser_dbt_project) -> bool:
     """`dbt parse` when the project changed since the manifest was written; True if it ran."""
     if not manifest_is_stale(project):
         return False
-    env = os.environ | export_env(get_paths())
     subprocess.run(
         [
             DBT_EXECUTABLE,
@@ -64,13 +62,12 @@ def prepare_manifest(project: DbtProject = spaser_dbt_project) -> bool:
             str(project.target_path),
         ],
         check=True,
-        env=env,
         cwd=project.project_dir,
     )
     return True
 
 
 # `dagster dev` re-parses on load, like DbtProject.prepare_if_dev, but with the venv's dbt (the
-# venv need not be on PATH) and the pipeline's environment; elsewhere nothing runs at import.
+# venv need not be on PATH); elsewhere nothing runs at import.
 if spaser_dbt_project.preparer.using_dagster_dev():
     prepare_manifest()

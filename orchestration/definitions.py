@@ -8,6 +8,7 @@ from .ingest.assets import ingest_assets, ingest_log
 from .jobs import landing_sensor, semester_calendar_sensor, semester_publication_schedule, spaser_pipeline
 from .postgres.assets import postgres_assets
 from .publication.assets import release_register_spec, spaser_release
+from .resources import spaser_resource
 
 defs = Definitions(
     assets=[*ingest_assets, ingest_log, spaser_dbt_models, spaser_release, release_register_spec, *postgres_assets()],
@@ -15,5 +16,5 @@ defs = Definitions(
     jobs=[spaser_pipeline],
     schedules=[semester_publication_schedule],
     sensors=[landing_sensor, semester_calendar_sensor],
-    resources={"dbt": dbt_resource},
+    resources={"dbt": dbt_resource, "spaser": spaser_resource},
 )

@@ -25,7 +25,7 @@ from dagster import (
 )
 
 from .partitions import ensure_semester_partitions, last_closed_semester
-from .settings import get_paths
+from .resources import SpaserResource
 
 spaser_pipeline = define_asset_job(
     name="spaser_pipeline",
@@ -69,9 +69,9 @@ def landing_fingerprint(root) -> str:
 
 
 @sensor(job=spaser_pipeline, minimum_interval_seconds=60, default_status=DefaultSensorStatus.STOPPED)
-def landing_sensor(context: SensorEvaluationContext):
+def landing_sensor(context: SensorEvaluationContext, spaser: SpaserResource):
     """New or changed files in landing/: rebuild and publish the last closed semester."""
-    fingerprint = landing_fingerprint(get_paths().landing)
+    fingerprint = landing_fingerprint(spaser.paths().landing)
     if fingerprint == context.cursor:
         return SkipReason("landing folder unchanged")
     context.update_cursor(fingerprint)

@@ -45,7 +45,7 @@ class Paths:
 
     @property
     def gx_results(self) -> Path:
-        # SPASER_GX_DIR overrides; SPASER_GX_RESULTS_DIR is derived (export_env), never read here
+        # GX's stores and Data Docs (gates.runner hands the folder to GX as its runtime environment)
         return Path(os.environ.get("SPASER_GX_DIR", self.home / "gx"))
 
 
@@ -53,15 +53,14 @@ def get_paths() -> Paths:
     return Paths(home=Path(os.environ.get("SPASER_HOME", REPO_ROOT / ".spaser")).resolve())
 
 
-def export_env(paths: Paths) -> dict[str, str]:
-    """Environment for subprocesses (dbt, GX config substitution) that must see the same paths;
-    also snapshots the organisation's configuration where dbt reads it as seeds."""
+def dbt_locations(paths: Paths) -> dict[str, str]:
+    """The dbt vars that point dbt at this home's warehouse file and configuration
+    (profiles.yml and dbt_project.yml read them), given on every dbt command of a run. Writes
+    the configuration's snapshot where dbt reads it as seeds (configuration.dbt_seed_path)."""
     from .configuration import dbt_seed_path
 
     paths.warehouse.parent.mkdir(parents=True, exist_ok=True)
-    paths.gx_results.mkdir(parents=True, exist_ok=True)
     return {
-        "SPASER_WAREHOUSE_PATH": str(paths.warehouse),
-        "SPASER_GX_RESULTS_DIR": str(paths.gx_results),
-        "SPASER_CONFIG_SEEDS": dbt_seed_path(paths),
+        "spaser_warehouse_path": str(paths.warehouse),
+        "spaser_config_seeds": dbt_seed_path(paths),
     }

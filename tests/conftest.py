@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
@@ -90,16 +91,18 @@ def run_dbt(home: Path, *args: str, target_dir: str = "dbt_target"):
     with the semester var and its own target folder; the completed process."""
     import subprocess
 
+    from orchestration.dbt import dbt_vars
     from orchestration.dbt_manifest import DBT_EXECUTABLE
-    from orchestration.settings import DBT_PROJECT_DIR, Paths, export_env
+    from orchestration.settings import DBT_PROJECT_DIR, Paths, dbt_locations
 
-    env = os.environ | export_env(Paths(home=home)) | {"DBT_TARGET_PATH": str(home / target_dir)}
+    dbt_args = json.dumps(dbt_vars(SEMESTER, dbt_locations(Paths(home=home))))
+    env = os.environ | {"DBT_TARGET_PATH": str(home / target_dir)}
     return subprocess.run(
         [
             DBT_EXECUTABLE,
             *args,
             "--vars",
-            f'{{"semester": "{SEMESTER}"}}',
+            dbt_args,
             "--project-dir",
             str(DBT_PROJECT_DIR),
             "--profiles-dir",
@@ -120,6 +123,7 @@ def run(semester: str = SEMESTER, reason: str | None = None, assets=None):
     from orchestration.dbt import dbt_resource
     from orchestration.definitions import defs
     from orchestration.partitions import SEMESTER_PARTITIONS
+    from orchestration.resources import SpaserResource
 
     config = {"ops": {"publication__spaser_release": {"config": {"reason": reason}}}} if reason else None
     instance = DagsterInstance.ephemeral()
@@ -127,7 +131,7 @@ def run(semester: str = SEMESTER, reason: str | None = None, assets=None):
     return materialize(
         assets if assets is not None else [*defs.assets, *defs.asset_checks],
         partition_key=semester,
-        resources={"dbt": dbt_resource},
+        resources={"dbt": dbt_resource, "spaser": SpaserResource()},
         instance=instance,
         raise_on_error=False,
         run_config=config,

@@ -38,8 +38,7 @@ def _failures(result):
 
 
 @pytest.mark.parametrize("folder", CHECKED)
-def test_gx_on_flagged_rows_reports_what_gx_on_every_row_reports(raw_warehouse, folder, tmp_path, monkeypatch):
-    monkeypatch.setenv("SPASER_GX_RESULTS_DIR", str(tmp_path / "gx"))
+def test_gx_on_flagged_rows_reports_what_gx_on_every_row_reports(raw_warehouse, folder, tmp_path):
     source = next(s for s in all_sources() if s.folder == folder)
     sql = source.suite_sql or f"SELECT * FROM raw.{source.table.table} ORDER BY _source_file, _source_row"
     assert flagged_sql(source.suite, sql) is not None, "every expectation of the suite is translated"
@@ -47,8 +46,8 @@ def test_gx_on_flagged_rows_reports_what_gx_on_every_row_reports(raw_warehouse, 
     flagged, total, prefiltered = datasets.fetch_for_suite(raw_warehouse, source.suite, sql)
     assert prefiltered and total == len(full) and len(flagged) < len(full)
     index = list(source.index_columns)
-    a = run_suite(source.suite, full, run_name="full", index_columns=index)
-    b = run_suite(source.suite, flagged, run_name="flagged", index_columns=index)
+    a = run_suite(source.suite, full, run_name="full", index_columns=index, results_dir=tmp_path / "gx")
+    b = run_suite(source.suite, flagged, run_name="flagged", index_columns=index, results_dir=tmp_path / "gx")
     assert a.evaluated == b.evaluated == len(suite_expectations(source.suite))
     assert _failures(a) == _failures(b)
     if folder == "decp":

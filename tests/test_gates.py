@@ -14,8 +14,7 @@ SUITES = sorted((GX_PROJECT_DIR / "gx" / "expectations").glob("*.json"))
 
 
 @pytest.fixture
-def gx_results(tmp_path, monkeypatch):
-    monkeypatch.setenv("SPASER_GX_RESULTS_DIR", str(tmp_path / "gx"))
+def gx_results(tmp_path):
     return tmp_path / "gx"
 
 
@@ -62,14 +61,18 @@ def _mart_frame(**changes) -> pd.DataFrame:
 
 def test_clean_mart_passes(gx_results):
     result = run_suite(
-        "mart_spaser_indicateurs", _mart_frame(), run_name="t1", index_columns=["org_id", "period", "indicator_id"]
+        "mart_spaser_indicateurs",
+        _mart_frame(),
+        run_name="t1",
+        index_columns=["org_id", "period", "indicator_id"],
+        results_dir=gx_results,
     )
     assert result.passed and not result.failures
     # the validation's own page at once; the site index once per run (publication), or at once
     # when a gate fails (test_ratio_out_of_range_blocks_and_names_the_row)
     assert (gx_results / "data_docs" / result.validation_page).exists()
     assert not (gx_results / "data_docs" / "index.html").exists()
-    build_data_docs_index()
+    build_data_docs_index(gx_results)
     assert result.run_name in (gx_results / "data_docs" / "index.html").read_text(encoding="utf-8")
 
 
@@ -79,6 +82,7 @@ def test_ratio_out_of_range_blocks_and_names_the_row(gx_results):
         _mart_frame(value=[150.0, 3.0]),
         run_name="t2",
         index_columns=["org_id", "period", "indicator_id"],
+        results_dir=gx_results,
     )
     assert not result.passed
     [failure] = result.blocking_failures
@@ -90,19 +94,33 @@ def test_ratio_out_of_range_blocks_and_names_the_row(gx_results):
 
 def test_missing_catalogue_indicator_blocks(gx_results):
     df = _mart_frame(indicators_in_period=[1, 1])
-    result = run_suite("mart_spaser_indicateurs", df, run_name="t3", index_columns=["org_id", "period", "indicator_id"])
+    result = run_suite(
+        "mart_spaser_indicateurs",
+        df,
+        run_name="t3",
+        index_columns=["org_id", "period", "indicator_id"],
+        results_dir=gx_results,
+    )
     assert [f.expectation for f in result.blocking_failures] == ["expect_column_pair_values_to_be_equal"]
 
 
 def test_an_expectation_that_raises_is_a_failure_not_a_pass(gx_results):
     df = _mart_frame().drop(columns=["status"])  # the suite's status expectation cannot run
-    result = run_suite("mart_spaser_indicateurs", df, run_name="t4", index_columns=["org_id", "period", "indicator_id"])
+    result = run_suite(
+        "mart_spaser_indicateurs",
+        df,
+        run_name="t4",
+        index_columns=["org_id", "period", "indicator_id"],
+        results_dir=gx_results,
+    )
     assert not result.passed
     assert any(f.column == "status" and f.exception for f in result.failures)
 
 
 def test_every_run_is_kept(gx_results):
     for name in ("2025-S2__gate", "2026-S1__gate"):
-        run_suite("mart_spaser_indicateurs", _mart_frame(), run_name=name, index_columns=["org_id"])
+        run_suite(
+            "mart_spaser_indicateurs", _mart_frame(), run_name=name, index_columns=["org_id"], results_dir=gx_results
+        )
     runs = {p.name for p in (gx_results / "validations" / "mart_spaser_indicateurs").iterdir()}
     assert {"2025-S2__gate", "2026-S1__gate"} <= runs

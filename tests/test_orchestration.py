@@ -39,6 +39,7 @@ from orchestration.partitions import (
     semester_partition_keys,
     semesters_between,
 )
+from orchestration.resources import SpaserResource
 from orchestration.settings import REPO_ROOT
 
 
@@ -74,6 +75,24 @@ def test_dbt_args_carry_the_partition_as_a_var():
     assert args[args.index("--exclude") + 1] == "resource_type:unit_test"
     with pytest.raises(ValueError):
         dbt_build_args("2026")
+
+
+def test_dbt_reaches_the_home_through_vars_never_the_environment(spaser_home):
+    """Where dbt reads and writes is an argument of each dbt command: two homes in one process
+    (tests, `dagster dev`) never leak into each other, and no asset writes os.environ."""
+    from orchestration.settings import Paths, dbt_locations
+
+    locations = dbt_locations(Paths(home=spaser_home))
+    assert locations["spaser_warehouse_path"] == str(spaser_home / "warehouse" / "warehouse.duckdb")
+    args = dbt_build_args("2026-S1", locations=locations)
+    assert json.loads(args[args.index("--vars") + 1]) == {"semester": "2026-S1", **locations}
+    for name in ("profiles.yml", "dbt_project.yml"):  # the files read the vars, not env_var()
+        text = (REPO_ROOT / "dbt_project" / name).read_text(encoding="utf-8")
+        assert "SPASER_WAREHOUSE_PATH" not in text and "SPASER_CONFIG_SEEDS" not in text
+    asset_code = [*(REPO_ROOT / "orchestration").rglob("assets.py"), REPO_ROOT / "orchestration" / "dbt.py"]
+    asset_code += [REPO_ROOT / "orchestration" / "gates" / "checks.py", REPO_ROOT / "orchestration" / "jobs.py"]
+    for path in asset_code:
+        assert "os.environ" not in path.read_text(encoding="utf-8"), path
 
 
 def test_full_refresh_flag():
@@ -148,14 +167,14 @@ def test_landing_sensor_fires_on_new_files_only(spaser_home, tmp_path):
     landing.mkdir(parents=True)
     (landing / "a.json").write_text("{}")
     with DagsterInstance.local_temp(str(tmp_path)) as instance:
-        first = landing_sensor(build_sensor_context(instance=instance, cursor=None))
+        first = landing_sensor(build_sensor_context(instance=instance, cursor=None), spaser=SpaserResource())
         assert first.partition_key == last_closed_semester(dt.date.today())
         assert first.partition_key in instance.get_dynamic_partitions(SEMESTER_PARTITIONS)
         cursor = landing_fingerprint(spaser_home / "landing")
-        unchanged = landing_sensor(build_sensor_context(instance=instance, cursor=cursor))
+        unchanged = landing_sensor(build_sensor_context(instance=instance, cursor=cursor), spaser=SpaserResource())
         assert isinstance(unchanged, SkipReason)
         (landing / "b.json").write_text("{}")
-        again = landing_sensor(build_sensor_context(instance=instance, cursor=cursor))
+        again = landing_sensor(build_sensor_context(instance=instance, cursor=cursor), spaser=SpaserResource())
         assert isinstance(again, RunRequest) and again.run_key != first.run_key
 
 

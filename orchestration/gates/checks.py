@@ -24,7 +24,7 @@ from dagster import (
 
 from ..dbt import dbt_asset_key
 from ..feeds import RawSource, all_sources
-from ..settings import export_env, get_paths
+from ..resources import SpaserResource
 from . import datasets
 from .runner import GateResult, run_suite
 
@@ -33,22 +33,35 @@ def _semester(context: AssetCheckExecutionContext) -> str | None:
     return context.op_execution_context.run.tags.get("dagster/partition")
 
 
-def _run_gate(context, check_name: str, suite: str, sql: str, index_columns: list[str]) -> AssetCheckResult:
-    import os
-
-    paths = get_paths()
-    os.environ.update(export_env(paths))
+def _run_gate(
+    context, spaser: SpaserResource, check_name: str, suite: str, sql: str, index_columns: list[str]
+) -> AssetCheckResult:
+    paths = spaser.paths()
     df, rows, prefiltered = datasets.fetch_for_suite(paths.warehouse, suite, sql)
     run_name = f"{_semester(context) or 'all'}__{check_name}"
-    result = run_suite(suite, df, run_name=run_name, index_columns=index_columns)
+    result = run_suite(suite, df, run_name=run_name, index_columns=index_columns, results_dir=paths.gx_results)
     flagged = len(df) if prefiltered else None
-    _record(paths.gx_results, context.op_execution_context.run_id, check_name, result, rows=rows, flagged=flagged)
+    _record(
+        paths.gx_results,
+        paths.publications,
+        context.op_execution_context.run_id,
+        check_name,
+        result,
+        rows=rows,
+        flagged=flagged,
+    )
     context.log.info(result.summary())
     return _to_check_result(result, rows=rows, flagged=flagged)
 
 
 def _record(
-    root: Path, run_id: str, check_name: str, result: GateResult, rows: int, flagged: int | None = None
+    root: Path,
+    publications: Path,
+    run_id: str,
+    check_name: str,
+    result: GateResult,
+    rows: int,
+    flagged: int | None = None,
 ) -> None:
     out = root / "runs" / run_id
     out.mkdir(parents=True, exist_ok=True)
@@ -78,7 +91,7 @@ def _record(
     try:
         from .index import write_index
 
-        write_index(root)
+        write_index(root, publications)
     except Exception:  # noqa: BLE001
         logging.getLogger(__name__).exception("could not rebuild %s", root / "index.html")
 
@@ -111,9 +124,9 @@ def _raw_suite_check(source: RawSource):
         name=f"gx_raw_{table}",
         description=f"GX suite {source.suite} on raw.{table}.",
     )
-    def _check(context: AssetCheckExecutionContext) -> AssetCheckResult:
+    def _check(context: AssetCheckExecutionContext, spaser: SpaserResource) -> AssetCheckResult:
         sql = source.suite_sql or f"SELECT * FROM raw.{table} ORDER BY _source_file, _source_row"
-        return _run_gate(context, f"gx_raw_{table}", source.suite, sql, list(source.index_columns))
+        return _run_gate(context, spaser, f"gx_raw_{table}", source.suite, sql, list(source.index_columns))
 
     return _check
 
@@ -124,9 +137,9 @@ def _raw_suite_check(source: RawSource):
     name="gx_ingest_log",
     description="GX suite ingest_log over every file of every feed: row accounting and quarantine spikes.",
 )
-def gx_ingest_log(context: AssetCheckExecutionContext) -> AssetCheckResult:
+def gx_ingest_log(context: AssetCheckExecutionContext, spaser: SpaserResource) -> AssetCheckResult:
     d = datasets.INGEST_LOG
-    return _run_gate(context, "gx_ingest_log", d.suite, d.sql, d.index_columns)
+    return _run_gate(context, spaser, "gx_ingest_log", d.suite, d.sql, d.index_columns)
 
 
 @asset_check(
@@ -135,9 +148,9 @@ def gx_ingest_log(context: AssetCheckExecutionContext) -> AssetCheckResult:
     name="gx_mart_spaser_indicateurs",
     description="GX suite mart_spaser_indicateurs: unique keys, full catalogue, ratios in 0-100 %.",
 )
-def gx_mart_spaser_indicateurs(context: AssetCheckExecutionContext) -> AssetCheckResult:
+def gx_mart_spaser_indicateurs(context: AssetCheckExecutionContext, spaser: SpaserResource) -> AssetCheckResult:
     d = datasets.MART_INDICATEURS
-    return _run_gate(context, "gx_mart_spaser_indicateurs", d.suite, d.sql, d.index_columns)
+    return _run_gate(context, spaser, "gx_mart_spaser_indicateurs", d.suite, d.sql, d.index_columns)
 
 
 # Not blocking for the whole run: an organisation whose required feed is missing is not
@@ -149,12 +162,12 @@ def gx_mart_spaser_indicateurs(context: AssetCheckExecutionContext) -> AssetChec
     description="GX suite feed_coverage: every required feed of each organisation holds rows for the "
     "semester; an organisation with a missing feed is not published, the others are.",
 )
-def gx_feed_coverage(context: AssetCheckExecutionContext) -> AssetCheckResult:
+def gx_feed_coverage(context: AssetCheckExecutionContext, spaser: SpaserResource) -> AssetCheckResult:
     semester = _semester(context)
     if semester is None:
         return AssetCheckResult(passed=True, metadata={"skipped": "not a semester run"})
     return _run_gate(
-        context, "gx_feed_coverage", "feed_coverage", datasets.feed_coverage_sql(semester), ["org_id", "feed"]
+        context, spaser, "gx_feed_coverage", "feed_coverage", datasets.feed_coverage_sql(semester), ["org_id", "feed"]
     )
 
 

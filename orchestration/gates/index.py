@@ -174,12 +174,8 @@ def _failures(run: GateRun) -> str:
     return "".join(items)
 
 
-def write_index(root: Path, publications: Path | None = None) -> Path:
+def write_index(root: Path, publications: Path) -> Path:
     """Write `<root>/index.html` atomically and return its path."""
-    if publications is None:
-        from ..settings import get_paths
-
-        publications = get_paths().publications
     root.mkdir(parents=True, exist_ok=True)
     target = root / "index.html"
     tmp = root / f".index.html.tmp-{os.getpid()}"

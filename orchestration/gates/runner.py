@@ -3,8 +3,9 @@
 GX SQL datasources are broken on DuckDB (GX issue 11579: empty results, success=False, no
 exception), so tables are fetched from DuckDB (read-only) as pandas DataFrames and validated
 with the file-mode context in `expectations/gx`. Suites are committed there; validation
-results, checkpoints and Data Docs go to SPASER_GX_RESULTS_DIR (git-ignored), one entry per
-run, so every semester's run is kept side by side.
+results, checkpoints and Data Docs go to the home's GX folder (git-ignored; GX reads it as
+SPASER_GX_RESULTS_DIR from the context's runtime environment, never from os.environ), one
+entry per run, so every semester's run is kept side by side.
 
 Each expectation carries `meta.severity`: `block` (the release would be wrong: stop
 publication) or `warn` (a row-level defect already quarantined or excluded with a reason).
@@ -15,7 +16,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -120,19 +120,20 @@ def _share_data_docs_templates() -> None:
 _CONTEXTS: dict[str, object] = {}
 
 
-def gx_context():
-    """The committed file-mode context. Its stores point at SPASER_GX_RESULTS_DIR. One context per
-    results folder and process: opening it reads and validates the whole project configuration
-    (about 0.3 s), once per gate before."""
+def gx_context(results_dir: Path):
+    """The committed file-mode context, its stores in `results_dir`. One context per results
+    folder and process: opening it reads and validates the whole project configuration (about
+    0.3 s), once per gate before."""
     import great_expectations as gx
 
     _share_data_docs_templates()
-    results = os.environ.get("SPASER_GX_RESULTS_DIR")
-    if not results:
-        raise RuntimeError("SPASER_GX_RESULTS_DIR must be set before opening the GX context")
-    if results not in _CONTEXTS:
-        _CONTEXTS[results] = gx.get_context(mode="file", project_root_dir=str(GX_PROJECT_DIR))
-    return _CONTEXTS[results]
+    key = str(Path(results_dir).resolve())
+    if key not in _CONTEXTS:
+        Path(key).mkdir(parents=True, exist_ok=True)
+        _CONTEXTS[key] = gx.get_context(
+            mode="file", project_root_dir=str(GX_PROJECT_DIR), runtime_environment={"SPASER_GX_RESULTS_DIR": key}
+        )
+    return _CONTEXTS[key]
 
 
 def run_suite(
@@ -141,11 +142,12 @@ def run_suite(
     *,
     run_name: str,
     index_columns: list[str],
+    results_dir: Path,
 ) -> GateResult:
     import great_expectations as gx
     from great_expectations.data_context.types.resource_identifiers import ExpectationSuiteIdentifier
 
-    context = gx_context()
+    context = gx_context(results_dir)
     suite = context.suites.get(suite_name)
     asset = context.data_sources.get(DATASOURCE).get_asset(DATAFRAME_ASSET)
     batch_definition = asset.get_batch_definition(BATCH_DEFINITION)
@@ -177,7 +179,7 @@ def run_suite(
 
     failures: list[Failure] = []
     evaluated = 0
-    pages = [_validation_page(identifier) for identifier in result.run_results]
+    pages = [_validation_page(identifier, results_dir) for identifier in result.run_results]
     for validation_result in result.run_results.values():
         for r in validation_result.results:
             evaluated += 1
@@ -206,27 +208,27 @@ def run_suite(
         evaluated=evaluated,
         failures=failures,
         data_docs_index=index,
-        results_dir=os.environ["SPASER_GX_RESULTS_DIR"],
+        results_dir=str(results_dir),
         validation_page=next((p for p in pages if p), None),
     )
 
 
-def build_data_docs_index() -> None:
+def build_data_docs_index(results_dir: Path) -> None:
     """Rebuild the Data Docs site index (and no page): once per run, by the publication."""
     from great_expectations.data_context.types.resource_identifiers import ExpectationSuiteIdentifier
 
     # an identifier no store holds: the section builders skip every page
-    gx_context().build_data_docs(resource_identifiers=[ExpectationSuiteIdentifier(name="__index_only__")])
+    gx_context(results_dir).build_data_docs(resource_identifiers=[ExpectationSuiteIdentifier(name="__index_only__")])
 
 
-def _validation_page(identifier) -> str | None:
+def _validation_page(identifier, results_dir: Path) -> str | None:
     """Data Docs page of one validation result: validations/<suite>/<run>/<time>/<batch>.html."""
     try:
         parts = [str(p) for p in identifier.to_tuple()]
     except (AttributeError, TypeError):
         return None
     page = "/".join(["validations", *parts]) + ".html"
-    docs = Path(os.environ["SPASER_GX_RESULTS_DIR"]) / "data_docs"
+    docs = Path(results_dir) / "data_docs"
     return page if (docs / page).exists() else None
 
 

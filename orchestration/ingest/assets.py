@@ -5,12 +5,11 @@
 
 from pathlib import Path
 
-import duckdb
 from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, MaterializeResult, MetadataValue, asset
 
 from ..configuration import landing_roots
 from ..feeds import RawSource, all_sources
-from ..settings import get_paths
+from ..resources import SpaserResource
 from .framework import FileResult, IngestError, ensure_tables, ingest_files, withdraw_absent
 
 
@@ -56,14 +55,13 @@ def build_ingest_asset(source: RawSource) -> AssetsDefinition:
         description=source.description,
         op_tags={"spaser/writes_warehouse": "duckdb"},
     )
-    def _ingest(context: AssetExecutionContext) -> MaterializeResult:
-        paths = get_paths()
+    def _ingest(context: AssetExecutionContext, spaser: SpaserResource) -> MaterializeResult:
+        paths = spaser.paths()
         roots = landing_roots(paths, source.folder)  # one per organisation (configuration)
         found = {prefix: landing_files(root, tuple(source.readers)) for prefix, root in roots}
         files = [f for fs in found.values() for f in fs]
         root = roots[0][1]
-        paths.warehouse.parent.mkdir(parents=True, exist_ok=True)
-        con = duckdb.connect(str(paths.warehouse))
+        con = spaser.connect()
         try:
             ensure_tables(con, target)
             results = []
@@ -108,9 +106,8 @@ ingest_assets = [build_ingest_asset(source) for source in all_sources()]
     description="Row accounting of every file currently loaded, all feeds (meta.ingest_log): rows read "
     "= loaded + quarantined. Its gate runs once every feed is ingested, before dbt.",
 )
-def ingest_log(context: AssetExecutionContext) -> MaterializeResult:
-    paths = get_paths()
-    con = duckdb.connect(str(paths.warehouse), read_only=True)
+def ingest_log(context: AssetExecutionContext, spaser: SpaserResource) -> MaterializeResult:
+    con = spaser.connect(read_only=True)
     try:
         rows = con.execute(
             """SELECT feed, raw_table, count(*), sum(rows_read), sum(rows_loaded), sum(rows_quarantined)

@@ -5,12 +5,14 @@
 
 import json
 import time
+from collections.abc import Mapping
 
 from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, MaterializeResult, MetadataValue, asset
 
 from ..dbt import DBT_EXECUTABLE, SpaserDbtCliResource, dbt_vars, spaser_dbt_project
 from ..partitions import semester_partitions
-from ..settings import DBT_PROJECT_DIR, get_paths
+from ..resources import SpaserResource
+from ..settings import DBT_PROJECT_DIR, dbt_locations
 from .replicate import replicate_to_postgres
 from .serving import create_database, load_publication, pg_settings
 
@@ -26,11 +28,11 @@ dbt_postgres = SpaserDbtCliResource(
 )
 
 
-def postgres_build_args(partition_key: str) -> list[str]:
+def postgres_build_args(partition_key: str, locations: Mapping[str, str] | None = None) -> list[str]:
     """`dbt build` of the semester (the target comes from the resource): same models, same tests.
     Always a full refresh: the raw layer is replaced by each replication, and the PostgreSQL copy
     keeps no record of the project its incremental models were built with."""
-    return ["build", "--vars", json.dumps(dbt_vars(partition_key), sort_keys=True), "--full-refresh"]
+    return ["build", "--vars", json.dumps(dbt_vars(partition_key, locations), sort_keys=True), "--full-refresh"]
 
 
 def summarise_results(results: list[dict]) -> tuple[dict[str, int], dict[str, int]]:
@@ -54,11 +56,11 @@ def summarise_results(results: list[dict]) -> tuple[dict[str, int], dict[str, in
     "and tested on the postgres target, the latest releases loaded into the publication schema, "
     "readable by the read-only BI role.",
 )
-def postgres_bi_publication(context: AssetExecutionContext) -> MaterializeResult:
+def postgres_bi_publication(context: AssetExecutionContext, spaser: SpaserResource) -> MaterializeResult:
     settings = pg_settings()
     if settings is None:
         raise RuntimeError("PostgreSQL is not configured: set SPASER_PG_DATABASE (docs/bi.md)")
-    paths = get_paths()
+    paths = spaser.paths()
     created = create_database(settings)
     started = time.monotonic()
     replicated = replicate_to_postgres(paths.warehouse, settings.dsn())
@@ -67,7 +69,9 @@ def postgres_bi_publication(context: AssetExecutionContext) -> MaterializeResult
 
     started = time.monotonic()
     invocation = dbt_postgres.cli(
-        postgres_build_args(context.partition_key), raise_on_error=False, manifest=spaser_dbt_project.manifest_path
+        postgres_build_args(context.partition_key, dbt_locations(paths)),
+        raise_on_error=False,
+        manifest=spaser_dbt_project.manifest_path,
     )
     invocation.wait()
     results = invocation.get_artifact("run_results.json")["results"]

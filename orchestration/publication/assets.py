@@ -4,18 +4,16 @@
 """
 
 import json
-import os
 import shutil
 from pathlib import Path
 
-import duckdb
 from dagster import AssetExecutionContext, AssetKey, AssetSpec, Config, MaterializeResult, MetadataValue, asset
 
 from ..dbt import dbt_asset_key, docs_path
 from ..gates.index import write_index
 from ..gates.runner import build_data_docs_index
 from ..partitions import semester_partitions
-from ..settings import export_env, get_paths
+from ..resources import SpaserResource
 from .publish import clean_staging, publish_semester, refresh_publication_views
 from .report import render_report
 from .verify import ReleaseIntegrityError
@@ -69,8 +67,10 @@ class NothingPublished(Exception):
     description="Immutable release publications/<org>/<semester>/v<N>/ (Parquet, CSV, the semester "
     "report in HTML and PDF, dbt docs, manifest.json) and the publication schema views that BI tools read.",
 )
-def spaser_release(context: AssetExecutionContext, config: PublicationConfig) -> MaterializeResult:
-    paths = get_paths()
+def spaser_release(
+    context: AssetExecutionContext, spaser: SpaserResource, config: PublicationConfig
+) -> MaterializeResult:
+    paths = spaser.paths()
     semester = context.partition_key
     gates_dir = paths.gx_results / "runs" / context.run.run_id
     gates = [json.loads(p.read_text(encoding="utf-8")) for p in sorted(gates_dir.glob("*.json"))]
@@ -94,7 +94,7 @@ def spaser_release(context: AssetExecutionContext, config: PublicationConfig) ->
 
     for leftover in clean_staging(paths.publications):
         context.log.warning(f"half-written version of a killed publication removed: {leftover}")
-    con = duckdb.connect(str(paths.warehouse))
+    con = spaser.connect()
     try:
         orgs = [r[0] for r in con.execute("SELECT org_id FROM reference.organisations ORDER BY org_id").fetchall()]
         if config.orgs:
@@ -121,6 +121,7 @@ def spaser_release(context: AssetExecutionContext, config: PublicationConfig) ->
                 gates=gates,
                 run_id=context.run.run_id,
                 render=render,
+                config_dir=paths.config,
             )
             for org in orgs
             if org not in missing
@@ -130,8 +131,7 @@ def spaser_release(context: AssetExecutionContext, config: PublicationConfig) ->
         con.close()
     write_index(paths.gx_results, paths.publications)  # the gate runs index names the release
     try:  # the GX Data Docs index, once per run (gates build only their own pages)
-        os.environ.update(export_env(paths))
-        build_data_docs_index()
+        build_data_docs_index(paths.gx_results)
     except Exception as exc:  # noqa: BLE001 - an index page never blocks a release
         context.log.warning(f"GX Data Docs index not rebuilt: {exc}")
     lines = []

@@ -107,13 +107,13 @@ def semester_bounds(semester: str) -> tuple[dt.date, dt.date]:
     return bounds(semester)
 
 
-def _configuration_sha256() -> str:
+def _configuration_sha256(config_dir: Path | None) -> str:
     """The organisation's configuration the release was computed with (it lives outside the
     code, so the code version alone does not say which targets and thresholds were used)."""
     from ..configuration import fingerprint
     from ..settings import get_paths
 
-    return fingerprint(get_paths().config)
+    return fingerprint(config_dir or get_paths().config)
 
 
 def code_version() -> str:
@@ -183,12 +183,14 @@ def publish_semester(
     run_id: str | None = None,
     now: dt.datetime | None = None,
     render: Callable[[Path, dict], list[Path]] | None = None,
+    config_dir: Path | None = None,
 ) -> Release:
     """Write version N+1 of the semester's release when its content changed.
 
     The first version's reason defaults to a first publication; a correction (N+1) requires
     one. `render(folder, manifest)` may add files (the semester report) before the manifest
-    is sealed; their hashes go into the manifest too.
+    is sealed; their hashes go into the manifest too. `config_dir`: the organisation's
+    configuration recorded in the manifest (default: the environment's home).
     """
     start, end = semester_bounds(semester)
     params = {
@@ -255,7 +257,7 @@ def publish_semester(
             "previous_version": versions[-1] if versions else None,
             "changes_from_previous_version": changes,
             "code_version": code_version(),
-            "configuration_sha256": _configuration_sha256(),
+            "configuration_sha256": _configuration_sha256(config_dir),
             "dagster_run_id": run_id,
             "dbt_vars": {"semester": semester},
             "outputs": outputs,
