@@ -1,7 +1,8 @@
 """docs/getting-started.md, followed literally: a fresh SPASER_HOME, `spaser init` for a fictional
-département, the configuration checked (a mistake reported with file, line and field, then
-fixed), a target filled in, DECP dropped in (JSON and the official XML example), `spaser run`,
-the release read back; and no file of the repository touched on the way."""
+département with two buyer SIRETs, the configuration checked (a mistake reported with file, line
+and field, then fixed), a target filled in, its partner SPL added (section 7), DECP dropped in
+(JSON and the official XML example), `spaser run`, the releases of both organisations read back;
+and no file of the repository touched on the way."""
 
 from __future__ import annotations
 
@@ -18,8 +19,10 @@ from orchestration.cli import main
 from orchestration.settings import REPO_ROOT
 
 SEMESTER = "2026-S1"
-# two buyer SIRETs of the generated DECP files (the demo generator's buyers), under a new name
-SIRETS = ["22590099200010", "81259930600014"]
+# buyer SIRETs of the generated DECP files (the demo generator's buyers), under new names: the
+# département's two establishments, and its partner SPL
+SIRETS = ["22590099200010", "22590099200424"]
+SPL_SIRET = "81259930600014"
 
 
 def _repo_status() -> str:
@@ -82,7 +85,7 @@ def test_getting_started_from_nothing_to_a_release(fresh_home, demo_feeds, share
             "--siret",
             SIRETS[0],
             "--siret",
-            "815 599 306 00014",
+            "225 900 992 00425",
             "--spaser-debut",
             "2026",
             "--spaser-fin",
@@ -93,7 +96,7 @@ def test_getting_started_from_nothing_to_a_release(fresh_home, demo_feeds, share
     )
     out = capsys.readouterr().out
     assert code == 1
-    assert "organisation_acheteurs.csv, ligne 3, champ acheteur_siret : SIRET '81559930600014' invalide" in out
+    assert "organisation_acheteurs.csv, ligne 3, champ acheteur_siret : SIRET '22590099200425' invalide" in out
     assert (fresh_home / "landing" / "decp").is_dir() and (fresh_home / "landing" / "energie" / "sites").is_dir()
 
     # 3. fixed in the file, one target filled in (the Nord SPASER's IMP-12 as the example says)
@@ -107,6 +110,12 @@ def test_getting_started_from_nothing_to_a_release(fresh_home, demo_feeds, share
     imp12.update(target_value="35", target_year="2030", source="SPASER du Val 2026-2030")
     _write(config / "spaser_cibles.csv", targets)
     assert main(["config", "check"]) == 0, capsys.readouterr().out
+
+    # 7. its partner SPL, in the same warehouse (before the first run: one run publishes both)
+    add_spl = ["init", "--ajouter", "--org-id", "spl_val", "--nom", "SPL du Val Aménagement", "--type", "spl"]
+    add_spl += ["--departement", "95", "--siret", SPL_SIRET, "--spaser-debut", "2026"]
+    assert main(add_spl) == 0, capsys.readouterr().out
+    assert (fresh_home / "landing" / "organisations" / "spl_val" / "energie" / "sites").is_dir()
 
     # 4. DECP dropped in: generated JSON files and the official XML example (another buyer's)
     for path in sorted((demo_feeds / "decp").iterdir()):
@@ -134,6 +143,16 @@ def test_getting_started_from_nothing_to_a_release(fresh_home, demo_feeds, share
     assert rows[0][3] in ("atteint", "en bonne voie", "en retard")
     assert main(["show", "--semester", SEMESTER]) == 0
     assert "IMP-12" in capsys.readouterr().out
+
+    # the SPL's own release: its contracts (by its buyer SIRET in the shared DECP), not the département's
+    spl = fresh_home / "publications" / "spl_val" / SEMESTER / "v1"
+    assert json.loads((spl / "manifest.json").read_text(encoding="utf-8"))["organisation"] == "spl_val"
+    with duckdb.connect(str(fresh_home / "warehouse" / "warehouse.duckdb"), read_only=True) as con:
+        owners = con.execute(
+            "SELECT acheteur_id, list(DISTINCT org_id) FROM marts.fct_marches WHERE org_id IS NOT NULL "
+            "GROUP BY 1 ORDER BY 1"
+        ).fetchall()
+    assert dict(owners) == {SIRETS[0]: ["val"], SIRETS[1]: ["val"], SPL_SIRET: ["spl_val"]}
 
     # nothing of the repository was written by any step
     assert _repo_status() == before
