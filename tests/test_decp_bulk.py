@@ -105,3 +105,26 @@ def test_other_layouts_fall_back_to_the_python_reader(tmp_path, text):
     path = tmp_path / "f.json"
     path.write_text(text, encoding="utf-8")
     assert decp_bulk.prepare(duckdb.connect(), path) is None
+
+
+def test_daily_api_files_with_a_source_key_load_like_the_official_format(tmp_path, shared_data):
+    """The AIFE "API DECP" publishes one file a day in the 2024 format with a `source` key added
+    to each record (SOURCES.md): every record loads, the key is kept, both paths agree."""
+    import json
+
+    example = shared_data / "decp" / "official_format" / "v2_2024" / "exemple_json_marches_avec_modifications.json"
+    document = json.loads(example.read_text(encoding="utf-8"))
+    for record in document["marches"]["marche"]:
+        record["source"] = "AIFE_ATLINE"
+    root = tmp_path / "landing"
+    root.mkdir()
+    daily = root / "decp-2025-03-14.json"
+    daily.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+    (tmp_path / "plain").mkdir()
+    plain = _both_ways(tmp_path / "plain", example.parent, [example])["bulk"][example.name]
+    (tmp_path / "api").mkdir()
+    out = _both_ways(tmp_path / "api", root, [daily])
+    assert out["python"] == out["bulk"]
+    assert out["bulk"][daily.name] == plain  # the same rows read, loaded and quarantined
+    with duckdb.connect(str(tmp_path / "api" / "bulk.duckdb"), read_only=True) as con:
+        assert con.execute("SELECT DISTINCT source FROM raw.decp_marches").fetchall() == [("AIFE_ATLINE",)]
