@@ -4,6 +4,7 @@ messages a person can act on (file, line, field), written by `spaser init` and `
 from __future__ import annotations
 
 import csv
+import shutil
 from pathlib import Path
 
 import pytest
@@ -173,11 +174,16 @@ def test_dbt_reads_a_snapshot_never_the_users_folder(demo, tmp_path, monkeypatch
     relative = cfg.dbt_seed_path(Paths(home=tmp_path))
     snapshot = DBT_PROJECT_DIR / relative
     assert not Path(relative).is_absolute() and snapshot.parent == DBT_PROJECT_DIR / ".config"
-    assert sorted(p.name for p in snapshot.iterdir()) == sorted(f"{s}.csv" for s in cfg.TABLES)
+    seeds = sorted(p.name for p in snapshot.iterdir() if p.suffix == ".csv")
+    assert seeds == sorted(f"{s}.csv" for s in cfg.TABLES)
     assert (snapshot / "spaser_cibles.csv").read_bytes() == (demo / "spaser_cibles.csv").read_bytes()
     # no configuration: the blank one (headers only, dbt's default), so the project still parses
     monkeypatch.setenv("SPASER_CONFIG_DIR", str(tmp_path / "none"))
     assert cfg.dbt_seed_path(Paths(home=tmp_path)) == cfg.DBT_BLANK_CONFIG
+    # the snapshot of a folder that is gone is pruned (the next snapshot written prunes too)
+    assert snapshot.is_dir() and snapshot not in cfg.prune_snapshots()
+    shutil.rmtree(demo)
+    assert snapshot in cfg.prune_snapshots() and not snapshot.exists()
 
 
 def test_the_blank_configuration_has_every_file_with_its_header():

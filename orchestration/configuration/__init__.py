@@ -134,7 +134,7 @@ def fingerprint(folder: Path) -> str:
 
 def dbt_seed_path(paths: Paths) -> str:
     """The configuration as dbt seeds: a snapshot copy under the dbt project, its path relative to
-    the project (what `SPASER_CONFIG_SEEDS` in dbt_project.yml takes)."""
+    the project (the var `spaser_config_seeds` that dbt_project.yml reads)."""
     folder = paths.config
     if not exists(folder):
         return DBT_BLANK_CONFIG
@@ -150,6 +150,8 @@ def dbt_seed_path(paths: Paths) -> str:
             shutil.copyfile(src, staging / f"{stem}.csv")
         else:  # headers only: the project parses, `check` reports the missing file
             (staging / f"{stem}.csv").write_text(",".join(columns) + "\n", encoding="utf-8")
+    # which folder this snapshot copies: prune_snapshots removes it once that folder is gone
+    (staging / SNAPSHOT_SOURCE).write_text(str(folder.resolve()), encoding="utf-8")
     if _same_files(staging, target):
         shutil.rmtree(staging)
     else:  # replace in one rename so a concurrent dbt never reads a half-written folder
@@ -158,7 +160,24 @@ def dbt_seed_path(paths: Paths) -> str:
             target.rename(old)
         staging.rename(target)
         shutil.rmtree(old, ignore_errors=True)
+    prune_snapshots()
     return f"{DBT_CONFIG_ROOT}/{key}"
+
+
+SNAPSHOT_SOURCE = ".source"  # not a .csv: dbt does not read it as a seed
+
+
+def prune_snapshots(root: Path | None = None) -> list[Path]:
+    """Remove the snapshots of configuration folders that no longer exist (a deleted home, a
+    test's temporary folder): one snapshot per folder would otherwise accumulate forever."""
+    root = root or DBT_PROJECT_DIR / DBT_CONFIG_ROOT
+    removed = []
+    for snapshot in sorted(root.glob("*")) if root.is_dir() else []:
+        marker = snapshot / SNAPSHOT_SOURCE
+        if snapshot.is_dir() and marker.is_file() and not Path(marker.read_text(encoding="utf-8")).is_dir():
+            shutil.rmtree(snapshot, ignore_errors=True)
+            removed.append(snapshot)
+    return removed
 
 
 def _same_files(a: Path, b: Path) -> bool:
