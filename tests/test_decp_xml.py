@@ -19,6 +19,7 @@ from orchestration.ingest.assets import landing_files
 from orchestration.ingest.decp import DECP_TABLE, read_decp_json
 from orchestration.ingest.decp_xml import read_decp_xml, xml_records
 from orchestration.ingest.framework import IngestError, Quarantine, ingest_files
+from orchestration.resources import SpaserResource
 
 REPO = Path(__file__).resolve().parents[1]
 V2024, V2019 = "decp/official_format/v2_2024", "decp/official_format/v1_2019"
@@ -482,7 +483,7 @@ def test_xml_files_load_through_the_ingest_asset(spaser_home, shared_data):
     assert {p.name for p in landing_files(landing, tuple(DECP.readers))} == set(expected)
 
     [asset] = [a for a in ingest_assets if a.key == AssetKey(["raw", "decp_marches"])]
-    assert materialize([asset], instance=DagsterInstance.ephemeral()).success
+    assert materialize([asset], instance=DagsterInstance.ephemeral(), resources={"spaser": SpaserResource()}).success
 
     con = duckdb.connect(str(spaser_home / "warehouse" / "warehouse.duckdb"), read_only=True)
     log = con.execute("SELECT source_file, rows_read, rows_loaded, rows_quarantined FROM meta.ingest_log").fetchall()

@@ -9,6 +9,7 @@ from dagster import DagsterInstance, materialize
 from orchestration.ingest.assets import ingest_assets
 from orchestration.ingest.framework import WITHDRAWN_ABSENT
 from orchestration.ingest.withdraw import withdraw_file
+from orchestration.resources import SpaserResource
 from orchestration.settings import get_paths
 
 HEADER = "org;champ;periode;valeur;unite;commentaire;saisi_par;date_saisie\n"
@@ -34,7 +35,9 @@ def _state(warehouse):
 
 
 def _ingest():
-    result = materialize([_saisie_asset()], instance=DagsterInstance.ephemeral())
+    result = materialize(
+        [_saisie_asset()], instance=DagsterInstance.ephemeral(), resources={"spaser": SpaserResource()}
+    )
     assert result.success
     return result
 
