@@ -24,7 +24,7 @@ run: $(BIN)/.installed
 	@start=$$(date +%s); \
 	$(SPASER) demo && \
 	$(SPASER) backfill --from $(DEMO_PREVIOUS_SEMESTER) --to $(DEMO_LAST_SEMESTER) && \
-	$(SPASER) show --semester $(DEMO_LAST_SEMESTER) && \
+	$(SPASER) show --semester $(DEMO_LAST_SEMESTER) --synthese && \
 	$(SPASER) paths && \
 	echo "make run took $$(( $$(date +%s) - start )) s"
 

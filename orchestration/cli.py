@@ -6,9 +6,9 @@
     spaser modeles                    blank templates (CSV, .xlsx) of the files the services fill
     spaser demo                       write the demo département's configuration and feeds
     spaser demo --contracts 1500000 --buyers 15000    national-scale DECP (benchmark)
-    spaser run --semester 2026-S1     ingest, build, gate and publish one semester
+    spaser run --semester 2026-S1     ingest, build, gate and publish one semester (--verbose: all logs)
     spaser backfill --from 2024-S1 --to 2026-S1
-    spaser show --semester 2026-S1    print the published indicator table
+    spaser show --semester 2026-S1    print the published indicator table (--synthese: per axis)
     spaser withdraw landing/decp/x.json --reason "livré par erreur"   take a file out of the build
     spaser prepare                    parse the dbt project (deployment step)
     spaser verify                     check every release against its manifest (sha256, files)
@@ -60,8 +60,9 @@ def ui(host: str, port: int) -> int:
     os.execv(args[0], args)
 
 
-def check_configuration() -> bool:
-    """Print the configuration's problems; True when it is valid."""
+def check_configuration(say_valid: bool = True) -> bool:
+    """Print the configuration's problems (and that it is valid, unless `say_valid` is False);
+    True when it is valid."""
     from . import configuration
 
     paths = get_paths()
@@ -71,7 +72,8 @@ def check_configuration() -> bool:
         for problem in problems:
             print(f"  - {problem}")
         return False
-    print(f"configuration valide ({paths.config})")
+    if say_valid:
+        print(f"configuration valide ({paths.config})")
     return True
 
 
@@ -107,7 +109,12 @@ def init_organisation(args) -> int:
 
 
 def run_semester(
-    semester: str, reason: str | None = None, instance=None, full_refresh: bool = False, orgs: list[str] | None = None
+    semester: str,
+    reason: str | None = None,
+    instance=None,
+    full_refresh: bool = False,
+    orgs: list[str] | None = None,
+    verbose: bool = False,
 ) -> bool:
     """Run the whole pipeline for one semester; print what failed and why."""
     from .definitions import defs
@@ -118,7 +125,7 @@ def run_semester(
     except SemesterNotClosed as exc:
         print(f"spaser: {exc}", file=sys.stderr)
         return False
-    if not check_configuration():
+    if not check_configuration(say_valid=False):
         return False
     from .runs import reap_dead_runs, warehouse_lock
 
@@ -128,13 +135,28 @@ def run_semester(
         for run_id in reap_dead_runs(instance):
             print(f"run {run_id} (processus arrêté sans finir) marqué en échec")
         ensure_semester_partitions(instance, dt.date.today())
-        return _execute(defs, instance, semester, reason, full_refresh, orgs, home=paths.home)
+        return _execute(defs, instance, semester, reason, full_refresh, orgs, home=paths.home, verbose=verbose)
 
 
 def _execute(
-    defs, instance, semester: str, reason: str | None, full_refresh: bool, orgs: list[str] | None, home: Path
+    defs,
+    instance,
+    semester: str,
+    reason: str | None,
+    full_refresh: bool,
+    orgs: list[str] | None,
+    home: Path,
+    verbose: bool = False,
 ) -> bool:
-    job = defs.resolve_job_def("spaser_pipeline")
+    from dagster import colored_console_logger
+
+    from .progress import PhaseProgress, log_file, quiet
+
+    verbose = verbose or bool(os.environ.get("SPASER_VERBOSE"))  # the bench reads the step logs
+    progress = PhaseProgress(sys.stdout)
+    job = defs.resolve_job_def("spaser_pipeline").with_logger_defs(
+        {"console": colored_console_logger, "spaser_progress": progress.logger_def()}
+    )
     # the home in the run's configuration: the Dagster UI shows where the run read and wrote
     run_config: dict = {"ops": {}, "resources": {"spaser": {"config": {"home": str(home)}}}}
     if reason or orgs:
@@ -144,18 +166,27 @@ def _execute(
     from .runs import run_tags
 
     started = time.monotonic()
-    log_level = "DEBUG" if os.environ.get("SPASER_VERBOSE") else "WARNING"
-    run_config["loggers"] = {"console": {"config": {"log_level": log_level}}}
-    result = job.execute_in_process(
-        partition_key=semester,
-        instance=instance,
-        raise_on_error=False,
-        run_config=run_config,
-        tags={"spaser/trigger": "cli", **run_tags()},
-    )
+    # quiet: dbt's node lines and Dagster's logs go to a file, the terminal gets a line per phase
+    log = None if verbose else log_file(home, semester)
+    run_config["loggers"] = {
+        "console": {"config": {"log_level": "DEBUG" if verbose else "INFO"}},
+        "spaser_progress": {},
+    }
+    print(f"{semester} : lancement" + (f" (journal détaillé : {log})" if log else ""), flush=True)
+    with quiet(log):
+        result = job.execute_in_process(
+            partition_key=semester,
+            instance=instance,
+            raise_on_error=False,
+            run_config=run_config,
+            tags={"spaser/trigger": "cli", **run_tags()},
+        )
+    progress.close()
     elapsed = time.monotonic() - started
     print(f"{semester}: run {result.run_id} {'succeeded' if result.success else 'FAILED'} in {elapsed:.1f} s")
-    _print_problems(result)
+    _print_problems(result, verbose=verbose)
+    if log and not result.success:
+        print(f"  journal détaillé : {log}")
     return result.success
 
 
@@ -172,14 +203,18 @@ def root_cause(error) -> str:
     return f"{error.message.strip()}"
 
 
-def _print_problems(result) -> None:
+def _print_problems(result, verbose: bool = False) -> None:
     published = False
+    warned = []
     for event in result.all_events:
         kind = event.event_type_value
         data = event.event_specific_data
         if kind == "ASSET_CHECK_EVALUATION" and not data.passed:
-            verdict = "BLOCKED the release" if data.severity.value == "ERROR" else "warned"
-            print(f"  gate {data.check_name} {verdict}:")
+            blocking = data.severity.value == "ERROR"
+            if not blocking and not verbose:  # listed once below; the detail is in the report
+                warned.append(data.check_name)
+                continue
+            print(f"  gate {data.check_name} {'BLOCKED the release' if blocking else 'warned'}:")
             for line in (data.description or "").splitlines():
                 print(f"    {line}")
         elif kind == "STEP_FAILURE":
@@ -189,12 +224,17 @@ def _print_problems(result) -> None:
             for key, value in event.materialization.metadata.items():
                 if key == "releases":
                     print("  " + str(value.value).replace("\n", "\n  "))
+    if warned:
+        print(
+            f"  {len(warned)} contrôle(s) non bloquant(s) ont averti (lignes en quarantaine ou exclues, "
+            "détail : rapport de contrôle du semestre, `spaser paths`)"
+        )
     skipped = [e.step_key for e in result.all_events if e.event_type_value == "STEP_SKIPPED"]
     if not published and not result.success:
         print("  the semester was NOT published" + (f" (skipped: {', '.join(skipped)})" if skipped else ""))
 
 
-def show(semester: str, org: str | None = None) -> int:
+def show(semester: str, org: str | None = None, summary: bool = False) -> int:
     import duckdb
 
     paths = get_paths()
@@ -227,7 +267,8 @@ def show(semester: str, org: str | None = None) -> int:
     if not rows:
         print(f"no published indicators for {semester}", file=sys.stderr)
         return 1
-    print(format_table(sorted(rows, key=lambda r: (r[0], catalogue_order(r[1]))), semester, releases))
+    rows = sorted(rows, key=lambda r: (r[0], catalogue_order(r[1])))
+    print(format_summary(rows, semester, releases) if summary else format_table(rows, semester, releases))
     return 0
 
 
@@ -274,6 +315,33 @@ def format_table(rows, semester: str, releases) -> str:
             out.append("  ".join("-" * w for w in widths))
     available = sum(1 for r in rows if r[3] is not None)
     out.append(f"{available} of {len(rows)} indicators available; n/d = not available (reason in the release)")
+    return "\n".join(out)
+
+
+STATUSES = ["atteint", "en bonne voie", "en retard", "sans cible"]
+
+
+def format_summary(rows, semester: str, releases) -> str:
+    """One line per axis of the SPASER: how many indicators met, on track, late, without
+    target, not available; then where the full table and the report are."""
+    out = []
+    for org, version, path in releases:
+        out.append(f"SPASER {org}, {semester} (v{version}) : indicateurs par axe")
+        counts: dict[str, dict[str, int]] = {}
+        for row in (r for r in rows if r[0] == org):
+            axis = row[1].partition("-")[0]
+            key = "non disponible" if row[3] is None else row[7]
+            counts.setdefault(axis, {}).setdefault(key, 0)
+            counts[axis][key] += 1
+        for axis in sorted(counts, key=lambda a: AXES.index(a) if a in AXES else len(AXES)):
+            by_status = counts[axis]
+            parts = [f"{by_status[k]} {k}" for k in [*STATUSES, "non disponible"] if by_status.get(k)]
+            parts += [f"{n} {k}" for k, n in sorted(by_status.items()) if k not in STATUSES and k != "non disponible"]
+            out.append(f"  {axis:<4} {sum(by_status.values()):>2} indicateurs : {', '.join(parts)}")
+        reports = sorted(Path(path).glob("rapport_*.html"))
+        out.append(f"  tableau complet : spaser show --semester {semester} --org {org}")
+        if reports:
+            out.append(f"  rapport : {reports[0]}")
     return "\n".join(out)
 
 
@@ -413,11 +481,17 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="publish only this organisation (repeat for several; default: every one)",
     )
+    p.add_argument(
+        "--verbose", "-v", action="store_true", help="print dbt's and Dagster's logs instead of one line per phase"
+    )
     p = sub.add_parser("backfill", help="run the pipeline for a range of semesters, oldest first")
     p.add_argument("--from", dest="first", required=True)
     p.add_argument("--to", dest="last", required=True)
     p.add_argument("--reason", default=None)
     p.add_argument("--org", action="append", default=None, help="publish only this organisation")
+    p.add_argument(
+        "--verbose", "-v", action="store_true", help="print dbt's and Dagster's logs instead of one line per phase"
+    )
     p = sub.add_parser("withdraw", help="take a wrongly delivered file out of the next build, with the reason")
     p.add_argument("file", help="the file in its landing folder, e.g. .spaser/landing/decp/x.json")
     p.add_argument("--reason", required=True, help="why, recorded in the ingest log and the next manifest")
@@ -425,6 +499,9 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("show", help="print the published indicator table of a semester")
     p.add_argument("--semester", required=True)
     p.add_argument("--org", default=None)
+    p.add_argument(
+        "--synthese", action="store_true", help="one line per axis (met, on track, late...) instead of the table"
+    )
     p = sub.add_parser("verify", help="check every release's files against its manifest (exit 1 on a problem)")
     p.add_argument("--org", default=None, help="only this organisation")
     p.add_argument("--semester", default=None, help="only this semester")
@@ -463,17 +540,19 @@ def main(argv: list[str] | None = None) -> int:
                 file=sys.stderr,
             )
             return 1
-        print(f"demo configuration written to {paths.config}")
         landing = paths.landing
+        written = []
         for feed in all_feeds():
             if feed.write_demo:
                 extra = {"n_buyers": args.buyers} if args.buyers else {}
                 feed.write_demo(Path(landing), seed=args.seed, n_contracts=args.contracts, **extra)
-                print(f"demo feed {feed.name} written to {landing}")
+                written.append(feed.name)
+        print(f"demo: configuration written to {paths.config}, feeds ({', '.join(written)}) to {landing}")
         return 0
     if args.command == "run":
         semester = args.semester or last_closed_semester(dt.date.today())
-        return 0 if run_semester(semester, args.reason, full_refresh=args.full_refresh, orgs=args.org) else 1
+        ok = run_semester(semester, args.reason, full_refresh=args.full_refresh, orgs=args.org, verbose=args.verbose)
+        return 0 if ok else 1
     if args.command == "backfill":
         from .partitions import SemesterNotClosed, check_closed
 
@@ -490,7 +569,8 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         instance = _instance()
         results = {
-            s: run_semester(s, args.reason, instance, orgs=args.org) for s in semesters_between(args.first, args.last)
+            s: run_semester(s, args.reason, instance, orgs=args.org, verbose=args.verbose)
+            for s in semesters_between(args.first, args.last)
         }
         failed = [s for s, ok in results.items() if not ok]
         print(
@@ -499,7 +579,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 1 if failed else 0
     if args.command == "show":
-        return show(args.semester, args.org)
+        return show(args.semester, args.org, summary=args.synthese)
     if args.command == "verify":
         return verify(args.org, args.semester)
     if args.command == "status":

@@ -125,7 +125,14 @@ def test_getting_started_from_nothing_to_a_release(fresh_home, demo_feeds, share
     )
 
     # 5. spaser run, then the release
+    capsys.readouterr()
     assert main(["run", "--semester", SEMESTER]) == 0, capsys.readouterr().out
+    # quiet by default: a line per phase and the verdict; dbt's and Dagster's logs in a file
+    out = capsys.readouterr().out
+    assert len(out.splitlines()) <= 12, out
+    assert "  lecture des flux " in out and "  modèles dbt " in out and "  publication " in out
+    [log] = (fresh_home / "logs").glob(f"*-{SEMESTER}.log")
+    assert f"journal détaillé : {log}" in out and "spaser_dbt_models" in log.read_text(encoding="utf-8")
     release = fresh_home / "publications" / "val" / SEMESTER / "v1"
     manifest = json.loads((release / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["organisation"] == "val"
