@@ -6,6 +6,11 @@ Typing is minimal and strict where the pipeline depends on it: a record without 
 placed in a semester or summed, so it goes to quarantine with the reason. Other oddities
 (`dureeMois: "NC"`, a garbled titulaire) become NULL and are listed in `parse_warnings`.
 `normalise_record` is also the mapping of the XML (decp_xml.py) and tabular CSV readers.
+
+Bounded memory: the file's bytes are measured first (limits.scan_json: nesting, strings, numbers,
+records) and a file past a limit fails naming the byte offset and the limit before ijson sees it;
+an amount written with more than limits.NUMBER_MAX_CHARS characters sends its record to
+quarantine.
 """
 
 from __future__ import annotations
@@ -17,8 +22,18 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import ijson
+import numpy as np
 
 from .framework import FeedTable, IngestError, Quarantine, compact_json
+from .limits import (
+    RECORD_DEPTH_2019,
+    RECORD_DEPTH_2024,
+    even_cut,
+    mask_escapes,
+    number_too_long,
+    scan_json,
+    too_long_reason,
+)
 
 TITULAIRE = "STRUCT(type_identifiant VARCHAR, id VARCHAR, denomination_sociale VARCHAR)"
 MODIFICATION = (
@@ -70,7 +85,8 @@ DECP_TABLE = FeedTable(
 
 # The 2024 schema's date pattern is unanchored; we anchor it. PES 2019 files add a timezone.
 _DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:Z|[+-]\d{2}:?\d{2})?$")
-_NAN_TOKENS = re.compile(rb'"(?:[^"\\]|\\.)*"|(-?Infinity|NaN)')
+_NAN_TOKENS = re.compile(rb"-?Infinity|NaN")
+_LONGEST_TOKEN = len(b"-Infinity")
 _TRUE = {"true", "oui", "1", "yes"}
 _FALSE = {"false", "non", "0", "no"}
 
@@ -79,7 +95,9 @@ class _NanTolerantStream:
     """File-like wrapper turning bare NaN/Infinity tokens (invalid JSON, but written by some
     platforms through Python's json module) into null, without touching string contents.
 
-    Works chunk by chunk: a chunk is only emitted up to a point known to lie outside a string.
+    Works chunk by chunk, carrying over only the last bytes (a token cut in two, an escape) and
+    whether the chunk ends inside a string: string contents are told apart by the positions of
+    their quotes once escapes are masked (limits.mask_escapes), in time linear in the chunk.
     """
 
     def __init__(self, raw, chunk: int = 1 << 20):
@@ -88,6 +106,7 @@ class _NanTolerantStream:
         self._out = b""
         self._eof = False
         self._first = True
+        self._in_string = False
         self.consumed = 0
 
     def _fill(self) -> None:
@@ -97,14 +116,25 @@ class _NanTolerantStream:
             if data.startswith(b"\xef\xbb\xbf"):
                 data = data[3:]
         buf = self._carry + data
-        if not data:
-            self._eof = True
-            cut = len(buf)
-        else:
-            cut = _safe_cut(buf)
+        self._eof = not data
+        clean = mask_escapes(buf)
+        # keep a short tail so "Na|N" is never split, and never the first half of an escape
+        cut = len(buf) if self._eof else even_cut(buf, max(0, len(buf) - _LONGEST_TOKEN))
+        tokens = [m.span() for m in _NAN_TOKENS.finditer(clean, 0, len(buf)) if m.start() < cut]
+        if tokens:
+            cut = max(cut, tokens[-1][1])
         head, self._carry = buf[:cut], buf[cut:]
         self.consumed += len(head)
-        self._out += _NAN_TOKENS.sub(lambda m: b"null" if m.group(1) else m.group(0), head)
+        quotes = np.flatnonzero(np.frombuffer(clean, np.uint8, count=cut) == ord('"')) if tokens else None
+        out, last = [], 0
+        for start, end in tokens:
+            if not (int(np.searchsorted(quotes, start)) + self._in_string) & 1:  # outside any string
+                out += [head[last:start], b"null"]
+                last = end
+        out.append(head[last:])
+        if (clean.count(b'"', 0, cut) & 1) == 1:
+            self._in_string = not self._in_string
+        self._out += b"".join(out)
 
     def read(self, n: int = -1) -> bytes:
         while not self._eof and (n < 0 or len(self._out) < n):
@@ -113,24 +143,6 @@ class _NanTolerantStream:
             n = len(self._out)
         out, self._out = self._out[:n], self._out[n:]
         return out
-
-
-def _safe_cut(buf: bytes) -> int:
-    """Largest prefix length that ends outside any string and does not split a token.
-
-    A quote that does not open a complete string match starts a string that continues in the
-    next chunk: everything from it on is carried over.
-    """
-    pos = 0
-    for m in _NAN_TOKENS.finditer(buf):
-        quote = buf.find(b'"', pos, m.start())
-        if quote != -1:
-            return quote
-        pos = m.end()
-    quote = buf.find(b'"', pos)
-    if quote != -1:
-        return quote
-    return max(pos, len(buf) - 9)  # keep a short tail so "Na|N" is never split
 
 
 def _needs_sanitizing(path: Path) -> bool:
@@ -184,7 +196,9 @@ def detect_format(path: Path) -> str:
 
 
 def read_decp_json(path: Path) -> Iterator[tuple[int, dict | Quarantine]]:
+    shape = scan_json(path)  # before any parser: ijson's memory is quadratic in the nesting
     fmt = detect_format(path)
+    shape.check_records(RECORD_DEPTH_2024 if fmt == "2024" else RECORD_DEPTH_2019)
     sanitize = _needs_sanitizing(path)
     arrays = (
         [("marches.marche", "marche"), ("marches.contrat-concession", "concession")]
@@ -240,7 +254,9 @@ def normalise_record(
 
     amount, ok = _number(record.get(amount_key))
     if not ok:
-        return Quarantine(f"{amount_key} is not a number", amount_key, compact_json(record))
+        value = record.get(amount_key)
+        reason = too_long_reason(amount_key) if _too_long(value) else f"{amount_key} is not a number"
+        return Quarantine(reason, amount_key, compact_json(record))
     if amount is None:
         warnings.append(f"{amount_key} missing")
 
@@ -316,11 +332,16 @@ def _strict_date(value) -> dt.date | None:
         return None
 
 
+def _too_long(value) -> bool:
+    return number_too_long(value.strip() if isinstance(value, str) else value)
+
+
 def _number(value) -> tuple[float | None, bool]:
-    """(value, ok). Missing or NaN is (None, True); text that is not a number is (None, False)."""
+    """(value, ok). Missing or NaN is (None, True); text that is not a number, and a number written
+    with more than NUMBER_MAX_CHARS characters (never converted), is (None, False)."""
     if value is None or value == "":
         return None, True
-    if isinstance(value, bool):
+    if isinstance(value, bool) or _too_long(value):
         return None, False
     if isinstance(value, (int, float)):
         return (None, True) if isinstance(value, float) and math.isnan(value) else (float(value), True)

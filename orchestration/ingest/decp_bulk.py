@@ -19,6 +19,10 @@ contracts would take ten minutes. This module loads the same rows with DuckDB in
 Whatever this path cannot do returns None before anything is written, and the file goes through
 the Python reader: other layouts, bare NaN/Infinity tokens, a file DuckDB cannot parse, the 2019
 format. `tests/test_decp_bulk.py` checks that both paths give the same rows.
+
+Bounded memory: a located file is first measured as the Python reader measures it
+(limits.scan_json: nesting, strings, numbers, records); past a limit it fails with the same
+message, so DuckDB and `json.loads` of the irregular records only ever see bounded records.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .framework import BulkReader, Quarantine
+from .limits import RECORD_DEPTH_2024, scan_json
 
 ARRAYS = {"marche": ("marches.marche", "marche"), "contrat-concession": ("marches.contrat-concession", "concession")}
 _KEYS = "|".join(re.escape(k) for k in ARRAYS)
@@ -390,11 +395,11 @@ def locate_arrays(path: Path) -> list[Located] | None:
                     hit = (base + s.start(1), base + s.start(2))
                     if hit not in found:
                         found.append(hit)
+                if len(found) > 1:
+                    return None  # the other key more than once: leave it to the Python reader
                 pos = window.find(needle, pos + 1)
             carry = window[-512:]
             offset += len(chunk)
-    if len(found) > 1:
-        return None  # the other key more than once: leave it to the Python reader
     first_path, first_kind = ARRAYS[first_key]
     if not found:
         return [Located(first_path, first_kind, first_start, last_end)]
@@ -452,6 +457,7 @@ def prepare(con, path: Path, columns: list[tuple[str, str]] | None = None) -> Pr
     located = locate_arrays(path)
     if located is None:
         return None
+    scan_json(path).check_records(RECORD_DEPTH_2024)  # IngestError past a limit, as the Python reader
     folder = tempfile.TemporaryDirectory(prefix="spaser_decp_")
     prepared = Prepared(con, folder)
     try:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from .framework import FeedTable, IngestError, Quarantine, compact_json
 from .french_csv import DUCKDB_TYPES, Column, _type_row, read_table
+from .limits import check_whole_document, scan_json_chunks
 from .text import contract_index, open_csv, read_text
 
 # --- Buyer-defined contracts (CSV in French conventions or .xlsx) -----------------------------
@@ -393,8 +394,13 @@ def read_grdf_csv(path: Path) -> Iterator[tuple[int, dict | Quarantine]]:
 
 
 def read_grdf_json(path: Path) -> Iterator[tuple[int, dict | Quarantine]]:
+    # read whole: the size is bounded first, then nesting, strings and numbers (limits.py; byte
+    # offsets of the text as UTF-8, the file's own for a UTF-8 file)
+    check_whole_document(path)
+    text = read_text(path)
+    scan_json_chunks([text.encode("utf-8", "surrogatepass")], str(path))
     try:
-        doc = json.loads(read_text(path))
+        doc = json.loads(text)
     except json.JSONDecodeError as exc:
         raise IngestError(f"{path}: line {exc.lineno}: not JSON: {exc}") from exc
     parent_pce = None
