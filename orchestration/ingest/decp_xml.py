@@ -6,7 +6,11 @@ through `decp.normalise_record`: quarantine rules, warnings and raw rows have on
 and staging cannot tell XML from JSON.
 
 Streaming: lxml `iterparse` on the end of each record element; the element and everything before
-it are freed once the record is normalised, so memory does not grow with the file.
+it are freed once the record is normalised, so memory does not grow with the file. Bounded: the
+parser reads at most limits.RECORD_MAX_BYTES between two record boundaries (a record's start and
+end, or the end of one and the start of the next) and before the root element; more fails the
+file, naming the record and the byte offset. An amount written with more than
+limits.NUMBER_MAX_CHARS characters is never converted: its record goes to quarantine.
 
 Hardening (defusedxml's approach): a DOCTYPE is refused before lxml reads the document (entity
 expansion, external entities), and lxml itself runs with entity resolution, network access and
@@ -28,6 +32,7 @@ from lxml import etree
 
 from .decp import normalise_record
 from .framework import IngestError, Quarantine
+from .limits import RECORD_MAX_BYTES, mib, number_too_long
 
 _RECORDS = {"marche": "marche", "contrat-concession": "concession"}  # element -> contract_kind
 _RECORD_TAGS = [f"{{*}}{name}" for name in _RECORDS]  # any namespace, or none
@@ -144,10 +149,14 @@ def _records(path: Path) -> Iterator[tuple[int, str, str, etree._Element]]:
     _refuse_doctype(path)
     rank = 0
     # our own handle, closed even when the consumer stops early (format detection)
-    with path.open("rb") as source:
-        context = etree.iterparse(source, events=("end",), tag=_RECORD_TAGS, **_PARSER_OPTIONS)
+    with path.open("rb") as raw:
+        source = _BoundedSource(raw, path)
+        context = etree.iterparse(source, events=("start", "end"), tag=_RECORD_TAGS, **_PARSER_OPTIONS)
         try:
-            for _, element in context:
+            for event, element in context:
+                source.boundary(event, rank)
+                if event == "start":
+                    continue
                 name, parent = _local(element.tag), element.getparent()
                 if parent is None:  # 2019: a document may be a single record
                     record_path = name
@@ -173,13 +182,46 @@ def _records(path: Path) -> Iterator[tuple[int, str, str, etree._Element]]:
             raise IngestError(f"{path}: line {root.sourceline}: root element <{_local(root.tag)}>; not a DECP XML file")
 
 
+class _BoundedSource:
+    """The file as the parser reads it: at most RECORD_MAX_BYTES between two record boundaries
+    (`boundary`, called on each record start and end event), or before the root element. The
+    parser reads ahead by 32 KiB: sizes are measured from where an event was seen."""
+
+    def __init__(self, raw, path: Path):
+        self._raw, self._path = raw, path
+        self.offset = 0  # bytes read
+        self._since = 0  # offset at the last boundary
+        self._open = 0  # record elements open
+        self._rank = 0  # records ended
+
+    def boundary(self, event: str, rank: int) -> None:
+        self._open += 1 if event == "start" else -1
+        self._since, self._rank = self.offset, rank
+
+    def read(self, n: int = -1) -> bytes:
+        if self.offset - self._since > RECORD_MAX_BYTES:
+            if self._open > 0:
+                where = f"record {self._rank + 1} holds"
+            elif self._rank:
+                where = f"after record {self._rank}, the document holds"
+            else:
+                where = "before the first record, the document holds"
+            raise IngestError(
+                f"{self._path}: byte {self.offset}: {where} more than {mib(RECORD_MAX_BYTES)} of XML "
+                "(limit RECORD_MAX_BYTES); a DECP record is a few KiB"
+            )
+        data = self._raw.read(n)
+        self.offset += len(data)
+        return data
+
+
 def _refuse_doctype(path: Path) -> None:
     """A DOCTYPE can only precede the root element: parse up to the root's start tag with
     defusedxml, which raises on the declaration before any entity is defined or expanded."""
     try:
         with path.open("rb") as f:
             for _ in DefusedET.iterparse(
-                f, events=("start",), forbid_dtd=True, forbid_entities=True, forbid_external=True
+                _BoundedSource(f, path), events=("start",), forbid_dtd=True, forbid_entities=True, forbid_external=True
             ):
                 return
     except defusedxml.DefusedXmlException as exc:
@@ -254,6 +296,6 @@ def _number(text: str):
     """int or float as JSON would hold it; anything else stays text, for normalise_record to judge
     (quarantine for an amount, a warning elsewhere), exactly as the same text in JSON."""
     s = text.strip()
-    if not _XML_NUMBER.fullmatch(s):
+    if number_too_long(s) or not _XML_NUMBER.fullmatch(s):
         return text
     return float(s) if any(c in s for c in ".eE") else int(s)
