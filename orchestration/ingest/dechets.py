@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from .framework import FeedTable, IngestError, Quarantine, compact_json
-from .french_csv import DUCKDB_TYPES, Column, _to_date, _type_row, read_excel, read_table
+from .french_csv import DUCKDB_TYPES, Column, _to_date, _type_row, open_workbook, read_excel, read_table, sheet_rows
 from .text import contract_index, open_csv
 
 # canonical name, kind, Trackdéchets export header, RNDTS "déchets sortants" header,
@@ -179,14 +179,9 @@ def read_registre(path: Path) -> Iterator[tuple[int, dict | Quarantine]]:
 
 
 def _read_registre_excel(path: Path) -> Iterator[tuple[int, dict | Quarantine]]:
-    import openpyxl
-
+    workbook = open_workbook(path)
     try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:
-        raise IngestError(f"{path}: cannot open as an Excel workbook: {exc}") from exc
-    try:
-        first = next(workbook.worksheets[0].iter_rows(values_only=True), None)
+        _, first = next(sheet_rows(path, workbook.worksheets[0]), (1, None))
     finally:
         workbook.close()
     if first is None:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .framework import IngestError, Quarantine, compact_json
+from .limits import check_spreadsheet, int_digits_limit, number_too_long, too_long_reason
 from .text import contract_index, open_csv
 
 _DATE_FR = re.compile(r"^(\d{2})/(\d{2})/(\d{4})$")
@@ -47,6 +48,8 @@ _NUMBER = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$")
 
 
 def _to_decimal(s: str) -> float:
+    if number_too_long(s):  # never converted (limits.NUMBER_MAX_CHARS)
+        raise ValueError(s)
     s = s.replace("\u00a0", "").replace("\u202f", "").replace(" ", "").replace("€", "")
     if s.count(",") == 1 and "." in s:  # 1.234,56: dot as thousands separator
         s = s.replace(".", "")
@@ -134,12 +137,47 @@ def _type_row(cells, header, index, columns: list[Column]) -> dict | Quarantine:
         try:
             row[col.name] = _CONVERTERS[col.kind](raw)
         except (ValueError, KeyError):
-            return Quarantine(
-                f"{col.name} is not a valid {col.kind}: {raw[:40]!r}",
-                col.name,
-                compact_json(dict(zip(header, cells))),
-            )
+            return Quarantine(_invalid(col, raw), col.name, compact_json(dict(zip(header, cells))))
     return row
+
+
+def _invalid(col: Column, value) -> str:
+    """Why a cell (text, or a spreadsheet's typed value) is not of its column's kind."""
+    if col.kind in ("decimal", "integer") and number_too_long(value):
+        return too_long_reason(col.name)
+    return f"{col.name} is not a valid {col.kind}: {str(value)[:40]!r}"
+
+
+def open_workbook(path: Path):
+    """An .xlsx workbook in openpyxl's read-only mode, once its archive is within the limits
+    (limits.check_spreadsheet: zip bombs, parts and rows too large to hold)."""
+    import openpyxl
+
+    check_spreadsheet(path)
+    try:
+        with int_digits_limit():
+            return openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises several kinds for a broken file
+        cause = exc.__cause__ or exc.__context__  # openpyxl wraps the parser's error
+        why = f"{exc} ({type(cause).__name__}: {cause})" if cause else str(exc)
+        raise IngestError(f"{path}: cannot open as an Excel workbook: {why}") from exc
+
+
+def sheet_rows(path: Path, ws) -> Iterator[tuple[int, tuple]]:
+    """(row number, values) of a sheet, 1 = first. Numbers are converted under Python's default
+    digit limit (limits.int_digits_limit); a row openpyxl cannot read fails the file, named."""
+    rows = ws.iter_rows(values_only=True)
+    number = 0
+    while True:
+        try:
+            with int_digits_limit():
+                values = next(rows)
+        except StopIteration:
+            return
+        except Exception as exc:  # a damaged part, a number of more than 4 300 digits, a DOCTYPE
+            raise IngestError(f"{path}: sheet {ws.title}: row {number + 1}: cannot read: {exc}") from exc
+        number += 1
+        yield number, values
 
 
 def read_excel(
@@ -148,23 +186,19 @@ def read_excel(
     """Same contract as read_french_csv for an .xlsx workbook (first sheet unless named),
     streamed with openpyxl's read-only mode. Typed cells (dates, numbers, booleans) are taken as
     they are; text cells go through the French-convention converters."""
-    import openpyxl
-
-    try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises several kinds for a broken file
-        raise IngestError(f"{path}: cannot open as an Excel workbook: {exc}") from exc
+    workbook = open_workbook(path)
     try:
         if sheet is not None and sheet not in workbook.sheetnames:
             raise IngestError(f"{path}: no sheet named {sheet!r} (found {', '.join(workbook.sheetnames)})")
         ws = workbook[sheet] if sheet else workbook.worksheets[0]
-        rows = ws.iter_rows(values_only=True)
+        rows = sheet_rows(path, ws)
         try:
-            header = ["" if h is None else str(h).strip() for h in next(rows)]
+            _, first = next(rows)
         except StopIteration:
             raise IngestError(f"{path}: sheet {ws.title}: row 1: empty sheet, expected a header row") from None
+        header = ["" if h is None else str(h).strip() for h in first]
         index = contract_index(path, header, columns, unknown=unknown, absent=absent, where=f"sheet {ws.title}: row 1")
-        for line, cells in enumerate(rows, start=2):
+        for line, cells in rows:
             cells = list(cells) + [None] * (len(header) - len(cells))
             if all(c is None or str(c).strip() == "" for c in cells):
                 continue  # Excel keeps formatted empty rows: not data
@@ -185,12 +219,8 @@ def _type_excel_row(cells, header, index, columns: list[Column]) -> dict | Quara
             continue
         try:
             row[col.name] = _excel_value(value, col.kind)
-        except (ValueError, KeyError, TypeError):
-            return Quarantine(
-                f"{col.name} is not a valid {col.kind}: {str(value)[:40]!r}",
-                col.name,
-                compact_json(dict(zip(header, cells))),
-            )
+        except (ValueError, KeyError, TypeError, OverflowError):
+            return Quarantine(_invalid(col, value), col.name, compact_json(dict(zip(header, cells))))
     return row
 
 
@@ -211,7 +241,7 @@ def _excel_value(value, kind: str):
         if value in (0, 1):
             return bool(value)
         raise ValueError(value)
-    if isinstance(value, bool):
+    if isinstance(value, bool) or number_too_long(value):
         raise ValueError(value)
     if kind == "integer":
         if float(value).is_integer():

@@ -25,7 +25,8 @@ CSV (`open_csv`):
   record started, "unclosed quote (guillemet non fermé)". Where multi-line text is allowed, a
   line inside the quotes that carries a whole record's worth of separators, or a field count
   other than the header's, is the same fault; so is a quote still open at the end of the file.
-  A record is held in memory whole, bounded by csv's field size limit (128 KiB);
+  A record is held in memory whole, bounded by csv's field size limit (128 KiB) and by the
+  length of a physical line (limits.LINE_MAX_CHARS, 1 MiB characters: longer fails the file);
 - blank lines at the end of the file are not records; blank lines elsewhere are yielded (the
   readers quarantine them as "empty line"), so rows read = physical lines - header - trailing
   blank lines, checked at the end of the file.
@@ -56,6 +57,7 @@ from pathlib import Path
 from typing import IO, Self
 
 from .framework import IngestError
+from .limits import CSV_FIELD_MAX_CHARS, LINE_MAX_CHARS
 
 log = logging.getLogger(__name__)
 
@@ -210,17 +212,35 @@ _MAX_PENDING_BLANKS = 10_000
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
+# csv's default, set here so that nothing else in the process can have raised it (limits.py)
+csv.field_size_limit(CSV_FIELD_MAX_CHARS)
+
+
+def _readline(f: IO[str], path: Path, number: int) -> str:
+    """One physical line, at most LINE_MAX_CHARS characters (line break included) in memory."""
+    line = f.readline(LINE_MAX_CHARS + 1)
+    if len(line) > LINE_MAX_CHARS:
+        raise IngestError(
+            f"{path}: line {number}: longer than {LINE_MAX_CHARS} characters (limit LINE_MAX_CHARS); "
+            "not a CSV file, or its line breaks are lost"
+        )
+    return line
+
+
 class _Source:
     """The file's lines for csv.reader (which counts them in `line_num`), noting the end of the
     file: csv.reader only asks past the last line from inside a quoted cell."""
 
-    def __init__(self, f: IO[str], first: str):
+    def __init__(self, f: IO[str], first: str, path: Path):
         self.eof = False
-        self.lines = self._lines(f, first)
+        self.lines = self._lines(f, first, path)
 
-    def _lines(self, f: IO[str], first: str) -> Iterator[str]:
+    def _lines(self, f: IO[str], first: str, path: Path) -> Iterator[str]:
         yield first
-        yield from f
+        number = 1
+        while line := _readline(f, path, number + 1):
+            number += 1
+            yield line
         self.eof = True
 
 
@@ -245,7 +265,7 @@ class CsvTable:
         self.encoding = detect_encoding(path)
         try:
             self._file = io.TextIOWrapper(open_binary(path), encoding=self.encoding, newline="")
-            first = self._file.readline()
+            first = _readline(self._file, path, 1)
         except (OSError, EOFError, UnicodeDecodeError) as exc:
             self.close()
             raise IngestError(f"{path}: line 1: cannot read: {exc}") from exc
@@ -256,7 +276,7 @@ class CsvTable:
             )
         # the separator is the candidate found most often on the header line (ties: the first)
         self.delimiter = max(self._delimiters, key=first.count)
-        self._source = _Source(self._file, first)
+        self._source = _Source(self._file, first, path)
         self._reader = csv.reader(self._source.lines, delimiter=self.delimiter, quotechar='"')
         try:
             self.header = self._record(1)
