@@ -127,9 +127,25 @@ def run_semester(
         return False
     if not check_configuration(say_valid=False):
         return False
+    from . import configuration
     from .runs import reap_dead_runs, warehouse_lock
 
     paths = get_paths()
+    known = [r["org_id"] for r in configuration.read_table(paths.config, "organisations")]
+    unknown = sorted(set(orgs or []) - set(known))
+    if unknown:
+        print(
+            f"spaser: organisation(s) inconnue(s) : {', '.join(unknown)} (configurées : {', '.join(known)})",
+            file=sys.stderr,
+        )
+        return False
+    # refused in seconds rather than after the whole run, naming every reason
+    blocked = configuration.unrunnable(paths, semester, orgs)
+    for org, reasons in blocked.items():
+        print(f"spaser: {org} {semester} ne peut pas être publié : {' ; '.join(reasons)}", file=sys.stderr)
+    if blocked and len(blocked) == len(orgs or known):
+        print(f"spaser: {semester} non lancé, aucune organisation publiable", file=sys.stderr)
+        return False
     with warehouse_lock(paths.home):  # one writer: a second `spaser run` waits its turn
         instance = instance or _instance()
         for run_id in reap_dead_runs(instance):
@@ -249,6 +265,15 @@ def show(semester: str, org: str | None = None, summary: bool = False) -> int:
                WHERE semester = ? AND (? IS NULL OR org_id = ?) ORDER BY org_id""",
             [semester, org, org],
         ).fetchall()
+        published = [
+            r[0] for r in con.execute("SELECT DISTINCT org_id FROM publication.releases ORDER BY 1").fetchall()
+        ]
+        if org and org not in published:
+            print(
+                f"spaser show: aucune publication pour l'organisation {org!r} (publiées : {', '.join(published) or 'aucune'})",
+                file=sys.stderr,
+            )
+            return 1
         if not releases_verified([Path(path) for _, _, path in releases], paths.publications):
             return 1
         rows = con.execute(
@@ -425,7 +450,21 @@ def status(limit: int = 10) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="spaser", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("init", help="create the configuration of a new organisation (yours)")
+
+    def examples(*lines: str) -> dict:
+        return {
+            "epilog": "examples:\n" + "\n".join(f"  {line}" for line in lines),
+            "formatter_class": argparse.RawDescriptionHelpFormatter,
+        }
+
+    p = sub.add_parser(
+        "init",
+        help="create the configuration of a new organisation (yours)",
+        **examples(
+            'spaser init --org-id val --nom "Département du Val" --departement 95 --siret 22950001300011 --siret 22950001300029',
+            'spaser init --ajouter --org-id spl_val --nom "SPL du Val" --type spl --siret 81259930600014',
+        ),
+    )
     p.add_argument("--org-id", required=True, help="short identifier, e.g. val (lower case, digits, _)")
     p.add_argument("--nom", required=True, help="name, e.g. 'Département du Val'")
     p.add_argument(
@@ -467,7 +506,15 @@ def main(argv: list[str] | None = None) -> int:
         help="add this many buyers of other départements (national scale; default: the org only)",
     )
     p.add_argument("--seed", type=int, default=20240101)
-    p = sub.add_parser("run", help="run the pipeline for one semester")
+    p = sub.add_parser(
+        "run",
+        help="run the pipeline for one semester",
+        **examples(
+            "spaser run                                   # the last closed semester, every organisation",
+            "spaser run --semester 2026-S1 --org val",
+            'spaser run --semester 2026-S1 --reason "export des procédures corrigé"   # a v2 if figures changed',
+        ),
+    )
     p.add_argument("--semester", default=None, help="default: the last closed semester")
     p.add_argument("--reason", default=None, help="reason recorded in a new release version")
     p.add_argument(
@@ -484,7 +531,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument(
         "--verbose", "-v", action="store_true", help="print dbt's and Dagster's logs instead of one line per phase"
     )
-    p = sub.add_parser("backfill", help="run the pipeline for a range of semesters, oldest first")
+    p = sub.add_parser(
+        "backfill",
+        help="run the pipeline for a range of semesters, oldest first",
+        **examples("spaser backfill --from 2024-S1 --to 2026-S1"),
+    )
     p.add_argument("--from", dest="first", required=True)
     p.add_argument("--to", dest="last", required=True)
     p.add_argument("--reason", default=None)
@@ -492,17 +543,29 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument(
         "--verbose", "-v", action="store_true", help="print dbt's and Dagster's logs instead of one line per phase"
     )
-    p = sub.add_parser("withdraw", help="take a wrongly delivered file out of the next build, with the reason")
+    p = sub.add_parser(
+        "withdraw",
+        help="take a wrongly delivered file out of the next build, with the reason",
+        **examples('spaser withdraw .spaser/landing/decp/x.json --reason "livré par erreur" --by "service achats"'),
+    )
     p.add_argument("file", help="the file in its landing folder, e.g. .spaser/landing/decp/x.json")
     p.add_argument("--reason", required=True, help="why, recorded in the ingest log and the next manifest")
     p.add_argument("--by", default=None, help="who asks (name, role)")
-    p = sub.add_parser("show", help="print the published indicator table of a semester")
+    p = sub.add_parser(
+        "show",
+        help="print the published indicator table of a semester",
+        **examples("spaser show --semester 2026-S1", "spaser show --semester 2026-S1 --org val --synthese"),
+    )
     p.add_argument("--semester", required=True)
     p.add_argument("--org", default=None)
     p.add_argument(
         "--synthese", action="store_true", help="one line per axis (met, on track, late...) instead of the table"
     )
-    p = sub.add_parser("verify", help="check every release's files against its manifest (exit 1 on a problem)")
+    p = sub.add_parser(
+        "verify",
+        help="check every release's files against its manifest (exit 1 on a problem)",
+        **examples("spaser verify", "spaser verify --org val --semester 2026-S1"),
+    )
     p.add_argument("--org", default=None, help="only this organisation")
     p.add_argument("--semester", default=None, help="only this semester")
     sub.add_parser("status", help="the last runs and their failures")

@@ -24,6 +24,23 @@ def test_user_errors_are_one_sentence_and_a_non_zero_exit(argv, expected, spaser
     assert expected in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
 
 
+def test_unknown_organisations_and_absent_feeds_are_refused_before_anything_runs(demo_home, capsys):
+    import shutil
+
+    for folder in ("energie/sites", "saisie"):  # two required feeds, delivered empty
+        shutil.rmtree(demo_home / "landing" / folder)
+        (demo_home / "landing" / folder).mkdir()
+    assert main(["run", "--semester", "2026-S1", "--org", "paris"]) == 1
+    assert "organisation(s) inconnue(s) : paris (configurées : nordval)" in capsys.readouterr().err
+    assert main(["run", "--semester", "2026-S1"]) == 1
+    err = capsys.readouterr().err
+    assert "flux obligatoire energie/sites : aucun fichier" in err and "flux obligatoire saisie/valeurs" in err
+    assert "2026-S1 non lancé" in err and "Traceback" not in err
+    assert main(["run", "--semester", "2023-S2"]) == 1
+    assert "2023-S2 précède son premier semestre (2024-S1)" in capsys.readouterr().err
+    assert not (demo_home / "warehouse").exists()  # refused in seconds: nothing ran
+
+
 class _BadFile(Exception):
     pass
 
@@ -60,3 +77,12 @@ def test_status_shows_the_cause_and_never_crashes(tmp_path, monkeypatch, capsys)
     out = capsys.readouterr().out
     assert "line 12: montant: '12,5,3' is not a number" in out
     assert "gate _empty_description_gate (ERROR): " in out
+
+
+@pytest.mark.parametrize("command", ["init", "run", "backfill", "withdraw", "show", "verify"])
+def test_help_of_each_command_shows_examples(command, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main([command, "--help"])
+    assert exit_.value.code == 0
+    out = capsys.readouterr().out
+    assert "examples:" in out and f"spaser {command}" in out.split("examples:")[1]

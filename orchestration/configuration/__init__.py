@@ -215,6 +215,36 @@ def landing_roots(paths: Paths, folder: str) -> list[tuple[str, Path]]:
     return roots
 
 
+def unrunnable(paths: Paths, semester: str, orgs: list[str] | None = None) -> dict[str, list[str]]:
+    """Why each organisation (all, or `orgs`) cannot be published for `semester` before anything
+    runs: a semester before its first one, a required feed whose landing folder holds no file.
+    {org_id: [reasons]}; organisations absent from the result can run."""
+    rows = {r["org_id"]: r for r in read_table(paths.config, "organisations") if r.get("org_id")}
+    out: dict[str, list[str]] = {}
+    for org in orgs or sorted(rows):
+        first = rows.get(org, {}).get("premier_semestre", "")
+        if first and semester < first:
+            out.setdefault(org, []).append(f"{semester} précède son premier semestre ({first})")
+    for r in read_table(paths.config, "organisation_flux"):
+        org, feed = r.get("org_id", ""), r.get("feed", "")
+        if r.get("required", "").lower() != "true" or org not in rows or (orgs and org not in orgs):
+            continue
+        folder = FLUX_FOLDERS.get(feed)
+        own = paths.landing / ORGANISATIONS_LANDING / org / folder if folder else None
+        default = rows[org].get("landing_default", "").lower() == "true"
+        # DECP may stay in the shared folder, split by buyer SIRET
+        roots = [paths.landing / folder] if default or feed == "marches/decp" else []
+        if folder and not any(_holds_a_file(root) for root in [*roots, own]):
+            out.setdefault(org, []).append(
+                f"flux obligatoire {feed} : aucun fichier dans {roots[0] if default else own}"
+            )
+    return out
+
+
+def _holds_a_file(folder: Path) -> bool:
+    return folder.is_dir() and any(p.is_file() and not p.name.startswith(".") for p in folder.iterdir())
+
+
 def read_table(folder: Path, stem: str) -> list[dict[str, str]]:
     """Rows of one configuration file ({} per line, values stripped); [] when absent."""
     path = folder / f"{stem}.csv"
