@@ -412,7 +412,9 @@ def print_paths() -> None:
     paths = get_paths()
     print(f"warehouse (DuckDB):  {paths.warehouse}")
     print(f"releases:            {paths.publications}")
-    print(f"Data Docs (GX):      {paths.gx_results / 'data_docs' / 'index.html'}")
+    # the gates' own index works offline; GX Data Docs load their styles from CDNs
+    print(f"quality gates:       {paths.gx_results / 'index.html'}")
+    print(f"Data Docs (GX):      {paths.gx_results / 'data_docs' / 'index.html'} (styles need internet access)")
     print(f"landing folder:      {paths.landing}")
 
 
