@@ -26,6 +26,17 @@ def shared_data() -> Path:
     return SHARED_DATA
 
 
+@pytest.fixture
+def con(tmp_path):
+    """A connection to a new, empty DuckDB warehouse file (tmp_path/warehouse.duckdb), closed
+    after the test."""
+    import duckdb
+
+    connection = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
+    yield connection
+    connection.close()
+
+
 def demo_config(home: Path) -> Path:
     """The demo organisation's configuration in `home` (what `spaser demo` writes)."""
     from orchestration.configuration import write_demo

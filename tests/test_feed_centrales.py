@@ -26,13 +26,6 @@ from orchestration.ingest.framework import IngestError, ingest_files
 from orchestration.settings import SEEDS_DIR
 
 
-@pytest.fixture
-def con(tmp_path):
-    c = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
-    yield c
-    c.close()
-
-
 def _one(con, sql):
     return con.execute(sql).fetchall()[0][0]
 

@@ -12,7 +12,6 @@ import csv
 import datetime as dt
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from orchestration.feeds.dechets import FEED, GRANULATS, REEMPLOI, REGISTRE
@@ -32,13 +31,6 @@ from orchestration.ingest.framework import IngestError, ingest_files
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
 INTERMEDIATE = {"R12", "R13", "D9", "D13", "D14", "D15"}
-
-
-@pytest.fixture
-def con(tmp_path):
-    c = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
-    yield c
-    c.close()
 
 
 @pytest.fixture

@@ -6,20 +6,12 @@ import datetime as dt
 import gzip
 import json
 
-import duckdb
 import pytest
 
 from orchestration.feeds.energie import FEED
 from orchestration.ingest.framework import IngestError, ingest_files
 
 SOURCES = {s.folder.split("/", 1)[1]: s for s in FEED.sources}
-
-
-@pytest.fixture
-def con(tmp_path):
-    c = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
-    yield c
-    c.close()
 
 
 def _load(con, kind, root, files):

@@ -7,7 +7,6 @@ import csv
 import datetime as dt
 import json
 
-import duckdb
 import openpyxl
 import pytest
 
@@ -23,13 +22,6 @@ from orchestration.ingest.fournisseurs import (
 )
 from orchestration.ingest.framework import ingest_files
 from orchestration.settings import SEEDS_DIR
-
-
-@pytest.fixture
-def con(tmp_path):
-    c = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
-    yield c
-    c.close()
 
 
 def _one(con, sql):

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-import duckdb
 import pytest
 
 from orchestration.feeds.insertion import FEED, HEURES, PARCOURS
@@ -14,13 +13,6 @@ from orchestration.ingest.framework import IngestError, ingest_files
 from orchestration.ingest.insertion import HEURES_TABLE, PARCOURS_TABLE, parse_mois, read_heures, read_parcours
 
 HEADER = "siret_acheteur;id_marche;mois;heures_realisees;siret_titulaire;structure_insertion"
-
-
-@pytest.fixture
-def con(tmp_path):
-    c = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
-    yield c
-    c.close()
 
 
 @pytest.mark.parametrize(

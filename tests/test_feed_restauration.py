@@ -8,7 +8,6 @@ import csv
 import json
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from orchestration.feeds import all_feeds
@@ -41,13 +40,6 @@ NOT_BILANS_SIMPLES = {
     "examples/achats_siret_ancien_format_fichier_exemple_ma_cantine.csv": "année_bilan",
     "examples/importer_des_cantines_exemple_ma_cantine.csv": "année_bilan",
 }
-
-
-@pytest.fixture
-def con(tmp_path):
-    c = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
-    yield c
-    c.close()
 
 
 def _rows(con, sql):

@@ -7,7 +7,6 @@ import datetime as dt
 import json
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from orchestration.feeds import all_feeds
@@ -17,13 +16,6 @@ from orchestration.ingest.saisie import fields
 
 ROOT = Path(__file__).resolve().parents[1]
 HEADER = ("org", "champ", "periode", "valeur", "unite", "commentaire", "saisi_par", "date_saisie")
-
-
-@pytest.fixture
-def con(tmp_path):
-    c = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
-    yield c
-    c.close()
 
 
 def _rows(con, sql):

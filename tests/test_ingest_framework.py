@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import json
 
-import duckdb
 import ijson
 import pytest
 
@@ -31,13 +30,6 @@ def _records(n: int, start: int = 0) -> list[dict]:
 def _write_decp(path, records) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({"marches": {"marche": records}}, ensure_ascii=False), encoding="utf-8")
-
-
-@pytest.fixture
-def con(tmp_path):
-    c = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
-    yield c
-    c.close()
 
 
 def _count(con, sql) -> int:
