@@ -341,6 +341,7 @@ _SHARED_STRINGS = re.compile(r"xl/sharedStrings\.xml", re.IGNORECASE)
 _XML_PART = re.compile(r".*\.(?:xml|rels|vml)", re.IGNORECASE | re.DOTALL)
 # a row's start or end tag, any namespace prefix (`<row`, `<x:row`, `</row>`; not `<rowBreaks`)
 _ROW_TAG = re.compile(rb"<(/?)(?:[A-Za-z_][\w.-]*:)?row(?![\w.:-])")
+_WORKSHEET = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?worksheet(?![\w.:-])")
 _ROW_NUMBER = re.compile(rb'\sr\s*=\s*["\'](\d+)')
 
 
@@ -402,13 +403,15 @@ def _check_member(path: Path, info: zipfile.ZipInfo) -> None:
 
 
 def _check_rows(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
-    """Row sizes, row count and the bytes outside rows of one XML member, on its decompressed
-    stream (zipfile inflates at most the declared size)."""
+    """Row sizes and row count of one XML member, and the bytes outside its rows if it is a
+    worksheet (whatever its name: the workbook's relationships, not the name, make a sheet), on
+    its decompressed stream (zipfile inflates at most the declared size)."""
     name, rows, outside = info.filename, 0, 0
     row_start: int | None = None  # offset of the open row's start tag
     row_head = b""  # its first bytes, for its number
     last = 0  # where the current stretch outside rows began
     base, carry = 0, b""
+    sheet = False  # a worksheet: the bytes outside its rows are bounded too
 
     def fail(at: int, what: str) -> IngestError:
         return IngestError(f"{path}: member {name}: byte {at}: {what}")
@@ -436,10 +439,16 @@ def _check_rows(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> 
                     if rows > SHEET_MAX_ROWS:
                         raise fail(at, f"more than {SHEET_MAX_ROWS} rows (limit SHEET_MAX_ROWS, Excel's own)")
                     row_start, row_head = at, buf[m.start() : m.start() + 200]
+                    close = buf.find(b">", m.end())
+                    if close > 0 and buf[close - 1] == ord("/"):  # <row .../>: ends here
+                        if close + 1 - m.start() > SHEET_ROW_MAX_BYTES:
+                            raise too_long()
+                        row_start, last = None, base + close + 1
             end = base + keep
             if row_start is not None and end - row_start > SHEET_ROW_MAX_BYTES:
                 raise too_long()
-            if row_start is None and outside + end - last > SHEET_OUTSIDE_ROWS_MAX_BYTES:
+            sheet = sheet or _WORKSHEET.search(buf) is not None  # whatever the part's name
+            if sheet and row_start is None and outside + end - last > SHEET_OUTSIDE_ROWS_MAX_BYTES:
                 raise fail(
                     end,
                     f"more than {mib(SHEET_OUTSIDE_ROWS_MAX_BYTES)} of XML outside the rows "
