@@ -103,10 +103,6 @@ def tree_usage(root: int) -> tuple[int, float]:
     return rss, cpu
 
 
-def tree_rss(root: int) -> int:
-    return tree_usage(root)[0]
-
-
 @dataclass
 class Measure:
     label: str

@@ -169,10 +169,6 @@ _MODS_TYPE = (
 )
 
 
-def _wlist_values(key: str, inner: str) -> str:
-    return f"from_json({_q(key)}, {_lit(json.dumps({inner: ['VARCHAR']}))}).{_q(inner)}"
-
-
 def _strip(col: str) -> str:
     """str.strip() then '' -> NULL, trimming only when an end is blank (trim() with a set is slow)."""
     return (
