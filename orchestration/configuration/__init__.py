@@ -2,7 +2,7 @@
 
 They live in the configuration folder (`SPASER_CONFIG_DIR`, default `$SPASER_HOME/config`):
 identity, buyer SIRETs, required feeds, targets, parameters, centrale column maps, DEP-2
-trajectory. The repository keeps what is the same for everyone (catalogue and reference
+trajectory, and the SPASER manager's commentary of each year (commentaires.csv, optional). The repository keeps what is the same for everyone (catalogue and reference
 seeds in `seeds/`, the parameter catalogue `parametres.csv` beside this module) and the demo
 organisation's configuration (`orchestration/demo/config/`, written by `spaser demo`).
 
@@ -63,6 +63,14 @@ TABLES: dict[str, list[str]] = {
     "spaser_parametres": ["org_id", "parameter", "value", "description"],
     "centrales_colonnes": ["centrale_code", "champ", "colonne_source", "conversion", "description"],
     "fournisseurs_trajectoire_dep2": ["org_id", "annee", "cible_eur", "source"],
+}
+# The SPASER manager's commentary of a year, per axis or per indicator, printed in the annual
+# bilan and in the S2 report (orchestration/publication/bilan.py). Checked like the tables
+# above, but optional (absent: no commentary, so an existing configuration stays valid), never a
+# dbt seed and outside the fingerprint: a comment changes no figure, so editing one never
+# rebuilds the warehouse nor changes the configuration recorded in the next release.
+COMMENTARY_TABLES: dict[str, list[str]] = {
+    "commentaires": ["org_id", "annee", "axe", "indicator_id", "commentaire"],
 }
 
 ORG_KINDS = {"departement", "region", "commune", "epci", "spl", "etablissement_public", "autre"}
@@ -281,11 +289,12 @@ def check(folder: Path, landing: Path | None = None) -> list[Problem]:
             )
         ]
     rows: dict[str, list[dict[str, str]]] = {}
-    for stem, columns in TABLES.items():
+    for stem, columns in {**TABLES, **COMMENTARY_TABLES}.items():
         path = folder / f"{stem}.csv"
         name = f"{stem}.csv"
         if not path.exists():
-            problems.append(Problem(name, None, None, "fichier absent"))
+            if stem not in COMMENTARY_TABLES:  # optional: no commentary
+                problems.append(Problem(name, None, None, "fichier absent"))
             rows[stem] = []
             continue
         try:
@@ -317,7 +326,14 @@ def check(folder: Path, landing: Path | None = None) -> list[Problem]:
     problems += _check_parametres(rows["spaser_parametres"], orgs)
     problems += _check_trajectoire(rows["fournisseurs_trajectoire_dep2"], orgs)
     problems += _check_centrales(rows["centrales_colonnes"])
+    problems += _check_commentaires(rows["commentaires"], orgs)
     return problems
+
+
+def check_commentaires(folder: Path) -> list[Problem]:
+    """The problems of commentaires.csv alone (what `spaser rapport` needs before printing the
+    comments): its header and its lines, against the organisations of the folder."""
+    return [p for p in check(folder) if p.file == "commentaires.csv"]
 
 
 def require_valid(paths: Paths) -> None:
@@ -598,6 +614,57 @@ def _check_centrales(rows) -> list[Problem]:
     return out
 
 
+def commentary_axes() -> list[str]:
+    """The SPASER's axes as commentaires.csv names them: the catalogue's indicator prefixes
+    (GOV, BES, IMP, MOB, NAT, DEP), in the catalogue's order."""
+    return list(dict.fromkeys(i.partition("-")[0] for i in indicator_catalogue()))
+
+
+def _check_commentaires(rows, orgs) -> list[Problem]:
+    file, out, seen = "commentaires.csv", [], {}
+    catalogue = indicator_catalogue()
+    axes = commentary_axes()
+    for n, r in enumerate(rows, 2):
+        org, year = r.get("org_id", ""), r.get("annee", "")
+        axis, indicator = r.get("axe", ""), r.get("indicator_id", "")
+        out += _unknown_org(file, n, org, orgs)
+        if not re.fullmatch(r"20\d\d", year):
+            out.append(Problem(file, n, "annee", f"{year!r} : année attendue (ex. 2025)"))
+        if axis and indicator:
+            out.append(
+                Problem(file, n, "axe, indicator_id", "une ligne commente un axe ou un indicateur, pas les deux")
+            )
+        elif not axis and not indicator:
+            out.append(Problem(file, n, "axe, indicator_id", "renseignez l'axe ou l'indicateur commenté"))
+        elif axis and axis not in axes:
+            out.append(Problem(file, n, "axe", f"axe {axis!r} inconnu : " + ", ".join(axes)))
+        elif indicator and indicator not in catalogue:
+            out.append(
+                Problem(
+                    file,
+                    n,
+                    "indicator_id",
+                    f"indicateur {indicator!r} absent du catalogue (seeds/spaser_indicateurs.csv)",
+                )
+            )
+        else:
+            key = (org, year, axis, indicator)
+            if key in seen:
+                what = f"l'axe {axis}" if axis else f"l'indicateur {indicator}"
+                out.append(
+                    Problem(
+                        file,
+                        n,
+                        "axe" if axis else "indicator_id",
+                        f"{what} a déjà un commentaire pour {year} ligne {seen[key]}",
+                    )
+                )
+            seen.setdefault(key, n)
+        if not r.get("commentaire"):
+            out.append(Problem(file, n, "commentaire", "commentaire vide"))
+    return out
+
+
 # --- writing: the demo's configuration, a new organisation's ------------------------------------
 
 
@@ -607,7 +674,7 @@ def write_demo(folder: Path) -> bool:
     if exists(folder) and read_table(folder, "organisations") != read_table(DEMO_CONFIG_DIR, "organisations"):
         return False
     folder.mkdir(parents=True, exist_ok=True)
-    for stem in TABLES:
+    for stem in [*TABLES, *COMMENTARY_TABLES]:
         shutil.copyfile(DEMO_CONFIG_DIR / f"{stem}.csv", folder / f"{stem}.csv")
     return True
 
@@ -695,6 +762,7 @@ def init(folder: Path, org: NewOrganisation, landing: Path | None = None, add: b
         if add
         else [[r[c] for c in TABLES["centrales_colonnes"]] for r in read_table(DEMO_CONFIG_DIR, "centrales_colonnes")],
         "fournisseurs_trajectoire_dep2": [],
+        "commentaires": [],  # the header: the SPASER manager writes the year's commentary there
     }
     written = []
     for stem, rows in tables.items():
@@ -707,7 +775,7 @@ def init(folder: Path, org: NewOrganisation, landing: Path | None = None, add: b
             continue
         with path.open("w", encoding="utf-8", newline="") as f:
             writer = csv.writer(f, lineterminator="\n")
-            writer.writerow(TABLES[stem])
+            writer.writerow({**TABLES, **COMMENTARY_TABLES}[stem])
             writer.writerows(rows)
         written.append(path)
     if landing is not None:
