@@ -218,6 +218,12 @@ def grdf_nesting(folder):
     return _write(folder, "grdf.json", '{"releves": ' + "[" * DEEP + "]" * DEEP + "}")
 
 
+def grdf_at_the_limit(folder):
+    """Within the limits, the costliest document read whole: empty lists up to the size bound."""
+    n = (limits.WHOLE_DOCUMENT_MAX_BYTES - 64) // 3
+    return _write(folder, "grdf_at_limit.json", '{"releves": [], "x": [' + ",".join(["[]"] * n) + "]}")
+
+
 def grdf_too_large(folder):
     path = folder / "grdf_large.json"
     with path.open("wb") as f:  # sparse: the size is refused before a byte is read
@@ -529,7 +535,8 @@ _case(
 )
 _case(json_binary_junk, DECP, _refused("junk.json", r"(byte \d+|not valid JSON near byte \d+)", ""), DECP_BULK)
 _case(grdf_nesting, GRDF, _refused("grdf.json", r"byte \d+", "nested more than 64 deep.*JSON_MAX_DEPTH"))
-_case(grdf_too_large, GRDF, _refused("grdf_large.json", r"byte \d+", r"16 MiB.*WHOLE_DOCUMENT_MAX_BYTES"))
+_case(grdf_too_large, GRDF, _refused("grdf_large.json", r"byte \d+", r"8 MiB.*WHOLE_DOCUMENT_MAX_BYTES"))
+_case(grdf_at_the_limit, GRDF, ("loaded", 0, 0, None))
 _case(xml_billion_laughs, XML, _refused("laughs.xml", "DOCTYPE or entity declaration refused", ""))
 _case(xml_nesting, XML, _refused("nesting.xml", r"malformed XML at line \d+, column \d+", "Excessive depth.*256"))
 _case(xml_giant_text, XML, _refused("text.xml", r"byte \d+: record 2 holds", r"4 MiB of XML.*RECORD_MAX_BYTES"))

@@ -9,19 +9,20 @@ tests/test_memory_bounds.py.
 
 Why each check runs *before* the parser:
 
-- JSON (`scan_json`): ijson's C backend keeps the path of every open container as a string, so
-  a document nested N deep costs O(N^2) memory before its first event reaches Python (a 200 KB
-  file of `[` 100 000 deep grew a reader to 24 GB); Python's json is recursive; a string or a
-  number is held whole. One streamed pass over the bytes (numpy on 4 MiB chunks, a few hundred
-  MB/s) measures nesting, strings, numbers and records first, in constant memory.
-- Spreadsheets (`check_spreadsheet`): .xlsx (and .ods) are zip archives. openpyxl reads
+- JSON (`scan_json`): ijson's C backend gives each event the path of the open containers as a
+  string, a whole buffer of events at a time, so a document nested N deep costs O(N^2) memory
+  before its first event reaches Python (a 200 KB file of `[` 100 000 deep grew a reader to
+  24 GB); Python's json is recursive; a string or a number is held whole. One streamed pass over
+  the bytes (numpy on 4 MiB chunks, ~150 MB/s) measures nesting, strings, numbers and records
+  first, in constant memory.
+- Spreadsheets (`check_spreadsheet`): an .xlsx file is a zip archive. openpyxl reads
   sharedStrings.xml, styles and the workbook whole, and each sheet row as one XML tree (about
   30 bytes of memory per byte of row XML): the declared sizes, the compression ratio and the
   compression method of every member are checked on the archive's directory, and each sheet's
   rows are measured on the decompressed stream, before openpyxl opens the file. Python's zipfile
   never inflates a member beyond its declared size (it stops there, then fails the CRC).
 - XML: a DOCTYPE is refused before lxml parses (decp_xml.py: no entity expansion); libxml2 without
-  XML_PARSE_HUGE caps nesting (256) and text nodes (10 MB); a record element is bounded here.
+  XML_PARSE_HUGE caps nesting (256) and text nodes (10 MB); a record is bounded by RECORD_MAX_BYTES.
 - CSV: csv's field size limit and a bound on the length of a physical line (text.py).
 - Numbers: Python parses a decimal text into an int in quadratic time, which is why it refuses
   more than 4 300 digits by default (sys.set_int_max_str_digits); our readers never convert a
@@ -55,16 +56,17 @@ JSON_MAX_DEPTH = 64
 # One JSON string value, quotes and escapes included. A DECP `objet` is at most a few KiB.
 JSON_MAX_STRING_BYTES = 1 * MiB
 # One record: an item of `marches.marche` / `marches.contrat-concession` (2024) or of `marches`
-# (2019), or one XML record element, as bytes of the file. A DECP record is 1 to 50 KiB; parsed,
-# a record costs at most ~25 times its bytes in Python objects (a list of empty lists), 100 MiB.
+# (2019), or one XML record element, as bytes of the file. A DECP record is 1 to 50 KiB; the
+# costliest 4 MiB (empty lists, empty XML elements) measured +150 MiB through the ingest.
 RECORD_MAX_BYTES = 4 * MiB
 # A number as written (JSON token, XML or CSV text, spreadsheet cell): sign, digits, point,
 # exponent. A double has 17 significant digits; an amount needs fewer than 20 characters.
 NUMBER_MAX_CHARS = 100
 # Python's own bound on decimal text converted to int (sys.int_info.default_max_str_digits).
 INT_MAX_STR_DIGITS = 4300
-# A JSON document read whole (the GRDF API's relevés): json.loads costs up to ~20 times the bytes.
-WHOLE_DOCUMENT_MAX_BYTES = 16 * MiB
+# A JSON document read whole (the GRDF API's relevés, ~1 MiB for years of daily readings):
+# json.loads costs up to 25 times the bytes (measured: 400 MiB for 16 MiB of empty lists).
+WHOLE_DOCUMENT_MAX_BYTES = 8 * MiB
 # CSV: one physical line, in characters (a 165-column Trackdéchets line is ~2 KiB), and one field
 # (csv's default field_size_limit, set explicitly by text.py so nothing else can raise it).
 LINE_MAX_CHARS = 1 * MiB
@@ -79,13 +81,15 @@ ZIP_MAX_RATIO = 100
 ZIP_RATIO_FROM_BYTES = 1 * MiB
 # a sheet (xl/worksheets/*.xml) is streamed row by row: its size bounds the time, not the memory
 SHEET_MAX_BYTES = 512 * MiB
-# xl/sharedStrings.xml is read whole into a list: ~5 times its bytes (160 MiB for 32 MiB)
+# xl/sharedStrings.xml is read whole into a list: ~5 times its bytes (measured 160 MiB for 32 MiB)
 SHARED_STRINGS_MAX_BYTES = 32 * MiB
-# any other XML part (styles, workbook, relationships, ...) is parsed whole: ~20 times its bytes
+# any other XML part (styles, workbook, relationships, ...) is parsed whole, as a tree: bounded
+# like the bytes outside a sheet's rows (not measured part by part)
 XML_PART_MAX_BYTES = 4 * MiB
-# within a sheet: one row's XML is parsed as one tree, ~30 times its bytes; what lies outside the
-# rows (merged cells, hyperlinks, formats) is kept as trees until the end of the sheet, ~20 times;
-# each row read leaves an empty element behind, ~70 bytes (Excel's own limit on rows)
+# within a sheet (measured): one row's XML is parsed as one tree, ~30 times its bytes; what lies
+# outside the rows (merged cells, hyperlinks, formats) is kept as trees until the end of the
+# sheet, ~20 times; each row read leaves an empty element behind, ~70 bytes (Excel's own limit
+# on rows)
 SHEET_ROW_MAX_BYTES = 1 * MiB
 SHEET_OUTSIDE_ROWS_MAX_BYTES = 4 * MiB
 SHEET_MAX_ROWS = 1_048_576
@@ -209,23 +213,20 @@ class _JsonScan:
         base, size = self.base, len(data)
         data = mask_escapes(data)
         a = np.frombuffer(data, np.uint8)
+        quotes = np.flatnonzero(a == _QUOTE)  # every one opens or closes a string, alternately
         folded = a & 0xDF  # '{' -> '[', '}' -> ']'
-        pos = np.flatnonzero((a == _QUOTE) | (folded == _OPEN) | (folded == _CLOSE))
-        special = a[pos]
-        quote = special == _QUOTE
+        brackets = np.flatnonzero((folded == _OPEN) | (folded == _CLOSE))
         starts_inside = self.string_start is not None
-        quotes_before = np.cumsum(quote, dtype=np.int64) - quote
-        in_string = ((quotes_before + starts_inside) & 1).astype(bool)
-        self._strings(base, size, pos[quote], in_string[quote])
-        self._numbers(base, data, pos[quote], starts_inside)
-        outside = ~quote & ~in_string
-        self._brackets(base, size, pos[outside], (special[outside] & 0xDF) == _OPEN)
+        outside = ((np.searchsorted(quotes, brackets) + starts_inside) & 1) == 0
+        self._strings(base, size, quotes, starts_inside)
+        self._numbers(base, data, quotes, starts_inside)
+        brackets = brackets[outside]
+        self._brackets(base, size, brackets, folded[brackets] == _OPEN)
         self.base += size
 
-    def _strings(self, base: int, size: int, quotes: np.ndarray, closing: np.ndarray) -> None:
-        opens, closes = quotes[~closing], quotes[closing]
+    def _strings(self, base: int, size: int, quotes: np.ndarray, carried: bool) -> None:
+        opens, closes = quotes[carried::2], quotes[1 - carried :: 2]
         lengths = []
-        carried = self.string_start is not None
         if carried and len(closes):
             lengths.append((self.string_start, base + int(closes[0]) + 1 - self.string_start))
         n = max(0, min(len(opens), len(closes) - carried))
