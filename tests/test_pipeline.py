@@ -228,8 +228,13 @@ def test_failing_gate_blocks_the_release_and_names_expectation_and_rows(demo_hom
     assert not gate.passed and gate.severity.value == "ERROR"
     assert "quarantined_share" in gate.description
     assert "decp_2026-S1.json" in gate.description  # the failing row: the file
-    skipped = {e.step_key for e in result.all_events if e.event_type_value == "STEP_SKIPPED"}
-    assert "publication__spaser_release" in skipped or not published(result)
+    # the gate's step is what failed, and it stopped the run before dbt: neither the models nor the
+    # release step ever started (Dagster abandons them: a log line, no STEP_SKIPPED event)
+    steps = {kind: set() for kind in ("STEP_START", "STEP_FAILURE")}
+    for e in result.all_events:
+        steps.get(e.event_type_value, set()).add(e.step_key)
+    assert steps["STEP_FAILURE"] == {"meta__ingest_log_gx_ingest_log"}
+    assert not {"spaser_dbt_models", "publication__spaser_release"} & steps["STEP_START"]
 
 
 def test_missing_feed_for_the_semester_blocks_the_release(demo_home):
