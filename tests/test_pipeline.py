@@ -18,9 +18,12 @@ from browser import require_chromium
 from conftest import SEMESTER, run, run_dbt
 from dagster import AssetKey
 
+from orchestration import configuration
+from orchestration.dbt import project_fingerprint
+from orchestration.dbt_manifest import project_files
 from orchestration.publication.publish import sha256_file
 from orchestration.publication.report import fmt_value, render_report
-from orchestration.settings import REPO_ROOT
+from orchestration.settings import REPO_ROOT, get_paths
 
 
 def checks(result) -> dict:
@@ -151,12 +154,16 @@ def test_rerun_on_the_same_inputs_keeps_the_release(published_home, monkeypatch)
         assert again.success, threads
         assert sorted(p.name for p in folder.iterdir()) == ["v1"], threads  # byte-identical marts
         assert (folder / "v1" / "manifest.json").read_bytes() == before
-    # the first build was a full refresh, the re-runs on the same project incremental: same release
+    # the first build was a full refresh, the re-runs on the same project incremental: same release;
+    # each build records the fingerprint of the project and configuration it built (what the next
+    # run compares to decide on a full refresh)
     with duckdb.connect(str(published_home / "warehouse" / "warehouse.duckdb"), read_only=True) as con:
         builds = con.execute(
             "SELECT full_refresh, project_fingerprint FROM meta.dbt_builds ORDER BY built_at"
         ).fetchall()
-    assert [b[0] for b in builds] == [True, False, False] and builds[0][1] == builds[2][1]
+    assert [b[0] for b in builds] == [True, False, False]
+    built = project_fingerprint(project_files(), REPO_ROOT, extra=configuration.fingerprint(get_paths().config))
+    assert [b[1] for b in builds] == [built] * 3
 
 
 def test_correction_needs_a_reason_and_makes_v2_with_the_moved_values(published_home):
