@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import shutil
@@ -10,6 +11,14 @@ from pathlib import Path
 import pytest
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+CATALOGUE_SEED = Path(__file__).resolve().parents[1] / "seeds" / "spaser_indicateurs.csv"
+
+
+def catalogue() -> list[dict[str, str]]:
+    """The SPASER indicator catalogue (seeds/spaser_indicateurs.csv), a dict per indicator in
+    the seed's order: a release holds one row per catalogue indicator and period."""
+    with CATALOGUE_SEED.open(encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
 
 
 def pytest_configure(config):

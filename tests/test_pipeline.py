@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 import pytest
 from browser import require_chromium
-from conftest import SEMESTER, run, run_dbt
+from conftest import SEMESTER, catalogue, run, run_dbt
 from dagster import AssetKey
 
 from orchestration import configuration
@@ -87,14 +87,18 @@ def test_release_holds_every_catalogue_indicator(first_run):
             FROM read_parquet('{release / "mart_spaser_indicateurs.parquet"}')
             WHERE period_type = 'semestre'"""
     ).fetchall()
-    assert len(rows) == 44 == len({r[0] for r in rows})
-    # every feed of the demo is delivered: every catalogue indicator is computed
-    catalogue = REPO_ROOT / "seeds" / "spaser_indicateurs.csv"
-    computed = {r[0] for r in duckdb.sql(f"SELECT indicator_id FROM read_csv('{catalogue}')").fetchall()}
-    assert {r[0] for r in rows if r[1]} == computed
+    # one row per catalogue indicator
+    assert sorted(r[0] for r in rows) == sorted(c["indicator_id"] for c in catalogue())
+    # every feed of the demo is delivered: the indicators the catalogue marks computed are all
+    # available; the others are not, with the catalogue's reason
+    computed = {c["indicator_id"] for c in catalogue() if c["computed"] == "true"}
+    assert computed and {r[0] for r in rows if r[1]} == computed
+    not_computed = {c["indicator_id"]: c["not_available_reason"] for c in catalogue() if c["computed"] != "true"}
     for indicator, available, value, reason in rows:
         assert (value is not None) == available, indicator
         assert available or reason, indicator
+        if indicator in not_computed:
+            assert reason == not_computed[indicator], indicator
 
 
 def test_warehouse_tables_and_exclusions(first_run):
@@ -263,9 +267,9 @@ def test_cli_show_prints_the_published_table(first_run, monkeypatch, capsys):
     lines = out.splitlines()
     assert lines[0].startswith(f"SPASER indicators, nordval, {SEMESTER} (release v1")
     ids = [line.split()[0] for line in lines[3:-1]]
-    assert ids[:5] == ["GOV-1", "GOV-2", "GOV-3", "GOV-4", "GOV-5"] and len(ids) == 44
-    assert ids.index("IMP-2") < ids.index("IMP-10")  # catalogue order, not text order
-    assert "44 of 44 indicators available" in lines[-1]
+    assert ids == [c["indicator_id"] for c in catalogue()]  # catalogue order (IMP-2 before IMP-10)
+    n = len(ids)
+    assert f"{n} of {n} indicators available" in lines[-1]
 
 
 def _close(a: float, b: float, tolerance: float) -> bool:
@@ -295,7 +299,8 @@ def test_release_traces_every_indicator_to_its_source_rows(first_run):
             WHERE m.is_available = 'true'"""
     ).fetchall()
     semester = {r[1] for r in rows if r[0] == "semestre"}
-    assert len(semester) == 44  # every catalogue indicator, the warehouse ones (GOV-2, GOV-3, GOV-5) included
+    # every catalogue indicator, the warehouse ones (GOV-2, GOV-3, GOV-5) included
+    assert semester == {c["indicator_id"] for c in catalogue()}
     for period_type, indicator, value, numerator, denominator, n, num, den, n_contributions, contributions in rows:
         where = f"{indicator} ({period_type})"
         assert n, f"{where}: no lines"
@@ -384,19 +389,19 @@ def test_report_content(first_run):
     assert "<link" not in text and "<script" not in text
     assert "Département du Nord-Val" in text and f"semestre {SEMESTER}" in text
     assert "première publication du semestre" in text and manifest["code_version"][:12] in text
-    catalogue = [
+    indicators = [
         r[0]
         for r in duckdb.sql(
             f"SELECT indicator_id FROM read_parquet('{release / 'mart_spaser_indicateurs.parquet'}') "
             "WHERE period_type = 'semestre'"
         ).fetchall()
     ]
-    assert len(catalogue) == 44
-    for indicator in catalogue:
+    assert sorted(indicators) == sorted(c["indicator_id"] for c in catalogue())
+    for indicator in indicators:
         assert f'id="t-{indicator}"' in text, indicator  # table row
         assert f'id="c-{indicator}"' in text, indicator  # chart card
     charts = re.findall(r'<svg class="chart"', text)
-    assert len(charts) == len(catalogue)
+    assert len(charts) == len(indicators)
     # the quality section names the real input files, with their accounting
     quality = text.split("<h2>Qualité des données</h2>")[1].split("<h2>")[0]
     for i in manifest["inputs"]:
