@@ -329,7 +329,7 @@ def format_table(rows, semester: str, releases) -> str:
                 value_text,
                 unit,
                 target_text,
-                status,
+                status or "-",
                 _fmt(previous),
             )
         )
@@ -355,7 +355,7 @@ def format_summary(rows, semester: str, releases) -> str:
         counts: dict[str, dict[str, int]] = {}
         for row in (r for r in rows if r[0] == org):
             axis = row[1].partition("-")[0]
-            key = "non disponible" if row[3] is None else row[7]
+            key = "non disponible" if row[3] is None else row[7] or "période incomplète"
             counts.setdefault(axis, {}).setdefault(key, 0)
             counts[axis][key] += 1
         for axis in sorted(counts, key=lambda a: AXES.index(a) if a in AXES else len(AXES)):

@@ -14,12 +14,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.publication.publish import (
-    csv_safe,
-    publish_semester,
-    refresh_publication_views,
-)
+from orchestration.publication.publish import csv_safe, publish_semester
 from orchestration.publication.report import build_html, report_name
+from orchestration.publication.serving import refresh_publication_tables
 from orchestration.publication.verify import ReleaseIntegrityError, verify_publications, verify_release
 
 ORG = "nordval"
@@ -153,7 +150,7 @@ def _publish(con, home: Path, semester: str = SEMESTER, reason: str | None = Non
         return [path]
 
     release = publish_semester(con, home / "publications", ORG, semester, reason=reason, gates=gates, render=render)
-    refresh_publication_views(con, home / "publications")
+    refresh_publication_tables(con, home / "publications")
     return release
 
 
@@ -306,7 +303,7 @@ def test_verify_names_the_forged_file_and_show_refuses(home, capsys):
     assert "publication refusée" in captured.err and "mart_spaser_indicateurs.parquet" in captured.err
     # once the views are rebuilt without it, show still names it and refuses
     with duckdb.connect(str(home / "warehouse" / "warehouse.duckdb")) as con:
-        assert refresh_publication_views(con, home / "publications")[0] == []
+        assert refresh_publication_tables(con, home / "publications")[0] == []
     assert main(["show", "--semester", SEMESTER]) == 1
     assert "publication refusée" in capsys.readouterr().err
 
@@ -337,7 +334,7 @@ def test_every_kind_of_tampering_is_reported(home):
     assert len(result.failed_versions) == 2
     # the views are rebuilt without the latest version (v3), which is still in the register
     with duckdb.connect(str(home / "warehouse" / "warehouse.duckdb")) as con:
-        views, problems = refresh_publication_views(con, home / "publications")
+        views, problems = refresh_publication_tables(con, home / "publications")
         assert views == [] and [p.path.name for p in problems] == ["v3"]
         assert con.sql("SELECT version, published_at FROM publication.releases").fetchall() == [(3, None)]
 
@@ -364,7 +361,7 @@ def test_views_leave_out_a_release_that_does_not_verify(home):
         _publish(con, home, semester="2025-S2")
         assert served(con, "mart_spaser_indicateurs") == {"2025-S2", SEMESTER}
         _forge_parquet(_release(home))
-        views, problems = refresh_publication_views(con, home / "publications")
+        views, problems = refresh_publication_tables(con, home / "publications")
         assert "mart_spaser_indicateurs" in views
         assert [p.path.name for p in problems] == ["mart_spaser_indicateurs.parquet"]
         # every table of the forged 2026-S1 release is gone, not replaced by another version
@@ -376,6 +373,53 @@ def test_views_leave_out_a_release_that_does_not_verify(home):
         with pytest.raises(ReleaseIntegrityError, match="mart_spaser_indicateurs.parquet"):
             _publish(con, home, reason="correction")
     assert sorted(p.name for p in _release(home).parent.iterdir()) == ["v1"]
+
+
+def test_bi_tables_cannot_double_count_and_survive_a_copied_warehouse(home, tmp_path):
+    """A period is in several releases (2025-S2 in the history of both releases here): the
+    history is keyed by release, the latest figure per period has one row per period; tables
+    and columns carry descriptions; a copy of the warehouse file reads without the releases."""
+    warehouse = home / "warehouse" / "warehouse.duckdb"
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("UPDATE marts.fct_marches SET semestre = '2025-S2'")
+        _publish(con, home, semester="2025-S2")
+        key = "org_id, period_type, period, indicator_id"
+        history = con.sql(
+            f"SELECT release_semester, {key}, count(*) FROM publication.mart_spaser_indicateurs_historique GROUP BY ALL"
+        ).fetchall()
+        assert ("2025-S2", ORG, "semestre", "2025-S2", "GOV-1", 1) in history
+        assert (SEMESTER, ORG, "semestre", "2025-S2", "GOV-1", 1) in history  # the same period, twice
+        latest = con.sql(
+            f"SELECT {key}, release_semester, release_file FROM publication.mart_spaser_indicateurs_par_periode "
+            "WHERE indicator_id = 'GOV-1' ORDER BY period_type, period"
+        ).fetchall()
+        assert [row[:5] for row in latest] == [
+            (ORG, "semestre", "2025-S2", "GOV-1", SEMESTER),  # from the most recent release
+            (ORG, "semestre", SEMESTER, "GOV-1", SEMESTER),
+        ]
+        assert latest[0][5] == f"{ORG}/{SEMESTER}/v1/mart_spaser_indicateurs_historique.parquet"  # relative
+        comments = dict(
+            con.sql(
+                "SELECT column_name, comment FROM duckdb_columns() WHERE schema_name = 'publication' "
+                "AND table_name = 'mart_spaser_indicateurs_par_periode'"
+            ).fetchall()
+        )
+        assert comments["release_semester"] and comments["release_version"]
+        [(table_comment,)] = con.sql(
+            "SELECT comment FROM duckdb_tables() WHERE schema_name = 'publication' "
+            "AND table_name = 'mart_spaser_indicateurs_par_periode'"
+        ).fetchall()
+        assert "One row per org_id, period_type, period, indicator_id" in table_comment
+    copy = tmp_path / "elsewhere" / "warehouse.duckdb"
+    copy.parent.mkdir()
+    shutil.copyfile(warehouse, copy)
+    for p in sorted((home / "publications").rglob("*"), reverse=True):
+        p.chmod(0o755)
+    shutil.rmtree(home / "publications")
+    with duckdb.connect(str(copy), read_only=True) as con:
+        assert con.sql(
+            "SELECT count(*) FROM publication.mart_spaser_indicateurs_par_periode WHERE indicator_id = 'GOV-1'"
+        ).fetchall() == [(2,)]
 
 
 @pytest.fixture

@@ -18,7 +18,8 @@ import duckdb
 import psycopg2
 from psycopg2 import sql
 
-from ..publication.publish import PUBLISHED_TABLES, latest_release_folders, release_register
+from ..publication.publish import latest_release_folders, release_register
+from ..publication.serving import TABLE_COMMENTS, column_comments, served_tables
 from ..publication.verify import ReleaseIntegrityError, served_releases
 from .replicate import copy_relation
 
@@ -86,16 +87,17 @@ def load_publication(publications_root: Path, settings: PgSettings) -> dict[str,
     try:
         with pg, pg.cursor() as cur, tempfile.TemporaryDirectory(prefix="spaser_pg_") as tmp:
             cur.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(PUBLICATION_SCHEMA)))
-            for name in PUBLISHED_TABLES:
-                files = [str(v / f"{name}.parquet") for v in served if (v / f"{name}.parquet").exists()]
-                if not files:
-                    cur.execute(
-                        sql.SQL("DROP TABLE IF EXISTS {} CASCADE").format(sql.Identifier(PUBLICATION_SCHEMA, name))
-                    )
+            for name, relation in served_tables(served, publications_root).items():
+                table = sql.Identifier(PUBLICATION_SCHEMA, name)
+                if relation is None:
+                    cur.execute(sql.SQL("DROP TABLE IF EXISTS {} CASCADE").format(table))
                     continue
-                listing = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
-                relation = f"SELECT * FROM read_parquet([{listing}], union_by_name = true, filename = 'release_file')"
                 loaded[name] = copy_relation(con, cur, relation, PUBLICATION_SCHEMA, name, Path(tmp))
+                # the same descriptions as in DuckDB, for BI tools that show them
+                cur.execute(sql.SQL("COMMENT ON TABLE {} IS %s").format(table), (TABLE_COMMENTS[name],))
+                columns = [r[0] for r in con.execute(f"DESCRIBE {relation}").fetchall()]
+                for column, text in column_comments(name, columns).items():
+                    cur.execute(sql.SQL("COMMENT ON COLUMN {}.{} IS %s").format(table, sql.Identifier(column)), (text,))
             register = release_register(latest)
             con.execute(
                 "CREATE TABLE releases (org_id VARCHAR, semester VARCHAR, version INTEGER, "

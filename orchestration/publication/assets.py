@@ -14,8 +14,9 @@ from ..gates.index import write_index
 from ..gates.runner import build_data_docs_index
 from ..partitions import semester_partitions
 from ..resources import SpaserResource
-from .publish import clean_staging, publish_semester, refresh_publication_views
+from .publish import clean_staging, publish_semester
 from .report import render_report
+from .serving import refresh_publication_tables
 from .verify import ReleaseIntegrityError
 
 # The register the release asset rewrites, read back by dbt for GOV-2/GOV-3. Declared on its own
@@ -65,7 +66,7 @@ class NothingPublished(Exception):
     ],
     op_tags={"spaser/writes_warehouse": "duckdb"},
     description="Immutable release publications/<org>/<semester>/v<N>/ (Parquet, CSV, the semester "
-    "report in HTML and PDF, dbt docs, manifest.json) and the publication schema views that BI tools read.",
+    "report in HTML and PDF, dbt docs, manifest.json) and the publication schema tables that BI tools read.",
 )
 def spaser_release(
     context: AssetExecutionContext, spaser: SpaserResource, config: PublicationConfig
@@ -126,7 +127,7 @@ def spaser_release(
             for org in orgs
             if org not in missing
         ]
-        views, rejected = refresh_publication_views(con, paths.publications)
+        tables, rejected = refresh_publication_tables(con, paths.publications)
     finally:
         con.close()
     write_index(paths.gx_results, paths.publications)  # the gate runs index names the release
@@ -153,7 +154,7 @@ def spaser_release(
         metadata={
             "releases": MetadataValue.md("\n".join(lines)),
             "new_versions": sum(r.created for r in releases),
-            "publication_views": ", ".join(views),
+            "publication_tables": ", ".join(tables),
             "paths": MetadataValue.json({r.org_id: str(r.path) for r in releases}),
         }
     )

@@ -10,7 +10,7 @@ the content of the marts has not changed since the latest version no new version
 The CSV files are for spreadsheets: a text cell starting with a formula trigger gets a leading
 quote there (CSV injection); the Parquet files hold the exact values.
 
-The `publication` schema of the warehouse holds views over the latest version of every
+The `publication` schema of the warehouse (serving.py) holds the latest version of every
 semester that still verifies, so BI tools read released files, never the working tables.
 """
 
@@ -379,33 +379,3 @@ def release_register(latest: list[Path]) -> list[tuple]:
             published_at = None  # a broken release is still listed; verification reports it
         rows.append((v.parent.parent.name, v.parent.name, int(v.name[1:]), str(v), published_at))
     return rows
-
-
-def refresh_publication_views(
-    con: duckdb.DuckDBPyConnection, publications_root: Path
-) -> tuple[list[str], list[Problem]]:
-    """`publication.<table>`: the latest version of every organisation x semester that still
-    matches its manifest; returns (views created, problems of the releases left out). The
-    register `publication.releases` lists every latest version, verified or not: it records
-    what was published (GOV-2 and GOV-3 count it), not what is served."""
-    con.execute("CREATE SCHEMA IF NOT EXISTS publication")
-    latest = latest_release_folders(publications_root)
-    served, problems = served_releases(publications_root)
-    created = []
-    for name in PUBLISHED_TABLES:
-        files = [str(v / f"{name}.parquet") for v in served if (v / f"{name}.parquet").exists()]
-        if not files:
-            con.execute(f"DROP VIEW IF EXISTS publication.{name}")  # nothing left to serve
-            continue
-        listing = ", ".join(f"'{f}'" for f in files)
-        con.execute(
-            f"""CREATE OR REPLACE VIEW publication.{name} AS
-                SELECT * FROM read_parquet([{listing}], union_by_name = true, filename = 'release_file')"""
-        )
-        created.append(name)
-    releases = release_register(latest)
-    con.execute("DROP TABLE IF EXISTS publication.releases")
-    con.execute(RELEASES_DDL)
-    if releases:
-        con.executemany("INSERT INTO publication.releases VALUES (?, ?, ?, ?, ?)", releases)
-    return created, problems
