@@ -205,6 +205,8 @@ select
     cast(expected_value as double precision) as expected_value,
     case
         when not is_available then 'non disponible'
+        -- a year half reported is shown, never judged (docs/bi.md "Incomplete periods")
+        when not is_complete_period then null
         when target_value is null then 'sans cible'
         when target_direction = 'baisse' and value <= target_value then 'atteint'
         when target_direction = 'hausse' and value >= target_value then 'atteint'
