@@ -49,16 +49,29 @@ numerique as (
     where perimetre = 'numerique_responsable'
 ),
 
+considerations as (
+    select
+        c.*,
+        k.considerations_sociales_canoniques,
+        k.considerations_sociales_hors_liste,
+        k.considerations_environnementales_canoniques,
+        k.considerations_environnementales_hors_liste
+    from contracts as c
+    left join {{ ref('int_marches__considerations') }} as k on c.contrat_key = k.contrat_key
+),
+
 flags as (
     select
         c.*,
-        c.considerations_sociales is not null as considerations_sociales_connues,
-        c.considerations_environnementales is not null as considerations_environnementales_connues,
+        c.considerations_sociales is not null and c.considerations_sociales_hors_liste is null
+            as considerations_sociales_connues,
+        c.considerations_environnementales is not null and c.considerations_environnementales_hors_liste is null
+            as considerations_environnementales_connues,
         exists(
             select 1 from numerique as n
             where starts_with(c.code_cpv, n.cpv_prefix)
         ) as perimetre_numerique
-    from contracts as c
+    from considerations as c
 )
 
 select
@@ -93,25 +106,27 @@ select
     f.considerations_environnementales,
     f.considerations_sociales_connues,
     f.considerations_environnementales_connues,
+    f.considerations_sociales_hors_liste,
+    f.considerations_environnementales_hors_liste,
     -- NULL when the format does not carry considerations (2019): unknown is not "no"
     case
         when f.considerations_sociales_connues
-            then {{ list_has('f.considerations_sociales_liste', 'Clause sociale') }}
+            then {{ list_has('f.considerations_sociales_canoniques', 'Clause sociale') }}
     end as has_clause_sociale,
     case
         when f.considerations_sociales_connues
-            then {{ list_has('f.considerations_sociales_liste', 'Marché réservé') }}
+            then {{ list_has('f.considerations_sociales_canoniques', 'Marché réservé') }}
     end as is_marche_reserve,
     case
         when f.considerations_sociales_connues
             then {{ list_has_any(
-                'f.considerations_sociales_liste',
+                'f.considerations_sociales_canoniques',
                 ['Clause sociale', 'Critère social', 'Marché réservé']) }}
     end as has_consideration_sociale,
     case
         when f.considerations_environnementales_connues
             then {{ list_has_any(
-                'f.considerations_environnementales_liste',
+                'f.considerations_environnementales_canoniques',
                 ['Clause environnementale', 'Critère environnemental']) }}
     end as has_consideration_environnementale,
     f.perimetre_numerique,
