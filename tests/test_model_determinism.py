@@ -58,3 +58,10 @@ def test_measured_quantities_are_summed_exactly(kind):
     assert not _offenders(
         aggregate, lambda path, code: bool(integer_flag.search(code)) or path.relative_to(REPO) == exact_macro
     )
+
+
+def test_a_contract_is_keyed_one_way():
+    """Every model keys a DECP contract with the contrat_key macro (compacted buyer SIRET and
+    id): a key concatenated by hand loses the holders of a SIRET typed with spaces."""
+    by_hand = re.compile(r"""acheteur\w*\s*\|\|\s*'\|'""")
+    assert not _offenders(by_hand)

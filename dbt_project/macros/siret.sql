@@ -37,3 +37,9 @@
 {% macro postgres__siret_compact(column) -%}
     nullif(regexp_replace({{ column }}, '[\s\u00A0\u202F.\-]', '', 'g'), '')
 {%- endmacro %}
+
+{#- The key of a DECP contract: the buyer's compacted SIRET and the contract id, the same
+    wherever a contract is keyed (its versions, its holders, the incremental rebuilds). -#}
+{% macro contrat_key(acheteur_id, marche_id) -%}
+    {{ siret_compact(acheteur_id) }} || '|' || {{ marche_id }}
+{%- endmacro %}

@@ -58,7 +58,7 @@ with
     ),
 
     touched_contracts as (
-        select s.acheteur_id || '|' || s.id as contrat_key
+        select {{ contrat_key('s.acheteur_id', 's.id') }} as contrat_key
         from {{ source('decp', 'decp_marches') }} as s
         inner join changed_files as f
             on s._source_file = f._source_file and s._source_sha256 = f._source_sha256

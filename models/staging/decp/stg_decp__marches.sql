@@ -22,7 +22,7 @@ last_modification as (
 )
 
 select
-    {{ siret_compact('s.acheteur_id') }} || '|' || s.id as contrat_key,
+    {{ contrat_key('s.acheteur_id', 's.id') }} as contrat_key,
     s.id as marche_id,
     s.uid,
     -- matched against the configuration's buyer SIRETs: '225 900 992 00010' is the same buyer

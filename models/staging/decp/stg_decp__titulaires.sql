@@ -6,7 +6,7 @@ with source as (
 
 elements as (
     select
-        acheteur_id || '|' || id as contrat_key,
+        {{ contrat_key('acheteur_id', 'id') }} as contrat_key,
         _source_file,
         _source_row,
         record_path,
