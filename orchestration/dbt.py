@@ -85,11 +85,6 @@ def full_refresh_reason(last_fingerprint: str | None, fingerprint: str, forced: 
     return None
 
 
-def needs_full_refresh(last_fingerprint: str | None, fingerprint: str, forced: bool = False) -> bool:
-    """A full refresh when asked, when no build is on record, or when the project changed."""
-    return full_refresh_reason(last_fingerprint, fingerprint, forced) is not None
-
-
 BUILDS_TABLE = "meta.dbt_builds"
 
 

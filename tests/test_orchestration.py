@@ -14,7 +14,7 @@ from dagster import DagsterInstance, RunRequest, SkipReason, build_schedule_cont
 from orchestration.dbt import (
     dbt_build_args,
     dbt_vars,
-    needs_full_refresh,
+    full_refresh_reason,
     project_files,
     project_fingerprint,
 )
@@ -109,11 +109,11 @@ def test_incremental_build_only_on_the_project_last_built(tmp_path):
     seed.write_text("a\n1\n")
     first = project_fingerprint([model, seed], tmp_path)
     assert project_fingerprint([seed, model], tmp_path) == first  # order of discovery does not matter
-    assert not needs_full_refresh(first, first)
-    assert needs_full_refresh(None, first)  # no build on record
-    assert needs_full_refresh(first, first, forced=True)
+    assert full_refresh_reason(first, first) is None  # incremental
+    assert full_refresh_reason(None, first) == "no build on record"
+    assert full_refresh_reason(first, first, forced=True) == "asked"
     seed.write_text("a\n2\n")  # a seed value changes what incremental rows derived
-    assert needs_full_refresh(first, project_fingerprint([model, seed], tmp_path))
+    assert full_refresh_reason(first, project_fingerprint([model, seed], tmp_path)) == "models, macros or seeds changed"
     seed.write_text("a\n1\n")
     model.rename(tmp_path / "models" / "n.sql")  # a renamed file is a different project
     assert project_fingerprint([tmp_path / "models" / "n.sql", seed], tmp_path) != first
