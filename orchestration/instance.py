@@ -53,10 +53,6 @@ def postgres_url(env: Mapping[str, str]) -> str | None:
     return f"{DRIVER_SCHEME}://{auth}@{env[PG_HOST]}:{env.get(PG_PORT, '5432')}/{db}"
 
 
-def storage_kind(env: Mapping[str, str]) -> str:
-    return "postgres" if postgres_url(env) else "sqlite"
-
-
 def instance_env(env: Mapping[str, str]) -> dict[str, str]:
     """Variables to add to `env` so that DagsterInstance.get() opens the right instance."""
     updates: dict[str, str] = {}

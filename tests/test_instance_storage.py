@@ -25,7 +25,6 @@ from orchestration.instance import (
     instance_env,
     masked,
     postgres_url,
-    storage_kind,
 )
 from orchestration.settings import REPO_ROOT
 
@@ -83,13 +82,12 @@ def clean_env(monkeypatch):
 
 
 def test_sqlite_is_the_default():
-    assert storage_kind({}) == "sqlite" and postgres_url({}) is None
+    assert postgres_url({}) is None
     assert instance_env({}) == {"DAGSTER_HOME": str(SQLITE_HOME)}
 
 
 def test_postgres_from_one_url():
     env = {PG_URL: "postgresql://spaser:s3cret@db.internal:5433/dagster"}
-    assert storage_kind(env) == "postgres"
     # the driver is named: SQLAlchemy >= 2.1 would pick psycopg 3, dagster-postgres ships psycopg2
     assert instance_env(env) == {
         PG_URL: "postgresql+psycopg2://spaser:s3cret@db.internal:5433/dagster",
