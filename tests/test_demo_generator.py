@@ -122,7 +122,7 @@ def test_csv_follows_french_conventions(demo):
     for name in CSV_COLUMNS[col["sourcing_realise"] :]:
         assert {r[col[name]] for r in body} <= {"Oui", "Non", ""}
     assert {r[col["section_budgetaire"]] for r in body} == {"Fonctionnement", "Investissement"}
-    assert {r[col["direction"]] for r in body} <= set(catalog.DIRECTIONS)
+    assert {r[col["direction"]] for r in body} <= {entry.direction for entry in catalog.CPV_CATALOG}
     assert any("é" in r[col["objet"]] for r in body)  # accents survived the cp1252 round trip
     # Responsible-digital criteria only ever "Oui" for the Numérique direction.
     assert all(

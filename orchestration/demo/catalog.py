@@ -142,23 +142,6 @@ MOYENS = "Direction des Moyens généraux"
 RH = "Direction des Ressources humaines"
 JURIDIQUE = "Direction des Affaires juridiques"
 
-DIRECTIONS: tuple[str, ...] = (
-    VOIRIE,
-    COLLEGES_DIR,
-    NUMERIQUE,
-    BATIMENTS_DIR,
-    AUTONOMIE,
-    ENFANCE,
-    INSERTION,
-    ENVIRONNEMENT,
-    MOBILITE,
-    CULTURE,
-    COMMUNICATION,
-    MOYENS,
-    RH,
-    JURIDIQUE,
-)
-
 # --- CPV catalogue -----------------------------------------------------------------------------
 
 # CCAG values exactly as the 2024 DECP enum spells them.
