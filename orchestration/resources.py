@@ -9,6 +9,7 @@ each other.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import duckdb
@@ -24,6 +25,10 @@ class SpaserResource(ConfigurableResource):
     the Dagster UI shows where a run read and wrote."""
 
     home: str | None = None
+    # what DuckDB may hold in memory before it spills, for the ingest's and the publication's
+    # connections; empty: SPASER_DUCKDB_MEMORY_LIMIT, the cap of dbt's profile too, else 2GB
+    # (DuckDB's own default is 80 % of the machine)
+    duckdb_memory_limit: str | None = None
 
     def paths(self) -> Paths:
         return Paths(home=Path(self.home).resolve()) if self.home else get_paths()
@@ -42,7 +47,8 @@ class SpaserResource(ConfigurableResource):
         warehouse = self.paths().warehouse
         if not read_only:
             warehouse.parent.mkdir(parents=True, exist_ok=True)
-        return duckdb.connect(str(warehouse), read_only=read_only)
+        limit = self.duckdb_memory_limit or os.environ.get("SPASER_DUCKDB_MEMORY_LIMIT", "2GB")
+        return duckdb.connect(str(warehouse), read_only=read_only, config={"memory_limit": limit})
 
 
 spaser_resource = SpaserResource()
