@@ -54,3 +54,65 @@ def test_chart_and_number_formatting():
     assert fmt_value(57.26, "%") == "57,3\u00a0%" and fmt_value(140.0, "nombre") == "140"
     assert fmt_value(1.0, "oui/non") == "oui" and fmt_value(None, "%") == "–"
     assert fmt_value(-31.41, "% vs référence") == "−31,4\u00a0% vs référence"
+
+
+def test_charts_are_honest():
+    from orchestration.publication.report import chart_for
+
+    periods = ["2025-S1", "2025-S2"]
+    narrow = {"indicator_id": "IMP-8", "unit": "années", "target_value": None}
+    rows = [{"period": p, "value": v, "expected_value": None} for p, v in zip(periods, [5.4, 5.7])]
+    svg = chart_svg(narrow, rows, periods)
+    assert 'data-y-min="0"' in svg  # a narrow band far from zero still starts at zero
+    assert ">0</text>" in svg
+    negative = {"indicator_id": "IMP-6", "unit": "% vs référence", "target_value": -40.0}
+    rows = [{"period": p, "value": v, "expected_value": v + 1} for p, v in zip(periods, [-28.4, -30.6])]
+    svg = chart_svg(negative, rows, periods)
+    assert 'data-y-min="-40"' in svg and 'data-y-max="0"' in svg  # zero stays on the axis
+    yes_no = {"indicator_id": "GOV-2", "unit": "oui/non", "target_value": 1.0}
+    rows = [{"period": p, "value": v, "expected_value": 1.0} for p, v in zip(periods, [0.0, 1.0])]
+    svg = chart_svg(yes_no, rows, periods)
+    assert 'data-trajectory="non"' in svg and "trajectory" not in svg.split(">", 1)[1]
+    assert "<polyline" not in svg and svg.count("<circle") == 2  # points, never a line between non and oui
+    # a yearly indicator (its source feed is yearly) is drawn per year, the others per semester
+    history = {
+        "NAT-3": [
+            {"period_type": "annee", "period": "2024", "value": 39.7, "expected_value": 50.0},
+            {"period_type": "semestre", "period": "2025-S1", "value": 39.7, "expected_value": 50.0},
+            {"period_type": "annee", "period": "2025", "value": 48.2, "expected_value": 50.0},
+        ]
+    }
+    nat3 = {"indicator_id": "NAT-3", "unit": "%", "source_feed": "restauration", "target_value": 50.0}
+    svg = chart_for(nat3, history, periods, ["2024", "2025"])
+    assert 'data-per="annee"' in svg and 'data-periods="2024 2025"' in svg and svg.count("<circle") == 2
+    assert 'data-per="semestre"' in chart_for(dict(nat3, source_feed="marches"), history, periods, ["2024"])
+
+
+def test_readers_see_french_rules_and_reasons():
+    import glob
+
+    from orchestration.publication.report import EXPECTATIONS_FR, gate_warning, reason_fr
+    from orchestration.settings import GX_PROJECT_DIR
+
+    used = set()
+    for path in glob.glob(str(GX_PROJECT_DIR / "gx" / "expectations" / "*.json")):
+        with open(path, encoding="utf-8") as f:
+            used |= {e["type"] for e in json.load(f)["expectations"]}
+    assert used and used <= set(EXPECTATIONS_FR), used - set(EXPECTATIONS_FR)
+    warning = {
+        "expectation": "expect_column_values_to_be_in_set",
+        "column": "energie",
+        "unexpected_count": 3,
+        "why": "carrier from the contract",
+    }
+    text = gate_warning(warning)
+    assert "expect_" not in text and "carrier" not in text
+    assert "valeur dans la liste admise" in text and "3 ligne(s) en écart" in text
+    assert "expect_" not in gate_warning(dict(warning, expectation="expect_something_new"))
+    assert (
+        reason_fr("quantite is not a valid decimal: '1 2OO'") == "quantite : '1 2OO' n'est pas un nombre décimal valide"
+    )
+    assert reason_fr("surface_m2 is empty") == "surface_m2 : valeur vide"
+    assert reason_fr("mois is not a month (MM/AAAA): '13/2024'") == "mois : '13/2024' n'est pas un mois MM/AAAA"
+    assert reason_fr("montant is not a number") == "montant : la valeur n'est pas un nombre"
+    assert reason_fr("objet illisible") == "objet illisible"  # already French: as written

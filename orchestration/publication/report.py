@@ -6,12 +6,17 @@ returns are hashed into the manifest like every other output.
 
 `rapport_<org>_<semester>_v<N>.html` (French, inline CSS and SVG, no external resource) holds:
 the release header (organisation, semester, version, publication date, reason, code version,
-previous version); for a correction, the indicator values that moved since version N-1; the
-indicator table of the semester by axe (value, target, expected value on the trajectory,
-status, previous value); one chart per indicator over every semester up to this one (value,
-linear trajectory, target); the indicators not available with their reason; the data-quality
-summary (rows read / loaded / quarantined per feed and file, top quarantine reasons per raw
-table); the gates of the run; the files of the release with their sha256.
+previous version); the summary per axis (how many indicators met, on track, late, without
+target, not available); for a correction, the indicator values that moved since version N-1;
+the indicator table of the semester by axe (value, target, expected value on the trajectory,
+status, previous value); in an S2 report whose year is complete, the year's figures (summary
+per axis, table per axis with the SPASER manager's commentary from the configuration's
+commentaires.csv, as in the annual bilan of bilan.py); one chart per indicator (value, linear
+trajectory, target; y axis from zero; yes/no indicators as points without trajectory; yearly
+indicators per year, the others per semester); the indicators not available with their
+reason; the data-quality summary (rows read / loaded / quarantined per feed and file, top
+quarantine reasons per raw table, in French); the gates of the run (rules in French, see
+EXPECTATIONS_FR); the files of the release with their sha256.
 
 Its content depends only on the release (the files in `folder`, the manifest and the warehouse's
 quarantine tables), so the same inputs give the same bytes except the publication date.
@@ -28,6 +33,7 @@ import html
 import logging
 import math
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -52,6 +58,24 @@ STATUS = {  # status -> (label, text colour, background)
     "non disponible": ("non disponible", "#667085", "#ffffff"),
 }
 
+# Indicators measured once a year: the catalogue's source feed says so (EGALim bilans and the
+# "Ici je mange local" label are yearly, models/intermediate/restauration: NAT-3, NAT-4, IMP-9;
+# a semester repeats its year's declared figure). Their charts are drawn per year.
+YEARLY_SOURCE_FEEDS = {"restauration"}
+
+# Every expectation type of expectations/gx/expectations/*.json, as the rule it checks, in
+# French: readers of the reports never see GX's English names (a test keeps the list complete).
+EXPECTATIONS_FR = {
+    "expect_column_values_to_not_be_null": "valeur renseignée",
+    "expect_column_values_to_be_in_set": "valeur dans la liste admise",
+    "expect_column_values_to_be_between": "valeur dans l'intervalle admis",
+    "expect_column_values_to_be_unique": "valeur unique (pas de doublon)",
+    "expect_compound_columns_to_be_unique": "ligne unique pour ces colonnes (pas de doublon)",
+    "expect_column_values_to_match_regex": "valeur au format attendu",
+    "expect_column_pair_values_a_to_be_greater_than_b": "première colonne supérieure à la seconde",
+    "expect_column_pair_values_to_be_equal": "les deux colonnes sont égales",
+}
+
 C_VALUE = "#1849a9"
 C_TRAJ = "#12b76a"
 C_TARGET = "#d92d20"
@@ -73,10 +97,12 @@ def report_name(manifest: dict, suffix: str) -> str:
 # --------------------------------------------------------------------------- entry point
 
 
-def render_report(con: duckdb.DuckDBPyConnection, folder: Path, manifest: dict) -> list[Path]:
+def render_report(
+    con: duckdb.DuckDBPyConnection, folder: Path, manifest: dict, config_dir: Path | None = None
+) -> list[Path]:
     """Write the report of the release being written in `folder`; return the files written."""
     html_path = folder / report_name(manifest, "html")
-    html_path.write_text(build_html(con, folder, manifest), encoding="utf-8")
+    html_path.write_text(build_html(con, folder, manifest, config_dir), encoding="utf-8")
     files = [html_path]
     pdf_path, note = print_pdf(html_path, folder / report_name(manifest, "pdf"))
     if pdf_path is not None:
@@ -150,33 +176,64 @@ def _parquet(folder: Path, name: str) -> str:
 
 def _load(con, folder: Path, manifest: dict) -> dict:
     semester = manifest["semester"]
-    current = _rows(
-        con,
-        f"""
-        SELECT * FROM {_parquet(folder, "mart_spaser_indicateurs")}
-        WHERE period_type = 'semestre' AND period = ?""",
-        [semester],
-    )
+    year = semester[:4]
+    release = _rows(con, f"SELECT * FROM {_parquet(folder, 'mart_spaser_indicateurs')}")
+    current = [r for r in release if r["period_type"] == "semestre" and r["period"] == semester]
     current.sort(key=lambda r: catalogue_order(r["indicator_id"]))
-    history: dict[str, list[dict]] = {}
-    for r in _rows(
-        con,
-        f"""
-            SELECT indicator_id, period, value, expected_value, target_value, is_available
-            FROM {_parquet(folder, "mart_spaser_indicateurs_historique")}
-            WHERE period_type = 'semestre' AND period <= ?
-            ORDER BY period, indicator_id""",
-        [semester],
-    ):
-        history.setdefault(r["indicator_id"], []).append(r)
-    periods = sorted({r["period"] for rows in history.values() for r in rows} | {semester})
+    # the year's figures once the year is complete (its S2 is this release): the annual section
+    year_rows = [
+        r
+        for r in release
+        if semester.endswith("S2") and r["period_type"] == "annee" and r["period"] == year and is_complete(r)
+    ]
+    year_rows.sort(key=lambda r: catalogue_order(r["indicator_id"]))
+    history, periods, years = load_history(con, folder, semester)
     return {
         "current": current,
+        "year_rows": year_rows,
         "history": history,
         "periods": periods,
+        "years": years,
         "quarantine": _quarantine(con),
         "raw_tables": _raw_tables(con),
     }
+
+
+def is_complete(row: dict) -> bool:
+    """A period whose figures are final (a year whose S2 is reported); True when the column is
+    absent (a release before the flag existed only published finished periods in its history)."""
+    return row.get("is_complete_period") is not False
+
+
+def load_history(con, folder: Path, semester: str) -> tuple[dict[str, list[dict]], list[str], list[str]]:
+    """(rows per indicator, semesters up to `semester`, complete years up to its year) of a
+    release's history table: semester rows for the per-semester charts, complete year rows for
+    the per-year charts of yearly indicators."""
+    history: dict[str, list[dict]] = {}
+    semesters, years = {semester}, set()
+    for r in _rows(con, f"SELECT * FROM {_parquet(folder, 'mart_spaser_indicateurs_historique')}"):
+        if r["period_type"] == "semestre" and r["period"] <= semester:
+            semesters.add(r["period"])
+        elif r["period_type"] == "annee" and r["period"] <= semester[:4] and is_complete(r):
+            years.add(r["period"])
+        else:
+            continue
+        history.setdefault(r["indicator_id"], []).append(r)
+    for rows in history.values():
+        rows.sort(key=lambda r: (r["period_type"], r["period"]))
+    return history, sorted(semesters), sorted(years)
+
+
+def is_yearly(row: dict) -> bool:
+    return row.get("source_feed") in YEARLY_SOURCE_FEEDS
+
+
+def chart_for(row: dict, history: dict[str, list[dict]], periods: list[str], years: list[str]) -> str:
+    """The chart of one indicator: per year for a yearly indicator, per semester otherwise."""
+    rows = history.get(row["indicator_id"], [])
+    if is_yearly(row):
+        return chart_svg(row, [r for r in rows if r["period_type"] == "annee"], years, per="annee")
+    return chart_svg(row, [r for r in rows if r["period_type"] == "semestre"], periods)
 
 
 def _quarantine(con, top: int = 5) -> list[dict]:
@@ -266,6 +323,83 @@ def fmt_datetime(iso: str | None) -> str:
     return d.strftime("%d/%m/%Y à %H:%M") + (" UTC" if d.utcoffset() == dt.timedelta(0) else "")
 
 
+def expectation_fr(expectation: str | None) -> str:
+    """The rule a GX expectation checks, in French (an unknown one says so, never its English name)."""
+    return EXPECTATIONS_FR.get(expectation or "", "règle de contrôle")
+
+
+_KINDS_FR = {
+    "decimal": "un nombre décimal",
+    "integer": "un nombre entier",
+    "date": "une date",
+    "boolean": "un booléen (vrai/faux)",
+    "text": "un texte",
+}
+# The ingest readers' quarantine reasons (English, kept as such in quarantine.<table>, where
+# auditors query them), as readers of the report see them. The value quoted in a reason is
+# the file's, never translated.
+_REASONS_FR: list[tuple[re.Pattern, object]] = [
+    (
+        re.compile(r"(?P<c>.+?) is not a valid (?P<k>\w+): (?P<v>.*)", re.S),
+        lambda m: f"{m['c']} : {m['v']} n'est pas {_KINDS_FR.get(m['k'], m['k'])} valide",
+    ),
+    (re.compile(r"(?P<c>.+?) is empty"), "{c} : valeur vide"),
+    (re.compile(r"(?P<c>.+?) missing"), "{c} : valeur absente"),
+    (re.compile(r"(?P<c>.+?) is not a date YYYY-MM-DD"), "{c} : date attendue sous la forme AAAA-MM-JJ"),
+    (re.compile(r"(?P<c>.+?) is not a date(?:: (?P<v>.*))?", re.S), "{c} : {v} n'est pas une date"),
+    (re.compile(r"(?P<c>.+?) is not a number(?:: (?P<v>.*))?", re.S), "{c} : {v} n'est pas un nombre"),
+    (re.compile(r"(?P<c>.+?) is not an integer: (?P<v>.*)", re.S), "{c} : {v} n'est pas un nombre entier"),
+    (re.compile(r"(?P<c>.+?) is not a boolean: (?P<v>.*)", re.S), "{c} : {v} n'est pas un booléen (vrai/faux)"),
+    (
+        re.compile(r"(?P<c>.+?) is a number of more than (?P<n>\d+) characters.*"),
+        "{c} : nombre écrit avec plus de {n} caractères",
+    ),
+    (
+        re.compile(r"(?P<c>\w+) is not a month \(MM/AAAA\): (?P<v>.*)", re.S | re.I),
+        "{c} : {v} n'est pas un mois MM/AAAA",
+    ),
+    (re.compile(r"(?P<c>\w+) is not 1-12: (?P<v>.*)", re.S), "{c} : {v} n'est pas un mois de 1 à 12"),
+    (
+        re.compile(r"(?P<c>\w+) is not YYYY-S1, YYYY-S2 or YYYY: (?P<v>.*)", re.S),
+        "{c} : {v} n'est pas une période AAAA-S1, AAAA-S2 ou AAAA",
+    ),
+    (re.compile(r"(?P<c>\w+) is not a recognised period: (?P<v>.*)", re.S), "{c} : {v} n'est pas une période reconnue"),
+    (re.compile(r"(?P<c>\w+) is negative: (?P<v>.*)", re.S), "{c} : valeur négative ({v})"),
+    (
+        re.compile(r"(?P<c>\w+) is not yes/no nor a DECP value: (?P<v>.*)", re.S),
+        "{c} : {v} n'est ni oui/non ni une valeur des DECP",
+    ),
+    (
+        re.compile(r"unite (?P<v>.*) for (?P<c>.+), expected (?P<e>.*)", re.S),
+        "unité {v} pour {c} : {e} attendue",
+    ),
+    (
+        re.compile(r"unknown field \(champ\) (?P<v>.*): see (?P<f>\S+)", re.S),
+        "champ {v} inconnu (liste des champs : {f})",
+    ),
+    (re.compile(r"expected (?P<n>\d+) fields, found (?P<m>\d+)"), "{m} champs au lieu des {n} de l'en-tête"),
+    (re.compile(r"empty line"), "ligne vide"),
+    (re.compile(r"missing buyer SIRET"), "SIRET de l'acheteur absent"),
+    (re.compile(r"missing contract id"), "identifiant du marché absent"),
+    (re.compile(r"more fields than the header"), "plus de champs que l'en-tête"),
+    (re.compile(r"no purchase date nor period"), "ni date d'achat ni période"),
+    (re.compile(r"record is not a JSON object"), "l'enregistrement n'est pas un objet JSON"),
+    (re.compile(r"relevé is not an object"), "le relevé n'est pas un objet JSON"),
+]
+
+
+def reason_fr(reason: str | None) -> str:
+    """A quarantine reason in French (the ones the readers write; any other as written)."""
+    text = reason or ""
+    for pattern, template in _REASONS_FR:
+        m = pattern.fullmatch(text)
+        if m:
+            if callable(template):
+                return template(m)
+            return template.format(**{k: v if v is not None else "la valeur" for k, v in m.groupdict().items()})
+    return text
+
+
 def _badge(status: str | None) -> str:
     label, fg, bg = STATUS.get(status or "", (status or "–", "#475467", "#f2f4f7"))
     return f'<span class="badge" style="color:{fg};background:{bg};border-color:{fg}40">{_e(label)}</span>'
@@ -274,38 +408,52 @@ def _badge(status: str | None) -> str:
 # --------------------------------------------------------------------------- chart
 
 
-def chart_svg(indicator: dict, history: list[dict], periods: list[str], width: int = 340, height: int = 150) -> str:
-    """Value per semester (line and dots), linear trajectory (dashed) and target (dotted)."""
+def chart_svg(
+    indicator: dict,
+    history: list[dict],
+    periods: list[str],
+    width: int = 340,
+    height: int = 150,
+    per: str = "semestre",
+) -> str:
+    """Value per period (line and dots), linear trajectory (dashed) and target (dotted).
+
+    Honest by construction: the y axis always includes zero (a quantity is never drawn from an
+    arbitrary floor that exaggerates a change); a yes/no indicator is drawn as points on
+    non/oui, without trajectory nor target line (its caption says the target); `per` names the
+    periods (semestre, année). The axis range and what is drawn are in data- attributes."""
     unit = indicator.get("unit") or ""
+    yes_no = unit == "oui/non"
     by_period = {r["period"]: r for r in history}
     values = [by_period.get(p, {}).get("value") for p in periods]
-    expected = [by_period.get(p, {}).get("expected_value") for p in periods]
-    target = indicator.get("target_value")
+    expected = [None if yes_no else by_period.get(p, {}).get("expected_value") for p in periods]
+    target = None if yes_no else indicator.get("target_value")
     ml, mr, mt, mb = 46, 10, 10, 24
     pw, ph = width - ml - mr, height - mt - mb
-    title = f"{indicator['indicator_id']} : évolution par semestre"
+    title = f"{indicator['indicator_id']} : évolution par {PERIOD_TYPES.get(per, per)}"
+    known = [v for v in values + expected + [target] if v is not None]
+    if yes_no:
+        ticks = [0.0, 1.0]
+    else:
+        lo, hi = min(known + [0.0]), max(known + [0.0])
+        if lo == hi:  # every value is 0: an axis from 0 to 1
+            hi = 1.0
+        ticks = _ticks(lo, hi)
+    lo, hi = ticks[0], ticks[-1]
+    drawn_trajectory = any(v is not None for v in expected)
     head = (
         f'<svg class="chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-        f'width="{width}" height="{height}" role="img" aria-label="{_e(title)}">'
+        f'width="{width}" height="{height}" role="img" aria-label="{_e(title)}" '
+        f'data-indicator="{_e(indicator["indicator_id"])}" data-unit="{_e(unit)}" data-per="{_e(per)}" '
+        f'data-y-min="{lo:g}" data-y-max="{hi:g}" data-trajectory="{"oui" if drawn_trajectory else "non"}" '
+        f'data-periods="{_e(" ".join(periods))}">'
     )
-    known = [v for v in values + expected + [target] if v is not None]
     if not any(v is not None for v in values):
         reason = "aucune valeur mesurée sur la période"
         return (
             head + f'<rect x="{ml}" y="{mt}" width="{pw}" height="{ph}" fill="#f9fafb" stroke="{C_GRID}"/>'
             f'<text x="{ml + pw / 2}" y="{mt + ph / 2 + 4}" text-anchor="middle" class="empty">{reason}</text></svg>'
         )
-    lo, hi = min(known), max(known)
-    if unit == "oui/non":
-        lo, hi = 0.0, 1.0
-    elif unit == "%" and lo >= 0 and hi <= 100:
-        lo = 0.0
-    elif lo > 0 and (hi - lo) < hi * 0.5:
-        pass  # a narrow band far from 0: do not force 0, the variation must stay visible
-    elif lo > 0:
-        lo = 0.0
-    ticks = [0.0, 1.0] if unit == "oui/non" else _ticks(lo, hi)
-    lo, hi = ticks[0], ticks[-1]
 
     def x(i: int) -> float:
         return ml + (pw * (i + 0.5) / len(periods))
@@ -316,7 +464,7 @@ def chart_svg(indicator: dict, history: list[dict], periods: list[str], width: i
     parts = [head]
     for t in ticks:
         parts.append(f'<line x1="{ml}" x2="{ml + pw}" y1="{y(t):.1f}" y2="{y(t):.1f}" stroke="{C_GRID}"/>')
-        label = ("oui" if t >= 1 else "non") if unit == "oui/non" else _tick_label(t)
+        label = ("oui" if t >= 1 else "non") if yes_no else _tick_label(t)
         parts.append(f'<text x="{ml - 5}" y="{y(t) + 3:.1f}" text-anchor="end" class="tick">{_e(label)}</text>')
     step = max(1, math.ceil(len(periods) / 6))
     for i, p in enumerate(periods):
@@ -324,11 +472,14 @@ def chart_svg(indicator: dict, history: list[dict], periods: list[str], width: i
             parts.append(f'<text x="{x(i):.1f}" y="{height - 7}" text-anchor="middle" class="tick">{_e(p)}</text>')
     if target is not None and lo <= target <= hi:
         parts.append(
-            f'<line x1="{ml}" x2="{ml + pw}" y1="{y(target):.1f}" y2="{y(target):.1f}" '
+            f'<line class="target" x1="{ml}" x2="{ml + pw}" y1="{y(target):.1f}" y2="{y(target):.1f}" '
             f'stroke="{C_TARGET}" stroke-width="1.2" stroke-dasharray="2 3"/>'
         )
-    parts.append(_polyline(expected, x, y, f'stroke="{C_TRAJ}" stroke-width="1.6" stroke-dasharray="5 3"'))
-    parts.append(_polyline(values, x, y, f'stroke="{C_VALUE}" stroke-width="2"'))
+    parts.append(
+        _polyline(expected, x, y, f'class="trajectory" stroke="{C_TRAJ}" stroke-width="1.6" stroke-dasharray="5 3"')
+    )
+    if not yes_no:  # a line between non and oui would show values that do not exist
+        parts.append(_polyline(values, x, y, f'class="value" stroke="{C_VALUE}" stroke-width="2"'))
     for i, v in enumerate(values):
         if v is not None:
             last = i == len(periods) - 1
@@ -337,7 +488,10 @@ def chart_svg(indicator: dict, history: list[dict], periods: list[str], width: i
                 + (' stroke="#fff" stroke-width="1.2"' if last else "")
                 + "/>"
             )
-    parts.append(f'<line x1="{ml}" x2="{ml + pw}" y1="{mt + ph}" y2="{mt + ph}" stroke="{C_AXIS}" stroke-width="0.8"/>')
+    # the zero line, darker
+    parts.append(
+        f'<line x1="{ml}" x2="{ml + pw}" y1="{y(0.0):.1f}" y2="{y(0.0):.1f}" stroke="{C_AXIS}" stroke-width="0.8"/>'
+    )
     parts.append("</svg>")
     return "".join(parts)
 
@@ -385,17 +539,23 @@ def _ticks(lo: float, hi: float, n: int = 4) -> list[float]:
 # --------------------------------------------------------------------------- html
 
 
-def build_html(con, folder: Path, manifest: dict) -> str:
+def build_html(con, folder: Path, manifest: dict, config_dir: Path | None = None) -> str:
+    """The semester report; `config_dir`: where commentaires.csv is read for the annual section
+    of an S2 report (default: the configuration in use)."""
     data = _load(con, folder, manifest)
     current = data["current"]
     org_name = next((r["org_name"] for r in current if r.get("org_name")), manifest["organisation"])
     title = f"Rapport SPASER {org_name} : semestre {manifest['semester']} (version {manifest['version']})"
+    year_rows = data["year_rows"]
+    comments = read_comments(config_dir, manifest["organisation"], manifest["semester"][:4]) if year_rows else {}
     body = [
         _header(manifest, org_name),
         _summary(manifest, current),
+        axis_summary(current, f"Synthèse par axe du semestre {manifest['semester']}"),
         _changes(manifest, current),
         _indicator_tables(current),
-        _charts(current, data["history"], data["periods"]),
+        _year_section(year_rows, comments) if year_rows else "",
+        _charts(current, data["history"], data["periods"], data["years"]),
         _unavailable(current),
         _quality(manifest, data["quarantine"], data["raw_tables"]),
         _gates(manifest),
@@ -546,8 +706,8 @@ def _indicator_tables(current: list[dict]) -> str:
     return "".join(out)
 
 
-def _charts(current: list[dict], history: dict[str, list[dict]], periods: list[str]) -> str:
-    legend = (
+def chart_legend() -> str:
+    return (
         '<div class="legend">'
         f'<span><svg width="26" height="10"><line x1="1" x2="25" y1="5" y2="5" stroke="{C_VALUE}" stroke-width="2"/>'
         f'<circle cx="13" cy="5" r="2.6" fill="{C_VALUE}"/></svg> valeur mesurée</span>'
@@ -555,29 +715,206 @@ def _charts(current: list[dict], history: dict[str, list[dict]], periods: list[s
         'stroke-dasharray="5 3"/></svg> trajectoire (valeur attendue)</span>'
         f'<span><svg width="26" height="10"><line x1="1" x2="25" y1="5" y2="5" stroke="{C_TARGET}" stroke-width="1.2" '
         'stroke-dasharray="2 3"/></svg> cible</span></div>'
+        '<p class="note">Les axes partent de zéro. Les indicateurs oui/non sont des points, sans trajectoire. '
+        "Les indicateurs mesurés une fois par an (bilans EGALim, label « Ici je mange local ») sont tracés "
+        "par année civile complète, les autres par semestre.</p>"
     )
-    out = [f"<section><h2>Évolution des indicateurs ({_e(periods[0])} à {_e(periods[-1])})</h2>", legend]
+
+
+def chart_card(r: dict, chart: str, comment: str | None = None) -> str:
+    unit = r.get("unit")
+    target = (
+        f"cible {fmt_value(r['target_value'], unit)} en {r['target_year']}"
+        if r.get("target_value") is not None
+        else "sans cible"
+    )
+    value = fmt_value(r["value"], unit) if r["is_available"] else "non disponible"
+    return (
+        f'<figure class="chartcard" id="c-{_e(r["indicator_id"])}"><figcaption>'
+        f'<div class="ct"><span class="id">{_e(r["indicator_id"])}</span> {_badge(r["status"])}</div>'
+        f'<div class="cl" title="{_e(r["indicator_label"])}">{_e(r["indicator_label"])}</div>'
+        f'<div class="cv"><b>{_e(value)}</b> <span class="muted">· {_e(target)}</span></div></figcaption>'
+        + chart
+        + (comment_block(comment, small=True) if comment else "")
+        + "</figure>"
+    )
+
+
+def _charts(current: list[dict], history: dict[str, list[dict]], periods: list[str], years: list[str]) -> str:
+    out = [f"<section><h2>Évolution des indicateurs ({_e(periods[0])} à {_e(periods[-1])})</h2>", chart_legend()]
     for axe, rows in _by_axe(current):
         out.append(f'<h3>{_e(axe)}</h3><div class="grid">')
-        for r in rows:
-            unit = r.get("unit")
-            target = (
-                f"cible {fmt_value(r['target_value'], unit)} en {r['target_year']}"
-                if r.get("target_value") is not None
-                else "sans cible"
-            )
-            value = fmt_value(r["value"], unit) if r["is_available"] else "non disponible"
-            out.append(
-                f'<figure class="chartcard" id="c-{_e(r["indicator_id"])}"><figcaption>'
-                f'<div class="ct"><span class="id">{_e(r["indicator_id"])}</span> {_badge(r["status"])}</div>'
-                f'<div class="cl" title="{_e(r["indicator_label"])}">{_e(r["indicator_label"])}</div>'
-                f'<div class="cv"><b>{_e(value)}</b> <span class="muted">· {_e(target)}</span></div></figcaption>'
-                + chart_svg(r, history.get(r["indicator_id"], []), periods)
-                + "</figure>"
-            )
+        out += [chart_card(r, chart_for(r, history, periods, years)) for r in rows]
         out.append("</div>")
     out.append("</section>")
     return "".join(out)
+
+
+# --------------------------------------------------------------------------- year, axes, comments
+
+
+def read_comments(config_dir: Path | None, org: str, year: str) -> dict[str, str]:
+    """The SPASER manager's commentary of `year` for `org` (commentaires.csv of the
+    configuration): {axis code or indicator id: text}; {} without the file."""
+    from ..configuration import read_table
+    from ..settings import get_paths
+
+    folder = config_dir or get_paths().config
+    out = {}
+    for r in read_table(folder, "commentaires"):
+        if r.get("org_id") == org and r.get("annee") == year and r.get("commentaire"):
+            out[r.get("indicator_id") or r.get("axe") or ""] = r["commentaire"]
+    out.pop("", None)
+    return out
+
+
+def comment_block(text: str, small: bool = False, who: str = "Commentaire de la mission SPASER") -> str:
+    paragraphs = [p.strip() for p in re.split(r"\n\s*\n|\r?\n", text) if p.strip()]
+    body = "".join(f"<p>{_e(p)}</p>" for p in paragraphs)
+    return f'<div class="comment{" small" if small else ""}"><div class="who">{_e(who)}</div>{body}</div>'
+
+
+def axis_code(row: dict) -> str:
+    return row["indicator_id"].partition("-")[0]
+
+
+def by_axis(rows: list[dict]) -> list[tuple[str, str, list[dict]]]:
+    """(code, label, rows) per axis of the SPASER in the catalogue's order."""
+    groups: dict[str, list[dict]] = {}
+    for r in sorted(rows, key=lambda r: catalogue_order(r["indicator_id"])):
+        groups.setdefault(axis_code(r), []).append(r)
+    return [(code, next((r.get("axe") for r in g if r.get("axe")), code), g) for code, g in groups.items()]
+
+
+SUMMARY_STATUSES = ["atteint", "en bonne voie", "en retard", "sans cible", "non disponible"]
+
+
+def status_counts(rows: list[dict]) -> dict[str, int]:
+    counts = dict.fromkeys(SUMMARY_STATUSES, 0)
+    for r in rows:
+        key = "non disponible" if not r.get("is_available") else (r.get("status") or "sans cible")
+        counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
+def axis_summary(rows: list[dict], title: str, lead: bool = False, anchors: bool = False, level: int = 2) -> str:
+    """One line per axis: how many indicators met, on track, late, without target, not
+    available, with a bar; a total line; with `lead`, the same in one French sentence first."""
+    head = "".join(f'<th class="num">{_badge(s)}</th>' for s in SUMMARY_STATUSES)
+    body = []
+    for code, label, group in by_axis(rows):
+        counts = status_counts(group)
+        name = f'<a href="#axe-{_e(code)}">{_e(label)}</a>' if anchors else _e(label)
+        body.append(
+            f'<tr class="axis-row" data-axe="{_e(code)}"><td class="id">{_e(code)}</td><td>{name}</td>'
+            f'<td class="num">{len(group)}</td>'
+            + "".join(f'<td class="num{" zero" if not counts[s] else ""}">{counts[s]}</td>' for s in SUMMARY_STATUSES)
+            + f"<td>{_bar(counts)}</td></tr>"
+        )
+    total = status_counts(rows)
+    body.append(
+        f'<tr class="total"><td></td><td>Ensemble du SPASER</td><td class="num">{len(rows)}</td>'
+        + "".join(f'<td class="num">{total[s]}</td>' for s in SUMMARY_STATUSES)
+        + f"<td>{_bar(total)}</td></tr>"
+    )
+    sentence = (
+        f'<p class="lead">Sur les {len(rows)} indicateurs du SPASER, {_count(total["atteint"], "est atteint", "sont atteints")}, '
+        f"{total['en bonne voie']} en bonne voie et {total['en retard']} en retard sur la trajectoire ; "
+        f"{_count(total['sans cible'], 'n’a pas de cible', 'n’ont pas de cible')} et "
+        f"{_count(total['non disponible'], 'n’est pas disponible', 'ne sont pas disponibles')}.</p>"
+        if lead
+        else ""
+    )
+    return (
+        f'<section class="axes-summary"><h{level}>{_e(title)}</h{level}>{sentence}'
+        '<table class="axes"><thead><tr><th>Axe</th><th></th><th class="num">Indicateurs</th>'
+        f"{head}<th>Répartition</th></tr></thead><tbody>" + "".join(body) + "</tbody></table></section>"
+    )
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n <= 1 else many}"
+
+
+# bar segments: strong colours for the statuses that judge progress, greys for the others
+BAR_COLOURS = {
+    "atteint": "#12b76a",
+    "en bonne voie": "#53b1fd",
+    "en retard": "#f04438",
+    "sans cible": "#d0d5dd",
+    "non disponible": "#f2f4f7",
+}
+
+
+def _bar(counts: dict[str, int]) -> str:
+    total = sum(counts.values()) or 1
+    parts = "".join(
+        f'<span style="width:{100 * counts[s] / total:.2f}%;background:{BAR_COLOURS[s]}" '
+        f'title="{_e(s)} : {counts[s]}"></span>'
+        for s in SUMMARY_STATUSES
+        if counts.get(s)
+    )
+    return f'<div class="bar">{parts}</div>'
+
+
+def year_table(rows: list[dict], year: str, comments: dict[str, str], axis_headers: bool = True) -> str:
+    """The year's indicators (value, target, expected value, status, previous year) with the
+    manager's commentary under an axis header and under an indicator."""
+    previous = str(int(year) - 1)
+    out = [
+        '<table class="indicators year"><colgroup><col class="c-id"><col><col class="c-num"><col class="c-num">'
+        '<col class="c-num"><col class="c-st"><col class="c-num"></colgroup>'
+        f'<thead><tr><th>Id</th><th>Indicateur</th><th class="num">{_e(year)}</th><th class="num">Cible</th>'
+        f'<th class="num">Attendu fin {_e(year)}</th><th>Statut</th><th class="num">{_e(previous)}</th></tr></thead>'
+    ]
+    for code, label, group in by_axis(rows):
+        out.append("<tbody>")
+        if axis_headers:
+            out.append(f'<tr class="axe"><th colspan="7">{_e(code)} · {_e(label)}</th></tr>')
+            if comments.get(code):
+                out.append(f'<tr class="comment-row"><td colspan="7">{comment_block(comments[code])}</td></tr>')
+        for r in group:
+            unit = r.get("unit")
+            value = _e(fmt_value(r["value"], unit)) if r["is_available"] else '<span class="muted">n.d.</span>'
+            target = (
+                f'{_e(fmt_value(r["target_value"], unit))} <span class="muted">({_e(r["target_year"])})</span>'
+                if r.get("target_value") is not None
+                else NONE
+            )
+            reason = (
+                f'<div class="reason">Non disponible : {_e(r.get("unavailable_reason") or "motif non renseigné")}</div>'
+                if not r["is_available"]
+                else ""
+            )
+            out.append(
+                f'<tr id="a-{_e(r["indicator_id"])}"><td class="id">{_e(r["indicator_id"])}</td>'
+                f"<td>{_e(r['indicator_label'])}{reason}</td>"
+                f'<td class="num strong">{value}</td><td class="num">{target}</td>'
+                f'<td class="num">{_e(fmt_value(r.get("expected_value"), unit)) if r.get("expected_value") is not None else NONE}</td>'
+                f"<td>{_badge(r['status'])}</td>"
+                f'<td class="num">{_e(fmt_value(r.get("previous_value"), unit)) if r.get("previous_value") is not None else NONE}</td></tr>'
+            )
+            if comments.get(r["indicator_id"]):
+                out.append(
+                    f'<tr class="comment-row"><td></td><td colspan="6">{comment_block(comments[r["indicator_id"]], small=True)}</td></tr>'
+                )
+        out.append("</tbody>")
+    out.append("</table>")
+    return "".join(out)
+
+
+def _year_section(year_rows: list[dict], comments: dict[str, str]) -> str:
+    year = year_rows[0]["period"]
+    return (
+        f'<section class="year" id="annee"><h2>Bilan de l\'année {_e(year)}</h2>'
+        f'<p class="note">L\'année {_e(year)} est complète avec ce second semestre : ses chiffres couvrent janvier à '
+        f"décembre {_e(year)}. Attendu : la valeur de la trajectoire à la fin de l'année. Le bilan annuel, avec les "
+        f"graphiques par axe : <code>spaser rapport --annee {_e(year)}</code>.</p>"
+        + axis_summary(year_rows, f"Synthèse par axe de l'année {year}", level=3)
+        + f"<h3>Indicateurs de l'année {_e(year)}</h3>"
+        + year_table(year_rows, year, comments)
+        + "</section>"
+    )
 
 
 def _unavailable(current: list[dict]) -> str:
@@ -655,7 +992,7 @@ def _quality(manifest: dict, quarantine: list[dict], raw_tables: dict) -> str:
                     else ""
                 )
                 out.append(
-                    f'<tr>{first}<td>{_e(r["reason"])}</td><td class="num">{fmt_number(r["n"], 0)}</td>'
+                    f'<tr>{first}<td>{_e(reason_fr(r["reason"]))}</td><td class="num">{fmt_number(r["n"], 0)}</td>'
                     f'<td class="file">{_e(r["example"])}</td></tr>'
                 )
             if q["other_reasons"]:
@@ -671,15 +1008,16 @@ def _share(part: float, whole: float) -> str:
     return fmt_number(100 * part / whole, 1) + "\u00a0%" if part else "0\u00a0%"
 
 
-def _gates(manifest: dict) -> str:
+def _gates(manifest: dict, title: str = "Contrôles de l'exécution", level: int = 2) -> str:
     gates = sorted(manifest.get("gates") or [], key=lambda g: g.get("check", ""))
     out = [
-        "<section><h2>Contrôles de l'exécution</h2>",
-        '<p class="note">Suites Great Expectations exécutées avant la publication. Une attente bloquante en '
-        "échec empêche la publication ; un avertissement signale des lignes déjà écartées ou signalées avec "
-        "leur motif. Détail : Data Docs Great Expectations et <code>gx/index.html</code>.</p>",
+        f"<section><h{level}>{title}</h{level}>",  # the code's own text
+        '<p class="note">Contrôles de qualité (Great Expectations) exécutés avant la publication. Une règle '
+        "bloquante en échec empêche la publication ; un avertissement signale des lignes déjà écartées ou "
+        "signalées avec leur motif. La justification de chaque règle et les lignes en écart : page des "
+        "contrôles <code>gx/index.html</code> et Data Docs.</p>",
         '<table class="gates"><thead><tr><th>Contrôle</th><th>Suite</th><th class="num">Lignes validées</th>'
-        '<th class="num">Attentes</th><th>Résultat</th><th>Avertissements</th></tr></thead><tbody>',
+        '<th class="num">Règles</th><th>Résultat</th><th>Avertissements</th></tr></thead><tbody>',
     ]
     for g in gates:
         warnings = g.get("warnings") or [f for f in g.get("failures") or [] if f.get("severity") != "block"]
@@ -693,14 +1031,7 @@ def _gates(manifest: dict) -> str:
             verdict = (
                 '<span class="badge" style="color:#05603a;background:#d1fadf;border-color:#05603a40">conforme</span>'
             )
-        detail = "".join(
-            f"<li><code>{_e(w.get('expectation'))}</code>"
-            + (f" sur <code>{_e(w.get('column'))}</code>" if w.get("column") else "")
-            + (f", {fmt_number(w['unexpected_count'], 0)} ligne(s)" if w.get("unexpected_count") is not None else "")
-            + (f" : {_e(w.get('why'))}" if w.get("why") else "")
-            + "</li>"
-            for w in warnings
-        )
+        detail = "".join(gate_warning(w) for w in warnings)
         out.append(
             f'<tr><td class="file">{_e(g.get("check"))}</td><td>{_e(g.get("suite"))}</td>'
             f'<td class="num">{fmt_number(g.get("rows_validated"), 0)}</td>'
@@ -709,6 +1040,22 @@ def _gates(manifest: dict) -> str:
         )
     out.append("</tbody></table></section>")
     return "".join(out)
+
+
+def gate_warning(w: dict) -> str:
+    """One warning of a gate in French: the rule, the column, the rows in breach. The rule's
+    technical name and its rationale (written in English in the suites) are on the gates' page
+    (gx/index.html) and in the Data Docs, for the auditor."""
+    return (
+        f"<li>règle « {_e(expectation_fr(w.get('expectation')))} »"
+        + (f" sur <code>{_e(w.get('column'))}</code>" if w.get("column") else "")
+        + (
+            f" : {fmt_number(w['unexpected_count'], 0)} ligne(s) en écart"
+            if w.get("unexpected_count") is not None
+            else ""
+        )
+        + "</li>"
+    )
 
 
 def _files(manifest: dict) -> str:
@@ -784,6 +1131,20 @@ figure.chartcard figcaption{font-size:12px}
 svg.chart{display:block;width:100%;height:auto}
 svg.chart .tick{font:9px "DejaVu Sans",Arial,sans-serif;fill:#667085}
 svg.chart .empty{font:11px "DejaVu Sans",Arial,sans-serif;fill:#98a2b3}
+.lead{font-size:14px;margin:6px 0 12px;max-width:960px}
+table.axes td,table.axes th{vertical-align:middle}
+table.axes td.zero{color:#d0d5dd}
+table.axes tr.total td{font-weight:700;border-top:1px solid #d0d5dd;background:#f9fafb}
+.bar{display:flex;height:14px;min-width:160px;border-radius:3px;overflow:hidden;border:1px solid var(--line)}
+.bar span{display:block;height:100%;border-right:1px solid #fff}
+.comment{border-left:3px solid #7a5af8;background:#f4f3ff;padding:6px 12px;margin:4px 0 8px;border-radius:0 6px 6px 0;max-width:960px}
+.comment .who{font-size:10.5px;text-transform:uppercase;letter-spacing:.05em;color:#5925dc;font-weight:600}
+.comment p{margin:3px 0;color:var(--ink)}
+.comment.small{padding:4px 9px;margin:6px 0 2px}
+.comment.small p{font-size:11.5px;line-height:1.4}
+tr.comment-row td{border-bottom:1px solid var(--line);padding-top:0}
+.reason{color:var(--ink2);font-size:11px;margin-top:2px}
+section.year{margin-top:10px}
 footer{margin-top:30px;padding-top:10px;border-top:1px solid var(--line);color:var(--ink2);font-size:11.5px}
 @page{size:A4;margin:12mm 10mm}
 @media print{
@@ -793,5 +1154,6 @@ footer{margin-top:30px;padding-top:10px;border-top:1px solid var(--line);color:v
   h2{break-after:avoid}
   tr,figure{break-inside:avoid}
   thead{display:table-header-group}
+  .badge,.bar span,.comment,tr.axe th{-webkit-print-color-adjust:exact;print-color-adjust:exact}
 }
 """
