@@ -43,6 +43,23 @@ class Column:
     alias_of: str = ""
 
 
+# The contract a line belongs to, as the DECP publish it: the first columns of the procedure
+# export and of the insertion hours (one declaration, one wording in their templates)
+DECP_CONTRACT = [
+    Column(
+        "siret_acheteur",
+        "text",
+        not_null=True,
+        example="22950001300011",
+        formats="14 chiffres (espaces acceptés)",
+        description="SIRET de l'acheteur, celui des DECP (acheteur.id) ; donne l'organisation",
+    ),
+    Column(
+        "id_marche", "text", not_null=True, example="2026-0042", description="identifiant du marché dans les DECP (id)"
+    ),
+]
+
+
 # what float() takes that is not a number written in a file: nan, inf, 1_000
 _NUMBER = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$")
 

@@ -9,20 +9,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from .framework import FeedTable, Quarantine
-from .french_csv import DUCKDB_TYPES, Column, read_table
+from .french_csv import DECP_CONTRACT, DUCKDB_TYPES, Column, read_table
 
 PROCEDURE_COLUMNS = [
-    Column(
-        "siret_acheteur",
-        "text",
-        not_null=True,
-        example="22950001300011",
-        formats="14 chiffres (espaces acceptés)",
-        description="SIRET de l'acheteur, celui des DECP (acheteur.id)",
-    ),
-    Column(
-        "id_marche", "text", not_null=True, example="2026-0042", description="identifiant du marché dans les DECP (id)"
-    ),
+    *DECP_CONTRACT,
     Column(
         "objet",
         "text",
