@@ -12,6 +12,7 @@
     spaser withdraw landing/decp/x.json --reason "livré par erreur"   take a file out of the build
     spaser prepare                    parse the dbt project (deployment step)
     spaser verify                     check every release against its manifest (sha256, files)
+    spaser rapport --annee 2025 --pdf the SPASER's annual bilan of a complete year (HTML, PDF)
     spaser status                     the last runs, and what failed and why
     spaser paths                      where the warehouse, releases and Data Docs are
     spaser instance                   which Dagster instance (SQLite or PostgreSQL) is used
@@ -449,6 +450,65 @@ def status(limit: int = 10) -> int:
     return 0
 
 
+def rapport(year: str | None, semester: str | None, org: str | None, version: int | None, pdf: bool) -> int:
+    """`spaser rapport`: the annual bilan of a complete year (--annee), or a release's semester
+    report printed to PDF again (--semestre); written under $SPASER_HOME/rapports/<org>/, never
+    in a release. Every refusal is one sentence and exit 1."""
+    import re
+
+    from .publication.bilan import ReportRefused, organisations, print_release_report, release_report, write_bilan
+    from .publication.verify import existing_versions
+
+    paths = get_paths()
+    if year is not None and not re.fullmatch(r"20\d\d", year):
+        print(f"spaser rapport : --annee {year!r} : une année sur 4 chiffres est attendue (ex. 2025)", file=sys.stderr)
+        return 1
+    if semester is not None and not re.fullmatch(r"20\d\d-S[12]", semester):
+        print(f"spaser rapport : --semestre {semester!r} : un semestre est attendu (ex. 2026-S1)", file=sys.stderr)
+        return 1
+    try:
+        orgs = organisations(paths.publications, org)
+    except ReportRefused as exc:
+        print(f"spaser rapport : {exc}", file=sys.stderr)
+        return 1
+    if year is not None:  # a bilan never leaves out a comment silently
+        from .configuration import check_commentaires
+
+        if problems := check_commentaires(paths.config):
+            print(
+                f"spaser rapport : commentaires.csv invalide ({len(problems)} problème(s)), corrigez-le "
+                "(spaser config check) :",
+                file=sys.stderr,
+            )
+            for problem in problems:
+                print(f"  - {problem}", file=sys.stderr)
+            return 1
+    if org is None and semester is not None:  # every organisation that published the semester
+        orgs = [o for o in orgs if existing_versions(paths.publications / o / semester)] or orgs
+    failed = 0
+    for name in orgs:
+        try:
+            if year is not None:
+                written = write_bilan(paths, name, int(year), pdf=pdf)
+                print(f"bilan annuel {year} de {name} : {written.html}")
+            elif pdf:
+                written = print_release_report(paths, name, semester, version)
+                print(f"rapport {semester} de {name} : {written.html}")
+            else:  # the report is in the release already
+                print(f"rapport {semester} de {name} : {release_report(paths.publications, name, semester, version)}")
+                continue
+        except ReportRefused as exc:
+            print(f"spaser rapport : {exc}", file=sys.stderr)
+            failed += 1
+            continue
+        if pdf and written.pdf is None:
+            print(f"spaser rapport : {written.note} ; le HTML est là : {written.html}", file=sys.stderr)
+            failed += 1
+        elif written.pdf is not None:
+            print(f"  PDF : {written.pdf}")
+    return 1 if failed else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="spaser", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -570,6 +630,24 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument("--org", default=None, help="only this organisation")
     p.add_argument("--semester", default=None, help="only this semester")
+    p = sub.add_parser(
+        "rapport",
+        help="the SPASER's annual bilan of a year (--annee), or a release's report printed again (--semestre)",
+        description="The annual bilan is rendered from the year's S2 release (the year's complete figures) and "
+        "the commentary of the configuration (commentaires.csv); reports are written to "
+        "$SPASER_HOME/rapports/<org>/, never inside a release.",
+        **examples(
+            "spaser rapport --annee 2025                  # bilan annuel 2025 (HTML), every organisation",
+            "spaser rapport --annee 2025 --org val --pdf  # and its PDF (needs Chromium: apt-get install chromium)",
+            "spaser rapport --semestre 2026-S1 --pdf      # the release's semester report printed to PDF again",
+        ),
+    )
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument("--annee", default=None, help="a complete year (its S2 published), e.g. 2025")
+    which.add_argument("--semestre", "--semester", dest="semestre", default=None, help="a published semester")
+    p.add_argument("--org", default=None, help="only this organisation (default: every published one)")
+    p.add_argument("--version", type=int, default=None, help="with --semestre: this version (default: the latest)")
+    p.add_argument("--pdf", action="store_true", help="also print a PDF with Chromium (headless)")
     sub.add_parser("status", help="the last runs and their failures")
     sub.add_parser("paths", help="where the outputs are")
     sub.add_parser("prepare", help="parse the dbt project into its manifest (deployment step; run/backfill do it)")
@@ -649,6 +727,8 @@ def main(argv: list[str] | None = None) -> int:
         return verify(args.org, args.semester)
     if args.command == "status":
         return status()
+    if args.command == "rapport":
+        return rapport(args.annee, args.semestre, args.org, args.version, args.pdf)
     if args.command == "withdraw":
         from .ingest.framework import IngestError
         from .ingest.withdraw import withdraw_file
