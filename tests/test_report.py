@@ -54,6 +54,7 @@ def test_chart_and_number_formatting():
     assert fmt_value(57.26, "%") == "57,3\u00a0%" and fmt_value(140.0, "nombre") == "140"
     assert fmt_value(1.0, "oui/non") == "oui" and fmt_value(None, "%") == "–"
     assert fmt_value(-31.41, "% vs référence") == "−31,4\u00a0% vs référence"
+    assert fmt_value(1.0, "réunions") == "1\u00a0réunion" and fmt_value(4.0, "réunions") == "4\u00a0réunions"
 
 
 def test_charts_are_honest():

@@ -310,6 +310,8 @@ def fmt_value(value, unit: str | None) -> str:
         return fmt_number(value, 1) + "\u00a0" + unit
     if unit in ("", "nombre"):  # a count needs no unit
         return fmt_number(value)
+    if abs(value) < 2 and unit.endswith("s") and " " not in unit:  # French: 1 réunion, 1,5 tonne
+        unit = unit[:-1]
     return fmt_number(value) + "\u00a0" + unit
 
 
