@@ -112,6 +112,8 @@ def _warehouse(con: duckdb.DuckDBPyConnection) -> None:
         FROM marts.fct_marches GROUP BY ALL""")
     con.execute("""CREATE TABLE marts.dim_titulaires AS
         SELECT t.id AS titulaire_id, t.nom AS titulaire_nom FROM (SELECT unnest(titulaires) AS t FROM marts.fct_marches)""")
+    con.execute("""CREATE TABLE marts.fct_fournisseurs_attributions AS
+        SELECT org_id, semestre, unnest(titulaires).id AS titulaire_id FROM marts.fct_marches""")
     con.execute("""CREATE TABLE meta.ingest_log AS SELECT
         'marches/decp' AS feed, 'decp_<img src=x onerror=alert(1)>.json' AS source_file, repeat('a', 64) AS source_sha256,
         10 AS file_bytes, 3 AS rows_read, 2 AS rows_loaded, 1 AS rows_quarantined,

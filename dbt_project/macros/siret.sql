@@ -43,3 +43,15 @@
 {% macro contrat_key(acheteur_id, marche_id) -%}
     {{ siret_compact(acheteur_id) }} || '|' || {{ marche_id }}
 {%- endmacro %}
+
+{#- A holder's identifier in the form used for matching and as the key of dim_titulaires: a
+    French SIREN, SIRET or VAT number typed with spaces, dots or dashes is compacted
+    ('FR 12 345 678 901' -> 'FR12345678901'); any other identifier (foreign registers) stays as
+    received, trimmed. The raw text stays in stg_decp__titulaires.titulaire_id_brut. -#}
+{% macro identifiant_compact(column) -%}
+    case
+        when {{ regexp_like(siret_compact(column), "'^([0-9]{9}|[0-9]{14}|FR[0-9A-Z]{2}[0-9]{9})$'") }}
+            then {{ siret_compact(column) }}
+        else nullif(trim({{ column }}), '')
+    end
+{%- endmacro %}

@@ -72,10 +72,11 @@ PUBLISHED_TABLES: dict[str, str] = {
         ORDER BY e.contrat_key, e._source_file, e._source_row""",
     "dim_acheteurs": """
         SELECT * FROM marts.dim_acheteurs WHERE org_id = $org ORDER BY acheteur_id""",
+    # the holders of the semester's contracts, by their compacted identifier (the dim's key)
     "dim_titulaires": """
         SELECT t.* FROM marts.dim_titulaires AS t
         WHERE t.titulaire_id IN (
-            SELECT unnest(titulaires).id FROM marts.fct_marches
+            SELECT titulaire_id FROM marts.fct_fournisseurs_attributions
             WHERE org_id = $org AND semestre = $semester)
         ORDER BY t.titulaire_id""",
 }

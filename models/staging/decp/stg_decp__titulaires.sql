@@ -13,6 +13,18 @@ elements as (
         {{ list_elements('titulaires') }} as titulaire
     from source
     where titulaires is not null
+),
+
+fields as (
+    select
+        contrat_key,
+        _source_file,
+        _source_row,
+        record_path,
+        {{ struct_field('titulaire', 'id') }} as titulaire_id_brut,
+        {{ struct_field('titulaire', 'type_identifiant') }} as type_identifiant,
+        {{ struct_field('titulaire', 'denomination_sociale') }} as denomination_sociale
+    from elements
 )
 
 select
@@ -20,7 +32,9 @@ select
     _source_file,
     _source_row,
     record_path,
-    {{ struct_field('titulaire', 'id') }} as titulaire_id,
-    {{ struct_field('titulaire', 'type_identifiant') }} as type_identifiant,
-    {{ struct_field('titulaire', 'denomination_sociale') }} as denomination_sociale
-from elements
+    -- compacted for matching (SIREN/SIRET/VAT typed with spaces): the key of dim_titulaires
+    {{ identifiant_compact('titulaire_id_brut') }} as titulaire_id,
+    titulaire_id_brut,
+    type_identifiant,
+    denomination_sociale
+from fields
