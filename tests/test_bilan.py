@@ -186,3 +186,53 @@ def test_rapport_prints_any_release_again(in_home, capsys):
     pdf = in_home / "rapports" / ORG / f"rapport_{ORG}_2026-S1_v1.pdf"
     assert pdf.read_bytes().startswith(b"%PDF") and str(pdf) in capsys.readouterr().out
     assert sorted(p.name for p in release.iterdir()) == before and not verify_release(release)
+
+
+def test_commentaires_are_checked_and_optional(tmp_path):
+    from orchestration import configuration as cfg
+
+    folder = tmp_path / "config"
+    assert cfg.write_demo(folder) and (folder / "commentaires.csv").exists()
+    assert cfg.check_commentaires(folder) == []
+    first = cfg.fingerprint(folder)
+    with (folder / "commentaires.csv").open("a", encoding="utf-8") as f:
+        f.write(
+            "paris,2025,GOV,,x\n"
+            "nordval,25,NAT,,x\n"
+            "nordval,2025,XYZ,,x\n"
+            "nordval,2025,,IMP-99,x\n"
+            "nordval,2025,GOV,IMP-1,x\n"
+            "nordval,2025,,,x\n"
+            "nordval,2025,,IMP-12,encore\n"
+            "nordval,2026,,IMP-12,\n"
+        )
+    found = [str(p) for p in cfg.check(folder)]
+    assert found == [str(p) for p in cfg.check_commentaires(folder)]  # nothing else is wrong
+    rows = cfg.read_table(folder, "commentaires")
+    n = len(rows) - 8 + 2  # the line of the first row appended (line 1 is the header)
+    imp12 = next(i for i, r in enumerate(rows, 2) if r["indicator_id"] == "IMP-12")  # the demo's
+    assert found == [
+        f"commentaires.csv, ligne {n}, champ org_id : organisation 'paris' absente de organisations.csv",
+        f"commentaires.csv, ligne {n + 1}, champ annee : '25' : année attendue (ex. 2025)",
+        f"commentaires.csv, ligne {n + 2}, champ axe : axe 'XYZ' inconnu : GOV, BES, IMP, MOB, NAT, DEP",
+        f"commentaires.csv, ligne {n + 3}, champ indicator_id : indicateur 'IMP-99' absent du catalogue "
+        "(seeds/spaser_indicateurs.csv)",
+        f"commentaires.csv, ligne {n + 4}, champ axe, indicator_id : une ligne commente un axe ou un indicateur, "
+        "pas les deux",
+        f"commentaires.csv, ligne {n + 5}, champ axe, indicator_id : renseignez l'axe ou l'indicateur commenté",
+        f"commentaires.csv, ligne {n + 6}, champ indicator_id : l'indicateur IMP-12 a déjà un commentaire pour 2025 "
+        f"ligne {imp12}",
+        f"commentaires.csv, ligne {n + 7}, champ commentaire : commentaire vide",
+    ]
+    # a comment changes no figure: outside the fingerprint (no rebuild) and never a dbt seed
+    assert cfg.fingerprint(folder) == first and "commentaires" not in cfg.TABLES
+    # optional: an existing configuration without the file stays valid
+    (folder / "commentaires.csv").unlink()
+    assert cfg.check_commentaires(folder) == []
+    # a new organisation gets the header to fill in
+    new = tmp_path / "new"
+    org = cfg.NewOrganisation(
+        "val", "Département du Val", "departement", "95", ["22590099200010"], "2025-S1", 2026, 2030
+    )
+    cfg.init(new, org)
+    assert (new / "commentaires.csv").read_text(encoding="utf-8") == "org_id,annee,axe,indicator_id,commentaire\n"
