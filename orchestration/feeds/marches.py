@@ -23,7 +23,7 @@ DECP = RawSource(
             -- ISO text: compares correctly for any year (0222-04-29 too) in pandas and GX
             CAST(date_notification AS VARCHAR) AS date_notification,
             CAST(date_publication_donnees AS VARCHAR) AS date_publication_donnees,
-            montant,
+            montant, code_cpv, duree_mois, offres_recues,
             CAST(CAST(_ingested_at AS DATE) AS VARCHAR) AS ingested_date,
             siret_ok(acheteur_id) AS acheteur_siret_valide,
             len(list_filter(coalesce(titulaires, []), lambda t: coalesce(t.type_identifiant, 'SIRET') = 'SIRET'
