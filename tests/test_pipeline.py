@@ -413,7 +413,7 @@ def test_report_content(first_run):
     # a gate that only warned is shown with what it warned about
     raw = next(g for g in manifest["gates"] if g["check"] == "gx_raw_decp_marches")
     assert raw["passed"] and raw["warnings"]
-    assert "expect_compound_columns_to_be_unique" in gates
+    assert "ligne unique pour ces colonnes (pas de doublon)" in gates and "expect_" not in gates
 
 
 def test_report_is_deterministic_but_for_the_publication_date(first_run):

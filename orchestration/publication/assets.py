@@ -91,7 +91,7 @@ def spaser_release(
         else:
             context.log.warning(f"no dbt docs at {dbt_docs}: the release has no dbt_docs.html")
         manifest["dbt_docs"] = files[0].name if files else None
-        return files + render_report(con, folder, manifest)
+        return files + render_report(con, folder, manifest, config_dir=paths.config)
 
     for leftover in clean_staging(paths.publications):
         context.log.warning(f"half-written version of a killed publication removed: {leftover}")
