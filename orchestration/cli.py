@@ -14,6 +14,7 @@
     spaser verify                     check every release against its manifest (sha256, files)
     spaser rapport --annee 2025 --pdf the SPASER's annual bilan of a complete year (HTML, PDF)
     spaser status                     the last runs, and what failed and why
+    spaser accept 2026-S1 --gate gx_ingest_log --reason "..." --by "..."   publish despite a blocking rule
     spaser paths                      where the warehouse, releases and Data Docs are
     spaser instance                   which Dagster instance (SQLite or PostgreSQL) is used
     spaser ui --port 3000             the Dagster UI on the same instance
@@ -509,6 +510,53 @@ def rapport(year: str | None, semester: str | None, org: str | None, version: in
     return 1 if failed else 0
 
 
+def accept_exception(semester: str, gate: str, reason: str, by: str, org: str | None) -> int:
+    """`spaser accept`: publish a semester despite one blocking rule, explained and signed off."""
+    from . import configuration
+    from .gates.exceptions import ExceptionRefused, accept
+
+    paths = get_paths()
+    orgs = [r["org_id"] for r in configuration.read_table(paths.config, "organisations")]
+    default = [
+        r["org_id"]
+        for r in configuration.read_table(paths.config, "organisations")
+        if r.get("landing_default") == "true"
+    ]
+    org = org or (default[0] if default else None)
+    if org not in orgs:
+        print(f"spaser accept : organisation inconnue : {org} (configurées : {', '.join(orgs)})", file=sys.stderr)
+        return 1
+    try:
+        rows = accept(paths.gx_results, paths.config, semester, gate, reason, by, org)
+    except ExceptionRefused as exc:
+        print(f"spaser accept : {exc}", file=sys.stderr)
+        return 1
+    for row in rows:
+        print(
+            f"exception acceptée pour {org} {semester} : {gate}, règle {row['regle']} sur {row['colonne']} "
+            f"({row['lignes']} ligne(s)), par {row['accepte_par']} : {row['motif']}"
+        )
+    print(
+        f"enregistrée dans {paths.config / 'exceptions_acceptees.csv'} ; relancez `spaser run --semester {semester}` : "
+        "la publication la montrera (manifeste, rapport). D'autres lignes en échec bloqueront de nouveau."
+    )
+    return 0
+
+
+def print_exceptions() -> None:
+    """The accepted exceptions on record, for `spaser status`."""
+    from .gates.exceptions import read
+
+    rows = read(get_paths().config)
+    if rows:
+        print(f"exceptions acceptées ({len(rows)}) :")
+        for r in rows:
+            print(
+                f"  {r.get('org_id')} {r.get('semestre')} {r.get('controle')} {r.get('regle')} sur {r.get('colonne')} "
+                f"({r.get('lignes')} ligne(s)), par {r.get('accepte_par')} le {r.get('accepte_le')} : {r.get('motif')}"
+            )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="spaser", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -648,7 +696,20 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--org", default=None, help="only this organisation (default: every published one)")
     p.add_argument("--version", type=int, default=None, help="with --semestre: this version (default: the latest)")
     p.add_argument("--pdf", action="store_true", help="also print a PDF with Chromium (headless)")
-    sub.add_parser("status", help="the last runs and their failures")
+    p = sub.add_parser(
+        "accept",
+        help="publish a semester despite one blocking rule, with the reason and who accepts it",
+        **examples(
+            'spaser accept 2026-S1 --gate gx_ingest_log --reason "plateforme X : 33 marchés sans id, non corrigeable" '
+            '--by "Jeanne Martin, responsable SPASER"'
+        ),
+    )
+    p.add_argument("semester", help="the semester, e.g. 2026-S1")
+    p.add_argument("--gate", required=True, help="the blocking check, as `spaser status` names it (e.g. gx_ingest_log)")
+    p.add_argument("--reason", required=True, help="why, shown in the manifest, the report and the gates' page")
+    p.add_argument("--by", required=True, help="who accepts it (name, role)")
+    p.add_argument("--org", default=None, help="the organisation (default: the main one)")
+    sub.add_parser("status", help="the last runs and their failures, and the accepted exceptions")
     sub.add_parser("paths", help="where the outputs are")
     sub.add_parser("prepare", help="parse the dbt project into its manifest (deployment step; run/backfill do it)")
     sub.add_parser("instance", help="which Dagster instance (storage) is used")
@@ -726,7 +787,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "verify":
         return verify(args.org, args.semester)
     if args.command == "status":
-        return status()
+        code = status()
+        print_exceptions()
+        return code
+    if args.command == "accept":
+        return accept_exception(args.semester, args.gate, args.reason, args.by, args.org)
     if args.command == "rapport":
         return rapport(args.annee, args.semestre, args.org, args.version, args.pdf)
     if args.command == "withdraw":

@@ -25,7 +25,7 @@ from dagster import (
 from ..dbt import dbt_asset_key
 from ..feeds import RawSource, all_sources
 from ..resources import SpaserResource
-from . import datasets
+from . import datasets, exceptions
 from .runner import GateResult, run_suite
 
 
@@ -40,6 +40,12 @@ def _run_gate(
     df, rows, prefiltered = datasets.fetch_for_suite(paths.warehouse, suite, sql)
     run_name = f"{_semester(context) or 'all'}__{check_name}"
     result = run_suite(suite, df, run_name=run_name, index_columns=index_columns, results_dir=paths.gx_results)
+    # a blocking failure a person accepted for this semester, exactly as it is today, no longer blocks
+    for accepted in exceptions.apply(result, check_name, _semester(context), paths.config):
+        context.log.warning(
+            f"{check_name}: exception acceptée par {accepted['accepte_par']} le {accepted['accepte_le']} "
+            f"({accepted['regle']} sur {accepted['colonne']}, {accepted['lignes']} ligne(s)) : {accepted['motif']}"
+        )
     flagged = len(df) if prefiltered else None
     _record(
         paths.gx_results,
@@ -109,6 +115,7 @@ def _to_check_result(result: GateResult, rows: int, flagged: int | None = None) 
             "expectations": result.evaluated,
             "blocking_failures": len(result.blocking_failures),
             "warnings": len(result.warnings),
+            "accepted_exceptions": len(result.accepted),
             "failed_expectations": MetadataValue.md("\n".join(f"- {f.describe()}" for f in failures) or "none"),
             "data_docs": MetadataValue.path(result.data_docs_index or ""),
         },

@@ -161,6 +161,12 @@ def _failures(run: GateRun) -> str:
             column = f" sur <code>{_e(f.get('column'))}</code>" if f.get("column") else ""
             count = f", {_e(f['unexpected_count'])} ligne(s)" if f.get("unexpected_count") is not None else ""
             why = f" : {_e(f.get('why'))}" if f.get("why") else ""
+            if accepted := f.get("accepted"):  # published through an accepted exception (spaser accept)
+                severity = "exception acceptée"
+                why += (
+                    f" — accepté par {_e(accepted.get('accepte_par'))} le {_e(accepted.get('accepte_le'))} : "
+                    f"{_e(accepted.get('motif'))}"
+                )
             lines.append(
                 f'<li><span class="sev sev-{"block" if severity == "bloquant" else "warn"}">{severity}</span> '
                 f"<code>{_e(f.get('expectation'))}</code>{column}{count}{why}</li>"

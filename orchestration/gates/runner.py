@@ -15,6 +15,7 @@ An expectation that raised an exception counts as failed, never as passed.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,12 +39,23 @@ class Failure:
     unexpected_count: int | None
     sample_rows: list[dict] = field(default_factory=list)
     exception: str | None = None
+    # may a person accept this failure for a semester (suite meta.exception_allowed, gates/exceptions.py)
+    exception_allowed: bool = False
+    # SHA-256 of every failing row (index columns and value): what an accepted exception covers
+    rows_sha256: str | None = None
+    # the accepted exception (a row of exceptions_acceptees.csv) that covers this failure
+    accepted: dict | None = None
 
     def describe(self) -> str:
         where = f" on column {self.column}" if self.column else ""
         count = f", {self.unexpected_count} row(s)" if self.unexpected_count is not None else ""
         rows = "; ".join(json.dumps(r, ensure_ascii=False, default=str) for r in self.sample_rows[:5])
-        text = f"[{self.severity}] {self.expectation}{where}{count}: {self.why}"
+        severity = (
+            f"{self.severity}, exception accepted by {self.accepted.get('accepte_par')}"
+            if self.accepted
+            else self.severity
+        )
+        text = f"[{severity}] {self.expectation}{where}{count}: {self.why}"
         if self.exception:
             text += f" (raised: {self.exception})"
         return text + (f" e.g. {rows}" if rows else "")
@@ -62,7 +74,11 @@ class GateResult:
 
     @property
     def blocking_failures(self) -> list[Failure]:
-        return [f for f in self.failures if f.severity == "block"]
+        return [f for f in self.failures if f.severity == "block" and not f.accepted]
+
+    @property
+    def accepted(self) -> list[Failure]:
+        return [f for f in self.failures if f.accepted]
 
     @property
     def warnings(self) -> list[Failure]:
@@ -76,6 +92,7 @@ class GateResult:
         head = (
             f"suite {self.suite} (run {self.run_name}): {self.evaluated} expectations, "
             f"{len(self.blocking_failures)} blocking failure(s), {len(self.warnings)} warning(s)"
+            + (f", {len(self.accepted)} accepted exception(s)" if self.accepted else "")
         )
         return "\n".join([head] + ["  - " + f.describe() for f in self.failures])
 
@@ -198,6 +215,8 @@ def run_suite(
                     unexpected_count=res.get("unexpected_count"),
                     sample_rows=_sample_rows(res, index_columns),
                     exception=raised_message,
+                    exception_allowed=bool(meta.get("exception_allowed")),
+                    rows_sha256=_rows_sha256(res),
                 )
             )
     docs = context.get_docs_sites_urls()
@@ -243,6 +262,19 @@ def _exception_message(info) -> str | None:
         if message:
             return message
     return None
+
+
+def _rows_sha256(res: dict) -> str | None:
+    """SHA-256 of every failing row (index columns and value), in a stable order."""
+    rows = res.get("unexpected_index_list")
+    if not rows:
+        return None
+    lines = sorted(json.dumps(_plain_row(r), ensure_ascii=False, sort_keys=True, default=str) for r in rows)
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()
+
+
+def _plain_row(row):
+    return {k: _plain(v) for k, v in row.items()} if isinstance(row, dict) else _plain(row)
 
 
 def _sample_rows(res: dict, index_columns: list[str]) -> list[dict]:

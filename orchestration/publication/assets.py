@@ -77,10 +77,14 @@ def spaser_release(
     gates = [json.loads(p.read_text(encoding="utf-8")) for p in sorted(gates_dir.glob("*.json"))]
     for gate in gates:
         if gate.get("passed"):  # keep what warned, without the sample rows
+            failures = gate.pop("failures", None) or []
             gate["warnings"] = [
                 {k: f.get(k) for k in ("expectation", "column", "unexpected_count", "why")}
-                for f in gate.pop("failures", None) or []
+                for f in failures
+                if not f.get("accepted")
             ]
+            # a blocking rule published through an accepted exception: who, when, why, which rows
+            gate["exceptions_acceptees"] = [f["accepted"] for f in failures if f.get("accepted")]
     dbt_docs = docs_path(paths, semester)
 
     def render(folder: Path, manifest: dict) -> list[Path]:

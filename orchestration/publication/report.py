@@ -560,6 +560,7 @@ def build_html(con, folder: Path, manifest: dict, config_dir: Path | None = None
         _charts(current, data["history"], data["periods"], data["years"]),
         _unavailable(current),
         _quality(manifest, data["quarantine"], data["raw_tables"]),
+        accepted_exceptions(manifest),
         _gates(manifest),
         _files(manifest),
     ]
@@ -1027,6 +1028,8 @@ def _gates(manifest: dict, title: str = "Contrôles de l'exécution", level: int
             verdict = (
                 '<span class="badge" style="color:#b42318;background:#fee4e2;border-color:#b4231840">bloquant</span>'
             )
+        elif g.get("exceptions_acceptees"):
+            verdict = '<span class="badge" style="color:#b54708;background:#fef0c7;border-color:#b5470840">exception acceptée</span>'
         elif warnings:
             verdict = '<span class="badge" style="color:#b54708;background:#fef0c7;border-color:#b5470840">avertissement</span>'
         else:
@@ -1042,6 +1045,34 @@ def _gates(manifest: dict, title: str = "Contrôles de l'exécution", level: int
         )
     out.append("</tbody></table></section>")
     return "".join(out)
+
+
+def accepted_exceptions(manifest: dict) -> str:
+    """The blocking rules this release was published through, each with its reason, who accepted
+    it, when and the rows concerned (gates/exceptions.py): never a silent bypass."""
+    rows = [(g.get("check"), x) for g in manifest.get("gates") or [] for x in g.get("exceptions_acceptees") or []]
+    if not rows:
+        return ""
+    items = []
+    for check, x in sorted(rows, key=lambda r: (r[0] or "", r[1].get("accepte_le") or "")):
+        items.append(
+            f'<tr><td class="file">{_e(check)}</td>'
+            f"<td>règle « {_e(expectation_fr(x.get('regle')))} »"
+            + (f" sur <code>{_e(x.get('colonne'))}</code>" if x.get("colonne") else "")
+            + f'</td><td class="num">{_e(x.get("lignes"))}</td><td><code>{_e(x.get("exemple"))}</code></td>'
+            f"<td>{_e(x.get('motif'))}</td><td>{_e(x.get('accepte_par'))}</td>"
+            f"<td>{_e(fmt_datetime(x.get('accepte_le')))}</td></tr>"
+        )
+    return (
+        "<section><h2>Exceptions acceptées</h2>"
+        '<p class="note">Règles bloquantes en échec pour lesquelles une personne a accepté la publication, '
+        "pour ce semestre et pour les seules lignes ci-dessous (<code>spaser accept</code>) : si d'autres lignes "
+        "échouent, la règle bloque de nouveau. Le détail des lignes figure dans <code>manifest.json</code>.</p>"
+        '<table class="gates"><thead><tr><th>Contrôle</th><th>Règle</th><th class="num">Lignes</th>'
+        "<th>Lignes concernées (extrait)</th><th>Motif</th><th>Accepté par</th><th>Le</th></tr></thead><tbody>"
+        + "".join(items)
+        + "</tbody></table></section>"
+    )
 
 
 def gate_warning(w: dict) -> str:
