@@ -21,6 +21,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..publication.report import expectation_fr
+
 NONE = '<span class="muted">aucune</span>'
 OUTCOME_LABELS = {
     "blocked": ("bloqué", "#b42318", "#fef3f2"),
@@ -167,9 +169,22 @@ def _failures(run: GateRun) -> str:
                     f" — accepté par {_e(accepted.get('accepte_par'))} le {_e(accepted.get('accepte_le'))} : "
                     f"{_e(accepted.get('motif'))}"
                 )
+            # the failing rows themselves (their index columns and value), so that this page works
+            # offline without the Data Docs, whose styles and tables load from CDNs
+            samples = f.get("sample_rows") or []
+            rows = "".join(
+                f"<li><code>{_e(json.dumps(r, ensure_ascii=False, default=str))}</code></li>" for r in samples[:5]
+            )
+            more = (
+                f'<li class="muted">… et {len(samples) - 5} autre(s) dans les Data Docs</li>'
+                if len(samples) > 5
+                else ""
+            )
             lines.append(
                 f'<li><span class="sev sev-{"block" if severity == "bloquant" else "warn"}">{severity}</span> '
-                f"<code>{_e(f.get('expectation'))}</code>{column}{count}{why}</li>"
+                f"{_e(expectation_fr(f.get('expectation')))} (<code>{_e(f.get('expectation'))}</code>){column}{count}{why}"
+                + (f'<ul class="rows">{rows}{more}</ul>' if rows else "")
+                + "</li>"
             )
         items.append(
             f'<div class="check">{link} <span class="muted">(suite {_e(check.get("suite"))})</span>'
