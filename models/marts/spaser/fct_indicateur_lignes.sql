@@ -3,20 +3,14 @@
 -- counts in the denominator and the numerator, what it adds to them (numerator_value,
 -- denominator_value, in `unit`), what it adds to the value when the value is a sum
 -- (value_contribution), the flags used, and the source file and row.
--- Each feed lists its int_<feed>__indicateur_lignes model here (same columns). How the lines
--- add up to each value: docs/auditeurs.md; checked by assert_lineage_adds_up_to_indicators.
+-- Each indicator source (the var indicator_sources) contributes its int_<source>__indicateur_lignes
+-- model (same columns). How the lines add up to each value: docs/auditeurs.md; checked by
+-- assert_lineage_adds_up_to_indicators.
 -- GOV-5, measured on the mart itself, is traced to the other indicators of its period.
-{%- set lineage_models = [
-    ('int_marches__indicateur_lignes', 'marches'),
-    ('int_energie__indicateur_lignes', 'energie'),
-    ('int_dechets__indicateur_lignes', 'dechets'),
-    ('int_insertion__indicateur_lignes', 'insertion'),
-    ('int_centrales__indicateur_lignes', 'centrales'),
-    ('int_fournisseurs__indicateur_lignes', 'fournisseurs'),
-    ('int_restauration__indicateur_lignes', 'restauration'),
-    ('int_saisie__indicateur_lignes', 'saisie'),
-    ('int_entrepot__indicateur_lignes', 'entrepot'),
-] %}
+{%- set lineage_models = [] %}
+{%- for source in var('indicator_sources') %}
+    {%- do lineage_models.append(('int_' ~ source ~ '__indicateur_lignes', source)) %}
+{%- endfor %}
 
 with feed_lines as (
     {%- for model, feed in lineage_models %}

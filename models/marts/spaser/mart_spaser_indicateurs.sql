@@ -10,18 +10,10 @@
 -- expected value: every figure here is an exact decimal until the final select, so the
 -- status is the same on both adapters and at any thread count (docs/indicateurs.md).
 --
--- Every feed contributes one int_indicateurs__<feed> model with the same columns; list it here.
-{%- set indicator_models = [
-    'int_indicateurs__marches',
-    'int_indicateurs__entrepot',
-    'int_indicateurs__energie',
-    'int_indicateurs__restauration',
-    'int_indicateurs__saisie',
-    'int_indicateurs__dechets',
-    'int_indicateurs__insertion',
-    'int_indicateurs__centrales',
-    'int_indicateurs__fournisseurs',
-] %}
+-- Every indicator source (the var indicator_sources: the feeds and the warehouse) contributes
+-- one int_indicateurs__<source> model with the same columns.
+{%- set indicator_models = [] %}
+{%- for source in var('indicator_sources') %}{% do indicator_models.append('int_indicateurs__' ~ source) %}{% endfor %}
 
 with periods as (
     select * from {{ ref('int_periodes') }}
