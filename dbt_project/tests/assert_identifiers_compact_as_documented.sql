@@ -3,37 +3,37 @@
 -- dots or dashes is compacted; a foreign identifier stays as received (identifiant_compact).
 with cases as (
     select
-        'FR 12 345 678 901' as raw,
+        'FR 12 345 678 901' as received,
         'FR12345678901' as expected
     union all
     select
-        '225 900 992 00010' as raw,
+        '225 900 992 00010' as received,
         '22590099200010' as expected
     union all
     select
-        '225.900.992' as raw,
+        '225.900.992' as received,
         '225900992' as expected
     union all
     select
-        '  81259930600014 ' as raw,
+        '  81259930600014 ' as received,
         '81259930600014' as expected
     union all
     select
-        'HRB 12345' as raw,
+        'HRB 12345' as received,
         'HRB 12345' as expected
     union all
     select
-        'B-1234-5' as raw,
+        'B-1234-5' as received,
         'B-1234-5' as expected
     union all
     select
-        '   ' as raw,
+        '   ' as received,
         cast(null as varchar) as expected
 )
 
 select
-    raw,
+    received,
     expected,
-    {{ identifiant_compact('raw') }} as got
+    {{ identifiant_compact('received') }} as got
 from cases
-where {{ identifiant_compact('raw') }} is distinct from expected
+where {{ identifiant_compact('received') }} is distinct from expected
