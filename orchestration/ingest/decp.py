@@ -170,7 +170,7 @@ class _PlainStream:
 
     def read(self, n: int = -1) -> bytes:
         data = self._raw.read(n)
-        if self._first:
+        if self._first and data:  # ijson reads 0 bytes first (bytes or text?): not the start yet
             self._first = False
             if data.startswith(b"\xef\xbb\xbf"):
                 data = data[3:]
@@ -190,7 +190,7 @@ def detect_format(path: Path) -> str:
                     return "2019"
                 if prefix == "" and event in ("start_array", "string", "number", "boolean", "null"):
                     break
-        except ijson.JSONError as exc:
+        except (ijson.JSONError, UnicodeDecodeError) as exc:  # JSON is UTF-8: other bytes are invalid JSON
             raise IngestError(f"{path}: not valid JSON near byte {stream.consumed}: {exc}") from exc
     raise IngestError(f"{path}: byte 0: no top-level 'marches' key; not a DECP JSON file")
 
@@ -213,7 +213,7 @@ def read_decp_json(path: Path) -> Iterator[tuple[int, dict | Quarantine]]:
                 for record in ijson.items(stream, f"{record_path}.item", use_float=True):
                     row += 1
                     yield row, normalise_record(record, fmt, record_path, kind)
-            except ijson.JSONError as exc:
+            except (ijson.JSONError, UnicodeDecodeError) as exc:
                 raise IngestError(
                     f"{path}: invalid JSON in {record_path} after record {row}, near byte {stream.consumed}: {exc}"
                 ) from exc

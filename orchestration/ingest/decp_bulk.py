@@ -17,8 +17,9 @@ contracts would take ten minutes. This module loads the same rows with DuckDB in
    the rules (quarantine reasons, the raw value kept, warnings) have one implementation.
 
 Whatever this path cannot do returns None before anything is written, and the file goes through
-the Python reader: other layouts, bare NaN/Infinity tokens, a file DuckDB cannot parse, the 2019
-format. `tests/test_decp_bulk.py` checks that both paths give the same rows.
+the Python reader: other layouts, bare NaN/Infinity tokens, a number that may overflow a double
+(DuckDB reads 1e400 as inf, the Python reader refuses the file), a file DuckDB cannot parse, the
+2019 format. `tests/test_decp_bulk.py` checks that both paths give the same rows.
 
 Bounded memory: a located file is first measured as the Python reader measures it
 (limits.scan_json: nesting, strings, numbers, records); past a limit it fails with the same
@@ -43,6 +44,8 @@ _KEYS = "|".join(re.escape(k) for k in ARRAYS)
 _HEAD = re.compile(rb'\A(?:\xef\xbb\xbf)?\s*\{\s*"marches"\s*:\s*\{\s*"(' + _KEYS.encode() + rb')"\s*:\s*(\[)')
 _TAIL = re.compile(rb"(\])\s*\}\s*\}\s*\Z")
 CHUNK = 1 << 23
+# an exponent of three digits or more: 1e400 may overflow a double (found anywhere, even in a string)
+_HUGE_EXPONENT = re.compile(rb"[0-9][eE]\+?[0-9]{3}")
 HEAD_BYTES = 1 << 12
 
 _INT = r"-?(?:0|[1-9][0-9]*)"
@@ -355,7 +358,8 @@ class Located:
 
 def locate_arrays(path: Path) -> list[Located] | None:
     """The inner arrays of a 2024 document laid out as `{"marches":{"a":[...](,"b":[...])?}}`,
-    by their byte offsets; None for any other layout or a file with bare NaN/Infinity tokens."""
+    by their byte offsets; None for any other layout or a file with bare NaN/Infinity tokens or a
+    number that may overflow a double."""
     size = path.stat().st_size
     with path.open("rb") as f:
         head = f.read(HEAD_BYTES)
@@ -382,7 +386,7 @@ def locate_arrays(path: Path) -> list[Located] | None:
                 break
             window = carry + chunk
             base = offset - len(carry)
-            if b"NaN" in window or b"Infinity" in window:
+            if b"NaN" in window or b"Infinity" in window or _HUGE_EXPONENT.search(window):
                 return None
             pos = window.find(needle)
             while pos != -1:
@@ -508,7 +512,8 @@ def irregular_records(prepared: Prepared) -> Iterator[tuple[int, dict | Quaranti
 
     for array, _, _ in prepared.arrays:
         for row, text in prepared.irregular.get(array.path, []):
-            yield row, normalise_record(json.loads(text), "2024", array.path, array.kind)
+            record = None if text is None else json.loads(text)  # DuckDB reads a null record as NULL
+            yield row, normalise_record(record, "2024", array.path, array.kind)
 
 
 def _records(prepared: Prepared) -> int:
