@@ -60,11 +60,14 @@ def served(postgres_served, pg_session):
 def test_publication_holds_the_latest_releases(served, pg_session):
     import duckdb
 
+    from orchestration.publication.serving import LATEST_PER_PERIOD
+
     home, loaded = served
-    assert set(loaded) == {*PUBLISHED_TABLES, "releases"}
+    tables = [*PUBLISHED_TABLES, LATEST_PER_PERIOD]
+    assert set(loaded) == {*tables, "releases"}
     duck = duckdb.connect(str(home / "warehouse" / "warehouse.duckdb"), read_only=True)
     try:
-        for name in PUBLISHED_TABLES:  # same rows as DuckDB's publication views
+        for name in tables:  # same rows as DuckDB's publication tables
             expected = duck.execute(f"SELECT count(*) FROM publication.{name}").fetchall()[0][0]
             assert loaded[name] == expected, name
         expected = duck.execute(
@@ -79,6 +82,15 @@ def test_publication_holds_the_latest_releases(served, pg_session):
         "WHERE period = '2026-S1' ORDER BY indicator_id",
     )
     assert len(rows) == len(expected) > 40
+    # BI tools show the dbt descriptions: tables and columns carry them as comments
+    [(table_comment, value_comment)] = _query(
+        pg_session.bi_dsn,
+        "SELECT obj_description('publication.mart_spaser_indicateurs_par_periode'::regclass), "
+        "col_description('publication.mart_spaser_indicateurs'::regclass, "
+        "(SELECT attnum FROM pg_attribute WHERE attrelid = 'publication.mart_spaser_indicateurs'::regclass "
+        "AND attname = 'value'))",
+    )
+    assert "One row per org_id, period_type, period, indicator_id" in table_comment and value_comment
     for (i, v, s), (ei, ev, es) in zip(rows, expected):
         assert (i, s) == (ei, es) and (v is None) == (ev is None) and (v is None or abs(v - ev) < 1e-9)
     # nested columns arrive as JSON, NULL and empty text stay distinct
