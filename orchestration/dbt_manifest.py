@@ -30,9 +30,15 @@ spaser_dbt_project = DbtProject(
 
 
 def project_files(suffixes: tuple[str, ...] = (".sql", ".yml", ".csv")) -> list[Path]:
-    """The dbt project's own files: models, seeds, macros, the blank configuration and
-    dbt_project.yml."""
-    watched = [REPO_ROOT / "models", REPO_ROOT / "seeds", DBT_PROJECT_DIR / "macros", DBT_PROJECT_DIR / "config_blank"]
+    """The dbt project's own files: models, seeds, macros, singular tests, the blank configuration
+    and dbt_project.yml (a new singular test is a node the manifest must know)."""
+    watched = [
+        REPO_ROOT / "models",
+        REPO_ROOT / "seeds",
+        DBT_PROJECT_DIR / "macros",
+        DBT_PROJECT_DIR / "tests",
+        DBT_PROJECT_DIR / "config_blank",
+    ]
     files = [p for d in watched for p in d.rglob("*") if p.is_file() and (not suffixes or p.suffix in suffixes)]
     return sorted(files + [DBT_PROJECT_DIR / "dbt_project.yml"])
 

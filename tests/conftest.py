@@ -250,3 +250,15 @@ def postgres_served(first_run, pg_session):
             else:
                 os.environ[k] = v
     return home, result
+
+
+@pytest.fixture
+def published_home(first_run, tmp_path, monkeypatch):
+    """A writable copy of the first run's SPASER_HOME (landing, warehouse, releases)."""
+    home, _ = first_run
+    copy = tmp_path / "spaser"
+    shutil.copytree(home, copy)
+    for path in (copy / "publications").rglob("*"):
+        path.chmod(0o755 if path.is_dir() else 0o644)  # copies of read-only releases
+    monkeypatch.setenv("SPASER_HOME", str(copy))
+    return copy

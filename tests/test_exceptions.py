@@ -34,19 +34,21 @@ def _gate(result, name: str):
     )
 
 
-def test_a_blocked_semester_is_published_after_an_accepted_exception_scoped_to_its_rows(demo_home, capsys):
+def test_a_blocked_semester_is_published_after_an_accepted_exception_scoped_to_its_rows(published_home, capsys):
+    """On a copy of the published demo (v1): a redelivered file with a quarantine spike."""
+    demo_home = published_home
     decp = demo_home / "landing" / "decp" / "decp_2026-S1.json"
     _break(decp, 4)
     assert not run().success  # the quarantine spike blocks
 
     assert main(["accept", SEMESTER, "--gate", "gx_ingest_log", "--reason", REASON, "--by", BY]) == 0
     assert "exception acceptée pour nordval 2026-S1 : gx_ingest_log" in capsys.readouterr().out
-    result = run()
+    result = run(reason="marchés de la plateforme de la commune écartés (exception acceptée)")
     assert result.success
     gate = _gate(result, "gx_ingest_log")
     assert gate.severity.value == "WARN" and "accepted exception" in gate.description
 
-    release = demo_home / "publications" / "nordval" / SEMESTER / "v1"
+    release = demo_home / "publications" / "nordval" / SEMESTER / "v2"
     manifest = json.loads((release / "manifest.json").read_text(encoding="utf-8"))
     [accepted] = [x for g in manifest["gates"] for x in g.get("exceptions_acceptees") or []]
     assert accepted["motif"] == REASON and accepted["accepte_par"] == BY

@@ -133,20 +133,6 @@ def test_warn_level_defects_do_not_block_and_are_named(first_run):
     assert evaluations["gx_feed_coverage"].passed
 
 
-@pytest.fixture
-def published_home(first_run, tmp_path, monkeypatch):
-    """A writable copy of the first run's SPASER_HOME (landing, warehouse, releases)."""
-    import shutil
-
-    home, _ = first_run
-    copy = tmp_path / "spaser"
-    shutil.copytree(home, copy)
-    for path in (copy / "publications").rglob("*"):
-        path.chmod(0o755 if path.is_dir() else 0o644)  # copies of read-only releases
-    monkeypatch.setenv("SPASER_HOME", str(copy))
-    return copy
-
-
 def test_rerun_on_the_same_inputs_keeps_the_release(published_home, monkeypatch):
     """Reruns of an unchanged semester, with 1 and 7 DuckDB threads (sums and ratios are exact
     decimals, so the order in which threads add rows cannot move a figure): no new version."""
