@@ -1,7 +1,12 @@
 -- Reporting periods of each organisation: every semester from its first SPASER semester to
--- the semester being published (dbt var `semester`) or, without it, to the last semester
--- holding data; and the calendar years they make up (flagged when still incomplete).
+-- the semester being published (dbt var `semester`, which the pipeline always gives), and the
+-- calendar years they make up (flagged when still incomplete). The spine comes from the
+-- calendar and the configuration only: no feed's data decides which periods exist.
 {%- set semester = var('semester', none) %}
+{%- if execute and not semester %}
+    {{ exceptions.raise_compiler_error(
+        "int_periodes needs the semester to compute up to: --vars '{semester: 2026-S1}'") }}
+{%- endif %}
 
 with organisations as (
     select * from {{ ref('organisations') }}
@@ -9,15 +14,6 @@ with organisations as (
 
 calendar as (
     select * from {{ ref('calendrier_semestres') }}
-),
-
-last_data as (
-    select
-        org_id,
-        max(semestre) as last_semester
-    from {{ ref('fct_marches') }}
-    where org_id is not null
-    group by org_id
 ),
 
 semesters as (
@@ -31,13 +27,7 @@ semesters as (
         true as is_complete
     from organisations as o
     inner join calendar as c on o.premier_semestre <= c.semester
-    left join last_data as d on o.org_id = d.org_id
-    where
-        c.semester <= coalesce(
-            {% if semester %}'{{ semester }}'{% else %}cast(null as varchar){% endif %},
-            d.last_semester,
-            o.premier_semestre
-        )
+    where c.semester <= '{{ semester }}'
 ),
 
 years as (
