@@ -31,6 +31,7 @@ import duckdb
 
 from ..runs import process_alive
 from ..settings import REPO_ROOT
+from .datapackage import write_datapackage
 from .verify import (  # noqa: F401 - sha256_file is imported from here too
     Problem,
     ReleaseIntegrityError,
@@ -267,6 +268,11 @@ def publish_semester(
             "withdrawn_inputs": _withdrawn_inputs(con),
             "gates": gates,
         }
+        # open data: datapackage.json describes every table's CSV and frictionless validates it,
+        # every row, before anything is sealed; an invalid package blocks the release like a gate
+        package = write_datapackage(con, tmp, manifest)
+        outputs[package.stem + package.suffix.replace(".", "_")] = _file_entry(package)
+        manifest["datapackage"] = package.name
         for extra in render(tmp, manifest) if render else []:
             outputs[extra.stem + extra.suffix.replace(".", "_")] = _file_entry(extra)
         (tmp / "manifest.json").write_text(
