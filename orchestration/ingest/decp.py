@@ -16,6 +16,7 @@ quarantine.
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import math
 import re
 from collections.abc import Iterator
@@ -210,13 +211,26 @@ def read_decp_json(path: Path) -> Iterator[tuple[int, dict | Quarantine]]:
             stream = _open_json(raw, sanitize)
             row = 0
             try:
-                for record in ijson.items(stream, f"{record_path}.item", use_float=True):
+                # numbers as json.loads gives them: yajl's own integers overflow past 64 bits (the
+                # file failed on "montant": 10**30), its doubles past 1e308
+                for record in ijson.items(stream, f"{record_path}.item", use_float=False):
                     row += 1
-                    yield row, normalise_record(record, fmt, record_path, kind)
+                    yield row, normalise_record(_floats(record), fmt, record_path, kind)
             except (ijson.JSONError, UnicodeDecodeError) as exc:
                 raise IngestError(
                     f"{path}: invalid JSON in {record_path} after record {row}, near byte {stream.consumed}: {exc}"
                 ) from exc
+
+
+def _floats(value):
+    """ijson's Decimals as floats, in place (1e400 -> inf, as json.loads reads it)."""
+    if isinstance(value, decimal.Decimal):
+        return float(value)
+    if isinstance(value, (dict, list)):
+        for key, item in value.items() if isinstance(value, dict) else enumerate(value):
+            if isinstance(item, (decimal.Decimal, dict, list)):
+                value[key] = _floats(item)
+    return value
 
 
 def normalise_record(
@@ -337,14 +351,15 @@ def _too_long(value) -> bool:
 
 
 def _number(value) -> tuple[float | None, bool]:
-    """(value, ok). Missing or NaN is (None, True); text that is not a number, and a number written
-    with more than NUMBER_MAX_CHARS characters (never converted), is (None, False)."""
+    """(value, ok). Missing, NaN or infinite (1e400, as a number or as text) is (None, True); text
+    that is not a number, and a number written with more than NUMBER_MAX_CHARS characters (never
+    converted), is (None, False)."""
     if value is None or value == "":
         return None, True
     if isinstance(value, bool) or _too_long(value):
         return None, False
     if isinstance(value, (int, float)):
-        return (None, True) if isinstance(value, float) and math.isnan(value) else (float(value), True)
+        return (None, True) if isinstance(value, float) and not math.isfinite(value) else (float(value), True)
     if isinstance(value, str):
         s = value.strip().replace("\u00a0", "").replace(" ", "").replace(",", ".")
         if s.upper() in ("NAN", "NC"):
