@@ -1,5 +1,6 @@
 """Properties of the readers that had only hand-made hostile files (issue 12, item 10): DECP JSON
-through both paths (the Python reader and the DuckDB bulk path) and DECP XML. Documents are generated from valid values, hostile values (text in
+through both paths (the Python reader and the DuckDB bulk path), DECP XML, and the .xlsx readers
+of the hand-filled feeds. Documents are generated from valid values, hostile values (text in
 amounts, impossible dates, wrong types, nested objects, missing and extra keys or columns), then
 sometimes corrupted (truncated, bytes inserted, replaced whole). Whatever the file holds, the
 ingest either fails with an IngestError naming the file, loading nothing, or it accounts for
@@ -21,6 +22,7 @@ from orchestration.feeds.marches import DECP
 from orchestration.ingest.decp import DECP_TABLE, read_decp_json
 from orchestration.ingest.decp_xml import read_decp_xml
 from orchestration.ingest.framework import FeedTable, IngestError, Quarantine, ingest_files
+from orchestration.templates import columns, templates
 
 NOW = dt.datetime(2025, 1, 1)
 
@@ -540,5 +542,126 @@ def test_decp_xml_is_an_error_naming_the_file_or_every_record_accounted_for_and_
         json_path.write_bytes(serialise(twin, ensure_ascii=False, indent=None, bom=False))
         assert _items(read_decp_xml(path)) == _items(read_decp_json(json_path))
         json_path.unlink()
+    path.unlink()
+    folder.rmdir()
+
+
+# --- Spreadsheets (.xlsx) of the hand-filled feeds ---------------------------------------------------
+
+SOURCES = templates()  # every landing folder filled by the services: its reader, its column contract
+CELL_TEXT = st.text(st.characters(codec="utf-8", exclude_categories=["Cs", "Cc"]), min_size=1, max_size=8)
+HOSTILE_CELL = st.one_of(
+    st.sampled_from(["", " ", "abc", "12,5,3", "=1+1", "9" * 101, "2024-13-01", "32/01/2024", "peut-être", "NC"]),
+    st.sampled_from([True, False, 0, 1, 2, -1, 12.5, 1e20, 10**30, 45000, float("nan"), float("inf")]),
+    st.datetimes(dt.datetime(1900, 3, 1), dt.datetime(2100, 1, 1)),
+    CELL_TEXT,
+    st.none(),
+)
+VALID_CELL = {
+    "text": st.one_of(CELL_TEXT, st.sampled_from(["22950001300011", "2026-0042", "03/2026", "2026-S1"])),
+    "decimal": st.one_of(
+        st.integers(0, 10**6),
+        st.floats(0, 1e6).map(lambda f: round(f, 2)),
+        st.sampled_from(["1 250,5", "12.5", "3", "1.234,56", "7 €"]),
+    ),
+    "integer": st.one_of(st.integers(0, 3000), st.sampled_from(["12", "2026"])),
+    "date": st.one_of(
+        st.dates(dt.date(2000, 1, 1), dt.date(2030, 12, 31)),
+        st.datetimes(dt.datetime(2000, 1, 1), dt.datetime(2030, 12, 31)),
+        st.sampled_from(["01/02/2024", "2024-02-01"]),
+    ),
+    "boolean": st.one_of(st.booleans(), st.sampled_from(["oui", "Non", "VRAI", "faux", "O", "n", 1, 0])),
+}
+
+
+def renamed(name: str):
+    """The header a person types instead: the name in capitals, with blanks, a letter lost, or
+    blanks around it (which the reader strips: still the name)."""
+    return st.sampled_from([name.upper(), name.replace("_", " "), name[:-1], f" {name} ", name + "s"])
+
+
+@st.composite
+def spreadsheets(draw):
+    """(source, rows written, header) of a sheet made for a feed's contract, or (source, bytes) of
+    a damaged file."""
+    source, template = draw(st.sampled_from(SOURCES))
+    contract = {c.name: c for c in template.columns}
+    clean = draw(CLEAN)  # every column, valid values only
+    header: list = []
+    for column in columns(template):
+        how = "keep" if clean else draw(often(st.just("keep"), st.sampled_from(["drop", "rename"])))
+        if how == "keep":
+            header.append(column.name)
+        elif how == "rename":
+            header.append(draw(renamed(column.name)))
+    if not clean:
+        header += draw(st.lists(st.sampled_from(["remarque", "Colonne1", "", 2024, "montant"]), max_size=2))
+    header = draw(st.permutations(header))
+
+    def cell(name):
+        column = contract.get(str(name).strip())
+        if column is None:
+            return draw(st.one_of(CELL_TEXT, st.none()))
+        valid = VALID_CELL[column.kind] if column.not_null else st.one_of(VALID_CELL[column.kind], st.none())
+        return draw(valid if clean else often(valid, HOSTILE_CELL))
+
+    rows = [header] if clean or draw(often(st.just(True), st.just(False))) else []  # now and then an empty sheet
+    for _ in range(draw(st.integers(0, 4))):
+        if draw(often(st.just(False), st.just(True))):
+            rows.append([None] * len(header))  # a formatted empty row: not data
+        else:
+            rows.append([cell(name) for name in header] + ([] if clean else draw(st.lists(HOSTILE_CELL, max_size=1))))
+    return source, template, rows
+
+
+def write_sheet(path: Path, rows: list[list]) -> None:
+    import openpyxl
+
+    workbook = openpyxl.Workbook(write_only=True)
+    sheet = workbook.create_sheet("Données")
+    for row in rows:
+        sheet.append(row)
+    workbook.create_sheet("Aide").append(["colonne", "description"])
+    workbook.save(path)
+
+
+def _blank(value) -> bool:
+    """What the reader takes for an empty cell: nothing, blanks, or a formula (no cached value)."""
+    return value is None or (isinstance(value, str) and (value.strip() == "" or value.startswith("=")))
+
+
+@_settings(120)
+@given(spreadsheets(), st.data())
+def test_xlsx_of_every_hand_filled_feed_is_an_error_naming_the_file_or_every_data_row_accounted_for(sheet, data):
+    source, template, rows = sheet
+    folder = Path(tempfile.mkdtemp(prefix="xlsx_prop_"))
+    path = folder / "fichier.xlsx"
+    write_sheet(path, rows)
+    damaged = not data.draw(CLEAN) and data.draw(often(st.just(False), st.just(True)))
+    if damaged:
+        path.write_bytes(data.draw(corrupted(path.read_bytes())))
+    outcome, con = _ingest(path, source.table, source.read)
+    _check_outcome(outcome, con, path, source.table)
+    header = [str(h).strip() if h is not None else "" for h in rows[0]] if rows else None
+    missing = [c.name for c in template.columns if c.required and header is not None and c.name not in header]
+    if isinstance(outcome, IngestError):
+        message = str(outcome)
+        if not damaged:
+            assert rows == [] or missing, f"a readable sheet is refused: {message}"
+            if missing:
+                assert any(f"missing required column '{name}'" in message for name in missing), message
+            else:
+                assert "empty sheet" in message, message
+    else:
+        assert not missing and rows, f"{missing} missing, yet the file loaded"
+        data_rows = {i for i, row in enumerate(rows[1:], start=2) if not all(map(_blank, row))}
+        if not damaged:
+            assert outcome.rows_read == len(data_rows)
+            seen = con.execute(
+                f"SELECT _source_row FROM raw.{source.table.table} UNION ALL "
+                f"SELECT _source_row FROM quarantine.{source.table.table}"
+            ).fetchall()
+            assert sorted(r for (r,) in seen) == sorted(data_rows)
+    con.close()
     path.unlink()
     folder.rmdir()
