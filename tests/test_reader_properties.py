@@ -12,6 +12,7 @@ are kept as @example."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import tempfile
@@ -41,6 +42,16 @@ def _settings(n: int) -> settings:
 
 
 # --- The ingest, and what must hold whatever the file ----------------------------------------------
+
+
+@contextlib.contextmanager
+def _landed(name: str, data: bytes | None = None):
+    """A landing folder of its own holding the file `name` (removed afterwards, whatever happens)."""
+    with tempfile.TemporaryDirectory(prefix="reader_properties_") as folder:
+        path = Path(folder) / name
+        if data is not None:
+            path.write_bytes(data)
+        yield path
 
 
 def _ingest(path: Path, table: FeedTable, reader, bulk=None):
@@ -333,12 +344,9 @@ def decp_json_records(data: bytes) -> int | None:
     return None
 
 
-def _ingest_decp(data: bytes, suffix: str = ".json"):
+def _ingest_decp(path: Path):
     """Both ways: {mode: (outcome, con)}."""
-    folder = Path(tempfile.mkdtemp(prefix="decp_prop_"))
-    path = folder / f"fichier{suffix}"
-    path.write_bytes(data)
-    return path, {
+    return {
         "python": _ingest(path, DECP_TABLE, DECP.read),
         "bulk": _ingest(path, DECP_TABLE, DECP.read, bulk=DECP.bulk_for),
     }
@@ -385,7 +393,8 @@ def _summary(outcome) -> tuple:
 )
 def test_decp_json_is_an_error_naming_the_file_or_every_record_accounted_for_the_same_both_ways(file):
     data, _ = file
-    path, outcomes = _ingest_decp(data)
+    with _landed("fichier.json", data) as path:
+        outcomes = _ingest_decp(path)
     records = decp_json_records(data)
     for outcome, con in outcomes.values():
         _check_outcome(outcome, con, path, DECP_TABLE)
@@ -402,8 +411,6 @@ def test_decp_json_is_an_error_naming_the_file_or_every_record_accounted_for_the
             assert _rows(pcon, schema, "decp_marches") == _rows(bcon, schema, "decp_marches"), schema
     for _, con in outcomes.values():
         con.close()
-    path.unlink()
-    path.parent.rmdir()
 
 
 # --- DECP XML --------------------------------------------------------------------------------------
@@ -545,24 +552,19 @@ def _items(rows) -> list[tuple]:
 )
 def test_decp_xml_is_an_error_naming_the_file_or_every_record_accounted_for_and_clean_files_read_as_json(file):
     data, twin = file
-    folder = Path(tempfile.mkdtemp(prefix="decp_xml_prop_"))
-    path = folder / "fichier.xml"
-    path.write_bytes(data)
-    outcome, con = _ingest(path, DECP_TABLE, DECP.read, bulk=DECP.bulk_for)
-    _check_outcome(outcome, con, path, DECP_TABLE)
-    assert _finite_amounts(con)
-    con.close()
-    records = decp_xml_records(data)
-    if records is not None:
-        assert not isinstance(outcome, IngestError), f"a well-formed DECP XML file is refused: {outcome}"
-        assert outcome.rows_read == records
-    if twin is not None:
-        json_path = folder / "fichier.json"
-        json_path.write_bytes(serialise(twin, ensure_ascii=False, indent=None, bom=False))
-        assert _items(read_decp_xml(path)) == _items(read_decp_json(json_path))
-        json_path.unlink()
-    path.unlink()
-    folder.rmdir()
+    with _landed("fichier.xml", data) as path:
+        outcome, con = _ingest(path, DECP_TABLE, DECP.read, bulk=DECP.bulk_for)
+        _check_outcome(outcome, con, path, DECP_TABLE)
+        assert _finite_amounts(con)
+        con.close()
+        records = decp_xml_records(data)
+        if records is not None:
+            assert not isinstance(outcome, IngestError), f"a well-formed DECP XML file is refused: {outcome}"
+            assert outcome.rows_read == records
+        if twin is not None:
+            json_path = path.with_suffix(".json")
+            json_path.write_bytes(serialise(twin, ensure_ascii=False, indent=None, bom=False))
+            assert _items(read_decp_xml(path)) == _items(read_decp_json(json_path))
 
 
 # --- Spreadsheets (.xlsx) of the hand-filled feeds ---------------------------------------------------
@@ -653,13 +655,12 @@ def _blank(value) -> bool:
 @given(spreadsheets(), st.data())
 def test_xlsx_of_every_hand_filled_feed_is_an_error_naming_the_file_or_every_data_row_accounted_for(sheet, data):
     source, template, rows = sheet
-    folder = Path(tempfile.mkdtemp(prefix="xlsx_prop_"))
-    path = folder / "fichier.xlsx"
-    write_sheet(path, rows)
-    damaged = not data.draw(CLEAN) and data.draw(often(st.just(False), st.just(True)))
-    if damaged:
-        path.write_bytes(data.draw(corrupted(path.read_bytes())))
-    outcome, con = _ingest(path, source.table, source.read)
+    with _landed("fichier.xlsx") as path:
+        write_sheet(path, rows)
+        damaged = not data.draw(CLEAN) and data.draw(often(st.just(False), st.just(True)))
+        if damaged:
+            path.write_bytes(data.draw(corrupted(path.read_bytes())))
+        outcome, con = _ingest(path, source.table, source.read)
     _check_outcome(outcome, con, path, source.table)
     header = [str(h).strip() if h is not None else "" for h in rows[0]] if rows else None
     missing = [c.name for c in template.columns if c.required and header is not None and c.name not in header]
@@ -682,5 +683,3 @@ def test_xlsx_of_every_hand_filled_feed_is_an_error_naming_the_file_or_every_dat
             ).fetchall()
             assert sorted(r for (r,) in seen) == sorted(data_rows)
     con.close()
-    path.unlink()
-    folder.rmdir()
