@@ -400,6 +400,15 @@ def test_bi_tables_cannot_double_count_and_survive_a_copied_warehouse(home, tmp_
             (ORG, "semestre", SEMESTER, "GOV-1", SEMESTER),
         ]
         assert latest[0][5] == f"{ORG}/{SEMESTER}/v1/mart_spaser_indicateurs_historique.parquet"  # relative
+        # every other table: one row per key, from the most recent release holding it
+        for table, key in [
+            ("mart_spaser_indicateurs", key),
+            ("dim_acheteurs", "org_id, acheteur_id"),
+            ("dim_titulaires", "titulaire_id"),
+        ]:
+            twice = con.sql(f"SELECT {key} FROM publication.{table} GROUP BY ALL HAVING count(*) > 1").fetchall()
+            assert twice == [], table
+        assert con.sql("SELECT DISTINCT release_semester FROM publication.dim_acheteurs").fetchall() == [(SEMESTER,)]
         comments = dict(
             con.sql(
                 "SELECT column_name, comment FROM duckdb_columns() WHERE schema_name = 'publication' "

@@ -6,9 +6,11 @@ organisation x semester that still verifies), each row with the release it comes
 They are tables, not views over the release files: a copied warehouse keeps working.
 
 A period appears in several releases (the year 2026 in the 2026-S1 and 2026-S2 releases, every
-past semester in each release's history): `mart_spaser_indicateurs_par_periode` keeps one row
-per organisation x period x indicator, from the most recent release, so a dashboard that sums or
-counts by period cannot count twice. Tables and columns carry their dbt descriptions.
+past semester in each release's history), and so do buyers and holders: every table keeps one
+row per key, from the most recent release holding it (LATEST_BY_KEY), so a dashboard that sums
+or counts cannot count twice; only `mart_spaser_indicateurs_historique` keeps every release,
+keyed by `release_semester`. `mart_spaser_indicateurs_par_periode` gives the latest figure of
+every period of that history. Tables and columns carry their dbt descriptions.
 """
 
 from __future__ import annotations
@@ -35,18 +37,20 @@ DESCRIBED_BY = {
 }
 
 TABLE_COMMENTS = {
-    "mart_spaser_indicateurs": "SPASER indicators of each release's semester and year. Key: org_id, "
-    "period_type, period, indicator_id, release_semester (a year is in its S1 and S2 releases).",
+    "mart_spaser_indicateurs": "SPASER indicators of the releases' semesters and years, one row per org_id, "
+    "period_type, period, indicator_id: from the most recent release holding it (a year is in its S1 and "
+    "S2 releases).",
     HISTORY: "Every period up to each release's semester, as computed at that release. Key: "
     "release_semester, org_id, period_type, period, indicator_id: filter one release_semester, or "
     f"use {LATEST_PER_PERIOD}.",
     LATEST_PER_PERIOD: "One row per org_id, period_type, period, indicator_id: the figure of the most "
     "recent release holding the period. Sum or count by period here.",
-    "indicateur_lignes": "Source rows behind each indicator value of the release (drill-down, lineage).",
+    "indicateur_lignes": "Source rows behind each indicator value of mart_spaser_indicateurs (drill-down, "
+    "lineage), from the same release as the value.",
     "fct_marches": "Contracts counted in the release's semester.",
     "fct_marches_exclusions": "Contracts of the release's semester not counted, with the reason.",
-    "dim_acheteurs": "Buyers of the organisation.",
-    "dim_titulaires": "Holders of the contracts of the release's semester.",
+    "dim_acheteurs": "Buyers of each organisation, one row per org_id, acheteur_id (most recent release).",
+    "dim_titulaires": "Holders of the published contracts, one row per titulaire_id (most recent release).",
 }
 
 RELEASE_COLUMNS = {
@@ -79,10 +83,27 @@ def served_relation(name: str, served: list[Path], root: Path) -> str | None:
         USING (release_path)"""
 
 
+# A period, a buyer or a holder appears in several releases (the year 2026 in the 2026-S1 and
+# 2026-S2 releases, a buyer in each of its semesters): each table keeps, per key, the rows of the
+# most recent release that holds it, so that nothing is counted twice. Only the history keeps
+# every release (keyed by release_semester, documented so).
+LATEST_BY_KEY = {
+    "mart_spaser_indicateurs": "org_id, period_type, period, indicator_id",
+    # the lines of a value come from the same release as the value: the whole group is kept
+    "indicateur_lignes": "org_id, period_type, period, indicator_id",
+    "dim_acheteurs": "org_id, acheteur_id",
+    "dim_titulaires": "titulaire_id",
+}
+
+
 def served_tables(served: list[Path], root: Path) -> dict[str, str | None]:
     """Every publication table (the published ones and the latest figure per period) -> its
     DuckDB SQL, None when no served release holds it."""
     tables = {name: served_relation(name, served, root) for name in PUBLISHED_TABLES}
+    for name, key in LATEST_BY_KEY.items():
+        if tables.get(name):
+            tables[name] = f"""SELECT * FROM ({tables[name]})
+                QUALIFY release_semester = max(release_semester) OVER (PARTITION BY {key})"""
     history = tables.get(HISTORY)
     tables[LATEST_PER_PERIOD] = (
         f"""SELECT * FROM ({history}) QUALIFY row_number() OVER (
