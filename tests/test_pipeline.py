@@ -134,26 +134,27 @@ def test_warn_level_defects_do_not_block_and_are_named(first_run):
 
 
 def test_rerun_on_the_same_inputs_keeps_the_release(published_home, monkeypatch):
-    """Reruns of an unchanged semester, with 1 and 7 DuckDB threads (sums and ratios are exact
-    decimals, so the order in which threads add rows cannot move a figure): no new version."""
+    """A rerun of an unchanged semester with 7 DuckDB threads, against the first run's default (the
+    machine's cores): sums and ratios are exact decimals, so the order in which threads add rows
+    cannot move a figure, and no new version is made. (One rerun: each costs ~40 s of the suite.)"""
     folder = published_home / "publications" / "nordval" / SEMESTER
     before = (folder / "v1" / "manifest.json").read_bytes()
-    for threads in ("1", "7"):
+    for threads in ("7",):
         monkeypatch.setenv("SPASER_DUCKDB_THREADS", threads)
         again = run()
         assert again.success, threads
         assert sorted(p.name for p in folder.iterdir()) == ["v1"], threads  # byte-identical marts
         assert (folder / "v1" / "manifest.json").read_bytes() == before
-    # the first build was a full refresh, the re-runs on the same project incremental: same release;
+    # the first build was a full refresh, the rerun on the same project incremental: same release;
     # each build records the fingerprint of the project and configuration it built (what the next
     # run compares to decide on a full refresh)
     with duckdb.connect(str(published_home / "warehouse" / "warehouse.duckdb"), read_only=True) as con:
         builds = con.execute(
             "SELECT full_refresh, project_fingerprint FROM meta.dbt_builds ORDER BY built_at"
         ).fetchall()
-    assert [b[0] for b in builds] == [True, False, False]
+    assert [b[0] for b in builds] == [True, False]
     built = project_fingerprint(project_files(), REPO_ROOT, extra=configuration.fingerprint(get_paths().config))
-    assert [b[1] for b in builds] == [built] * 3
+    assert [b[1] for b in builds] == [built] * 2
 
 
 def test_correction_needs_a_reason_and_makes_v2_with_the_moved_values(published_home):
