@@ -15,8 +15,6 @@ every period of that history. Tables and columns carry their dbt descriptions.
 
 from __future__ import annotations
 
-import json
-from functools import cache
 from pathlib import Path
 
 from .publish import PUBLISHED_TABLES
@@ -115,27 +113,16 @@ def served_tables(served: list[Path], root: Path) -> dict[str, str | None]:
     return tables
 
 
-@cache
-def _manifest_columns(manifest_path: Path, mtime: float) -> dict[str, dict[str, str]]:  # noqa: ARG001 - cache key
-    nodes = json.loads(manifest_path.read_text(encoding="utf-8")).get("nodes", {})
-    return {
-        node["name"]: {c: d.get("description") or "" for c, d in node.get("columns", {}).items()}
-        for node in nodes.values()
-        if node.get("resource_type") == "model"
-    }
-
-
 def column_comments(table: str, columns: list[str]) -> dict[str, str]:
-    """Comments of a publication table's columns: the dbt model's descriptions (the manifest
-    prepared for the run) and the release columns'."""
-    from ..dbt_manifest import spaser_dbt_project
+    """Comments of a publication table's columns: the dbt model's descriptions (read by
+    datapackage.model_docs from the manifest prepared for the run) and the release columns'."""
+    from .datapackage import DataPackageError, model_docs
 
-    manifest = Path(spaser_dbt_project.manifest_path)
-    described = {}
-    try:  # descriptions help BI users; a manifest being rewritten (dbt parse) never blocks serving
-        described = _manifest_columns(manifest, manifest.stat().st_mtime).get(DESCRIBED_BY.get(table, table), {})
-    except (OSError, ValueError):
-        pass
+    try:  # descriptions help BI users; an unreadable manifest never blocks serving
+        doc = model_docs().get(DESCRIBED_BY.get(table, table))
+    except DataPackageError:
+        doc = None
+    described = {name: column["description"] for name, column in doc.columns.items()} if doc else {}
     out = {}
     for column in columns:
         text = RELEASE_COLUMNS.get(column) or described.get(column, "")
