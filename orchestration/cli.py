@@ -516,13 +516,9 @@ def accept_exception(semester: str, gate: str, reason: str, by: str, org: str | 
     from .gates.exceptions import ExceptionRefused, accept
 
     paths = get_paths()
-    orgs = [r["org_id"] for r in configuration.read_table(paths.config, "organisations")]
-    default = [
-        r["org_id"]
-        for r in configuration.read_table(paths.config, "organisations")
-        if r.get("landing_default") == "true"
-    ]
-    org = org or (default[0] if default else None)
+    rows = configuration.read_table(paths.config, "organisations")
+    orgs = [r["org_id"] for r in rows]
+    org = org or next((r["org_id"] for r in rows if r.get("landing_default") == "true"), None)
     if org not in orgs:
         print(f"spaser accept : organisation inconnue : {org} (configurées : {', '.join(orgs)})", file=sys.stderr)
         return 1

@@ -238,14 +238,14 @@ def unrunnable(paths: Paths, semester: str, orgs: list[str] | None = None) -> di
         if r.get("required", "").lower() != "true" or org not in rows or (orgs and org not in orgs):
             continue
         folder = FLUX_FOLDERS.get(feed)
-        own = paths.landing / ORGANISATIONS_LANDING / org / folder if folder else None
-        default = rows[org].get("landing_default", "").lower() == "true"
+        if folder is None:
+            continue
+        # the folders the ingest reads: "" is the main organisation's, "<org>/" a partner's
+        roots = dict(landing_roots(paths, folder))
+        mine = roots[""] if rows[org].get("landing_default", "").lower() == "true" else roots[f"{org}/"]
         # DECP may stay in the shared folder, split by buyer SIRET
-        roots = [paths.landing / folder] if default or feed == "marches/decp" else []
-        if folder and not any(_holds_a_file(root) for root in [*roots, own]):
-            out.setdefault(org, []).append(
-                f"flux obligatoire {feed} : aucun fichier dans {roots[0] if default else own}"
-            )
+        if not any(_holds_a_file(root) for root in {mine, roots[""] if feed == "marches/decp" else mine}):
+            out.setdefault(org, []).append(f"flux obligatoire {feed} : aucun fichier dans {mine}")
     return out
 
 

@@ -61,11 +61,9 @@ class Scope:
 
 
 def read(config_dir: Path) -> list[dict[str, str]]:
-    path = config_dir / EXCEPTIONS_FILE
-    if not path.exists():
-        return []
-    with path.open(encoding="utf-8-sig", newline="") as f:
-        return [{k: (v or "").strip() for k, v in row.items() if k} for row in csv.DictReader(f)]
+    from ..configuration import read_table
+
+    return read_table(config_dir, Path(EXCEPTIONS_FILE).stem)
 
 
 def _scope(check: str, failure) -> Scope:

@@ -281,10 +281,7 @@ def _sample_rows(res: dict, index_columns: list[str]) -> list[dict]:
     rows = res.get("unexpected_index_list") or []
     out = []
     for row in rows[:MAX_SAMPLE_ROWS]:
-        if isinstance(row, dict):
-            out.append({k: _plain(v) for k, v in row.items()})
-        else:
-            out.append({"index": _plain(row)})
+        out.append(_plain_row(row) if isinstance(row, dict) else {"index": _plain(row)})
     if not out and res.get("observed_value") is not None:
         out.append({"observed_value": _plain(res.get("observed_value"))})
     return out
