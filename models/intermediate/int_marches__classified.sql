@@ -74,19 +74,27 @@ test_matches as (
     where test_reason is not null
 ),
 
+-- the plausible amount range of a buyer outside every organisation (national DECP: the
+-- observatory compares every buyer) is the landing-default organisation's (one row, always)
+default_org as (
+    select min(org_id) as org_id from {{ ref('organisations') }}
+    where landing_default
+),
+
 classified as (
     select
         c.*,
         b.org_id,
         tm.test_reason,
         coalesce(
-            c.montant between {{ param('b.org_id', 'montant_plausible_min_eur') }}
-            and {{ param('b.org_id', 'montant_plausible_max_eur') }},
+            c.montant between {{ param('coalesce(b.org_id, d.org_id)', 'montant_plausible_min_eur') }}
+            and {{ param('coalesce(b.org_id, d.org_id)', 'montant_plausible_max_eur') }},
             false
         ) as montant_plausible
     from current_versions as c
     left join buyers as b on c.acheteur_id = b.acheteur_siret
     left join test_matches as tm on c.contrat_key = tm.contrat_key
+    cross join default_org as d
 )
 
 select
