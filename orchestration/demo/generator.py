@@ -804,6 +804,10 @@ def generate_demo(
         n_org += 1
 
     files[rel(csv_path)] = {"rows": n_org}
+    if n_buyers:  # national mode: the buyer reference of the observatory (SIRENE stock layout)
+        from .sirene import write_sirene_extract
+
+        files |= write_sirene_extract(landing_dir, factory.extra_buyers)
     return {
         "org_id": cat.ORG_ID,
         "seed": seed,
