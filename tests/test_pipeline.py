@@ -233,6 +233,8 @@ def test_failing_gate_blocks_the_release_and_names_expectation_and_rows(demo_hom
         steps.get(e.event_type_value, set()).add(e.step_key)
     assert steps["STEP_FAILURE"] == {"meta__ingest_log_gx_ingest_log"}
     assert not {"spaser_dbt_models", "publication__spaser_release"} & steps["STEP_START"]
+    # the run stops at the gate: the gate step itself rebuilt the Data Docs index, which lists it
+    assert f"{SEMESTER}__gx_ingest_log" in (demo_home / "gx" / "data_docs" / "index.html").read_text(encoding="utf-8")
 
 
 def test_missing_feed_for_the_semester_blocks_the_release(demo_home):

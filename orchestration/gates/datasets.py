@@ -81,23 +81,32 @@ def feed_coverage_sql(semester: str) -> str:
 
 
 def fetch(warehouse: Path, sql: str) -> pd.DataFrame:
-    con = duckdb.connect(str(warehouse), read_only=True)
+    con = connect(warehouse)
     try:
-        con.execute(_SIRET_MACRO)
         return con.execute(sql).df()
     finally:
         con.close()
 
 
-def fetch_for_suite(warehouse: Path, suite: str, sql: str) -> tuple[pd.DataFrame, int, bool]:
+def connect(warehouse: Path) -> duckdb.DuckDBPyConnection:
+    """The warehouse opened read-only, with the macros the suites' SQL uses."""
+    con = duckdb.connect(str(warehouse), read_only=True)
+    con.execute(_SIRET_MACRO)
+    return con
+
+
+def fetch_for_suite(
+    warehouse: Path, suite: str, sql: str, con: duckdb.DuckDBPyConnection | None = None
+) -> tuple[pd.DataFrame, int, bool]:
     """(frame for GX, rows of the whole dataset, prefiltered?): the rows that can fail an
-    expectation of `suite` when every expectation is a row test (gates/prefilter.py), else all."""
+    expectation of `suite` when every expectation is a row test (gates/prefilter.py), else all.
+    On `con` (see connect()) when given: a step validating many tables opens the warehouse once."""
     from .prefilter import flagged_sql
 
     flagged = flagged_sql(suite, sql)
-    con = duckdb.connect(str(warehouse), read_only=True)
+    own = con is None
+    con = connect(warehouse) if own else con
     try:
-        con.execute(_SIRET_MACRO)
         if flagged is None:
             df = con.execute(sql).df()
             return df, len(df), False
@@ -105,4 +114,5 @@ def fetch_for_suite(warehouse: Path, suite: str, sql: str) -> tuple[pd.DataFrame
         total = int(df["__spaser_total"].iloc[0]) if len(df) else 0
         return df.drop(columns="__spaser_total"), total, True
     finally:
-        con.close()
+        if own:
+            con.close()
