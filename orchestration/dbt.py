@@ -165,9 +165,15 @@ def _invocation_id(target_path: Path) -> str | None:
         return None
 
 
+# The observatory's models (national figures per buyer, tag `observatoire`) have their own
+# asset and invocation: a semester build never pays for them.
+OBSERVATORY_TAG = "tag:observatoire"
+
+
 @dbt_assets(
     manifest=spaser_dbt_project.manifest_path,
     project=spaser_dbt_project,
+    exclude=OBSERVATORY_TAG,
     partitions_def=semester_partitions,
     dagster_dbt_translator=translator,
     op_tags={"spaser/writes_warehouse": "duckdb"},
