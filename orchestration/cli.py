@@ -705,6 +705,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--reason", required=True, help="why, shown in the manifest, the report and the gates' page")
     p.add_argument("--by", required=True, help="who accepts it (name, role)")
     p.add_argument("--org", default=None, help="the organisation (default: the main one)")
+    p = sub.add_parser(
+        "observatoire",
+        help="the national observatory: every buyer's DECP indicators by département and kind (after spaser run)",
+        **examples("spaser observatoire   # landing/sirene/: StockEtablissement*.csv, StockUniteLegale*.csv"),
+    )
+    p.add_argument("--verbose", "-v", action="store_true", help="print the whole error of a failed step")
     sub.add_parser("status", help="the last runs and their failures, and the accepted exceptions")
     sub.add_parser("paths", help="where the outputs are")
     sub.add_parser("prepare", help="parse the dbt project into its manifest (deployment step; run/backfill do it)")
@@ -788,6 +794,10 @@ def main(argv: list[str] | None = None) -> int:
         return code
     if args.command == "accept":
         return accept_exception(args.semester, args.gate, args.reason, args.by, args.org)
+    if args.command == "observatoire":
+        from .observatory.cli import main_observatoire
+
+        return main_observatoire(verbose=args.verbose)
     if args.command == "rapport":
         return rapport(args.annee, args.semestre, args.org, args.version, args.pdf)
     if args.command == "withdraw":

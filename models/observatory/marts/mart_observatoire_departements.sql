@@ -1,0 +1,35 @@
+-- The observatory per département: the figures of all its buyers together (sums of their
+-- contracts and amounts, never an average of ratios), one row per département x period x
+-- indicator (x DEP-4 threshold), ranked among the départements. Buyers missing from the
+-- SIRENE extract are in no département (see mart_observatoire_national).
+{{ config(schema='marts', materialized='table', tags=['observatoire']) }}
+
+with buyers as (
+    select * from {{ ref('mart_observatoire_acheteurs') }}
+    where departement is not null
+),
+
+sums as (
+    select
+        departement,
+        period_type,
+        period,
+        indicator_id,
+        seuil_eur,
+        count(*) as n_acheteurs,
+        count(*) filter (where statut = 'classé') as n_acheteurs_classes,
+        sum(n_marches) as n_marches,
+        sum(n_connus) as n_connus,
+        sum(n_oui) as n_oui,
+        sum(montant_connus) as montant_connus,
+        sum(montant_oui) as montant_oui,
+        sum(n_enregistrements) as n_enregistrements,
+        sum(n_exclus_qualite) as n_exclus_qualite
+    from buyers
+    group by departement, period_type, period, indicator_id, seuil_eur
+)
+
+select
+    *,
+    {{ observatory_figures('period_type, period, indicator_id, seuil_eur') }}
+from sums

@@ -1,0 +1,175 @@
+"""The observatory's steps: SIRENE ingest, its own dbt invocation, the publication tables.
+
+The observatory reads the DECP chain the semester build keeps up to date (marts.fct_marches and
+intermediate.int_marches__classified hold every buyer's contracts, not only the
+organisation's): `spaser run` first, then `spaser observatoire`.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..ingest.framework import FileResult, ensure_tables, ingest_files, withdraw_absent
+from ..ingest.sirene import FOLDER as SIRENE_FOLDER
+from ..ingest.sirene import KINDS as SIRENE_KINDS
+from ..ingest.sirene import sirene_files
+from ..settings import Paths, dbt_locations
+
+TAG = "tag:observatoire"
+PARAMETERS_FILE = "observatoire.csv"  # optional, in the configuration folder: parameter,value
+DEFAULTS = Path(__file__).with_name("parametres.csv")
+
+# publication table (same name as its dbt model, whose column descriptions it carries)
+MARTS = (
+    "mart_observatoire_acheteurs",
+    "mart_observatoire_departements",
+    "mart_observatoire_types",
+    "mart_observatoire_national",
+)
+TABLE_COMMENTS = {
+    "mart_observatoire_acheteurs": "Observatory: DECP indicators per buyer SIRET x period x indicator (x DEP-4 "
+    "threshold), ranked within its kind of buyer (spaser observatoire).",
+    "mart_observatoire_departements": "Observatory: DECP indicators per département (all its buyers together), "
+    "ranked among départements.",
+    "mart_observatoire_types": "Observatory: DECP indicators per kind of buyer, with the quartiles of its "
+    "ranked buyers.",
+    "mart_observatoire_national": "Observatory: DECP indicators of every buyer together, with the quartiles "
+    "of the ranked départements.",
+}
+
+
+class ObservatoryError(Exception):
+    """Something the user must fix before the observatory can be built (said in French)."""
+
+
+@dataclass(frozen=True)
+class Parameters:
+    min_marches: int
+    seuils_dep4_eur: tuple[float, ...]
+
+
+def read_parameters(paths: Paths) -> Parameters:
+    """The defaults (parametres.csv beside this module), overridden by the configuration's
+    observatoire.csv (columns parameter,value) when it exists."""
+    with DEFAULTS.open(encoding="utf-8", newline="") as fh:
+        values = {r["parameter"]: r["defaut"] for r in csv.DictReader(fh)}
+    user = paths.config / PARAMETERS_FILE
+    if user.exists():
+        with user.open(encoding="utf-8-sig", newline="") as fh:
+            for n, row in enumerate(csv.DictReader(fh), start=2):
+                name = (row.get("parameter") or "").strip()
+                if name not in values:
+                    raise ObservatoryError(
+                        f"{user}, ligne {n} : paramètre {name!r} inconnu (liste : {', '.join(sorted(values))})"
+                    )
+                values[name] = (row.get("value") or "").strip()
+    try:
+        minimum = int(values["min_marches"])
+        thresholds = tuple(float(v) for v in values["seuils_dep4_eur"].split("|") if v.strip())
+    except ValueError as exc:
+        raise ObservatoryError(f"paramètres de l'observatoire invalides ({exc}) : voir {user}") from exc
+    if minimum < 1 or any(t < 0 for t in thresholds):
+        raise ObservatoryError(f"min_marches doit être >= 1 et les seuils positifs (voir {user})")
+    return Parameters(minimum, thresholds)
+
+
+def dbt_vars(paths: Paths, parameters: Parameters) -> dict:
+    return {
+        **dbt_locations(paths),
+        "observatoire_min_marches": parameters.min_marches,
+        "observatoire_seuils_dep4_eur": list(parameters.seuils_dep4_eur),
+    }
+
+
+def dbt_build_args(paths: Paths, parameters: Parameters) -> list[str]:
+    """The observatory's own dbt invocation: its models, seed and data tests only (the unit
+    tests run in CI), over the DECP chain the semester build keeps."""
+    return [
+        "build",
+        "--select",
+        TAG,
+        "--exclude",
+        "resource_type:unit_test",
+        "--vars",
+        json.dumps(dbt_vars(paths, parameters), sort_keys=True),
+    ]
+
+
+def require_contracts(con) -> int:
+    """The number of contracts in marts.fct_marches; an ObservatoryError when the semester
+    build has not made it yet."""
+    found = con.execute(
+        """SELECT count(*) FROM information_schema.tables
+           WHERE table_schema = 'marts' AND table_name = 'fct_marches'"""
+    ).fetchone()[0]
+    if not found:
+        raise ObservatoryError(
+            "aucun marché dans l'entrepôt (marts.fct_marches absent) : déposer les DECP dans landing/decp/ "
+            "et lancer d'abord `spaser run`"
+        )
+    return con.execute("SELECT count(*) FROM marts.fct_marches").fetchone()[0]
+
+
+def ingest_sirene(con, paths: Paths) -> dict[str, list[FileResult]]:
+    """Load the SIRENE extract of landing/sirene/ (each file once; a file gone from the folder
+    leaves the warehouse), rows read = loaded + quarantined in meta.ingest_log; the files'
+    results per raw table."""
+    folder = paths.landing / SIRENE_FOLDER
+    found = sirene_files(folder)
+    results: dict[str, list[FileResult]] = {}
+    for target, reader in SIRENE_KINDS.values():
+        ensure_tables(con, target)
+        files = found[target.table]
+        results[target.table] = ingest_files(con, target, folder, files, reader)
+        results[target.table] += withdraw_absent(con, target, folder, {p.relative_to(folder).as_posix() for p in files})
+    loaded = con.execute("SELECT count(*) FROM raw.sirene_etablissements").fetchone()[0]
+    if not loaded:
+        raise ObservatoryError(
+            f"aucun établissement SIRENE dans {folder} : y déposer un extrait StockEtablissement*.csv et "
+            "StockUniteLegale*.csv (format des fichiers stock de l'INSEE)"
+        )
+    return results
+
+
+def publish_tables(con) -> dict[str, int]:
+    """The observatory's marts copied to the `publication` schema (tables, not views: a copied
+    warehouse keeps working), with the dbt descriptions as comments; rows per table."""
+    from ..publication.serving import _text, column_comments
+
+    con.execute("CREATE SCHEMA IF NOT EXISTS publication")
+    counts = {}
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for name in MARTS:
+            con.execute(f"CREATE OR REPLACE TABLE publication.{name} AS SELECT * FROM marts.{name}")
+            columns = [r[0] for r in con.execute(f"DESCRIBE publication.{name}").fetchall()]
+            con.execute(f"COMMENT ON TABLE publication.{name} IS {_text(TABLE_COMMENTS[name])}")
+            for column, text in column_comments(name, columns).items():
+                con.execute(f'COMMENT ON COLUMN publication.{name}."{column}" IS {_text(text)}')
+            counts[name] = con.execute(f"SELECT count(*) FROM publication.{name}").fetchone()[0]
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return counts
+
+
+def output_folder(paths: Paths) -> Path:
+    """Where the national page and the tables' files go: $SPASER_HOME/observatoire/."""
+    return paths.home / "observatoire"
+
+
+def write_files(con, folder: Path) -> dict[str, Path]:
+    """Parquet and CSV of each national table under `folder/donnees/`."""
+    data = folder / "donnees"
+    data.mkdir(parents=True, exist_ok=True)
+    written = {}
+    for name in MARTS:
+        for suffix, options in (("parquet", "FORMAT parquet"), ("csv", "FORMAT csv, HEADER true")):
+            path = data / f"{name}.{suffix}"
+            con.execute(f"COPY (SELECT * FROM publication.{name} ORDER BY ALL) TO '{path}' ({options})")
+            written[f"{name}.{suffix}"] = path
+    return written
