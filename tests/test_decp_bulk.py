@@ -8,6 +8,8 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from orchestration.feeds.marches import DECP
 from orchestration.ingest import decp_bulk
@@ -128,3 +130,68 @@ def test_daily_api_files_with_a_source_key_load_like_the_official_format(tmp_pat
     assert out["bulk"][daily.name] == plain  # the same rows read, loaded and quarantined
     with duckdb.connect(str(tmp_path / "api" / "bulk.duckdb"), read_only=True) as con:
         assert con.execute("SELECT DISTINCT source FROM raw.decp_marches").fetchall() == [("AIFE_ATLINE",)]
+
+
+# --- Lone surrogate escapes (issue 12): read as U+FFFD, counted, the same both ways ---------------
+
+_BUYER = '"acheteur": {"id": "21590001200019"}, "dateNotification": "2024-02-01", "montant": 1'
+
+
+def test_lone_surrogate_escapes_are_read_as_the_replacement_character_counted_the_same_both_ways(tmp_path):
+    """ijson read a lone high surrogate as '?', a high one before another escape as a wrong
+    character and failed the file on a lone low one; DuckDB refuses all three. The rule: each is
+    U+FFFD, the file's note counts them, the records holding one carry the warning; a pair stays
+    the character it encodes and an escaped backslash before 'ud800' stays text."""
+    from orchestration.ingest.decp import LONE_SURROGATE_WARNING
+
+    root = tmp_path / "landing"
+    root.mkdir()
+    records = [
+        rf'{{"id": "A1", {_BUYER}, "objet": "x\ud800y"}}',  # lone high
+        rf'{{"id": "A2\udc00", {_BUYER}}}',  # lone low, in the id
+        rf'{{"id": "A3", {_BUYER}, "objet": "\ud800\u0041"}}',  # high before a character that is no low half
+        rf'{{"id": "A4", {_BUYER}, "objet": "\ud83d\ude00 \\ud800"}}',  # a pair, then an escaped backslash
+        rf'{{"id": "A5", {_BUYER}, "titulaires": [{{"titulaire": {{"id": "1", "denominationSociale": "\udfff"}}}}]}}',
+    ]
+    (root / "s.json").write_text('{"marches": {"marche": [\n' + ",\n".join(records) + "\n]}}")
+    assert decp_bulk.prepare(duckdb.connect(), root / "s.json") is None  # left to the Python reader, explicitly
+    out = _both_ways(tmp_path, root, [root / "s.json"])
+    assert out["python"] == out["bulk"]
+    assert out["python"]["s.json"][:3] == (5, 5, 0)
+    with duckdb.connect(str(tmp_path / "bulk.duckdb"), read_only=True) as con:
+        rows = con.execute(
+            "SELECT id, objet, titulaires[1].denomination_sociale, parse_warnings FROM raw.decp_marches ORDER BY id"
+        ).fetchall()
+        [notes] = con.execute("SELECT notes FROM meta.ingest_log").fetchone()
+    warned = [LONE_SURROGATE_WARNING]
+    assert rows == [
+        ("A1", "x\ufffdy", None, warned),
+        ("A2\ufffd", None, None, warned),
+        ("A3", "\ufffdA", None, warned),
+        ("A4", "\U0001f600 \\ud800", None, None),
+        ("A5", None, "\ufffd", warned),
+    ]
+    assert "4 lone UTF-16 surrogate escape(s)" in notes and "U+FFFD" in notes, notes
+
+
+_PIECES = st.sampled_from(["a", "é", '\\"', "\\\\", "\\u00e9", "\\ud800", "\\udc00", "\\ud83d\\ude00", "\\uDBFF", "x"])
+
+
+@settings(max_examples=300, deadline=None, derandomize=True, database=None)
+@given(st.lists(st.lists(_PIECES, max_size=8), min_size=1, max_size=6), st.integers(1, 16))
+def test_surrogate_patch_reads_as_json_loads_with_lone_halves_replaced_however_the_file_is_cut(strings, chunk):
+    """The patching stream, at any chunk size (an escape or a pair cut in two), gives what
+    json.loads reads with each lone surrogate replaced by U+FFFD: pairs and other escapes kept."""
+    import io
+    import json
+    import re
+
+    from orchestration.ingest.decp import _SurrogatePatch
+
+    data = ("[" + ", ".join('"' + "".join(s) + '"' for s in strings) + "]").encode()
+    patch = _SurrogatePatch(io.BytesIO(data), chunk=chunk)
+    out = b"".join(iter(lambda: patch.read(7), b""))
+    assert len(out) == len(data)  # offsets hold
+    expected = [re.sub("[\ud800-\udfff]", "\ufffd", s) for s in json.loads(data)]
+    assert json.loads(out) == expected
+    assert patch.count == sum(s.count("\ufffd") for s in expected)

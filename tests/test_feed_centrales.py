@@ -190,6 +190,26 @@ def test_ugap_excel_with_percent_conversion(con, tmp_path):
     assert rows[1][4:] == (30000.0, None, None, 40.0, "12345678900012")
 
 
+def test_ugap_sirets_stored_as_numbers_read_back_or_quarantined(con, tmp_path):
+    """A SIRET cell a spreadsheet stored as a number: leading zeros restored, the exponent form
+    read back, digits lost (more than 15) quarantined; never a wrong identifier (issue 12)."""
+    folder = tmp_path / "achats"
+    folder.mkdir()
+    path = folder / "UGAP_2026-S1.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["N° commande", "Date de commande", "SIRET client", "Montant HT (€)", "SIRET titulaire"])
+    ws.append(["C1", "02/03/2026", 552013500017, 10, 2.2590099200010e13])
+    ws.append(["C2", "02/03/2026", 1.2345678901234567e16, 10, None])
+    wb.save(path)
+    [result] = ingest_files(con, ACHATS_TABLE, folder, [path], read_centrale_achats)
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (2, 1, 1)
+    assert con.execute("SELECT siret_acheteur, siret_fournisseur FROM raw.centrales_achats").fetchall() == [
+        ("00552013500017", "22590099200010")
+    ]
+    assert "more than 15 digits" in _one(con, "SELECT reason FROM quarantine.centrales_achats")
+
+
 def test_unknown_centrale_file_name_fails_the_file(tmp_path):
     path = tmp_path / "ACME_2026.csv"
     _write_csv(path, ["x"], [["1"]])

@@ -164,6 +164,8 @@ BOOLEAN = mix(st.booleans(), st.sampled_from(["oui", "non", "true", "peut-être"
 IDENT = mix(
     st.sampled_from(["A1", "2024-0042", "21590001200019", "M-é"]),
     st.sampled_from([" A 2 ", "215 900 012 00019", "", " ", "\u00a0x\u2003"]),
+    # identifiers written as numbers: read back to their digits, or quarantined when digits are lost
+    st.sampled_from([21590001200019, 2.1590001200019e13, "2.1590001200019E+13", "21590001200019.0", 1e16, "2,159E+13"]),
 )
 NAME = mix(st.sampled_from(["Ville de Lille", "Métropole", ""]), TEXT)
 BUYER = mix(

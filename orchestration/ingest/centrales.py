@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from ..identifiers import normalise_siret
 from .framework import FeedTable, IngestError, Quarantine, compact_json
 from .french_csv import Column, read_delimited, read_table
 from .text import detect_encoding
@@ -190,6 +191,7 @@ def read_centrale_achats(path: Path, mapping_path: Path | None = None) -> Iterat
             CONTRACT_FIELDS[champ],
             required=champ in ("montant_ht", "date_achat", "periode"),
             not_null=champ == "montant_ht",
+            identifier="siret" if champ.startswith("siret_") else "",
         )
         for champ, m in mapping.items()
     ]
@@ -236,8 +238,7 @@ def _to_contract(code: str, mapping: dict[str, FieldMapping], item: dict) -> dic
         if m is not None and m.conversion == "pourcentage_du_montant" and row[champ] is not None:
             row[champ] = round(row["montant_ht"] * row[champ] / 100.0, 2)
     for champ in ("siret_fournisseur", "siret_acheteur"):
-        if row[champ] is not None:
-            row[champ] = re.sub(r"[\s.]", "", row[champ])
+        row[champ] = normalise_siret(row[champ])
     return row
 
 
@@ -270,6 +271,7 @@ REFERENTIEL_COLUMNS = [
         "siret_candidat",
         "text",
         required=False,
+        identifier="siret",
         example="77605646700587",
         formats="14 chiffres",
         description="SIRET présumé de la centrale (non vérifié)",
@@ -309,6 +311,7 @@ AGEC58_COLUMNS = [
         "siret",
         "text",
         not_null=True,
+        identifier="siret",
         example="22950001300011",
         formats="14 chiffres, sans espace",
         description="SIRET de l'acheteur qui déclare",

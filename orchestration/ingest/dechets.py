@@ -18,7 +18,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from .framework import FeedTable, IngestError, Quarantine, compact_json
-from .french_csv import DUCKDB_TYPES, Column, _to_date, _type_row, open_workbook, read_excel, read_table, sheet_rows
+from .french_csv import (
+    DUCKDB_TYPES,
+    Column,
+    IdentifierNotes,
+    open_workbook,
+    read_excel,
+    read_table,
+    sheet_rows,
+    to_date,
+    type_row,
+)
 from .text import contract_index, open_csv
 
 # canonical name, kind, Trackdéchets export header, RNDTS "déchets sortants" header,
@@ -76,6 +86,9 @@ _REGISTRE_FIELDS: list[tuple[str, str, str | None, str | None, bool, bool]] = [
     ("quantites_finales", "text", "Quantité finale (tonnes)", None, False, False),
 ]
 
+# SIRETs (or another register's number) of the registry, read back when a sheet stored them as numbers
+_REGISTRE_IDENTIFIERS = {"siret_declarant": "siret", "siret_producteur": "siret", "destination_id": "siret"}
+
 FORMAT_EXPORT = "trackdechets_export_sortant"
 FORMAT_RNDTS = "rndts_dechets_sortants"
 
@@ -124,7 +137,8 @@ def registre_columns(fmt: str, header: list[str] | None = None) -> tuple[list[Co
         name = spelled.get(_norm(contract_name), contract_name)
         # dates are read as text and typed in _rename: exports carry ISO timestamps
         kind = "text" if field[1] == "date" else field[1]
-        columns.append(Column(name, kind, required=field[4], not_null=field[5]))
+        identifier = _REGISTRE_IDENTIFIERS.get(field[0], "")
+        columns.append(Column(name, kind, required=field[4], not_null=field[5], identifier=identifier))
         names[name] = field[0]
     return columns, names
 
@@ -164,7 +178,7 @@ def _rename(item, names: dict[str, str], fmt: str):
             try:
                 if not m:
                     raise ValueError(value)
-                value = _to_date(m.group(1))
+                value = to_date(m.group(1))
             except ValueError:
                 return Quarantine(f"{header} is not a valid date: {value[:40]!r}", header, compact_json(item))
         row[canonical] = value
@@ -201,11 +215,13 @@ def _read_registre_csv(path: Path) -> Iterator[tuple[int, dict | Quarantine]]:
         columns, names = registre_columns(fmt, header)
         # published formats: the columns not typed here are expected, not reported
         index = contract_index(path, header, columns, unknown=False, suffix=f" ({fmt})")
+        ids = IdentifierNotes()
         for line, cells in table:
             if not any(c.strip() for c in cells):
                 yield line, Quarantine("empty line", None, table.delimiter.join(cells))
                 continue
-            yield line, _rename(_type_row(cells, header, index, columns), names, fmt)
+            yield line, _rename(type_row(cells, header, index, columns, ids, f"line {line}"), names, fmt)
+        ids.flush(path)
 
 
 # --- Road works: aggregates saved (no public format) ----------------------------------------
@@ -227,6 +243,7 @@ GRANULATS_COLUMNS = [
         "siret_acheteur",
         "text",
         required=False,
+        identifier="siret",
         example="22950001300011",
         formats="14 chiffres",
         description="SIRET de l'acheteur du marché de travaux, s'il est connu",

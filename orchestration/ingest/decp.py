@@ -17,14 +17,17 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import io
 import math
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import ijson
 import numpy as np
 
+from ..identifiers import IdentifierError, identifier_from_cell
 from .framework import FeedTable, IngestError, Quarantine, compact_json
 from .limits import (
     RECORD_DEPTH_2019,
@@ -35,6 +38,7 @@ from .limits import (
     scan_json,
     too_long_reason,
 )
+from .text import note
 
 TITULAIRE = "STRUCT(type_identifiant VARCHAR, id VARCHAR, denomination_sociale VARCHAR)"
 MODIFICATION = (
@@ -88,6 +92,14 @@ DECP_TABLE = FeedTable(
 _DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:Z|[+-]\d{2}:?\d{2})?$")
 _NAN_TOKENS = re.compile(rb"-?Infinity|NaN")
 _LONGEST_TOKEN = len(b"-Infinity")
+# A UTF-16 surrogate escape: a high one and the low one after it make one character (a pair, kept);
+# alone, or a low one first, it is no character at all. ijson's C backend read a lone high one
+# as '?' and a high one before another escape as a wrong character; a lone low one failed the file.
+_SURROGATE_ESCAPE = re.compile(
+    rb"\\u[dD][89abAB][0-9a-fA-F]{2}(\\u[dD][c-fC-F][0-9a-fA-F]{2})?|\\u[dD][c-fC-F][0-9a-fA-F]{2}"
+)
+_REPLACEMENT_ESCAPE = b"\\ufffd"  # U+FFFD, the replacement character: as long as the escape it replaces
+LONE_SURROGATE_WARNING = "text with a lone surrogate escape, read as U+FFFD"
 _TRUE = {"true", "oui", "1", "yes"}
 _FALSE = {"false", "non", "0", "no"}
 
@@ -146,19 +158,92 @@ class _NanTolerantStream:
         return out
 
 
-def _needs_sanitizing(path: Path) -> bool:
-    """Cheap byte scan: only files containing NaN/Infinity pay for the tolerant stream."""
+class _SurrogatePatch:
+    """File-like wrapper replacing each lone UTF-16 surrogate escape (`\\ud800` without its low
+    half, a low half alone) with `\\ufffd`: the same length, so byte offsets hold. Counts them and
+    keeps the offset of the first. Chunks without `\\ud` pass untouched."""
+
+    def __init__(self, raw, chunk: int = 1 << 22):
+        self._raw, self._chunk = raw, chunk
+        self._carry = b""
+        self._out = b""
+        self._eof = False
+        self._offset = 0  # file offset of the carried bytes
+        self.count = 0
+        self.first: int | None = None
+
+    def _fill(self) -> None:
+        data = self._raw.read(self._chunk)
+        self._eof = not data
+        buf = self._carry + data
+        # keep the last escape (and the pair it may start) for the next chunk, never half an escape
+        cut = len(buf) if self._eof else even_cut(buf, max(0, len(buf) - 12))
+        if b"\\ud" in buf or b"\\uD" in buf:
+            patched = None
+            for m in _SURROGATE_ESCAPE.finditer(mask_escapes(buf)):  # buf starts at an escape boundary
+                if m.start() >= cut:
+                    break
+                if m.end() > cut:
+                    cut = m.start()
+                    break
+                if m.group(1) is None:
+                    patched = patched or bytearray(buf)
+                    patched[m.start() : m.end()] = _REPLACEMENT_ESCAPE
+                    self.count += 1
+                    if self.first is None:
+                        self.first = self._offset + m.start()
+            if patched is not None:
+                buf = bytes(patched)
+        self._out += buf[:cut]
+        self._carry = buf[cut:]
+        self._offset += cut
+
+    def read(self, n: int = -1) -> bytes:
+        while not self._eof and (n < 0 or len(self._out) < n):
+            self._fill()
+        if n < 0:
+            n = len(self._out)
+        out, self._out = self._out[:n], self._out[n:]
+        return out
+
+
+def replace_lone_surrogates(data: bytes) -> tuple[bytes, int, int | None]:
+    """`data` with each lone surrogate escape read as U+FFFD, how many, the offset of the first."""
+    patch = _SurrogatePatch(io.BytesIO(data))
+    return patch.read(), patch.count, patch.first
+
+
+def has_lone_surrogate(data: bytes) -> bool:
+    """A lone surrogate escape in `data` (a piece of a file: an escape cut at either end may be
+    seen as lone; the bulk path then leaves the file to this reader, which decides exactly)."""
+    if b"\\ud" not in data and b"\\uD" not in data:
+        return False
+    return any(m.group(1) is None for m in _SURROGATE_ESCAPE.finditer(mask_escapes(data)))
+
+
+@dataclass(frozen=True)
+class _FileChecks:
+    nan_tokens: bool  # bare NaN/Infinity somewhere: the tolerant stream is needed
+    lone_surrogates: int
+    first_surrogate: int | None
+
+
+def _check_file(path: Path) -> _FileChecks:
+    """One streamed pass: NaN/Infinity tokens (only those files pay for the tolerant stream) and
+    lone surrogate escapes (counted; the reading streams patch them)."""
     tail = b""
+    nan = False
     with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 22), b""):
+        patch = _SurrogatePatch(f)
+        for chunk in iter(lambda: patch.read(1 << 22), b""):
             window = tail + chunk
-            if b"NaN" in window or b"Infinity" in window:
-                return True
+            nan = nan or b"NaN" in window or b"Infinity" in window
             tail = chunk[-8:]
-    return False
+    return _FileChecks(nan, patch.count, patch.first)
 
 
-def _open_json(raw, sanitize: bool):
+def _open_json(raw, sanitize: bool, surrogates: bool = False):
+    raw = _SurrogatePatch(raw) if surrogates else raw
     return _NanTolerantStream(raw) if sanitize else _PlainStream(raw)
 
 
@@ -182,7 +267,7 @@ class _PlainStream:
 def detect_format(path: Path) -> str:
     """'2024' when `marches` is an object of arrays, '2019' when it is an array."""
     with path.open("rb") as raw:
-        stream = _NanTolerantStream(raw)
+        stream = _NanTolerantStream(_SurrogatePatch(raw))
         try:
             for prefix, event, _ in ijson.parse(stream):
                 if prefix == "marches" and event == "start_map":
@@ -200,7 +285,14 @@ def read_decp_json(path: Path) -> Iterator[tuple[int, dict | Quarantine]]:
     shape = scan_json(path)  # before any parser: ijson's memory is quadratic in the nesting
     fmt = detect_format(path)
     shape.check_records(RECORD_DEPTH_2024 if fmt == "2024" else RECORD_DEPTH_2019)
-    sanitize = _needs_sanitizing(path)
+    checks = _check_file(path)
+    if checks.lone_surrogates:
+        note(
+            path,
+            f"{checks.lone_surrogates} lone UTF-16 surrogate escape(s) (\\ud800 to \\udfff without their pair: "
+            f"no character), read as U+FFFD, the replacement character (first at byte {checks.first_surrogate}); "
+            f"the records holding one carry the warning '{LONE_SURROGATE_WARNING}'",
+        )
     arrays = (
         [("marches.marche", "marche"), ("marches.contrat-concession", "concession")]
         if fmt == "2024"
@@ -208,14 +300,17 @@ def read_decp_json(path: Path) -> Iterator[tuple[int, dict | Quarantine]]:
     )
     for record_path, kind in arrays:
         with path.open("rb") as raw:
-            stream = _open_json(raw, sanitize)
+            stream = _open_json(raw, checks.nan_tokens, bool(checks.lone_surrogates))
             row = 0
             try:
                 # numbers as json.loads gives them: yajl's own integers overflow past 64 bits (the
                 # file failed on "montant": 10**30), its doubles past 1e308
                 for record in ijson.items(stream, f"{record_path}.item", use_float=False):
                     row += 1
-                    yield row, normalise_record(_floats(record), fmt, record_path, kind)
+                    item = normalise_record(_floats(record), fmt, record_path, kind)
+                    if checks.lone_surrogates and isinstance(item, dict) and "\ufffd" in compact_json(record):
+                        item["parse_warnings"] = (item["parse_warnings"] or []) + [LONE_SURROGATE_WARNING]
+                    yield row, item
             except (ijson.JSONError, UnicodeDecodeError) as exc:
                 raise IngestError(
                     f"{path}: invalid JSON in {record_path} after record {row}, near byte {stream.consumed}: {exc}"
@@ -257,7 +352,11 @@ def normalise_record(
     contract_id = _text(record.get("id"))
     if not contract_id:
         return Quarantine("missing contract id", "id", compact_json(record))
-    if not _text(buyer_id):
+    try:
+        buyer_id = _identifier(buyer_id, "siret")
+    except IdentifierError as exc:
+        return Quarantine(f"acheteur.id: {exc}", "acheteur.id", compact_json(record))
+    if not buyer_id:
         return Quarantine("missing buyer SIRET", "acheteur.id", compact_json(record))
 
     raw_date = record.get(date_key)
@@ -287,7 +386,7 @@ def normalise_record(
         "id": contract_id,
         "uid": _text(record.get("uid")),
         "source": _text(record.get("source")),
-        "acheteur_id": _text(buyer_id),
+        "acheteur_id": buyer_id,
         "acheteur_nom": _text(buyer_name),
         "nature": _text(record.get("nature")),
         "objet": _text(record.get("objet")),
@@ -332,6 +431,15 @@ def _text(value) -> str | None:
         return None
     s = str(value).strip()
     return s or None
+
+
+def _identifier(value, kind: str) -> str | None:
+    """A buyer or holder identifier as text: one a platform or a spreadsheet wrote as a number
+    (21590001600013, 2.1590001600013E+13, "21590001600013.0") read back to its digits
+    (identifiers.identifier_from_cell); IdentifierError when they cannot be known."""
+    if isinstance(value, (str, int, float)) and not isinstance(value, bool) and _text(value) is not None:
+        return _text(identifier_from_cell(value, kind)[0])
+    return _text(value)
 
 
 def _strict_date(value) -> dt.date | None:
@@ -428,7 +536,12 @@ def _holders(value, warnings: list[str]) -> list[dict] | None:
                 node = node["titulaire"]
             elif isinstance(node.get("concessionnaire"), dict):
                 node = node["concessionnaire"]
-            holder_id = _text(node.get("id"))
+            siret = str(node.get("typeIdentifiant", "")).strip().upper() == "SIRET"
+            try:
+                holder_id = _identifier(node.get("id"), "siret" if siret else "code")
+            except IdentifierError as exc:
+                warnings.append(f"titulaire id not read ({exc}): " + compact_json(node)[:80])
+                return
             if holder_id is None:
                 warnings.append("titulaire without id ignored: " + compact_json(node)[:80])
                 return

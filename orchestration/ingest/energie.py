@@ -14,10 +14,11 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
+from .decp import replace_lone_surrogates
 from .framework import FeedTable, IngestError, Quarantine, compact_json
-from .french_csv import DUCKDB_TYPES, Column, _type_row, read_table
+from .french_csv import DUCKDB_TYPES, Column, IdentifierNotes, read_table, type_row
 from .limits import check_whole_document, scan_json_chunks
-from .text import contract_index, open_csv, read_text
+from .text import contract_index, note, open_csv, read_text
 
 # --- Buyer-defined contracts (CSV in French conventions or .xlsx) -----------------------------
 
@@ -72,6 +73,7 @@ SITE_COLUMNS = [
         "prm",
         "text",
         required=False,
+        identifier="code",
         example="30001234567890",
         formats="14 chiffres ; plusieurs compteurs séparés par |",
         description="identifiants des compteurs Enedis (PRM) du site",
@@ -269,6 +271,7 @@ def read_mapped_csv(
         index = contract_index(
             path, header, columns, unknown=False, absent=absent, label=lambda name: published.get(name, name)
         )
+        ids = IdentifierNotes()
         for line, cells in table:
             if not any(c.strip() for c in cells):
                 yield line, Quarantine("empty line", None, delimiter.join(cells))
@@ -279,7 +282,8 @@ def read_mapped_csv(
                 cells = [
                     _iso_date(c) if i < len(header) and header[i] in date_columns else c for i, c in enumerate(cells)
                 ]
-            yield line, _type_row(cells, header, index, columns)
+            yield line, type_row(cells, header, index, columns, ids, f"line {line}")
+        ids.flush(path)
 
 
 _ISO_DATETIME = re.compile(r"^(\d{4}-\d{2}-\d{2})T\d{2}:\d{2}(:\d{2})?([.,]\d+)?(Z|[+-]\d{2}:?\d{2})?$")
@@ -311,7 +315,7 @@ ENEDIS_HEADER = {
     "Indice de vraisemblance": "indice_vraisemblance",
 }
 ENEDIS_COLUMNS = [
-    Column("prm", "text", not_null=True),
+    Column("prm", "text", not_null=True, identifier="code"),
     Column("date_debut", "text"),
     Column("date_fin", "text"),
     Column("grandeur_physique", "text", not_null=True),
@@ -356,7 +360,7 @@ GRDF_HEADER = {
 }
 _GRDF_DATES = frozenset({"date_debut_releve", "date_fin_releve", "journee_gaziere"})
 GRDF_COLUMNS = [
-    Column("pce", "text", not_null=True),
+    Column("pce", "text", not_null=True, identifier="code"),
     Column("date_debut_releve", "date", required=False),
     Column("date_fin_releve", "date", required=False),
     Column("journee_gaziere", "date", required=False),
@@ -397,10 +401,13 @@ def read_grdf_json(path: Path) -> Iterator[tuple[int, dict | Quarantine]]:
     # read whole: the size is bounded first, then nesting, strings and numbers (limits.py; byte
     # offsets of the text as UTF-8, the file's own for a UTF-8 file)
     check_whole_document(path)
-    text = read_text(path)
-    scan_json_chunks([text.encode("utf-8", "surrogatepass")], str(path))
+    data = read_text(path).encode("utf-8", "surrogatepass")
+    scan_json_chunks([data], str(path))
+    data, lone, first = replace_lone_surrogates(data)  # the DECP rule: U+FFFD, counted
+    if lone:
+        note(path, f"{lone} lone UTF-16 surrogate escape(s), read as U+FFFD (first at byte {first})")
     try:
-        doc = json.loads(text)
+        doc = json.loads(data)
     except json.JSONDecodeError as exc:
         raise IngestError(f"{path}: line {exc.lineno}: not JSON: {exc}") from exc
     parent_pce = None
@@ -411,6 +418,7 @@ def read_grdf_json(path: Path) -> Iterator[tuple[int, dict | Quarantine]]:
         raise IngestError(f"{path}: expected a list of relevés or an object with 'releves'")
     header = [GRDF_HEADER[k] for k in GRDF_HEADER]
     index = {h: i for i, h in enumerate(header)}
+    ids = IdentifierNotes()
     for n, releve in enumerate(doc, start=1):
         if not isinstance(releve, dict):
             yield n, Quarantine("relevé is not an object", None, compact_json(releve))
@@ -426,7 +434,8 @@ def read_grdf_json(path: Path) -> Iterator[tuple[int, dict | Quarantine]]:
                 cells.append(repr(value).replace(".", ","))  # JSON numbers: no French typing needed
             else:
                 cells.append(_iso_date(str(value)) if name in _GRDF_DATES else str(value))
-        yield n, _grdf_dates(_type_row(cells, header, index, GRDF_COLUMNS))
+        yield n, _grdf_dates(type_row(cells, header, index, GRDF_COLUMNS, ids, f"relevé {n}"))
+    ids.flush(path)
 
 
 # Météo-France daily climatology (meteo.data.gouv.fr, Q_<dept>_..._RR-T-Vent.csv[.gz]): only

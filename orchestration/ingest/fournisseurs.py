@@ -8,10 +8,10 @@ Input contract: docs/feeds/fournisseurs.md. Three kinds of files, each in its re
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from pathlib import Path
 
+from ..identifiers import normalise_siret
 from .centrales import _lower_keys
 from .framework import FeedTable, Quarantine
 from .french_csv import DUCKDB_TYPES, Column, read_delimited, read_table
@@ -21,6 +21,7 @@ CLASSIFICATION_COLUMNS = [
         "siret",
         "text",
         not_null=True,
+        identifier="siret_siren",
         example="22950001300029",
         formats="SIRET (14 chiffres) ou SIREN (9 chiffres) ; espaces et points acceptés",
         description="identifiant du fournisseur ; un SIREN classe toute l'entreprise",
@@ -67,7 +68,7 @@ ASP_COLUMNS = [
     Column("COMMUNE", "text", required=False),
     Column("CODE_NAF2", "text", required=False),
     Column("NATURE_JURIDIQUE", "text", required=False),
-    Column("SIRET", "text", not_null=True),
+    Column("SIRET", "text", not_null=True, identifier="siret"),
     Column("DENOMINATION_SOCIALE", "text", required=False),
 ]
 ASP_TABLE = FeedTable(
@@ -77,7 +78,7 @@ ASP_TABLE = FeedTable(
 )
 
 LE_MARCHE_COLUMNS = [
-    Column("siret", "text", not_null=True),
+    Column("siret", "text", not_null=True, identifier="siret"),
     Column("name", "text", required=False),
     Column("brand", "text", required=False),
     Column("kind", "text", not_null=True),
@@ -95,14 +96,10 @@ LE_MARCHE_TABLE = FeedTable(
 )
 
 
-def _clean_identifier(value: str | None) -> str | None:
-    return None if value is None else re.sub(r"[\s.]", "", value)
-
-
 def _identifiers(rows, column: str) -> Iterator[tuple[int, dict | Quarantine]]:
     for line, item in rows:
         if not isinstance(item, Quarantine):
-            item[column] = _clean_identifier(item[column])
+            item[column] = normalise_siret(item[column])
         yield line, item
 
 

@@ -16,9 +16,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..identifiers import IdentifierError, identifier_from_cell
 from .framework import IngestError, Quarantine, compact_json
 from .limits import check_spreadsheet, int_digits_limit, number_too_long, too_long_reason
-from .text import contract_index, open_csv
+from .text import contract_index, note, open_csv
 
 _DATE_FR = re.compile(r"^(\d{2})/(\d{2})/(\d{4})$")
 _DATE_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
@@ -41,6 +42,35 @@ class Column:
     example: str = ""
     values: str = ""
     alias_of: str = ""
+    # a SIRET/SIREN or other identifier (identifiers.WIDTHS: 'siret', 'siren', 'siret_siren',
+    # 'code'), kind text: a value a spreadsheet stored as a number is read back to its digits
+    # (leading zeros restored) or quarantined when they cannot be known (IdentifierNotes)
+    identifier: str = ""
+
+
+class IdentifierNotes:
+    """Identifiers of one file read back from numbers, per column: how many and the first one as
+    it was in the file, noted on the file (the ingest log keeps the raw value beside the count)."""
+
+    def __init__(self) -> None:
+        self.seen: dict[str, list] = {}
+
+    def read(self, col: Column, value, where: str):
+        """The identifier of a non-empty cell; IdentifierError when its digits are lost."""
+        text, converted = identifier_from_cell(value, col.identifier)
+        if converted:
+            entry = self.seen.setdefault(col.name, [0, where, value, text])
+            entry[0] += 1
+        return text
+
+    def flush(self, path: Path) -> None:
+        for name, (count, where, value, text) in self.seen.items():
+            note(
+                path,
+                f"column '{name}': {count} identifier(s) stored as numbers, read back as text "
+                f"(first, {where}: {value!r} -> {text!r})",
+            )
+        self.seen.clear()
 
 
 # The contract a line belongs to, as the DECP publish it: the first columns of the procedure
@@ -50,6 +80,7 @@ DECP_CONTRACT = [
         "siret_acheteur",
         "text",
         not_null=True,
+        identifier="siret",
         example="22950001300011",
         formats="14 chiffres (espaces acceptés)",
         description="SIRET de l'acheteur, celui des DECP (acheteur.id) ; donne l'organisation",
@@ -76,7 +107,7 @@ def _to_decimal(s: str) -> float:
     return float(s)
 
 
-def _to_date(s: str) -> dt.date:
+def to_date(s: str) -> dt.date:
     m = _DATE_FR.match(s)
     if m:
         return dt.date(int(m.group(3)), int(m.group(2)), int(m.group(1)))
@@ -94,7 +125,7 @@ _CONVERTERS: dict[str, Callable[[str], object]] = {
     "text": lambda s: s,
     "decimal": _to_decimal,
     "integer": lambda s: int(_to_decimal(s)) if float(_to_decimal(s)).is_integer() else int("x"),
-    "date": _to_date,
+    "date": to_date,
     "boolean": _to_bool,
 }
 
@@ -131,15 +162,20 @@ def read_delimited(
         multiline = {fold(c.name) for c in columns if c.multiline}
         table.allow_multiline({h for h in header if fold(h) in multiline})
         index = contract_index(path, header, columns, key=key, unknown=unknown, absent=absent)
+        ids = IdentifierNotes()
         for line, cells in table:
             if not any(map(str.strip, cells)):
                 yield line, Quarantine("empty line", None, table.delimiter.join(cells))
                 continue
-            item = _type_row(cells, header, index, columns)
+            item = type_row(cells, header, index, columns, ids, f"line {line}")
             yield line, item if rename is None or isinstance(item, Quarantine) else rename(item)
+        ids.flush(path)
 
 
-def _type_row(cells, header, index, columns: list[Column]) -> dict | Quarantine:
+def type_row(
+    cells, header, index, columns: list[Column], ids: IdentifierNotes | None = None, where: str = ""
+) -> dict | Quarantine:
+    """A CSV record typed under the contract; `ids` collects identifiers read back from numbers."""
     if len(cells) != len(header):
         return Quarantine(f"expected {len(header)} fields, found {len(cells)}", None, ";".join(cells))
     row: dict = {}
@@ -152,10 +188,16 @@ def _type_row(cells, header, index, columns: list[Column]) -> dict | Quarantine:
             row[col.name] = None
             continue
         try:
-            row[col.name] = _CONVERTERS[col.kind](raw)
+            row[col.name] = _CONVERTERS[col.kind](raw) if not col.identifier else _identifier(col, raw, ids, where)
+        except IdentifierError as exc:
+            return Quarantine(f"{col.name}: {exc}", col.name, compact_json(dict(zip(header, cells))))
         except (ValueError, KeyError):
             return Quarantine(_invalid(col, raw), col.name, compact_json(dict(zip(header, cells))))
     return row
+
+
+def _identifier(col: Column, value, ids: IdentifierNotes | None, where: str):
+    return (ids or IdentifierNotes()).read(col, value, where)
 
 
 def _invalid(col: Column, value) -> str:
@@ -215,16 +257,20 @@ def read_excel(
             raise IngestError(f"{path}: sheet {ws.title}: row 1: empty sheet, expected a header row") from None
         header = ["" if h is None else str(h).strip() for h in first]
         index = contract_index(path, header, columns, unknown=unknown, absent=absent, where=f"sheet {ws.title}: row 1")
+        ids = IdentifierNotes()
         for line, cells in rows:
             cells = list(cells) + [None] * (len(header) - len(cells))
             if all(c is None or str(c).strip() == "" for c in cells):
                 continue  # Excel keeps formatted empty rows: not data
-            yield line, _type_excel_row(cells, header, index, columns)
+            yield line, _type_excel_row(cells, header, index, columns, ids, f"sheet {ws.title}: row {line}")
+        ids.flush(path)
     finally:
         workbook.close()
 
 
-def _type_excel_row(cells, header, index, columns: list[Column]) -> dict | Quarantine:
+def _type_excel_row(
+    cells, header, index, columns: list[Column], ids: IdentifierNotes | None = None, where: str = ""
+) -> dict | Quarantine:
     row: dict = {}
     for col in columns:
         i = index.get(col.name)
@@ -235,7 +281,12 @@ def _type_excel_row(cells, header, index, columns: list[Column]) -> dict | Quara
             row[col.name] = None
             continue
         try:
-            row[col.name] = _excel_value(value, col.kind)
+            if col.identifier and not number_too_long(value):
+                row[col.name] = _identifier(col, value, ids, where)
+            else:
+                row[col.name] = _excel_value(value, col.kind)
+        except IdentifierError as exc:
+            return Quarantine(f"{col.name}: {exc}", col.name, compact_json(dict(zip(header, cells))))
         except (ValueError, KeyError, TypeError, OverflowError):
             return Quarantine(_invalid(col, value), col.name, compact_json(dict(zip(header, cells))))
     return row
