@@ -37,7 +37,7 @@ class Column:
 
     @property
     def short(self) -> str:
-        tail = f" ≥ {fr_number(self.seuil_eur, 0)} €" if self.seuil_eur is not None else ""
+        tail = f" > {fr_number(self.seuil_eur, 0)} €" if self.seuil_eur is not None else ""
         return f"{self.indicator_id}{tail}" + (" (montant)" if self.by_amount else "")
 
 
@@ -178,13 +178,18 @@ def write_pages(con, folder: Path, min_marches: int) -> list[Path]:
     national = _fetch(con, "SELECT * FROM publication.mart_observatoire_national")
     buyers = _fetch(
         con,
-        """SELECT * FROM publication.mart_observatoire_acheteurs WHERE departement IS NOT NULL
-           ORDER BY departement, acheteur_id""",
+        """SELECT a.*, coalesce(t.type_libelle, a.type_acheteur) AS type_libelle
+           FROM publication.mart_observatoire_acheteurs AS a
+           LEFT JOIN (SELECT DISTINCT type_acheteur, type_libelle FROM publication.mart_observatoire_types) AS t
+             USING (type_acheteur)
+           WHERE a.departement IS NOT NULL ORDER BY a.departement, a.acheteur_id""",
     )
     periods = sorted({(r["period_type"], r["period"]) for r in national}, key=lambda p: (p[0] != "annee", p[1]))
     years = sorted(p for t, p in periods if t == "annee")
     semesters = sorted(p for t, p in periods if t == "semestre")
-    default = years[-1] if years else (semesters[-1] if semesters else None)
+    # the latest complete year (both semesters received), else the latest year or semester
+    complete = [y for y in years if {f"{y}-S1", f"{y}-S2"} <= set(semesters)]
+    default = (complete or years or semesters or [None])[-1]
     written: list[Path] = []
     if default is None:
         path = folder / "index.html"
@@ -197,12 +202,13 @@ def write_pages(con, folder: Path, min_marches: int) -> list[Path]:
         + " ".join(f'<a href="{_period_file(p, default)}">{_e(p)}</a>' for p in semesters)
         + "</nav>"
     )
+    codes = sorted({r["departement"] for r in departements})
     for period_type, period in periods:
         rows = [r for r in departements if r["period"] == period and r["period_type"] == period_type]
         nat = {_key(r): r for r in national if r["period"] == period and r["period_type"] == period_type}
         path = folder / _period_file(period, default)
         path.write_text(
-            _national_page(period_type, period, rows, nat, nav, min_marches, prefix="departements/"), "utf-8"
+            _national_page(period_type, period, rows, nat, nav, min_marches, codes, prefix="departements/"), "utf-8"
         )
         written.append(path)
     for code in sorted({r["departement"] for r in departements}):
@@ -216,16 +222,19 @@ def write_pages(con, folder: Path, min_marches: int) -> list[Path]:
     return written
 
 
-def _national_page(period_type, period, rows, nat, nav, min_marches, prefix) -> str:
+def _national_page(period_type, period, rows, nat, nav, min_marches, codes, prefix) -> str:
+    """Every département of any period is listed: one without a contract in this period has
+    empty figures."""
     cols = columns_of(list(nat.values()))
-    by_dept: dict[str, dict] = {}
+    by_dept: dict[str, dict] = {code: {} for code in codes}
     for r in rows:
-        by_dept.setdefault(r["departement"], {})[_key(r)] = r
+        by_dept[r["departement"]][_key(r)] = r
     head = "".join(f"<th>{_e(c.short)}</th>" for c in cols)
     lines = []
     for code, figures in sorted(by_dept.items()):
-        first = next(iter(figures.values()))
-        any_row = figures.get(("NAT-1", None)) or first
+        any_row = figures.get(("NAT-1", None)) or next(iter(figures.values()), None)
+        if any_row is None:
+            any_row = {"n_acheteurs": 0, "n_enregistrements": 0, "part_exclus_qualite_pct": None}
         cells = []
         for c in cols:
             content, key = cell(figures.get((c.indicator_id, c.seuil_eur)), c)
@@ -298,8 +307,8 @@ def _departement_page(code, own, buyers, periods, default) -> str:
             cells.append(f'<td data-v="{"" if key is None else f"{key:.6f}"}">{content}</td>')
         lines.append(
             f'<tr><td data-v="{_e(first["acheteur_nom"] or siret)}">{_e(first["acheteur_nom"] or "(sans nom)")}'
-            f'<br><span class="n">{_e(siret)}</span></td><td data-v="{_e(first["type_acheteur"])}">'
-            f'{_e(first["type_acheteur"])}</td><td data-v="{first["part_exclus_qualite_pct"] or 0:.6f}">'
+            f'<br><span class="n">{_e(siret)}</span></td><td data-v="{_e(first["type_libelle"])}">'
+            f'{_e(first["type_libelle"])}</td><td data-v="{first["part_exclus_qualite_pct"] or 0:.6f}">'
             f"{fr_number(first['part_exclus_qualite_pct'])} %</td>" + "".join(cells) + "</tr>"
         )
     body = (

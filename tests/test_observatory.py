@@ -1,0 +1,292 @@
+"""The national observatory (issue 16, item 1) on a small generated national DECP and its SIRENE
+extract: real DuckDB, real dbt, the Dagster job `observatoire`.
+
+One module-scoped build (~20 s): the demo generator's national mode (2 500 contracts, 30 other
+buyers, 2025-S1..2026-S1, with the SIRENE extract of its buyers) is ingested, the DECP chain the
+semester build keeps (fct_marches and its ancestors) is built by hand, then the observatory job
+runs its own dbt invocation and publishes. The figures of a few buyers and of a département are
+checked against a count made here, in plain Python over the generated JSON records.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import defaultdict
+from pathlib import Path
+
+import duckdb
+import pytest
+from conftest import demo_config, run_dbt
+
+N_CONTRACTS, N_BUYERS, MIN_CONTRACTS = 2500, 30, 15
+SOCIAL = {"Clause sociale", "Critère social", "Marché réservé"}
+ENVIRONMENTAL = {"Clause environnementale", "Critère environnemental"}
+BAD_SIRET = "2200000000001X"  # appended to the generated extract: must be quarantined
+
+
+@pytest.fixture(scope="module")
+def observatory(tmp_path_factory):
+    from dagster import DagsterInstance
+
+    from orchestration.definitions import defs
+    from orchestration.demo.generator import generate_demo
+    from orchestration.feeds.marches import DECP, PROCEDURES
+    from orchestration.ingest.framework import ingest_files
+
+    home = tmp_path_factory.mktemp("observatoire") / "spaser"
+    demo_config(home)
+    (home / "config" / "observatoire.csv").write_text(f"parameter,value\nmin_marches,{MIN_CONTRACTS}\n", "utf-8")
+    summary = generate_demo(
+        home / "landing",
+        n_contracts=N_CONTRACTS,
+        n_buyers=N_BUYERS,
+        first_semester="2025-S1",
+        last_semester="2026-S1",
+    )
+    etablissements = home / "landing" / "sirene" / "StockEtablissement_utf8.csv"
+    with etablissements.open("a", encoding="utf-8", newline="") as fh:
+        fh.write(BAD_SIRET[:9] + ",00010," + BAD_SIRET + "," * 50 + "\n")
+    saved = {k: os.environ.get(k) for k in ("SPASER_HOME", "SPASER_CONFIG_DIR")}
+    os.environ["SPASER_HOME"] = str(home)
+    os.environ.pop("SPASER_CONFIG_DIR", None)
+    try:
+        home.joinpath("warehouse").mkdir(parents=True)
+        con = duckdb.connect(str(home / "warehouse" / "warehouse.duckdb"))
+        for source in (DECP, PROCEDURES):
+            folder = home / "landing" / source.folder
+            files = sorted(p for p in folder.iterdir() if p.suffix in source.readers)
+            ingest_files(con, source.table, folder, files, source.read, bulk=source.bulk_for)
+        con.close()
+        # the DECP chain a semester build keeps (fct_marches and its ancestors), without tests
+        upstream = run_dbt(
+            home,
+            "build",
+            "--select",
+            "+tag:observatoire",
+            "--exclude",
+            "tag:observatoire",
+            "resource_type:test",
+            "resource_type:unit_test",
+        )
+        assert upstream.returncode == 0, upstream.stdout[-3000:]
+        result = defs.resolve_job_def("observatoire").execute_in_process(
+            instance=DagsterInstance.ephemeral(),
+            raise_on_error=False,
+            run_config={"resources": {"spaser": {"config": {"home": str(home)}}}},
+        )
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    return home, result, summary
+
+
+def _rows(home: Path, sql: str) -> list[dict]:
+    con = duckdb.connect(str(home / "warehouse" / "warehouse.duckdb"), read_only=True)
+    try:
+        cur = con.execute(sql)
+        names = [d[0] for d in cur.description]
+        return [dict(zip(names, r)) for r in cur.fetchall()]
+    finally:
+        con.close()
+
+
+def _independent_counts(landing: Path) -> dict:
+    """Per (buyer, year, indicator): [known, yes, known amount, yes amount], from the generated
+    JSON: one contract per (buyer, id) at its first publication (republications carry the same
+    considerations and initial amount), 2024 format (considerations always present)."""
+    seen: dict[tuple[str, str], dict] = {}
+    for path in sorted((landing / "decp").glob("*.json")):
+        for record in json.loads(path.read_text(encoding="utf-8"))["marches"]["marche"]:
+            seen.setdefault((record["acheteur"]["id"], record["id"]), record)
+    counts: dict = defaultdict(lambda: [0, 0, 0.0, 0.0])
+    for (buyer, _), record in seen.items():
+        year = record["dateNotification"][:4]
+        sociales = set(record["considerationsSociales"]["considerationSociale"])
+        env = set(record["considerationsEnvironnementales"]["considerationEnvironnementale"])
+        amount = record["montant"]
+        for indicator, yes in (
+            ("NAT-1", bool(env & ENVIRONMENTAL)),
+            ("NAT-2", bool(sociales & SOCIAL)),
+            ("IMP-11", "Clause sociale" in sociales),
+            ("MAR-RES", "Marché réservé" in sociales),
+            ("DEP-4@40000", "Clause sociale" in sociales and amount > 40000),
+        ):
+            if indicator.startswith("DEP-4") and not amount > 40000:
+                continue
+            c = counts[(buyer, year, indicator)]
+            c[0] += 1
+            c[1] += yes
+            c[2] += amount
+            c[3] += amount if yes else 0.0
+    return counts
+
+
+def test_the_job_publishes_tables_and_pages(observatory):
+    home, result, _ = observatory
+    assert result.success
+    counts = {
+        r["table_name"]: r["n"]
+        for r in _rows(
+            home,
+            """SELECT table_name, estimated_size AS n FROM duckdb_tables()
+               WHERE schema_name = 'publication' AND table_name LIKE 'mart_observatoire_%'""",
+        )
+    }
+    assert set(counts) == {
+        "mart_observatoire_acheteurs",
+        "mart_observatoire_departements",
+        "mart_observatoire_types",
+        "mart_observatoire_national",
+    }
+    assert all(n > 0 for n in counts.values())
+    folder = home / "observatoire"
+    index = (folder / "index.html").read_text(encoding="utf-8")
+    assert '<html lang="fr">' in index and "<svg" in index and 'class="sortable"' in index
+    departements = {
+        r["departement"] for r in _rows(home, "SELECT departement FROM marts.mart_observatoire_departements")
+    }
+    for code in departements:  # every département listed, linked to its own page
+        assert f'href="departements/{code}.html"' in index
+        assert (folder / "departements" / f"{code}.html").exists()
+    assert (folder / "donnees" / "mart_observatoire_acheteurs.parquet").exists()
+    # the publication tables carry the dbt descriptions
+    comments = _rows(
+        home,
+        """SELECT comment FROM duckdb_columns() WHERE schema_name = 'publication'
+           AND table_name = 'mart_observatoire_acheteurs' AND column_name = 'n_connus'""",
+    )
+    assert comments and "denominator" in comments[0]["comment"]
+
+
+def test_sirene_extract_rows_are_accounted_for(observatory):
+    home, _, summary = observatory
+    log = {
+        r["raw_table"]: r
+        for r in _rows(
+            home,
+            """SELECT raw_table, rows_read, rows_loaded, rows_quarantined FROM meta.ingest_log
+               WHERE feed = 'sirene' AND superseded_at IS NULL""",
+        )
+    }
+    etab = log["sirene_etablissements"]
+    assert etab["rows_read"] == summary["files"]["sirene/StockEtablissement_utf8.csv"]["rows"] + 1
+    assert etab["rows_read"] == etab["rows_loaded"] + etab["rows_quarantined"]
+    assert etab["rows_quarantined"] == 1
+    reason = _rows(home, "SELECT reason, raw_value FROM quarantine.sirene_etablissements")
+    assert len(reason) == 1 and "siret" in reason[0]["reason"] and BAD_SIRET in reason[0]["raw_value"]
+    unit = log["sirene_unites_legales"]
+    assert unit["rows_read"] == unit["rows_loaded"] == summary["files"]["sirene/StockUniteLegale_utf8.csv"]["rows"]
+
+
+def test_kinds_and_departements_come_from_the_extract(observatory):
+    from orchestration.demo import catalog as cat
+    from orchestration.demo.generator import build_extra_buyers
+
+    home, _, _ = observatory
+    buyers = {r["acheteur_id"]: r for r in _rows(home, "SELECT * FROM intermediate.int_observatoire__acheteurs")}
+    expected_kind = {"21": "commune", "26": "hopital", "20": "epci"}
+    for siret, dept in build_extra_buyers(20240101, N_BUYERS)[0]:
+        if siret not in buyers:
+            continue  # drew no contract
+        assert buyers[siret]["departement"] == dept
+        if siret[:2] in expected_kind:
+            assert buyers[siret]["type_acheteur"] == expected_kind[siret[:2]], siret
+        else:
+            assert buyers[siret]["type_acheteur"] in ("autre", "etat")
+    main = buyers[cat.ORG_MAIN_SIRET]
+    assert (main["type_acheteur"], main["departement"], main["categorie_juridique"]) == ("departement", "59", "7220")
+
+
+def test_buyer_figures_match_an_independent_count(observatory):
+    home, _, _ = observatory
+    counts = _independent_counts(home / "landing")
+    rows = _rows(
+        home,
+        """SELECT * FROM publication.mart_observatoire_acheteurs
+           WHERE period_type = 'annee' AND (seuil_eur IS NULL OR seuil_eur = 40000)""",
+    )
+    published = {
+        (r["acheteur_id"], r["period"], r["indicator_id"] + ("@40000" if r["seuil_eur"] else "")): r for r in rows
+    }
+    # the three biggest buyers outside the organisation, and one small one
+    from orchestration.demo import catalog as cat
+
+    sizes = defaultdict(int)
+    for (buyer, _, indicator), c in counts.items():
+        if indicator == "NAT-1" and buyer not in cat.ORG_BUYER_SIRETS:
+            sizes[buyer] += c[0]
+    ranked = sorted(sizes, key=lambda b: (-sizes[b], b))
+    checked = ranked[:3] + ranked[-1:]
+    for key, (known, yes, amount_known, amount_yes) in counts.items():
+        if key[0] not in checked:
+            continue
+        row = published[key]
+        assert (row["n_connus"], row["n_oui"]) == (known, yes), key
+        assert row["valeur_pct"] == pytest.approx(100 * yes / known), key
+        assert row["valeur_montant_pct"] == pytest.approx(100 * amount_yes / amount_known), key
+        assert row["n_exclus_qualite"] == 0 and row["part_exclus_qualite_pct"] == 0
+        assert row["statut"] == ("classé" if known >= MIN_CONTRACTS else "trop peu de marchés"), key
+        assert (row["rang"] is None) == (known < MIN_CONTRACTS), key
+    assert sum(1 for k in counts if k[0] in checked) > 10
+
+
+def test_departement_sums_its_buyers_and_ranks(observatory):
+    from orchestration.demo.generator import build_extra_buyers
+
+    home, _, _ = observatory
+    counts = _independent_counts(home / "landing")
+    dept_of = dict(build_extra_buyers(20240101, N_BUYERS)[0])
+    departements = _rows(
+        home,
+        """SELECT * FROM publication.mart_observatoire_departements
+           WHERE period_type = 'annee' AND indicator_id = 'NAT-2'""",
+    )
+    target = max((r for r in departements if r["departement"] != "59"), key=lambda r: (r["n_connus"], r["departement"]))
+    known = yes = 0
+    for (buyer, year, indicator), c in counts.items():
+        if indicator == "NAT-2" and year == target["period"] and dept_of.get(buyer) == target["departement"]:
+            known, yes = known + c[0], yes + c[1]
+    assert (target["n_connus"], target["n_oui"]) == (known, yes)
+    # ranks: among the ranked départements of the period, by value, 1 = highest
+    same = [r for r in departements if r["period"] == target["period"] and r["statut"] == "classé"]
+    for r in same:
+        assert r["rang"] == 1 + sum(1 for o in same if o["valeur_pct"] > r["valeur_pct"] + 1e-9)
+        assert r["n_classes"] == len(same)
+    assert all(r["rang"] is None for r in departements if r["statut"] != "classé")
+
+
+def test_minimum_of_contracts_is_configuration(observatory):
+    """The threshold reached dbt from the configuration's observatoire.csv: every published
+    figure below it is 'trop peu de marchés', unranked, every other one ranked."""
+    home, _, _ = observatory
+    rows = _rows(home, "SELECT n_connus, statut, rang FROM publication.mart_observatoire_acheteurs")
+    few = [r for r in rows if 0 < r["n_connus"] < MIN_CONTRACTS]
+    assert few and all(r["statut"] == "trop peu de marchés" and r["rang"] is None for r in few)
+    assert all(r["statut"] == "classé" and r["rang"] >= 1 for r in rows if r["n_connus"] >= MIN_CONTRACTS)
+
+
+def test_quartiles_of_a_kind(observatory):
+    home, _, _ = observatory
+    buyers = _rows(
+        home,
+        """SELECT valeur_pct FROM publication.mart_observatoire_acheteurs
+           WHERE type_acheteur = 'commune' AND period_type = 'annee' AND period = '2025'
+             AND indicator_id = 'NAT-1' AND statut = 'classé' ORDER BY valeur_pct""",
+    )
+    kind = _rows(
+        home,
+        """SELECT * FROM publication.mart_observatoire_types WHERE type_acheteur = 'commune'
+           AND period_type = 'annee' AND period = '2025' AND indicator_id = 'NAT-1'""",
+    )[0]
+    values = [r["valeur_pct"] for r in buyers]
+    assert kind["n_acheteurs_classes"] == len(values) > 1
+    n = len(values)
+    position = 0.5 * (n - 1)  # linear interpolation, as quantile_cont
+    lower = values[int(position)]
+    upper = values[min(int(position) + 1, n - 1)]
+    assert kind["mediane_acheteurs_pct"] == pytest.approx(lower + (upper - lower) * (position - int(position)))
+    assert kind["q1_acheteurs_pct"] <= kind["mediane_acheteurs_pct"] <= kind["q3_acheteurs_pct"]
