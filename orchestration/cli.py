@@ -710,7 +710,7 @@ def main(argv: list[str] | None = None) -> int:
         help="the national observatory: every buyer's DECP indicators by département and kind (after spaser run)",
         **examples("spaser observatoire   # landing/sirene/: StockEtablissement*.csv, StockUniteLegale*.csv"),
     )
-    p.add_argument("--verbose", "-v", action="store_true", help="print the whole error of a failed step")
+    p.add_argument("--verbose", "-v", action="store_true", help="print dbt's and Dagster's logs instead of a summary")
     sub.add_parser("status", help="the last runs and their failures, and the accepted exceptions")
     sub.add_parser("paths", help="where the outputs are")
     sub.add_parser("prepare", help="parse the dbt project into its manifest (deployment step; run/backfill do it)")

@@ -36,6 +36,10 @@ def observatory(tmp_path_factory):
 
     home = tmp_path_factory.mktemp("observatoire") / "spaser"
     demo_config(home)
+    # the demo organisation is compared with the communes (the generated buyers hold no other
+    # département council)
+    organisations = home / "config" / "organisations.csv"
+    organisations.write_text(organisations.read_text("utf-8").replace(",departement,59,", ",commune,59,"), "utf-8")
     (home / "config" / "observatoire.csv").write_text(f"parameter,value\nmin_marches,{MIN_CONTRACTS}\n", "utf-8")
     summary = generate_demo(
         home / "landing",
@@ -95,7 +99,7 @@ def _rows(home: Path, sql: str) -> list[dict]:
 
 
 def _independent_counts(landing: Path) -> dict:
-    """Per (buyer, year, indicator): [known, yes, known amount, yes amount], from the generated
+    """Per (buyer, period, indicator): [known, yes, known amount, yes amount], from the generated
     JSON: one contract per (buyer, id) at its first publication (republications carry the same
     considerations and initial amount), 2024 format (considerations always present)."""
     seen: dict[tuple[str, str], dict] = {}
@@ -104,25 +108,30 @@ def _independent_counts(landing: Path) -> dict:
             seen.setdefault((record["acheteur"]["id"], record["id"]), record)
     counts: dict = defaultdict(lambda: [0, 0, 0.0, 0.0])
     for (buyer, _), record in seen.items():
-        year = record["dateNotification"][:4]
-        sociales = set(record["considerationsSociales"]["considerationSociale"])
-        env = set(record["considerationsEnvironnementales"]["considerationEnvironnementale"])
-        amount = record["montant"]
-        for indicator, yes in (
-            ("NAT-1", bool(env & ENVIRONMENTAL)),
-            ("NAT-2", bool(sociales & SOCIAL)),
-            ("IMP-11", "Clause sociale" in sociales),
-            ("MAR-RES", "Marché réservé" in sociales),
-            ("DEP-4@40000", "Clause sociale" in sociales and amount > 40000),
-        ):
-            if indicator.startswith("DEP-4") and not amount > 40000:
-                continue
-            c = counts[(buyer, year, indicator)]
-            c[0] += 1
-            c[1] += yes
-            c[2] += amount
-            c[3] += amount if yes else 0.0
+        day = record["dateNotification"]
+        for period in (day[:4], f"{day[:4]}-S{1 if int(day[5:7]) <= 6 else 2}"):
+            _count(counts, buyer, period, record)
     return counts
+
+
+def _count(counts: dict, buyer: str, period: str, record: dict) -> None:
+    sociales = set(record["considerationsSociales"]["considerationSociale"])
+    env = set(record["considerationsEnvironnementales"]["considerationEnvironnementale"])
+    amount = record["montant"]
+    for indicator, yes in (
+        ("NAT-1", bool(env & ENVIRONMENTAL)),
+        ("NAT-2", bool(sociales & SOCIAL)),
+        ("IMP-11", "Clause sociale" in sociales),
+        ("MAR-RES", "Marché réservé" in sociales),
+        ("DEP-4@40000", "Clause sociale" in sociales and amount > 40000),
+    ):
+        if indicator.startswith("DEP-4") and not amount > 40000:
+            continue
+        c = counts[(buyer, period, indicator)]
+        c[0] += 1
+        c[1] += yes
+        c[2] += amount
+        c[3] += amount if yes else 0.0
 
 
 def test_the_job_publishes_tables_and_pages(observatory):
@@ -207,7 +216,7 @@ def test_buyer_figures_match_an_independent_count(observatory):
     rows = _rows(
         home,
         """SELECT * FROM publication.mart_observatoire_acheteurs
-           WHERE period_type = 'annee' AND (seuil_eur IS NULL OR seuil_eur = 40000)""",
+           WHERE seuil_eur IS NULL OR seuil_eur = 40000""",
     )
     published = {
         (r["acheteur_id"], r["period"], r["indicator_id"] + ("@40000" if r["seuil_eur"] else "")): r for r in rows
@@ -290,3 +299,81 @@ def test_quartiles_of_a_kind(observatory):
     upper = values[min(int(position) + 1, n - 1)]
     assert kind["mediane_acheteurs_pct"] == pytest.approx(lower + (upper - lower) * (position - int(position)))
     assert kind["q1_acheteurs_pct"] <= kind["mediane_acheteurs_pct"] <= kind["q3_acheteurs_pct"]
+
+
+def test_where_the_organisation_stands(observatory):
+    """The report's comparison: the organisation's value beside its kind's quartiles, its rank
+    among the ranked buyers of its kind (counted here from the generated records), and one
+    French sentence for a semester the observatory has no figure for."""
+    from orchestration.demo import catalog as cat
+    from orchestration.observatory.standing import standing_rows, standing_section
+
+    home, _, _ = observatory
+    counts = _independent_counts(home / "landing")
+    semester = "2025-S2"
+    own = [c for (b, p, i), c in counts.items() if b in cat.ORG_BUYER_SIRETS and p == semester and i == "NAT-2"]
+    known, yes = sum(c[0] for c in own), sum(c[1] for c in own)
+    current = [{"indicator_id": "NAT-2", "value": 100 * yes / known, "denominator": known, "is_available": True}]
+    con = duckdb.connect(str(home / "warehouse" / "warehouse.duckdb"), read_only=True)
+    try:
+        rows = {r["indicator_id"]: r for r in standing_rows(con, "nordval", semester, current)}
+        kind = _rows(
+            home,
+            """SELECT * FROM publication.mart_observatoire_types WHERE type_acheteur = 'commune'
+               AND period = '2025-S2' AND indicator_id = 'NAT-2'""",
+        )[0]
+        assert standing_rows(con, "nordval", "2024-S1", current) is None
+        absent = standing_section(con, {"semester": "2024-S1", "organisation": "nordval"}, current)
+        present = standing_section(con, {"semester": semester, "organisation": "nordval"}, current)
+    finally:
+        con.close()
+    peers = [
+        100 * c[1] / c[0]
+        for (b, p, i), c in counts.items()
+        if b[:2] == "21" and b != cat.FOREIGN_BUYER_SIRET and p == semester and i == "NAT-2" and c[0] >= MIN_CONTRACTS
+    ]
+    nat2 = rows["NAT-2"]
+    assert (nat2["kind"], nat2["known"], nat2["peers"]) == ("commune", known, len(peers))
+    assert nat2["ranked"] and nat2["rank"] == 1 + sum(1 for v in peers if v > 100 * yes / known)
+    assert (nat2["q1"], nat2["median"], nat2["q3"]) == (
+        kind["q1_acheteurs_pct"],
+        kind["mediane_acheteurs_pct"],
+        kind["q3_acheteurs_pct"],
+    )
+    reserved = [c for (b, p, i), c in counts.items() if b in cat.ORG_BUYER_SIRETS and p == semester and i == "MAR-RES"]
+    assert rows["MAR-RES"]["value"] == pytest.approx(100 * sum(c[1] for c in reserved) / sum(c[0] for c in reserved))
+    assert rows["DEP-4"]["seuil_eur"] == 70000  # the organisation's own threshold (its configuration)
+    assert "Aucun chiffre de l'observatoire national" in absent and "<table" not in absent
+    assert "Médiane des départements" in present and "Communes" in present
+
+
+def test_the_semester_report_says_when_there_is_no_observatory(first_run):
+    """The shared demo run has no observatory: its report says so in one sentence."""
+    home, _ = first_run
+    reports = list((home / "publications" / "nordval").glob("*/v1/rapport_*.html"))
+    assert reports
+    text = reports[0].read_text(encoding="utf-8")
+    assert "Où en sommes-nous ?" in text and "Aucun chiffre de l'observatoire national" in text
+
+
+def test_every_observatory_column_is_documented(observatory):
+    """tests/test_column_docs.py reads the demo warehouse, which the semester build fills without
+    the observatory's models: their columns are checked here, on the observatory's warehouse,
+    by the same rule (every produced column described, no described column missing)."""
+    from test_column_docs import _manifest_models
+
+    home, _, _ = observatory
+    produced: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for r in _rows(home, "SELECT table_schema, table_name, column_name FROM information_schema.columns"):
+        produced[(r["table_schema"], r["table_name"])].append(r["column_name"])
+    checked = 0
+    for name, node in _manifest_models().items():
+        if "observatoire" not in node["config"].get("tags", []):
+            continue
+        columns = produced[(node["schema"], node.get("alias") or name)]
+        documented = {c: (spec.get("description") or "").strip() for c, spec in node["columns"].items()}
+        assert columns, name
+        assert [c for c in columns if not documented.get(c)] == [], name
+        assert [c for c in documented if c not in columns] == [], name
+        checked += 1
+    assert checked == 10

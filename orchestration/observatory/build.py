@@ -134,15 +134,37 @@ def ingest_sirene(con, paths: Paths) -> dict[str, list[FileResult]]:
     return results
 
 
-def publish_tables(con) -> dict[str, int]:
+PARAMETERS_TABLE = "observatoire_parametres"
+
+
+def publish_tables(con, parameters: Parameters) -> dict[str, int]:
     """The observatory's marts copied to the `publication` schema (tables, not views: a copied
-    warehouse keeps working), with the dbt descriptions as comments; rows per table."""
+    warehouse keeps working), with the dbt descriptions as comments, and the parameters they
+    were computed with (publication.observatoire_parametres); rows per table."""
     from ..publication.serving import _text, column_comments
 
     con.execute("CREATE SCHEMA IF NOT EXISTS publication")
     counts = {}
     con.execute("BEGIN TRANSACTION")
     try:
+        con.execute(
+            f"CREATE OR REPLACE TABLE publication.{PARAMETERS_TABLE} (parameter VARCHAR, value VARCHAR, built_at TIMESTAMP)"
+        )
+        con.executemany(
+            f"INSERT INTO publication.{PARAMETERS_TABLE} VALUES (?, ?, current_timestamp::TIMESTAMP)",
+            [
+                ["min_marches", str(parameters.min_marches)],
+                ["seuils_dep4_eur", "|".join(f"{t:g}" for t in parameters.seuils_dep4_eur)],
+            ],
+        )
+        con.execute(
+            f"COMMENT ON TABLE publication.{PARAMETERS_TABLE} IS "
+            + _text(
+                "Parameters of the last observatory build (spaser observatoire): min_marches, the minimum of "
+                "known contracts for a figure to be ranked; seuils_dep4_eur, the observatory's DEP-4 thresholds "
+                "(besides each organisation's)."
+            )
+        )
         for name in MARTS:
             con.execute(f"CREATE OR REPLACE TABLE publication.{name} AS SELECT * FROM marts.{name}")
             columns = [r[0] for r in con.execute(f"DESCRIBE publication.{name}").fetchall()]

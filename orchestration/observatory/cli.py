@@ -8,8 +8,9 @@ import time
 
 def main_observatoire(verbose: bool = False) -> int:
     from .. import configuration
-    from ..cli import _instance, _print_problems
+    from ..cli import _instance, root_cause
     from ..dbt_manifest import prepare_manifest
+    from ..progress import log_file, quiet
     from ..runs import run_tags, warehouse_lock
     from ..settings import get_paths
     from . import build
@@ -33,7 +34,10 @@ def main_observatoire(verbose: bool = False) -> int:
     from ..definitions import defs
 
     started = time.monotonic()
-    with warehouse_lock(paths.home):
+    # Dagster's and dbt's logs go to a file unless --verbose, as for spaser run
+    log = None if verbose else log_file(paths.home, "observatoire")
+    print("observatoire : lancement" + (f" (journal détaillé : {log})" if log else ""), flush=True)
+    with warehouse_lock(paths.home), quiet(log):
         result = defs.resolve_job_def(JOB_NAME).execute_in_process(
             instance=_instance(),
             raise_on_error=False,
@@ -43,7 +47,12 @@ def main_observatoire(verbose: bool = False) -> int:
     elapsed = time.monotonic() - started
     if not result.success:
         print(f"observatoire : run {result.run_id} en ÉCHEC après {elapsed:.1f} s", file=sys.stderr)
-        _print_problems(result, verbose=verbose)
+        for event in result.all_events:
+            if event.event_type_value == "STEP_FAILURE":
+                cause = root_cause(event.event_specific_data.error)
+                print(f"  étape {event.step_key} : {cause if verbose else cause[:2000]}", file=sys.stderr)
+        if log:
+            print(f"  journal détaillé : {log}", file=sys.stderr)
         return 1
     folder = build.output_folder(paths)
     print(f"observatoire : run {result.run_id} réussi en {elapsed:.1f} s")

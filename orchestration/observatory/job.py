@@ -80,7 +80,7 @@ def observatoire_publication(context: OpExecutionContext, spaser: SpaserResource
     folder = build.output_folder(paths)
     con = spaser.connect()
     try:
-        counts = build.publish_tables(con)
+        counts = build.publish_tables(con, parameters)
         build.write_files(con, folder)
         pages = page.write_pages(con, folder, parameters.min_marches)
     finally:

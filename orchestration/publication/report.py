@@ -42,6 +42,8 @@ from pathlib import Path
 
 import duckdb
 
+from ..observatory.standing import standing_section
+
 log = logging.getLogger(__name__)
 
 PDF_TIMEOUT_SECONDS = 90
@@ -556,6 +558,7 @@ def build_html(con, folder: Path, manifest: dict, config_dir: Path | None = None
         axis_summary(current, f"Synthèse par axe du semestre {manifest['semester']}"),
         _changes(manifest, current),
         _indicator_tables(current),
+        standing_section(con, manifest, current),  # where it stands among all buyers (observatory)
         _year_section(year_rows, comments) if year_rows else "",
         _charts(current, data["history"], data["periods"], data["years"]),
         _unavailable(current),
