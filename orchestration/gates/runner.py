@@ -153,6 +153,40 @@ def gx_context(results_dir: Path):
     return _CONTEXTS[key]
 
 
+_CHECKPOINTS: dict[tuple, object] = {}
+
+
+def _checkpoint(context, results_key: str, suite_name: str, index_columns: tuple[str, ...]):
+    """The suite's validation definition and checkpoint, stored once per process, results folder
+    and version of the committed suite (storing them writes and re-reads JSON: ~40 ms a gate)."""
+    import great_expectations as gx
+
+    suite_file = GX_PROJECT_DIR / "gx" / "expectations" / f"{suite_name}.json"
+    key = (results_key, suite_name, index_columns, suite_file.stat().st_mtime_ns if suite_file.exists() else None)
+    if key not in _CHECKPOINTS:
+        suite = context.suites.get(suite_name)
+        asset = context.data_sources.get(DATASOURCE).get_asset(DATAFRAME_ASSET)
+        batch_definition = asset.get_batch_definition(BATCH_DEFINITION)
+        validation = context.validation_definitions.add_or_update(
+            gx.ValidationDefinition(name=f"{suite_name}", data=batch_definition, suite=suite)
+        )
+        _CHECKPOINTS[key] = context.checkpoints.add_or_update(
+            gx.Checkpoint(
+                name=f"{suite_name}_checkpoint",
+                validation_definitions=[validation],
+                # no UpdateDataDocsAction: it rebuilds the site index, which lists every validation
+                # stored (its cost grows with the history); run_suite builds the pages itself
+                actions=[],
+                result_format={
+                    "result_format": "COMPLETE",
+                    "unexpected_index_column_names": list(index_columns),
+                    "partial_unexpected_count": MAX_SAMPLE_ROWS,
+                },
+            )
+        )
+    return _CHECKPOINTS[key]
+
+
 def run_suite(
     suite_name: str,
     df: pd.DataFrame,
@@ -165,26 +199,7 @@ def run_suite(
     from great_expectations.data_context.types.resource_identifiers import ExpectationSuiteIdentifier
 
     context = gx_context(results_dir)
-    suite = context.suites.get(suite_name)
-    asset = context.data_sources.get(DATASOURCE).get_asset(DATAFRAME_ASSET)
-    batch_definition = asset.get_batch_definition(BATCH_DEFINITION)
-    validation = context.validation_definitions.add_or_update(
-        gx.ValidationDefinition(name=f"{suite_name}", data=batch_definition, suite=suite)
-    )
-    checkpoint = context.checkpoints.add_or_update(
-        gx.Checkpoint(
-            name=f"{suite_name}_checkpoint",
-            validation_definitions=[validation],
-            # no UpdateDataDocsAction: it rebuilds the site index, which lists every validation
-            # ever stored (its cost grows with the history); the pages are built just below
-            actions=[],
-            result_format={
-                "result_format": "COMPLETE",
-                "unexpected_index_column_names": index_columns,
-                "partial_unexpected_count": MAX_SAMPLE_ROWS,
-            },
-        )
-    )
+    checkpoint = _checkpoint(context, str(Path(results_dir).resolve()), suite_name, tuple(index_columns))
     run_id = gx.RunIdentifier(run_name=run_name, run_time=dt.datetime.now(dt.UTC))
     result = checkpoint.run(batch_parameters={"dataframe": df}, run_id=run_id)
     # Data Docs of this validation and of its suite, never the index: rebuilding it reads every

@@ -27,6 +27,7 @@ such a cell is still valid text.
 from __future__ import annotations
 
 import csv
+import functools
 import json
 from collections import Counter
 from dataclasses import dataclass, field
@@ -346,14 +347,29 @@ def dbt_manifest_path() -> Path:
 
 
 def model_docs(manifest_path: Path | None = None) -> dict[str, ModelDoc]:
-    """Every dbt model's documented columns, keys, not-null constraints and accepted values."""
+    """Every dbt model's documented columns, keys, not-null constraints and accepted values.
+    Parsed once per manifest file version (a publication asks for it once per table; the
+    manifest is several MB): callers must not modify what it returns."""
     path = manifest_path or dbt_manifest_path()
+    try:
+        stat = path.stat()
+    except OSError as exc:
+        raise _unreadable(path, exc) from exc
+    return _model_docs(path, stat.st_mtime_ns, stat.st_size)
+
+
+def _unreadable(path: Path, exc: Exception) -> DataPackageError:
+    return DataPackageError(
+        [f"manifeste dbt illisible ({type(exc).__name__} : {exc}) : lancer `spaser prepare`"], str(path)
+    )
+
+
+@functools.lru_cache(maxsize=4)
+def _model_docs(path: Path, mtime_ns: int, size: int) -> dict[str, ModelDoc]:  # noqa: ARG001 - cache keys
     try:
         nodes = json.loads(path.read_text(encoding="utf-8"))["nodes"]
     except (OSError, ValueError, KeyError) as exc:
-        raise DataPackageError(
-            [f"manifeste dbt illisible ({type(exc).__name__} : {exc}) : lancer `spaser prepare`"], str(path)
-        ) from exc
+        raise _unreadable(path, exc) from exc
     docs: dict[str, ModelDoc] = {}
     by_id: dict[str, ModelDoc] = {}
     for node_id, node in nodes.items():
