@@ -11,6 +11,7 @@ import json
 import logging
 import shutil
 import time
+import uuid
 from collections.abc import Mapping
 from functools import cached_property
 from pathlib import Path
@@ -102,6 +103,8 @@ def _prepare_warehouse(warehouse: Path) -> str | None:
         con.execute(f"""CREATE TABLE IF NOT EXISTS {BUILDS_TABLE} (
             built_at TIMESTAMP, semester VARCHAR, project_fingerprint VARCHAR,
             full_refresh BOOLEAN, dbt_invocation_id VARCHAR, seconds DOUBLE)""")
+        # how dbt parsed the project (partial/full): why a build took longer
+        con.execute(f"ALTER TABLE {BUILDS_TABLE} ADD COLUMN IF NOT EXISTS parse VARCHAR")
         row = con.execute(f"SELECT project_fingerprint FROM {BUILDS_TABLE} ORDER BY built_at DESC LIMIT 1").fetchone()
         return row[0] if row else None
     finally:
@@ -109,14 +112,21 @@ def _prepare_warehouse(warehouse: Path) -> str | None:
 
 
 def _record_build(
-    warehouse: Path, semester: str, fingerprint: str, full_refresh: bool, invocation_id: str | None, seconds: float
+    warehouse: Path,
+    semester: str,
+    fingerprint: str,
+    full_refresh: bool,
+    invocation_id: str | None,
+    seconds: float,
+    parse: str | None,
 ) -> None:
     import duckdb
 
     con = duckdb.connect(str(warehouse))
     try:
         con.execute(
-            f"INSERT INTO {BUILDS_TABLE} VALUES (?, ?, ?, ?, ?, ?)",
+            f"INSERT INTO {BUILDS_TABLE} BY NAME SELECT ? AS built_at, ? AS semester, ? AS project_fingerprint, "
+            "? AS full_refresh, ? AS dbt_invocation_id, ? AS seconds, ? AS parse",
             [
                 dt.datetime.now(dt.UTC).replace(tzinfo=None),
                 semester,
@@ -124,6 +134,7 @@ def _record_build(
                 full_refresh,
                 invocation_id,
                 round(seconds, 1),
+                parse,
             ],
         )
     finally:
@@ -190,10 +201,15 @@ def spaser_dbt_models(
     full_refresh = reason is not None
     context.log.info(f"dbt build: full refresh ({reason})" if full_refresh else "dbt build: incremental")
     started = time.monotonic()
+    target = build_target_path(context.run.run_id)
+    reuse_parse_state(paths, target)
     build = dbt.cli(
-        dbt_build_args(context.partition_key, full_refresh=full_refresh, locations=locations), context=context
+        dbt_build_args(context.partition_key, full_refresh=full_refresh, locations=locations),
+        context=context,
+        target_path=target,
     )
     yield from build.stream()
+    keep_parse_state(build.target_path, paths)
     # reached only when the build succeeded (a failed build raises from stream())
     _record_build(
         paths.warehouse,
@@ -202,6 +218,7 @@ def spaser_dbt_models(
         full_refresh,
         _invocation_id(build.target_path),
         time.monotonic() - started,
+        parse_mode(build.target_path),
     )
     # Still in this step, before any other DuckDB connection is open (docs generate connects
     # to the warehouse for the catalog): the static docs published with the release. In the
@@ -215,6 +232,55 @@ def spaser_dbt_models(
         build_target=build.target_path,
         locations=locations,
     )
+
+
+def build_target_path(run_id: str) -> Path:
+    """A new dbt target folder for one build (dagster-dbt's naming: asset, run, unique part)."""
+    name = f"spaser_dbt_models-{run_id[:7]}-{uuid.uuid4().hex[:7]}"
+    return Path(spaser_dbt_project.project_dir) / spaser_dbt_project.target_path / name
+
+
+# dbt re-parses the whole project (~3 s) unless the target folder holds the parse state of an
+# invocation with the same vars and profile; the project's own state (dbt_project/target, from
+# `spaser prepare`) never matches a home's warehouse path. Each home keeps the state of its
+# last build beside its warehouse: the next run of the same semester (the landing sensor's
+# reruns, a correction) parses only what changed. dbt itself checks that files, vars and profile
+# are unchanged, and parses everything when they are not.
+PARSE_STATE = "partial_parse.msgpack"
+
+
+def parse_state_path(paths) -> Path:
+    return paths.warehouse.parent / f"dbt_{PARSE_STATE}"
+
+
+def reuse_parse_state(paths, target: Path) -> None:
+    state = parse_state_path(paths)
+    if state.exists():
+        target.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(state, target / PARSE_STATE)
+
+
+def parse_mode(target: Path) -> str | None:
+    """How dbt parsed the project in the invocation logged in `target` (its JSON dbt.log):
+    "partial" (from a saved state) or "full"; None without a log."""
+    try:
+        with (target / "dbt.log").open(encoding="utf-8") as log:
+            for line in log:
+                if '"UnableToPartialParse"' in line:
+                    return "full"
+                if '"PartialParsingEnabled"' in line:
+                    return "partial"
+    except OSError:
+        return None
+    return "full"
+
+
+def keep_parse_state(target: Path, paths) -> None:
+    state = target / PARSE_STATE
+    if state.exists():
+        tmp = parse_state_path(paths).with_suffix(".tmp")
+        shutil.copyfile(state, tmp)
+        tmp.replace(parse_state_path(paths))
 
 
 def docs_path(paths, semester: str) -> Path:

@@ -116,7 +116,9 @@ def run_dbt(home: Path, *args: str, target_dir: str = "dbt_target"):
     from orchestration.settings import DBT_PROJECT_DIR, Paths, dbt_locations
 
     dbt_args = json.dumps(dbt_vars(SEMESTER, dbt_locations(Paths(home=home))))
-    env = os.environ | {"DBT_TARGET_PATH": str(home / target_dir)}
+    # its own target and log, the log in JSON like the pipeline's dbt (dagster-dbt)
+    target = str(home / target_dir)
+    env = os.environ | {"DBT_TARGET_PATH": target, "DBT_LOG_PATH": target, "DBT_LOG_FORMAT_FILE": "json"}
     return subprocess.run(
         [
             DBT_EXECUTABLE,

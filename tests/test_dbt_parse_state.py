@@ -1,0 +1,32 @@
+"""A home keeps dbt's parse state beside its warehouse: the next build of the same semester
+parses only what changed (orchestration/dbt.py, ~3 s of every rerun)."""
+
+from __future__ import annotations
+
+import conftest
+from conftest import run_dbt
+
+from orchestration.dbt import keep_parse_state, parse_mode, parse_state_path, reuse_parse_state
+from orchestration.settings import Paths
+
+
+def test_the_next_invocation_of_a_home_parses_from_the_kept_state(spaser_home, monkeypatch):
+    paths = Paths(home=spaser_home)
+    paths.warehouse.parent.mkdir(parents=True, exist_ok=True)
+    first = run_dbt(spaser_home, "parse", target_dir="build_1")
+    assert first.returncode == 0, first.stdout[-2000:]
+    assert parse_mode(spaser_home / "build_1") == "full"  # a new home: nothing to start from
+
+    keep_parse_state(spaser_home / "build_1", paths)
+    assert parse_state_path(paths).parent == paths.warehouse.parent
+    reuse_parse_state(paths, spaser_home / "build_2")
+    second = run_dbt(spaser_home, "parse", target_dir="build_2")
+    assert second.returncode == 0, second.stdout[-2000:]
+    assert parse_mode(spaser_home / "build_2") == "partial"
+
+    # another semester is other vars: dbt parses everything again rather than trust the state
+    reuse_parse_state(paths, spaser_home / "build_3")
+    monkeypatch.setattr(conftest, "SEMESTER", "2025-S2")
+    third = run_dbt(spaser_home, "parse", target_dir="build_3")
+    assert third.returncode == 0, third.stdout[-2000:]
+    assert parse_mode(spaser_home / "build_3") == "full"
