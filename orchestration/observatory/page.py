@@ -176,20 +176,25 @@ def write_pages(con, folder: Path, min_marches: int) -> list[Path]:
     (folder / "departements").mkdir(exist_ok=True)
     departements = _fetch(con, "SELECT * FROM publication.mart_observatoire_departements")
     national = _fetch(con, "SELECT * FROM publication.mart_observatoire_national")
-    buyers = _fetch(
-        con,
-        """SELECT a.*, coalesce(t.type_libelle, a.type_acheteur) AS type_libelle
-           FROM publication.mart_observatoire_acheteurs AS a
-           LEFT JOIN (SELECT DISTINCT type_acheteur, type_libelle FROM publication.mart_observatoire_types) AS t
-             USING (type_acheteur)
-           WHERE a.departement IS NOT NULL ORDER BY a.departement, a.acheteur_id""",
-    )
     periods = sorted({(r["period_type"], r["period"]) for r in national}, key=lambda p: (p[0] != "annee", p[1]))
     years = sorted(p for t, p in periods if t == "annee")
     semesters = sorted(p for t, p in periods if t == "semestre")
     # the latest complete year (both semesters received), else the latest year or semester
     complete = [y for y in years if {f"{y}-S1", f"{y}-S2"} <= set(semesters)]
     default = (complete or years or semesters or [None])[-1]
+    # the départements' pages list their buyers for the default period only: read just those
+    buyers = _fetch(
+        con,
+        """SELECT a.*, coalesce(t.type_libelle, a.type_acheteur) AS type_libelle
+           FROM publication.mart_observatoire_acheteurs AS a
+           LEFT JOIN (SELECT DISTINCT type_acheteur, type_libelle FROM publication.mart_observatoire_types) AS t
+             USING (type_acheteur)
+           WHERE a.departement IS NOT NULL AND a.period = ? ORDER BY a.departement, a.acheteur_id""",
+        [default],
+    )
+    by_departement: dict[str, list[dict]] = {}
+    for b in buyers:
+        by_departement.setdefault(b["departement"], []).append(b)
     written: list[Path] = []
     if default is None:
         path = folder / "index.html"
@@ -215,7 +220,7 @@ def write_pages(con, folder: Path, min_marches: int) -> list[Path]:
         path = folder / "departements" / f"{code}.html"
         own = [r for r in departements if r["departement"] == code]
         path.write_text(
-            _departement_page(code, own, [b for b in buyers if b["departement"] == code], periods, default),
+            _departement_page(code, own, by_departement.get(code, []), periods, default),
             "utf-8",
         )
         written.append(path)
