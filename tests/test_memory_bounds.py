@@ -457,6 +457,73 @@ def xlsx_worst_within_the_limits(folder):
     return path
 
 
+# A minimal .ods (LibreOffice), content.xml written by hand so that it can be made pathological.
+_ODS_NS = (
+    'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+    'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+    'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"'
+)
+
+
+def _ocell(value: str, repeat: int = 1) -> str:
+    rep = f' table:number-columns-repeated="{repeat}"' if repeat > 1 else ""
+    if re.fullmatch(r"[0-9.]+", value):
+        return f'<table:table-cell{rep} office:value-type="float" office:value="{value}"/>'
+    return f'<table:table-cell{rep} office:value-type="string"><text:p>{value}</text:p></table:table-cell>'
+
+
+def _orow(cells: str, repeat: int = 1) -> str:
+    rep = f' table:number-rows-repeated="{repeat}"' if repeat > 1 else ""
+    return f"<table:table-row{rep}>{cells}</table:table-row>"
+
+
+def _ods(folder: Path, name: str, *rows: str, prolog: str = "", content: bytes | None = None) -> Path:
+    header = _orow("".join(_ocell(h) for h in CSV_HEADER.strip().split(";")))
+    xml = (
+        f'<?xml version="1.0" encoding="UTF-8"?>{prolog}<office:document-content {_ODS_NS}><office:body>'
+        f'<office:spreadsheet><table:table table:name="Feuille1">{header}{"".join(rows)}'
+        '<table:table-row table:number-rows-repeated="1048000"><table:table-cell table:number-columns-repeated="1024"/>'
+        "</table:table-row></table:table></office:spreadsheet></office:body></office:document-content>"
+    )
+    path = folder / name
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet", zipfile.ZIP_STORED)
+        z.writestr("content.xml", content if content is not None else xml, zipfile.ZIP_DEFLATED)
+    return path
+
+
+def _odata(r: int, objet: str = "Chaise", repeat: int = 1) -> str:
+    return _orow("".join(_ocell(v) for v in (f"R{r}", "achat", "01/03/2025", objet, "12.5")), repeat)
+
+
+def ods_repeat_bomb(folder):
+    """100 KB written once, repeated over 1 000 columns and 1 000 rows: 100 GB once expanded."""
+    return _ods(folder, "repeat.ods", _orow(_ocell("x" * 100_000, repeat=1000), repeat=1000))
+
+
+def ods_repeats_at_the_limit(folder):
+    """A row of 31 KiB repeated 1 000 times: 30 MiB of copies, just under ODS_REPEATED_MAX_CHARS."""
+    return _ods(folder, "repeats.ods", _odata(2, "x" * 31_744, repeat=1000))
+
+
+def ods_zip_bomb(folder):
+    return _ods(folder, "bomb.ods", content=b"<x>" + b" " * (64 * MiB) + b"</x>")
+
+
+def ods_giant_row(folder):
+    rng = random.Random(17)
+    cells = "".join(_ocell(str(rng.randrange(10**9))) for _ in range(20_000))  # ~1.4 MiB
+    return _ods(folder, "row.ods", _odata(2), _orow(cells))
+
+
+def ods_billion_laughs(folder):
+    entities = "".join(
+        f'<!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">' for i in range(1, 10)
+    )
+    prolog = f'<!DOCTYPE office:document-content [<!ENTITY lol "lol">{entities}]>'
+    return _ods(folder, "laughs.ods", _odata(2, "&lol9;"), prolog=prolog)
+
+
 def xlsx_binary_junk(folder):
     return _write(folder, "junk.xlsx", random.Random(16).randbytes(200_000))
 
@@ -577,6 +644,21 @@ _case(
 )
 _case(xlsx_billion_laughs, REEMPLOI, _refused("laughs.xlsx", "cannot open as an Excel workbook", "EntitiesForbidden"))
 _case(xlsx_binary_junk, REEMPLOI, _refused("junk.xlsx", "byte 0", "not an Excel workbook"))
+_case(
+    ods_repeat_bomb,
+    REEMPLOI,
+    _refused("repeat.ods", "sheet Feuille1: row 2", r"expand to more than 32 MiB.*ODS_REPEATED_MAX_CHARS"),
+)
+_case(ods_repeats_at_the_limit, REEMPLOI, ("loaded", 1000, 0, None))
+_case(ods_zip_bomb, REEMPLOI, _refused("bomb.ods", "member content.xml", r"more than 100 times.*ZIP_MAX_RATIO"))
+_case(
+    ods_giant_row,
+    REEMPLOI,
+    _refused("row.ods", r"member content.xml: byte \d+", r"row element 3 holds more than 1 MiB.*SHEET_ROW_MAX_BYTES"),
+)
+_case(
+    ods_billion_laughs, REEMPLOI, _refused("laughs.ods", "member content.xml", "DOCTYPE or entity declaration refused")
+)
 
 
 @pytest.fixture(scope="module")
@@ -616,13 +698,19 @@ def test_pathological_file_stays_within_the_bound(outcomes, case, expected):
 
 
 def test_a_spreadsheet_of_another_kind_is_refused_by_name(tmp_path):
-    """.ods and the other spreadsheet kinds are not read by any feed: the landing folder refuses
-    them by name (no parser ever opens them)."""
-    from orchestration.ingest.assets import landing_files
+    """.ods is read wherever .xlsx is (ods.py, the cases above); the other spreadsheet kinds
+    (.xls, .xlsm, .xlsb, .numbers) are read by no feed: the landing folder refuses them by name
+    (no parser ever opens them)."""
+    from orchestration.feeds import all_sources
+    from orchestration.ingest.assets import accepted_suffixes, landing_files
 
-    (tmp_path / "achats.ods").write_bytes(b"PK\x03\x04")
-    with pytest.raises(IngestError, match=r"unsupported file\(s\) achats\.ods"):
-        landing_files(tmp_path, (".csv", ".xlsx"))
+    source = next(s for s in all_sources() if s.folder == "dechets/reemploi")
+    assert accepted_suffixes(source) == (".csv", ".xlsx", ".ods")
+    for name in ("achats.xls", "achats.xlsm", "achats.xlsb", "achats.numbers"):
+        (tmp_path / name).write_bytes(b"PK\x03\x04")
+        with pytest.raises(IngestError, match=rf"unsupported file\(s\) {re.escape(name)}"):
+            landing_files(tmp_path, accepted_suffixes(source))
+        (tmp_path / name).unlink()
 
 
 # --- The JSON scan, in process: exact at the limits, the same however the file is cut --------

@@ -539,3 +539,21 @@ def test_text_in_a_numeric_column_never_loads_as_a_number(cell):
         [(_, item)] = list(read_french_csv(path, COLUMNS))
     assert isinstance(item, Quarantine) and item.field == "montant"
     assert item.reason.startswith("montant is not a valid decimal")
+
+
+@pytest.mark.parametrize("cell", ["1e400", "-1E999", "1,5e400", "9" * 90 + "e300"])
+def test_an_amount_past_a_double_is_quarantined_never_loaded_as_infinite(cell, tmp_path):
+    """A number written past a double's range (1e400) loaded as inf and would poison every sum:
+    CSV and spreadsheet cells quarantine it, as DECP JSON and XML do (.ods: test_ingest_ods)."""
+    import openpyxl
+
+    path = tmp_path / "f.csv"
+    path.write_text(f"code;libelle;montant\n1;a;{cell}\n", encoding="utf-8")
+    [(_, item)] = list(read_french_csv(path, COLUMNS))
+    assert isinstance(item, Quarantine) and item.reason.startswith("montant is not a valid decimal"), item
+    workbook = openpyxl.Workbook()
+    workbook.active.append(["code", "libelle", "montant"])
+    workbook.active.append(["1", "a", cell])
+    workbook.save(tmp_path / "f.xlsx")
+    [(_, item)] = list(read_excel(tmp_path / "f.xlsx", COLUMNS))
+    assert isinstance(item, Quarantine) and item.reason.startswith("montant is not a valid decimal"), item

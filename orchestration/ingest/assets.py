@@ -26,6 +26,20 @@ def landing_files(folder: Path, suffixes: tuple[str, ...]) -> list[Path]:
     return files
 
 
+def accepted_suffixes(source: RawSource) -> tuple[str, ...]:
+    """The file kinds a source reads: its readers', and LibreOffice's .ods wherever .xlsx is."""
+    suffixes = tuple(source.readers)
+    return suffixes + (".ods",) if ".xlsx" in suffixes and ".ods" not in suffixes else suffixes
+
+
+def read_landing_file(source: RawSource, path: Path):
+    """The source's reader for the file; an .ods goes to its .xlsx reader, which reads both
+    (french_csv.open_workbook)."""
+    if path.suffix.lower() == ".ods" and ".ods" not in source.readers and ".xlsx" in source.readers:
+        return source.readers[".xlsx"](path)
+    return source.read(path)
+
+
 def _report(results: list[FileResult]) -> dict:
     lines = ["| file | status | read | loaded | quarantined | top reasons | notes |", "|---|---|---|---|---|---|---|"]
     for r in results:
@@ -58,7 +72,7 @@ def build_ingest_asset(source: RawSource) -> AssetsDefinition:
     def _ingest(context: AssetExecutionContext, spaser: SpaserResource) -> MaterializeResult:
         paths = spaser.paths()
         roots = landing_roots(paths, source.folder)  # one per organisation (configuration)
-        found = {prefix: landing_files(root, tuple(source.readers)) for prefix, root in roots}
+        found = {prefix: landing_files(root, accepted_suffixes(source)) for prefix, root in roots}
         files = [f for fs in found.values() for f in fs]
         root = roots[0][1]
         con = spaser.connect()
@@ -67,7 +81,13 @@ def build_ingest_asset(source: RawSource) -> AssetsDefinition:
             results = []
             for prefix, folder in roots:
                 results += ingest_files(
-                    con, target, folder, found[prefix], source.read, bulk=source.bulk_for, prefix=prefix
+                    con,
+                    target,
+                    folder,
+                    found[prefix],
+                    lambda path: read_landing_file(source, path),
+                    bulk=source.bulk_for,
+                    prefix=prefix,
                 )
                 # the folder is the truth: a loaded file no longer in it leaves the build
                 results += withdraw_absent(

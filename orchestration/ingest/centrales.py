@@ -21,7 +21,7 @@ from pathlib import Path
 
 from ..identifiers import normalise_siret
 from .framework import FeedTable, IngestError, Quarantine, compact_json
-from .french_csv import Column, read_delimited, read_table
+from .french_csv import Column, is_spreadsheet, read_delimited, read_table
 from .text import detect_encoding
 
 # Contract fields: name -> (kind read from the file, DuckDB type in raw)
@@ -297,7 +297,7 @@ def _lower_keys(rows):
 
 
 def read_referentiel(path: Path) -> Iterator[tuple[int, dict | Quarantine]]:
-    if path.suffix.lower() == ".xlsx":
+    if is_spreadsheet(path):
         return _lower_keys(read_table(path, REFERENTIEL_COLUMNS))
     # `,` as published, `;` when re-saved by Excel (the header line decides; header names in any case)
     return _lower_keys(read_delimited(path, REFERENTIEL_COLUMNS, (",", ";"), key=str.lower))
@@ -361,6 +361,6 @@ AGEC58_FIELDS = [c.name for c in AGEC58_COLUMNS]
 
 def read_declarations_agec58(path: Path) -> Iterator[tuple[int, dict | Quarantine]]:
     """The official schema: CSV, UTF-8, ',' separator, '.' decimals (an Excel copy is accepted)."""
-    if path.suffix.lower() == ".xlsx":
+    if is_spreadsheet(path):
         return read_table(path, AGEC58_COLUMNS)
     return read_delimited(path, AGEC58_COLUMNS, (",", ";"), key=str.lower)

@@ -22,6 +22,7 @@ from .french_csv import (
     DUCKDB_TYPES,
     Column,
     IdentifierNotes,
+    is_spreadsheet,
     open_workbook,
     read_excel,
     read_table,
@@ -187,7 +188,7 @@ def _rename(item, names: dict[str, str], fmt: str):
 
 
 def read_registre(path: Path) -> Iterator[tuple[int, dict | Quarantine]]:
-    if path.suffix.lower() == ".xlsx":
+    if is_spreadsheet(path):
         return _read_registre_excel(path)
     return _read_registre_csv(path)
 

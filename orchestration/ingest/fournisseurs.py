@@ -14,7 +14,7 @@ from pathlib import Path
 from ..identifiers import normalise_siret
 from .centrales import _lower_keys
 from .framework import FeedTable, Quarantine
-from .french_csv import DUCKDB_TYPES, Column, read_delimited, read_table
+from .french_csv import DUCKDB_TYPES, Column, is_spreadsheet, read_delimited, read_table
 
 CLASSIFICATION_COLUMNS = [
     Column(
@@ -108,7 +108,7 @@ def read_classification(path: Path) -> Iterator[tuple[int, dict | Quarantine]]:
 
 
 def read_siae_asp(path: Path) -> Iterator[tuple[int, dict | Quarantine]]:
-    if path.suffix.lower() == ".xlsx":
+    if is_spreadsheet(path):
         rows = read_table(path, ASP_COLUMNS, unknown=False)
     else:
         # the ASP export carries address columns not read here: not reported
@@ -117,7 +117,7 @@ def read_siae_asp(path: Path) -> Iterator[tuple[int, dict | Quarantine]]:
 
 
 def read_le_marche(path: Path) -> Iterator[tuple[int, dict | Quarantine]]:
-    if path.suffix.lower() == ".xlsx":
+    if is_spreadsheet(path):
         rows = read_table(path, LE_MARCHE_COLUMNS, unknown=False)
     else:
         # directory exports carry more fields (address, dates, ...) than read here: not reported

@@ -11,12 +11,13 @@ typed sends its row to quarantine with the line number and the column.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..identifiers import IdentifierError, identifier_from_cell
+from ..identifiers import SPREADSHEET_EXACT_DIGITS, IdentifierError, identifier_from_cell
 from .framework import IngestError, Quarantine, compact_json
 from .limits import check_spreadsheet, int_digits_limit, number_too_long, too_long_reason
 from .text import contract_index, note, open_csv
@@ -102,9 +103,9 @@ def _to_decimal(s: str) -> float:
     if s.count(",") == 1 and "." in s:  # 1.234,56: dot as thousands separator
         s = s.replace(".", "")
     s = s.replace(",", ".")
-    if not _NUMBER.match(s):
+    if not _NUMBER.match(s) or not math.isfinite(value := float(s)):  # 1e400 is no amount, never inf
         raise ValueError(s)
-    return float(s)
+    return value
 
 
 def to_date(s: str) -> dt.date:
@@ -207,10 +208,24 @@ def _invalid(col: Column, value) -> str:
     return f"{col.name} is not a valid {col.kind}: {str(value)[:40]!r}"
 
 
+# Spreadsheet files every reader that takes .xlsx takes: LibreOffice's .ods alike (ods.py)
+SPREADSHEETS = (".xlsx", ".ods")
+
+
+def is_spreadsheet(path: Path) -> bool:
+    return path.suffix.lower() in SPREADSHEETS
+
+
 def open_workbook(path: Path):
     """An .xlsx workbook in openpyxl's read-only mode, once its archive is within the limits
-    (limits.check_spreadsheet: zip bombs, parts and rows too large to hold)."""
+    (limits.check_spreadsheet: zip bombs, parts and rows too large to hold); an .ods workbook
+    read the same way (ods.open_ods)."""
     import openpyxl
+
+    if path.suffix.lower() == ".ods":
+        from .ods import open_ods
+
+        return open_ods(path)
 
     check_spreadsheet(path)
     try:
@@ -260,6 +275,8 @@ def read_excel(
         ids = IdentifierNotes()
         for line, cells in rows:
             cells = list(cells) + [None] * (len(header) - len(cells))
+            if len(cells) > len(header):  # .ods leaves out trailing empty cells, the header's too
+                header += [""] * (len(cells) - len(header))
             if all(c is None or str(c).strip() == "" for c in cells):
                 continue  # Excel keeps formatted empty rows: not data
             yield line, _type_excel_row(cells, header, index, columns, ids, f"sheet {ws.title}: row {line}")
@@ -277,7 +294,7 @@ def _type_excel_row(
         value = cells[i] if i is not None else None
         if value is None or (isinstance(value, str) and value.strip() == ""):
             if col.not_null:
-                return Quarantine(f"{col.name} is empty", col.name, compact_json(dict(zip(header, cells))))
+                return Quarantine(f"{col.name} is empty", col.name, _sheet_raw(header, cells))
             row[col.name] = None
             continue
         try:
@@ -286,17 +303,24 @@ def _type_excel_row(
             else:
                 row[col.name] = _excel_value(value, col.kind)
         except IdentifierError as exc:
-            return Quarantine(f"{col.name}: {exc}", col.name, compact_json(dict(zip(header, cells))))
+            return Quarantine(f"{col.name}: {exc}", col.name, _sheet_raw(header, cells))
         except (ValueError, KeyError, TypeError, OverflowError):
-            return Quarantine(_invalid(col, value), col.name, compact_json(dict(zip(header, cells))))
+            return Quarantine(_invalid(col, value), col.name, _sheet_raw(header, cells))
     return row
+
+
+def _sheet_raw(header, cells) -> str:
+    """A sheet row as kept in quarantine: unnamed empty columns left out (an .xlsx row is as wide
+    as the sheet, an .ods row stops at its last value), an unnamed value never overwritten."""
+    return compact_json({h: c for h, c in zip(header, cells) if h or c is not None})
 
 
 def _excel_value(value, kind: str):
     if isinstance(value, str):
         return _CONVERTERS[kind](value.strip())
-    if kind == "text":
-        return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+    if kind == "text":  # as the sheet shows it: 1e+30, not the 31 digits of the nearest double
+        exact = isinstance(value, float) and value.is_integer() and abs(value) < 10**SPREADSHEET_EXACT_DIGITS
+        return str(int(value)) if exact else str(value)
     if kind == "date":
         if isinstance(value, dt.datetime):
             return value.date()
@@ -315,13 +339,15 @@ def _excel_value(value, kind: str):
         if float(value).is_integer():
             return int(value)
         raise ValueError(value)
-    return float(value)
+    if not math.isfinite(value := float(value)):
+        raise ValueError(value)
+    return value
 
 
 def read_table(
     path: Path, columns: list[Column], sheet: str | None = None, *, unknown: bool = True, absent: bool = True
 ) -> Iterator[tuple[int, dict | Quarantine]]:
     """A tabular file under a column contract: .csv (French conventions) or .xlsx."""
-    if path.suffix.lower() == ".xlsx":
+    if is_spreadsheet(path):
         return read_excel(path, columns, sheet, unknown=unknown, absent=absent)
     return read_french_csv(path, columns, unknown=unknown, absent=absent)

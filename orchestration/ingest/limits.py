@@ -93,6 +93,13 @@ XML_PART_MAX_BYTES = 4 * MiB
 SHEET_ROW_MAX_BYTES = 1 * MiB
 SHEET_OUTSIDE_ROWS_MAX_BYTES = 4 * MiB
 SHEET_MAX_ROWS = 1_048_576
+# OpenDocument (.ods, LibreOffice): content.xml is streamed and freed cell by cell, so only its
+# rows are bounded as above. A row or cell may say it repeats (table:number-rows-repeated,
+# table:number-columns-repeated): empty repeats cost nothing, the copies of repeated values are
+# bounded, in characters, and so is a row's width (LibreOffice's own maximum) and a run of spaces
+# (text:s c="...")
+ODS_REPEATED_MAX_CHARS = 32 * MiB  # a copy costs ~5 times its characters through the ingest (measured)
+ODS_MAX_COLUMNS = 16_384
 
 SCAN_CHUNK_BYTES = 4 * MiB
 
@@ -342,6 +349,8 @@ _SHARED_STRINGS = re.compile(r"xl/sharedStrings\.xml", re.IGNORECASE)
 _XML_PART = re.compile(r".*\.(?:xml|rels|vml)", re.IGNORECASE | re.DOTALL)
 # a row's start or end tag, any namespace prefix (`<row`, `<x:row`, `</row>`; not `<rowBreaks`)
 _ROW_TAG = re.compile(rb"<(/?)(?:[A-Za-z_][\w.-]*:)?row(?![\w.:-])")
+_ODS_ROW_TAG = re.compile(rb"<(/?)(?:[A-Za-z_][\w.-]*:)?table-row(?![\w.:-])")
+ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
 _WORKSHEET = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?worksheet(?![\w.:-])")
 _ROW_NUMBER = re.compile(rb'\sr\s*=\s*["\'](\d+)')
 
@@ -376,14 +385,51 @@ def check_spreadsheet(path: Path) -> None:
                     raise IngestError(f"{path}: member {info.filename}: cannot read: {exc}") from exc
 
 
-def _check_member(path: Path, info: zipfile.ZipInfo) -> None:
+def check_ods(path: Path) -> None:
+    """The archive of an .ods file within the limits, before its content.xml is parsed: members,
+    methods, declared sizes and ratios as for .xlsx (content.xml bounded like a sheet), then each
+    row's XML and the row count on the decompressed stream."""
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+        raise IngestError(
+            f"{path}: byte 0: not an OpenDocument spreadsheet (an .ods file is a zip archive): {exc}"
+        ) from exc
+    with archive:
+        members = archive.infolist()
+        if len(members) > ZIP_MAX_MEMBERS:
+            raise IngestError(
+                f"{path}: {len(members)} members in the archive, more than {ZIP_MAX_MEMBERS} (limit ZIP_MAX_MEMBERS)"
+            )
+        names = {info.filename: info for info in members}
+        if "content.xml" not in names or "mimetype" not in names or names["mimetype"].file_size > 100:
+            raise IngestError(f"{path}: byte 0: not an OpenDocument spreadsheet (no mimetype or content.xml member)")
+        total = 0
+        for info in members:
+            _check_member(path, info, sheet=info.filename == "content.xml")
+            total += info.file_size
+            if total > ZIP_MAX_TOTAL_BYTES:
+                raise IngestError(
+                    f"{path}: member {info.filename}: the archive expands to more than {mib(ZIP_MAX_TOTAL_BYTES)} "
+                    "(limit ZIP_MAX_TOTAL_BYTES)"
+                )
+        try:
+            mimetype = archive.read("mimetype").strip()
+            if mimetype != ODS_MIMETYPE:
+                raise IngestError(f"{path}: member mimetype: {mimetype[:80]!r}, not an OpenDocument spreadsheet")
+            _check_rows(path, archive, names["content.xml"], _ODS_ROW_TAG, None)
+        except (zipfile.BadZipFile, zlib.error, OSError, EOFError) as exc:
+            raise IngestError(f"{path}: member content.xml: cannot read: {exc}") from exc
+
+
+def _check_member(path: Path, info: zipfile.ZipInfo, sheet: bool = False) -> None:
     name = info.filename
     if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
         raise IngestError(
             f"{path}: member {name}: compression method {info.compress_type}; a workbook uses deflate "
             "(other methods cannot be inflated in bounded steps)"
         )
-    if _SHEET.fullmatch(name):
+    if sheet or _SHEET.fullmatch(name):
         limit, label = SHEET_MAX_BYTES, "SHEET_MAX_BYTES"
     elif _SHARED_STRINGS.fullmatch(name):
         limit, label = SHARED_STRINGS_MAX_BYTES, "SHARED_STRINGS_MAX_BYTES"
@@ -403,10 +449,13 @@ def _check_member(path: Path, info: zipfile.ZipInfo) -> None:
         )
 
 
-def _check_rows(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
+def _check_rows(
+    path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo, row_tag=_ROW_TAG, sheet_tag=_WORKSHEET
+) -> None:
     """Row sizes and row count of one XML member, and the bytes outside its rows if it is a
-    worksheet (whatever its name: the workbook's relationships, not the name, make a sheet), on
-    its decompressed stream (zipfile inflates at most the declared size)."""
+    worksheet (whatever its name: the workbook's relationships, not the name, make a sheet;
+    `sheet_tag` None: not bounded, the parser frees them), on its decompressed stream (zipfile
+    inflates at most the declared size)."""
     name, rows, outside = info.filename, 0, 0
     row_start: int | None = None  # offset of the open row's start tag
     row_head = b""  # its first bytes, for its number
@@ -426,7 +475,7 @@ def _check_rows(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> 
         for data in iter(lambda: member.read(SCAN_CHUNK_BYTES), b""):
             buf = carry + data
             keep = max(0, len(buf) - 64)  # a tag cut in two is found in the next buffer
-            for m in _ROW_TAG.finditer(buf, 0, len(buf)):
+            for m in row_tag.finditer(buf, 0, len(buf)):
                 if m.start() >= keep:
                     break
                 at = base + m.start()
@@ -448,7 +497,7 @@ def _check_rows(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> 
             end = base + keep
             if row_start is not None and end - row_start > SHEET_ROW_MAX_BYTES:
                 raise too_long()
-            sheet = sheet or _WORKSHEET.search(buf) is not None  # whatever the part's name
+            sheet = sheet or (sheet_tag is not None and sheet_tag.search(buf) is not None)  # whatever its name
             if sheet and row_start is None and outside + end - last > SHEET_OUTSIDE_ROWS_MAX_BYTES:
                 raise fail(
                     end,

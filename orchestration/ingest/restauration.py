@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from .framework import FeedTable, Quarantine
-from .french_csv import DUCKDB_TYPES, Column, read_delimited, read_table
+from .french_csv import DUCKDB_TYPES, Column, is_spreadsheet, read_delimited, read_table
 
 ETABLISSEMENT_COLUMNS = [
     Column(
@@ -206,7 +206,7 @@ def _reader(columns: list[Column], *, unknown: bool = True, absent: bool = True)
     accept ISO numbers like `0.2460` and dates, so ma-cantine exports load as published) or .xlsx."""
 
     def read(path: Path) -> Iterator[tuple[int, dict | Quarantine]]:
-        if path.suffix.lower() == ".xlsx":
+        if is_spreadsheet(path):
             return ((line, _rename(item)) for line, item in read_table(path, columns, unknown=unknown, absent=absent))
         return read_delimited(path, columns, (",", ";"), unknown=unknown, absent=absent, rename=_rename)
 
