@@ -9,7 +9,7 @@ from collections.abc import Mapping
 
 from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, MaterializeResult, MetadataValue, asset
 
-from ..dbt import DBT_EXECUTABLE, SpaserDbtCliResource, dbt_vars, spaser_dbt_project
+from ..dbt import DBT_EXECUTABLE, OBSERVATORY_TAG, SpaserDbtCliResource, dbt_vars, spaser_dbt_project
 from ..partitions import semester_partitions
 from ..resources import SpaserResource
 from ..settings import DBT_PROJECT_DIR, dbt_locations
@@ -32,7 +32,15 @@ def postgres_build_args(partition_key: str, locations: Mapping[str, str] | None 
     """`dbt build` of the semester (the target comes from the resource): same models, same tests.
     Always a full refresh: the raw layer is replaced by each replication, and the PostgreSQL copy
     keeps no record of the project its incremental models were built with."""
-    return ["build", "--vars", json.dumps(dbt_vars(partition_key, locations), sort_keys=True), "--full-refresh"]
+    return [
+        "build",
+        "--vars",
+        json.dumps(dbt_vars(partition_key, locations), sort_keys=True),
+        "--full-refresh",
+        # what the semester build builds: the observatory is DuckDB's, with its own invocation
+        "--exclude",
+        OBSERVATORY_TAG,
+    ]
 
 
 def summarise_results(results: list[dict]) -> tuple[dict[str, int], dict[str, int]]:
