@@ -723,3 +723,106 @@ def _same_as_ods(rows: list[list], source, outcome, con) -> None:
         query = f"SELECT * {lineage} FROM {schema}.{source.table.table}"
         assert sorted(ods_con.execute(query).fetchall(), key=repr) == sorted(con.execute(query).fetchall(), key=repr)
     ods_con.close()
+
+
+# --- The published formats' CSV readers (no template: the files come from platforms) ---------------
+
+PUBLISHED_HOSTILE = [
+    "",
+    " ",
+    "abc",
+    "NC",
+    "12,5,3",
+    "1e400",
+    "9" * 101,
+    "=1+1",
+    "\u00a0",
+    "2024-13-01",
+    "32/01/2024",
+    "-1",
+    "0",
+    "2.1590001600013E+13",
+    "2,159E+13",
+    "mq",
+    "é",
+]
+
+
+def _published_seeds(demo_feeds: Path, shared_data: Path) -> list[tuple]:
+    """(source, file name, header line, data lines) of a sample of each published CSV format:
+    the demo's files, the DECP tabular export of the shared data (first 20 data lines)."""
+    from orchestration.templates import without_template
+
+    seeds = []
+    for source, _ in without_template():
+        folder = demo_feeds / source.folder
+        files = sorted(p for p in folder.glob("*.csv")) if folder.exists() else []
+        if source.folder == "decp":
+            files = [
+                shared_data / "decp" / "peer_fixtures" / "data-economie_decp-v3-marches-valides_format2022_extract.csv"
+            ]
+        if not files:
+            continue
+        lines = files[0].read_bytes().splitlines(keepends=True)
+        seeds.append((source, files[0].name, lines[0], lines[1:21]))
+    assert {s[0].folder for s in seeds} >= {"centrales/achats", "dechets/registre", "energie/enedis", "energie/meteo"}
+    return seeds
+
+
+@_settings(60)
+@given(st.data())
+def test_published_csv_formats_are_an_error_naming_the_file_or_every_line_accounted_for(demo_feeds, shared_data, data):
+    """Each published CSV format (centrales' reports, the Trackdéchets registre, Enedis, GRDF,
+    Météo-France, the SIAE and le marché exports, ma-cantine, the DECP tabular export) from a real
+    layout, with hostile cells, blank lines, a renamed header column, a stray quote, a cut, another
+    encoding: an IngestError naming the file that loads nothing, or read = loaded + quarantined
+    with reasons, one row read per data line when the lines were left whole."""
+    from orchestration.ingest.assets import read_landing_file
+
+    seeds = _published_seeds(demo_feeds, shared_data)
+    source, name, header, lines = data.draw(st.sampled_from(seeds))
+    encoding = "utf-8" if _decodes(header + b"".join(lines)) else "cp1252"
+    delimiter = b";" if header.count(b";") >= header.count(b",") else b","
+    lines = list(lines)
+    for _ in range(data.draw(st.integers(0, 3))):
+        i = data.draw(st.integers(0, len(lines) - 1))
+        if b'"' in lines[i]:
+            continue  # quoted cells: a field is not found by splitting
+        ending = lines[i][len(lines[i].rstrip(b"\r\n")) :]
+        fields = lines[i].rstrip(b"\r\n").split(delimiter)
+        j = data.draw(st.integers(0, len(fields) - 1))
+        fields[j] = data.draw(st.sampled_from(PUBLISHED_HOSTILE)).encode(encoding)
+        lines[i] = delimiter.join(fields) + ending
+    if data.draw(st.booleans()):
+        lines.insert(data.draw(st.integers(0, len(lines))), b"\n")  # a blank line: read, quarantined
+    if data.draw(often(st.just(False), st.just(True))):
+        names = header.rstrip(b"\r\n").split(delimiter)
+        names[data.draw(st.integers(0, len(names) - 1))] = b"colonne_renommee"
+        header = delimiter.join(names) + b"\n"
+    content = header + b"".join(lines)
+    whole = True
+    how = data.draw(often(st.just("none"), st.sampled_from(["quote", "cut", "utf-16"])))
+    if how == "quote":
+        at = data.draw(st.integers(len(header), len(content)))
+        content, whole = content[:at] + b'"' + content[at:], False
+    elif how == "cut":
+        content, whole = content[: data.draw(st.integers(0, len(content)))], False
+    elif how == "utf-16":
+        content = content.decode(encoding).encode("utf-16")
+    with _landed(name, content) as path:
+        outcome, con = _ingest(path, source.table, lambda p: read_landing_file(source, p))
+        _check_outcome(outcome, con, path, source.table)
+    if whole and not isinstance(outcome, IngestError):
+        data_lines = content.decode("utf-16" if how == "utf-16" else encoding).splitlines()[1:]
+        while data_lines and not data_lines[-1].strip():
+            data_lines.pop()  # trailing blank lines are not records
+        assert outcome.rows_read == len(data_lines), (outcome, len(data_lines))
+    con.close()
+
+
+def _decodes(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
