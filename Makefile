@@ -28,9 +28,11 @@ run: $(BIN)/.installed
 	$(SPASER) paths && \
 	echo "make run took $$(( $$(date +%s) - start )) s"
 
-## test: the whole test suite (real DuckDB, dbt, Dagster and GX)
+## test: the whole test suite (real DuckDB, dbt, Dagster and GX), one worker per core, a test
+## file per worker (its module fixtures are built once); `.venv/bin/python -m pytest tests/x.py`
+## runs one file in a single process
 test: $(BIN)/.installed
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadfile
 
 ## lint: Python (ruff lint and format) and SQL style (sqlfluff, jinja templater with dbt builtins)
 lint: $(BIN)/.installed
