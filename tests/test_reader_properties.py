@@ -769,7 +769,7 @@ def _published_seeds(demo_feeds: Path, shared_data: Path) -> list[tuple]:
     return seeds
 
 
-@_settings(60)
+@_settings(40)
 @given(st.data())
 def test_published_csv_formats_are_an_error_naming_the_file_or_every_line_accounted_for(demo_feeds, shared_data, data):
     """Each published CSV format (centrales' reports, the Trackdéchets registre, Enedis, GRDF,

@@ -20,12 +20,16 @@ from .framework import IngestError, request_withdrawal
 
 
 def source_of(paths: Paths, file: Path) -> tuple[RawSource, str]:
-    """The raw source whose landing folder holds `file`, and the file's path relative to it."""
+    """The raw source whose landing folder holds `file` (the shared one, or an organisation's
+    under landing/organisations/<org_id>/: the folders the ingest reads), and the file's key in
+    the ingest log (`<org_id>/` + its name for an organisation's)."""
+    from ..configuration import landing_roots
+
     file = file.resolve()
     for source in all_sources():
-        root = (paths.landing / source.folder).resolve()
-        if file.parent == root:
-            return source, file.relative_to(root).as_posix()
+        for prefix, root in landing_roots(paths, source.folder):
+            if file.parent == root.resolve():
+                return source, prefix + file.relative_to(root.resolve()).as_posix()
     raise IngestError(f"{file}: not in a landing folder of a feed (under {paths.landing})")
 
 
