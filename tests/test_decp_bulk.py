@@ -195,3 +195,25 @@ def test_surrogate_patch_reads_as_json_loads_with_lone_halves_replaced_however_t
     expected = [re.sub("[\ud800-\udfff]", "\ufffd", s) for s in json.loads(data)]
     assert json.loads(out) == expected
     assert patch.count == sum(s.count("\ufffd") for s in expected)
+
+
+@pytest.mark.parametrize(
+    "encoding, message",
+    [
+        ("utf-16", r"byte 0: UTF-16 byte-order mark: JSON is read as UTF-8"),
+        ("utf-32", r"byte 0: UTF-32 byte-order mark: JSON is read as UTF-8"),
+        ("utf-16-le", r"byte 1: NUL byte: UTF-16 or UTF-32 without a byte-order mark"),
+    ],
+)
+def test_json_in_another_encoding_is_refused_naming_it_both_ways(tmp_path, encoding, message):
+    """Issue 12, item 2: an encoding is read or refused by name. JSON is UTF-8 (a UTF-8 byte-order
+    mark is tolerated); UTF-16 used to fail as 'invalid JSON' at byte 0."""
+    from orchestration.ingest.framework import IngestError
+
+    root = tmp_path / "landing"
+    root.mkdir()
+    text = '{"marches": {"marche": [{"id": "A1", ' + _BUYER + "}]}}"
+    (root / "f.json").write_bytes(text.encode(encoding))
+    for bulk in (None, DECP.bulk_for):
+        with pytest.raises(IngestError, match=message):
+            ingest_files(duckdb.connect(), DECP_TABLE, root, [root / "f.json"], DECP.read, bulk=bulk)

@@ -15,6 +15,7 @@ quarantine.
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import decimal
 import io
@@ -281,7 +282,30 @@ def detect_format(path: Path) -> str:
     raise IngestError(f"{path}: byte 0: no top-level 'marches' key; not a DECP JSON file")
 
 
+def _check_utf8(path: Path) -> None:
+    """JSON is UTF-8 (RFC 8259; a UTF-8 byte-order mark is tolerated): a file in UTF-16 or UTF-32
+    is refused naming its encoding, instead of 'invalid JSON' at byte 0."""
+    with path.open("rb") as f:
+        head = f.read(4)
+    for bom, name in (
+        (codecs.BOM_UTF32_LE, "UTF-32"),
+        (codecs.BOM_UTF32_BE, "UTF-32"),
+        (codecs.BOM_UTF16_LE, "UTF-16"),
+        (codecs.BOM_UTF16_BE, "UTF-16"),
+    ):
+        if head.startswith(bom):
+            raise IngestError(
+                f"{path}: byte 0: {name} byte-order mark: JSON is read as UTF-8 (RFC 8259), re-save it so"
+            )
+    if b"\x00" in head:
+        raise IngestError(
+            f"{path}: byte {head.index(0)}: NUL byte: UTF-16 or UTF-32 without a byte-order mark, or binary content; "
+            "JSON is read as UTF-8 (RFC 8259)"
+        )
+
+
 def read_decp_json(path: Path) -> Iterator[tuple[int, dict | Quarantine]]:
+    _check_utf8(path)
     shape = scan_json(path)  # before any parser: ijson's memory is quadratic in the nesting
     fmt = detect_format(path)
     shape.check_records(RECORD_DEPTH_2024 if fmt == "2024" else RECORD_DEPTH_2019)
