@@ -557,3 +557,20 @@ def test_an_amount_past_a_double_is_quarantined_never_loaded_as_infinite(cell, t
     workbook.save(tmp_path / "f.xlsx")
     [(_, item)] = list(read_excel(tmp_path / "f.xlsx", COLUMNS))
     assert isinstance(item, Quarantine) and item.reason.startswith("montant is not a valid decimal"), item
+
+
+def test_a_gzip_bomb_is_refused_by_its_ratio_and_a_published_gz_reads(tmp_path):
+    """A `.csv.gz` (Météo-France) is streamed: memory is bounded, but not time. Past 1 MiB,
+    at most 100 times the compressed bytes read (the zip limits of spreadsheets)."""
+    bomb = tmp_path / "Q_59_bomb.csv.gz"
+    with gzip.open(bomb, "wb") as f:
+        f.write(b"code;libelle;montant\n")
+        for _ in range(64):
+            f.write(b"1;a;2\n" * (1 << 17))  # 48 MiB of identical lines: ratio ~ 1 000
+    with pytest.raises(IngestError, match=r"Q_59_bomb\.csv\.gz: byte \d+ of the decompressed content.*ZIP_MAX_RATIO"):
+        detect_encoding(bomb)
+    plain = tmp_path / "Q_59_ok.csv.gz"
+    with gzip.open(plain, "wb") as f:
+        f.write(b"code;libelle;montant\n" + b"".join(b"%d;a%d;%d,5\n" % (i, i * 7919 % 1000, i) for i in range(50_000)))
+    assert detect_encoding(plain) == "utf-8"
+    assert len(list(read_french_csv(plain, COLUMNS))) == 50_000

@@ -57,7 +57,14 @@ from pathlib import Path
 from typing import IO, Self
 
 from .framework import IngestError
-from .limits import CSV_FIELD_MAX_CHARS, LINE_MAX_CHARS
+from .limits import (
+    CSV_FIELD_MAX_CHARS,
+    LINE_MAX_CHARS,
+    ZIP_MAX_RATIO,
+    ZIP_MAX_TOTAL_BYTES,
+    ZIP_RATIO_FROM_BYTES,
+    mib,
+)
 
 log = logging.getLogger(__name__)
 
@@ -72,8 +79,59 @@ _MIXED_AFTER = 3
 
 
 def open_binary(path: Path) -> IO[bytes]:
-    """The file's bytes; a `.gz` file decompressed (Météo-France publishes `.csv.gz`)."""
-    return gzip.open(path, "rb") if path.suffix.lower() == ".gz" else path.open("rb")
+    """The file's bytes; a `.gz` file decompressed (Météo-France publishes `.csv.gz`), within the
+    zip limits of spreadsheets: at most ZIP_MAX_TOTAL_BYTES decompressed, and past
+    ZIP_RATIO_FROM_BYTES at most ZIP_MAX_RATIO times the compressed bytes read (a gzip bomb costs
+    time, not memory: a CSV is streamed)."""
+    if path.suffix.lower() != ".gz":
+        return path.open("rb")
+    return io.BufferedReader(_BoundedGzip(path))
+
+
+class _BoundedGzip(io.RawIOBase):
+    def __init__(self, path: Path):
+        self._path = path
+        self._raw = path.open("rb")
+        self._gzip = gzip.GzipFile(fileobj=self._raw, mode="rb")
+        self._out = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True  # back to the start only (detect_encoding rereads the head)
+
+    def tell(self) -> int:
+        return self._out
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        if whence == io.SEEK_CUR and offset == 0:
+            return self._out
+        if whence != io.SEEK_SET or offset != 0:
+            raise io.UnsupportedOperation("a .gz file is read from its start only")
+        self._raw.seek(0)
+        self._gzip = gzip.GzipFile(fileobj=self._raw, mode="rb")
+        self._out = 0
+        return 0
+
+    def readinto(self, buffer) -> int:
+        data = self._gzip.read(len(buffer))
+        self._out += len(data)
+        read = max(self._raw.tell(), 1)
+        if self._out > ZIP_MAX_TOTAL_BYTES or (self._out > ZIP_RATIO_FROM_BYTES and self._out > ZIP_MAX_RATIO * read):
+            raise IngestError(
+                f"{self._path}: byte {self._out} of the decompressed content: {mib(read)} of gzip expand to more "
+                f"than {mib(self._out)} (limits ZIP_MAX_RATIO {ZIP_MAX_RATIO} times, ZIP_MAX_TOTAL_BYTES "
+                f"{mib(ZIP_MAX_TOTAL_BYTES)}): a gzip bomb, not a published file"
+            )
+        buffer[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        if not self.closed:
+            self._gzip.close()
+            self._raw.close()
+        super().close()
 
 
 def detect_encoding(path: Path) -> str:
