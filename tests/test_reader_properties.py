@@ -843,3 +843,65 @@ def _decodes(data: bytes) -> bool:
     except UnicodeDecodeError:
         return False
     return True
+
+
+# --- GRDF relevés as JSON (read whole) ----------------------------------------------------------------
+
+GRDF_VALUE = st.one_of(
+    st.sampled_from(["2025-01-01", "2025-01-31T06:00:00+01:00", "GI123456", "PCE", "Mesuré", "", "NC", "1e400"]),
+    st.integers(-(10**20), 10**20),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.booleans(),
+    st.none(),
+    st.just([]),
+    st.just({"a": 1}),
+    TEXT,
+)
+
+
+@st.composite
+def grdf_documents(draw) -> bytes:
+    from orchestration.ingest.energie import GRDF_HEADER
+
+    keys = list(GRDF_HEADER)
+    releve = st.dictionaries(st.sampled_from(keys + ["autre"]), GRDF_VALUE, max_size=len(keys))
+    valid = st.fixed_dictionaries(
+        {
+            "idPce": st.just("GI123456"),
+            "dateDebutReleve": st.just("2025-01-01"),
+            "dateFinReleve": st.just("2025-01-31"),
+            "energieConsomme": st.floats(0, 1e6),
+        }
+    )
+    releves = st.lists(st.one_of(valid, releve, GRDF_VALUE), max_size=4)
+    document = draw(
+        st.one_of(
+            releves,
+            st.fixed_dictionaries({"releves": releves}, optional={"idPce": GRDF_VALUE, "pce": GRDF_VALUE}),
+            GRDF_VALUE,
+        )
+    )
+    data = json.dumps(document, ensure_ascii=draw(st.booleans())).encode("utf-8", "surrogatepass")
+    if draw(often(st.just(False), st.just(True))):
+        data = draw(corrupted(data))
+    return data
+
+
+@_settings(40)
+@given(grdf_documents())
+# {"pce": "..."}: the reader asked a string for its idPce (AttributeError, a traceback)
+@example(b'{"releves": [], "pce": "2025-01-01"}')
+def test_grdf_json_is_an_error_naming_the_file_or_every_releve_accounted_for(data):
+    from orchestration.ingest.energie import GRDF_TABLE, read_grdf_json
+
+    with _landed("releves.json", data) as path:
+        outcome, con = _ingest(path, GRDF_TABLE, read_grdf_json)
+        _check_outcome(outcome, con, path, GRDF_TABLE)
+    try:
+        document = json.loads(data)
+    except ValueError:
+        document = None
+    releves = document.get("releves") if isinstance(document, dict) else document
+    if isinstance(releves, list) and not isinstance(outcome, IngestError):
+        assert outcome.rows_read == len(releves)
+    con.close()

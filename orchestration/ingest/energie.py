@@ -412,7 +412,8 @@ def read_grdf_json(path: Path) -> Iterator[tuple[int, dict | Quarantine]]:
         raise IngestError(f"{path}: line {exc.lineno}: not JSON: {exc}") from exc
     parent_pce = None
     if isinstance(doc, dict):
-        parent_pce = doc.get("idPce") or (doc.get("pce") or {}).get("idPce")
+        pce = doc.get("pce")  # {"pce": {"idPce": ...}}; anything else is not a parent PCE
+        parent_pce = doc.get("idPce") or (pce.get("idPce") if isinstance(pce, dict) else None)
         doc = doc.get("releves")
     if not isinstance(doc, list):
         raise IngestError(f"{path}: expected a list of relevés or an object with 'releves'")
