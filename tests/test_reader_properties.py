@@ -702,7 +702,8 @@ def test_xlsx_of_every_hand_filled_feed_is_an_error_naming_the_file_or_every_dat
                 f"SELECT _source_row FROM quarantine.{source.table.table}"
             ).fetchall()
             assert sorted(r for (r,) in seen) == sorted(data_rows)
-            _same_as_ods(rows, source, outcome, con)
+            if data.draw(st.booleans()):  # one sheet in two: the twin costs a second ingest
+                _same_as_ods(rows, source, outcome, con)
     con.close()
 
 
@@ -771,7 +772,7 @@ def _published_seeds(demo_feeds: Path, shared_data: Path) -> list[tuple]:
     return seeds
 
 
-@_settings(40)
+@_settings(25)
 @given(st.data())
 def test_published_csv_formats_are_an_error_naming_the_file_or_every_line_accounted_for(demo_feeds, shared_data, data):
     """Each published CSV format (centrales' reports, the Trackdéchets registre, Enedis, GRDF,
@@ -887,7 +888,7 @@ def grdf_documents(draw) -> bytes:
     return data
 
 
-@_settings(40)
+@_settings(25)
 @given(grdf_documents())
 # {"pce": "..."}: the reader asked a string for its idPce (AttributeError, a traceback)
 @example(b'{"releves": [], "pce": "2025-01-01"}')
