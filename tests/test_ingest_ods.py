@@ -223,6 +223,11 @@ def test_hostile_ods_files_fail_naming_the_file_and_the_limit(tmp_path):
         z.writestr("mimetype", "application/vnd.oasis.opendocument.text")
         z.writestr("content.xml", "<x/>")
     _refused(wrong, r"member mimetype: .*not an OpenDocument spreadsheet")
+    empty = tmp_path / "empty.ods"
+    with zipfile.ZipFile(empty, "w") as z:  # a spreadsheet without a single table
+        z.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet", zipfile.ZIP_STORED)
+        z.writestr("content.xml", f"<office:document-content {_NS}><office:body/></office:document-content>")
+    _refused(empty, r"content\.xml: no sheet 1")
     junk = tmp_path / "junk.ods"
     junk.write_bytes(b"\x00" * 1000)
     _refused(junk, r"byte 0: not an OpenDocument spreadsheet")

@@ -77,8 +77,8 @@ class OdsWorkbook:
         return self._names
 
     @property
-    def worksheets(self) -> list[OdsSheet]:
-        return [OdsSheet(self, i, name) for i, name in enumerate(self.sheetnames)]
+    def worksheets(self) -> _Sheets:
+        return _Sheets(self)
 
     def __getitem__(self, name: str) -> OdsSheet:
         return OdsSheet(self, self.sheetnames.index(name), name)
@@ -106,6 +106,27 @@ class OdsWorkbook:
             ) from exc
         except (zipfile.BadZipFile, OSError, EOFError) as exc:
             raise IngestError(f"{path}: member content.xml: cannot read: {exc}") from exc
+
+
+class _Sheets:
+    """The workbook's sheets by rank: the first is found without reading the whole document."""
+
+    def __init__(self, workbook: OdsWorkbook):
+        self._workbook = workbook
+
+    def __getitem__(self, index: int) -> OdsSheet:
+        for rank, (_, element) in enumerate(self._workbook._parse(("start",), T_TABLE)):
+            if rank == index:
+                return OdsSheet(self._workbook, index, element.get(A_NAME, ""))
+        raise IngestError(
+            f"{self._workbook.path}: member content.xml: no sheet {index + 1} (a spreadsheet without tables)"
+        )
+
+    def __len__(self) -> int:
+        return len(self._workbook.sheetnames)
+
+    def __iter__(self) -> Iterator[OdsSheet]:
+        return (OdsSheet(self._workbook, i, name) for i, name in enumerate(self._workbook.sheetnames))
 
 
 class OdsSheet:
