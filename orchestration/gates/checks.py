@@ -11,6 +11,7 @@ summary is also written to <gx results>/runs/<run_id>/<check>.json for the relea
 import datetime as dt
 import json
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 
 from dagster import (
@@ -28,14 +29,25 @@ from ..dbt import dbt_asset_key
 from ..feeds import all_sources
 from ..resources import SpaserResource
 from . import datasets, exceptions
-from .runner import GateResult, build_data_docs_index, run_suite
+from .runner import GateResult, build_data_docs_index, build_data_docs_pages, run_suite
 
 
 def _semester(context: AssetCheckExecutionContext) -> str | None:
     return context.op_execution_context.run.tags.get("dagster/partition")
 
 
-def _run_gate(
+@dataclass
+class _Gate:
+    """One suite's outcome on its dataset, before it is recorded."""
+
+    check_name: str
+    result: GateResult
+    rows: int  # rows of the dataset
+    flagged: int | None  # rows handed to GX after the SQL prefilter (None: every row)
+    asset_key: AssetKey | None = None
+
+
+def _evaluate(
     context,
     spaser: SpaserResource,
     check_name: str,
@@ -44,33 +56,43 @@ def _run_gate(
     index_columns: list[str],
     con=None,
     asset_key: AssetKey | None = None,
-) -> AssetCheckResult:
-    """One suite on its dataset, recorded for the gates index (written by _finish_gates)."""
+    docs: bool = True,
+) -> _Gate:
+    """Validate one dataset with its suite and apply the accepted exceptions."""
     paths = spaser.paths()
     df, rows, prefiltered = datasets.fetch_for_suite(paths.warehouse, suite, sql, con=con)
     run_name = f"{_semester(context) or 'all'}__{check_name}"
-    result = run_suite(suite, df, run_name=run_name, index_columns=index_columns, results_dir=paths.gx_results)
+    result = run_suite(
+        suite, df, run_name=run_name, index_columns=index_columns, results_dir=paths.gx_results, docs=docs
+    )
     # a blocking failure a person accepted for this semester, exactly as it is today, no longer blocks
     for accepted in exceptions.apply(result, check_name, _semester(context), paths.config):
         context.log.warning(
             f"{check_name}: exception acceptée par {accepted['accepte_par']} le {accepted['accepte_le']} "
             f"({accepted['regle']} sur {accepted['colonne']}, {accepted['lignes']} ligne(s)) : {accepted['motif']}"
         )
-    flagged = len(df) if prefiltered else None
+    return _Gate(check_name, result, rows, len(df) if prefiltered else None, asset_key)
+
+
+def _report(context, spaser: SpaserResource, gate: _Gate) -> AssetCheckResult:
+    """Record a gate for the gates index and the release manifest (written by _finish_gates)
+    and turn it into the Dagster check result."""
     _record(
-        paths.gx_results,
+        spaser.paths().gx_results,
         context.op_execution_context.run_id,
-        check_name,
-        result,
-        rows=rows,
-        flagged=flagged,
+        gate.check_name,
+        gate.result,
+        rows=gate.rows,
+        flagged=gate.flagged,
     )
-    context.log.info(result.summary())
-    return _to_check_result(result, rows=rows, flagged=flagged, check_name=check_name, asset_key=asset_key)
+    context.log.info(gate.result.summary())
+    return _to_check_result(
+        gate.result, rows=gate.rows, flagged=gate.flagged, check_name=gate.check_name, asset_key=gate.asset_key
+    )
 
 
 def _single_gate(context, spaser: SpaserResource, *args) -> AssetCheckResult:
-    result = _run_gate(context, spaser, *args)
+    result = _report(context, spaser, _evaluate(context, spaser, *args))
     _finish_gates(spaser, [result])
     return result
 
@@ -173,22 +195,32 @@ RAW_GATES = {f"gx_raw_{source.table.table}": source for source in all_sources() 
 )
 def gx_raw_gates(context: AssetCheckExecutionContext, spaser: SpaserResource):
     selected = {key.name for key in context.selected_asset_check_keys}
-    results = []
+    gates = []
     con = datasets.connect(spaser.paths().warehouse)
     try:
         for name, source in RAW_GATES.items():
             if name not in selected:
                 continue
             table = source.table.table
-            spec_key = AssetKey(["raw", table])
             sql = source.suite_sql or f"SELECT * FROM raw.{table} ORDER BY _source_file, _source_row"
-            result = _run_gate(
-                context, spaser, name, source.suite, sql, list(source.index_columns), con=con, asset_key=spec_key
+            gates.append(
+                _evaluate(
+                    context,
+                    spaser,
+                    name,
+                    source.suite,
+                    sql,
+                    list(source.index_columns),
+                    con=con,
+                    asset_key=AssetKey(["raw", table]),
+                    docs=False,
+                )
             )
-            results.append(result)
-            yield result
     finally:
         con.close()
+    build_data_docs_pages(spaser.paths().gx_results, [g.result for g in gates])
+    results = [_report(context, spaser, gate) for gate in gates]
+    yield from results
     _finish_gates(spaser, results)
 
 

@@ -71,6 +71,8 @@ class GateResult:
     results_dir: str
     # this run's validation page, relative to the Data Docs folder (None if not built)
     validation_page: str | None = None
+    # GX identifiers of this run's validation results: their pages are built from these
+    validation_ids: list = field(default_factory=list, repr=False)
 
     @property
     def blocking_failures(self) -> list[Failure]:
@@ -194,25 +196,19 @@ def run_suite(
     run_name: str,
     index_columns: list[str],
     results_dir: Path,
+    docs: bool = True,
 ) -> GateResult:
+    """Validate `df` with the committed suite; with `docs`, build its Data Docs pages at once
+    (a step validating many tables passes docs=False and calls build_data_docs_pages once)."""
     import great_expectations as gx
-    from great_expectations.data_context.types.resource_identifiers import ExpectationSuiteIdentifier
 
     context = gx_context(results_dir)
     checkpoint = _checkpoint(context, str(Path(results_dir).resolve()), suite_name, tuple(index_columns))
     run_id = gx.RunIdentifier(run_name=run_name, run_time=dt.datetime.now(dt.UTC))
     result = checkpoint.run(batch_parameters={"dataframe": df}, run_id=run_id)
-    # Data Docs of this validation and of its suite, never the index: rebuilding it reads every
-    # validation result stored (its cost grows with the history); the gate step rebuilds it once
-    # when it blocks, the publication once per run (build_data_docs_index).
-    context.build_data_docs(
-        resource_identifiers=[*result.run_results.keys(), ExpectationSuiteIdentifier(name=suite_name)],
-        build_index=False,
-    )
 
     failures: list[Failure] = []
     evaluated = 0
-    pages = [_validation_page(identifier, results_dir) for identifier in result.run_results]
     for validation_result in result.run_results.values():
         for r in validation_result.results:
             evaluated += 1
@@ -235,17 +231,41 @@ def run_suite(
                     rows_sha256=_rows_sha256(res),
                 )
             )
-    docs = context.get_docs_sites_urls()
-    index = docs[0]["site_url"] if docs else None
-    return GateResult(
+    sites = context.get_docs_sites_urls()
+    gate = GateResult(
         suite=suite_name,
         run_name=run_name,
         evaluated=evaluated,
         failures=failures,
-        data_docs_index=index,
+        data_docs_index=sites[0]["site_url"] if sites else None,
         results_dir=str(results_dir),
-        validation_page=next((p for p in pages if p), None),
+        validation_ids=list(result.run_results.keys()),
     )
+    if docs:
+        build_data_docs_pages(results_dir, [gate])
+    return gate
+
+
+def build_data_docs_pages(results_dir: Path, gates: list[GateResult]) -> None:
+    """The Data Docs pages of these validations and of their suites, in one build, and each
+    gate's validation_page. Never the index: rebuilding it reads every validation result stored
+    (its cost grows with the history); the gate step rebuilds it once when it blocks, the
+    publication once per run (build_data_docs_index). One build for many gates: each call of
+    GX's site builder costs ~0.1 s whatever it builds (25 raw gates: 4.5 s one by one, 0.6 s
+    together)."""
+    from great_expectations.data_context.types.resource_identifiers import ExpectationSuiteIdentifier
+
+    if not gates:
+        return
+    suites = {g.suite: ExpectationSuiteIdentifier(name=g.suite) for g in gates}
+    gx_context(results_dir).build_data_docs(
+        resource_identifiers=[*(i for g in gates for i in g.validation_ids), *suites.values()],
+        build_index=False,
+    )
+    for gate in gates:
+        gate.validation_page = next(
+            (p for p in (_validation_page(i, results_dir) for i in gate.validation_ids) if p), None
+        )
 
 
 def build_data_docs_index(results_dir: Path) -> None:
