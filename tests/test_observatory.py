@@ -3,16 +3,20 @@ extract: real DuckDB, real dbt, the Dagster job `observatoire`.
 
 One module-scoped build (~20 s): the demo generator's national mode (2 500 contracts, 30 other
 buyers, 2025-S1..2026-S1, with the SIRENE extract of its buyers) is ingested, the DECP chain the
-semester build keeps (fct_marches and its ancestors) is built by hand, then the observatory job
-runs its own dbt invocation and publishes. The figures of a few buyers and of a département are
+semester build keeps (fct_marches and its ancestors) is built by hand, then `spaser observatoire`
+(the CLI, in this process) runs the observatory job: its own dbt invocation, the validated Data
+Package of its files, the publication tables and the pages. The figures of a few buyers and of a département are
 checked against a count made here, in plain Python over the generated JSON records.
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 from collections import defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -25,11 +29,41 @@ ENVIRONMENTAL = {"Clause environnementale", "Critère environnemental"}
 BAD_SIRET = "2200000000001X"  # appended to the generated extract: must be quarantined
 
 
+@dataclass(frozen=True)
+class CliRun:
+    """What `spaser <args>` returned and printed (run in this process)."""
+
+    code: int
+    out: str
+    err: str
+
+    @property
+    def success(self) -> bool:
+        return self.code == 0
+
+
+def spaser_cli(*args: str, dagster_home: Path) -> CliRun:
+    """`spaser <args>` as the console script runs it, on the SPASER_HOME of the environment and
+    the Dagster instance in `dagster_home` (never the repository's)."""
+    from orchestration.cli import main
+
+    saved = os.environ.get("DAGSTER_HOME")
+    dagster_home.mkdir(parents=True, exist_ok=True)
+    os.environ["DAGSTER_HOME"] = str(dagster_home)
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = main(list(args))
+    finally:
+        if saved is None:
+            os.environ.pop("DAGSTER_HOME", None)
+        else:
+            os.environ["DAGSTER_HOME"] = saved
+    return CliRun(code, out.getvalue(), err.getvalue())
+
+
 @pytest.fixture(scope="module")
 def observatory(tmp_path_factory):
-    from dagster import DagsterInstance
-
-    from orchestration.definitions import defs
     from orchestration.demo.generator import generate_demo
     from orchestration.feeds.marches import DECP, PROCEDURES
     from orchestration.ingest.framework import ingest_files
@@ -74,11 +108,7 @@ def observatory(tmp_path_factory):
             "resource_type:unit_test",
         )
         assert upstream.returncode == 0, upstream.stdout[-3000:]
-        result = defs.resolve_job_def("observatoire").execute_in_process(
-            instance=DagsterInstance.ephemeral(),
-            raise_on_error=False,
-            run_config={"resources": {"spaser": {"config": {"home": str(home)}}}},
-        )
+        result = spaser_cli("observatoire", dagster_home=home.parent / "dagster")
     finally:
         for k, v in saved.items():
             if v is None:
@@ -136,7 +166,7 @@ def _count(counts: dict, buyer: str, period: str, record: dict) -> None:
 
 def test_the_job_publishes_tables_and_pages(observatory):
     home, result, _ = observatory
-    assert result.success
+    assert result.success, result.err + "".join(p.read_text("utf-8")[-5000:] for p in (home / "logs").glob("*"))
     counts = {
         r["table_name"]: r["n"]
         for r in _rows(
@@ -377,3 +407,170 @@ def test_every_observatory_column_is_documented(observatory):
         assert [c for c in documented if c not in columns] == [], name
         checked += 1
     assert checked == 10
+
+
+# --- the published files are a Data Package (issue 16, item 2)
+
+
+def _package(home: Path) -> dict:
+    return json.loads((home / "observatoire" / "donnees" / "datapackage.json").read_text(encoding="utf-8"))
+
+
+def test_the_published_files_are_a_valid_data_package(observatory):
+    """datapackage.json beside the files: one resource per national table's CSV, its fields the
+    CSV's columns with the French titles and descriptions of the dbt docs, types, keys, enums
+    and units; frictionless finds nothing (metadata, every row). The buyer table's fields are
+    the proposed schema's, and its Parquet column types are those the schema declares."""
+    from orchestration.observatory.build import MARTS
+    from orchestration.observatory.datapackage import BUYER_TABLE, SCHEMA_DIR
+    from orchestration.publication.datapackage import duckdb_type, frictionless_problems
+    from orchestration.publication.verify import sha256_file
+
+    home, _, _ = observatory
+    data = home / "observatoire" / "donnees"
+    assert frictionless_problems(data / "datapackage.json") == []
+    assert sorted(p.name for p in (home / "observatoire").iterdir() if p.name.startswith(".")) == []  # no staging
+    package = _package(home)
+    assert package["profile"] == "tabular-data-package" and package["licenses"][0]["name"] == "etalab-2.0"
+    assert package["spaser"]["parametres"] == {"min_marches": MIN_CONTRACTS, "seuils_dep4_eur": ["40000", "90000"]}
+    resources = {r["name"]: r for r in package["resources"]}
+    assert list(resources) == list(MARTS)
+    for name, r in resources.items():
+        assert r["path"] == f"{name}.csv" and r["hash"] == "sha256:" + sha256_file(data / r["path"])
+        assert r["title"].startswith("Observatoire : ")
+        with (data / r["path"]).open(encoding="utf-8") as f:
+            assert f.readline().rstrip("\n").split(",") == [field["name"] for field in r["schema"]["fields"]]
+        for field in r["schema"]["fields"]:  # French title and description from the dbt meta
+            assert field.get("title") and field.get("description"), (name, field["name"])
+        fields = {f["name"]: f for f in r["schema"]["fields"]}
+        assert fields["statut" if "statut" in fields else "indicator_id"]["constraints"]["required"]
+        assert fields["indicator_id"]["constraints"]["enum"] == ["NAT-1", "NAT-2", "IMP-11", "DEP-4", "MAR-RES"]
+        assert fields["period"]["constraints"]["pattern"] == r"^[0-9]{4}(-S[12])?$"
+        assert fields["valeur_pct"]["unit"] == "%" and fields["valeur_pct"]["constraints"]["maximum"] == 100
+        assert fields["montant_oui"]["type"] == "number" and fields["montant_oui"]["unit"] == "EUR HT"
+    keys = {name: r["schema"]["primaryKey"] for name, r in resources.items()}
+    assert keys == {
+        "mart_observatoire_acheteurs": ["acheteur_id", "period_type", "period", "indicator_id", "seuil_eur"],
+        "mart_observatoire_departements": ["departement", "period_type", "period", "indicator_id", "seuil_eur"],
+        "mart_observatoire_types": ["type_acheteur", "period_type", "period", "indicator_id", "seuil_eur"],
+        "mart_observatoire_national": ["period_type", "period", "indicator_id", "seuil_eur"],
+    }
+    buyers = resources[BUYER_TABLE]["schema"]["fields"]
+    statut = next(f for f in buyers if f["name"] == "statut")
+    assert statut["constraints"]["enum"] == ["classé", "trop peu de marchés", "non disponible"]
+    schema = json.loads((SCHEMA_DIR / "schema.json").read_text(encoding="utf-8"))
+    assert buyers == schema["fields"]  # the same definitions, all of them, in order
+    con = duckdb.connect()
+    parquet = con.execute(f"DESCRIBE SELECT * FROM read_parquet('{data / (BUYER_TABLE + '.parquet')}')").fetchall()
+    assert [(c, duckdb_type(t)) for c, t, *_ in parquet] == [(f["name"], f["type"]) for f in buyers]
+
+
+def _published_copy(home: Path, target: Path) -> Path:
+    """A copy of the observatory's home (configuration, warehouse, published files) to spoil."""
+    import shutil
+
+    for folder in ("config", "warehouse", "observatoire"):
+        shutil.copytree(home / folder, target / folder)
+    return target
+
+
+def test_an_invalid_value_blocks_the_observatory(observatory, tmp_path, monkeypatch):
+    """A value outside the schema (a status no one defined) fails the publication step with the
+    table, row and field, in French; the publication tables, the files and the pages stay those
+    of the last valid build, and no staging folder is left."""
+    from dagster import build_op_context
+
+    from orchestration.observatory.job import observatoire_publication
+    from orchestration.publication.datapackage import DataPackageError
+    from orchestration.publication.verify import sha256_file
+    from orchestration.resources import SpaserResource
+
+    home = _published_copy(observatory[0], tmp_path / "spaser")
+    monkeypatch.setenv("SPASER_HOME", str(home))
+    monkeypatch.delenv("SPASER_CONFIG_DIR", raising=False)
+    csv_file = home / "observatoire" / "donnees" / "mart_observatoire_acheteurs.csv"
+    before = sha256_file(csv_file), (home / "observatoire" / "index.html").read_bytes()
+    con = duckdb.connect(str(home / "warehouse" / "warehouse.duckdb"))
+    try:
+        con.execute(
+            """UPDATE marts.mart_observatoire_acheteurs SET statut = 'excellent'
+               WHERE (acheteur_id, period, indicator_id) = (
+                   SELECT (acheteur_id, period, indicator_id) FROM marts.mart_observatoire_acheteurs
+                   WHERE statut = 'classé' AND indicator_id = 'NAT-2' ORDER BY ALL LIMIT 1)"""
+        )
+        cur = con.execute("SELECT * FROM marts.mart_observatoire_acheteurs ORDER BY ALL")  # as the CSV
+        column = [d[0] for d in cur.description].index("statut")
+        statuses = [r[column] for r in cur.fetchall()]
+    finally:
+        con.close()
+    line = 2 + statuses.index("excellent")  # the header is line 1
+    with pytest.raises(DataPackageError) as failure:
+        observatoire_publication(build_op_context(resources={"spaser": SpaserResource(home=str(home))}))
+    message = str(failure.value)
+    assert message.startswith("observatoire national : le Data Package n'est pas valide"), message
+    assert "rien n'est publié" in message
+    assert f"table mart_observatoire_acheteurs, ligne {line}, champ statut : constraint-error" in message, message
+    assert "valeur 'excellent'" in message and message.count("\n  - ") == 1
+    assert (sha256_file(csv_file), (home / "observatoire" / "index.html").read_bytes()) == before
+    assert sorted(p.name for p in (home / "observatoire").iterdir() if p.name.startswith(".")) == []
+    published = _rows(
+        home, "SELECT count(*) AS n FROM publication.mart_observatoire_acheteurs WHERE statut = 'excellent'"
+    )
+    assert published == [{"n": 0}]
+
+
+def test_the_proposed_schema_is_generated_and_its_example_validates(tmp_path):
+    """schema/observatoire-spaser/schema.json is what `python -m orchestration.observatory.datapackage`
+    writes from the dbt docs and tests; its example validates and a spoiled copy does not."""
+    from orchestration.observatory.datapackage import SCHEMA_DIR, buyer_schema
+    from orchestration.publication.datapackage import csv_problems
+
+    schema = SCHEMA_DIR / "schema.json"
+    committed = json.loads(schema.read_text(encoding="utf-8"))
+    assert committed == buyer_schema(), (
+        "run `.venv/bin/python -m orchestration.observatory.datapackage`, bump the schema's version and note it "
+        "in schema/observatoire-spaser/CHANGELOG.md"
+    )
+    assert f"## {committed['version']}" in (SCHEMA_DIR / "CHANGELOG.md").read_text(encoding="utf-8")
+    example = SCHEMA_DIR / "exemple-valide.csv"
+    assert csv_problems(example, schema) == []
+    header, *lines = example.read_text(encoding="utf-8").splitlines()
+    assert header.split(",") == [f["name"] for f in committed["fields"]]
+    for line in lines:  # the example's figures are consistent: value = 100 x numerator / denominator
+        row = dict(zip(header.split(","), line.split(",")))
+        if row["n_connus"] != "0":
+            assert float(row["valeur_pct"]) == pytest.approx(100 * int(row["n_oui"]) / int(row["n_connus"]), abs=0.01)
+        assert (row["rang"] != "") == (row["statut"] == "classé")
+    lines[0] = lines[0].replace(",classé,", ",excellent,")
+    lines[1] = lines[1].replace(",36.88,", ",136.88,")
+    lines[2] = lines[2].replace(",IMP-11,", ",IMP-99,")
+    bad = tmp_path / "observatoire.csv"
+    bad.write_text("\n".join([header, *lines]) + "\n", encoding="utf-8")
+    problems = csv_problems(bad, schema)
+    assert [p.split(" (")[0] for p in problems] == [
+        "table observatoire, ligne 2, champ statut : constraint-error",
+        "table observatoire, ligne 3, champ valeur_pct : constraint-error",
+        "table observatoire, ligne 4, champ indicator_id : constraint-error",
+    ], problems
+
+
+# --- spaser observatoire (the CLI)
+
+
+def test_the_cli_says_what_it_published(observatory):
+    """The fixture ran `spaser observatoire`: it says where the page, tables and files are."""
+    home, result, _ = observatory
+    assert result.code == 0 and " réussi en " in result.out, result.err
+    assert f"page nationale : {home / 'observatoire' / 'index.html'}" in result.out
+    assert "publication.mart_observatoire_acheteurs" in result.out
+    assert f"fichiers dans {home / 'observatoire' / 'donnees'}" in result.out
+
+
+def test_the_cli_says_in_french_that_nothing_is_built_yet(spaser_home, tmp_path):
+    """Before any `spaser run`, `spaser observatoire` fails in French and says what to do."""
+    result = spaser_cli("observatoire", dagster_home=tmp_path / "dagster")
+    assert result.code == 1
+    assert "en ÉCHEC" in result.err and "étape observatoire_sirene" in result.err, result.err
+    assert "aucun marché dans l'entrepôt (marts.fct_marches absent)" in result.err
+    assert "lancer d'abord `spaser run`" in result.err
+    assert not (spaser_home / "observatoire").exists()

@@ -184,14 +184,56 @@ def output_folder(paths: Paths) -> Path:
     return paths.home / "observatoire"
 
 
-def write_files(con, folder: Path) -> dict[str, Path]:
-    """Parquet and CSV of each national table under `folder/donnees/`."""
-    data = folder / "donnees"
-    data.mkdir(parents=True, exist_ok=True)
-    written = {}
-    for name in MARTS:
-        for suffix, options in (("parquet", "FORMAT parquet"), ("csv", "FORMAT csv, HEADER true")):
-            path = data / f"{name}.{suffix}"
-            con.execute(f"COPY (SELECT * FROM publication.{name} ORDER BY ALL) TO '{path}' ({options})")
-            written[f"{name}.{suffix}"] = path
-    return written
+DATA = "donnees"  # the tables' files and datapackage.json, under output_folder
+STAGING = ".donnees-en-preparation"
+
+
+def stage_files(con, folder: Path, parameters: Parameters) -> Path:
+    """Parquet and CSV of each national table (from the marts the dbt build just made, the rows
+    publish_tables copies) and their datapackage.json, in a staging folder beside `folder/donnees/`,
+    validated with frictionless: DataPackageError (table, row, field) when they are not valid, and
+    the staging folder is removed. The CSV files are written as the releases' (text cells that a
+    spreadsheet would run as a formula get a leading quote)."""
+    import shutil
+
+    from ..publication.publish import write_release_csv
+    from ..publication.verify import sha256_file
+    from .datapackage import write_datapackage
+
+    staging = folder / STAGING
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    try:
+        files = {}
+        for name in MARTS:
+            query = f"SELECT * FROM marts.{name} ORDER BY ALL"
+            con.execute(f"COPY ({query}) TO '{staging / (name + '.parquet')}' (FORMAT parquet)")
+            csv_path = staging / f"{name}.csv"
+            write_release_csv(con.sql(query), csv_path)
+            files[name] = {
+                "rows": con.execute(f"SELECT count(*) FROM marts.{name}").fetchone()[0],
+                "parquet": f"{name}.parquet",
+                "csv": csv_path.name,
+                "bytes": csv_path.stat().st_size,
+                "sha256": sha256_file(csv_path),
+            }
+        write_datapackage(con, staging, files, parameters)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return staging
+
+
+def install_files(folder: Path, staging: Path) -> Path:
+    """The validated staging folder becomes `folder/donnees/` (the previous files are replaced
+    as a whole, never mixed with the new ones)."""
+    import shutil
+
+    data = folder / DATA
+    previous = folder / ".donnees-precedentes"
+    shutil.rmtree(previous, ignore_errors=True)
+    if data.exists():
+        data.rename(previous)
+    staging.rename(data)
+    shutil.rmtree(previous, ignore_errors=True)
+    return data

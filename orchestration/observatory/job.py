@@ -7,6 +7,7 @@ it wrote as asset materializations (raw/sirene_*, publication/mart_observatoire_
 shows the lineage. (No `from __future__ import annotations`: Dagster inspects the annotations.)
 """
 
+import shutil
 import time
 
 from dagster import (
@@ -72,7 +73,8 @@ def observatoire_dbt(context: OpExecutionContext, dbt: DbtCliResource, spaser: S
 
 @op(
     ins={"start": In(Nothing)},
-    description="Publication tables (publication.mart_observatoire_*), their files and the national page.",
+    description="The tables' files and their Data Package (validated with frictionless), the publication tables "
+    "(publication.mart_observatoire_*) and the national page.",
 )
 def observatoire_publication(context: OpExecutionContext, spaser: SpaserResource) -> None:
     paths = spaser.paths()
@@ -80,8 +82,16 @@ def observatoire_publication(context: OpExecutionContext, spaser: SpaserResource
     folder = build.output_folder(paths)
     con = spaser.connect()
     try:
-        counts = build.publish_tables(con, parameters)
-        build.write_files(con, folder)
+        started = time.monotonic()
+        # the files and their Data Package first: an invalid one publishes nothing (a gate)
+        staging = build.stage_files(con, folder, parameters)
+        context.log.info(f"observatoire: Data Package written and validated in {time.monotonic() - started:.1f} s")
+        try:
+            counts = build.publish_tables(con, parameters)
+            build.install_files(folder, staging)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
         pages = page.write_pages(con, folder, parameters.min_marches)
     finally:
         con.close()

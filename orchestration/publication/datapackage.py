@@ -338,6 +338,8 @@ class ModelDoc:
     primary_key: list[str] = field(default_factory=list)
     not_null: set[str] = field(default_factory=set)  # enforced (contract) or tested not null keys
     enums: dict[str, list[str]] = field(default_factory=dict)  # accepted_values tests
+    tested_not_null: set[str] = field(default_factory=set)  # columns with a not_null data test
+    meta: dict = field(default_factory=dict)  # the model's config meta (the observatory's French texts)
 
 
 def dbt_manifest_path() -> Path:
@@ -375,11 +377,12 @@ def _model_docs(path: Path, mtime_ns: int, size: int) -> dict[str, ModelDoc]:  #
     for node_id, node in nodes.items():
         if node.get("resource_type") != "model":
             continue
-        doc = ModelDoc()
+        doc = ModelDoc(meta=(node.get("config") or {}).get("meta") or {})
         for name, column in node.get("columns", {}).items():
             doc.columns[name] = {
                 "description": " ".join((column.get("description") or "").split()),
                 "data_type": column.get("data_type"),
+                "meta": (column.get("config") or {}).get("meta") or column.get("meta") or {},
             }
             if any(c.get("type") == "not_null" for c in column.get("constraints") or []):
                 doc.not_null.add(name)
@@ -404,6 +407,7 @@ def _model_docs(path: Path, mtime_ns: int, size: int) -> dict[str, ModelDoc]:  #
         elif meta.get("name") == "not_null" and column:
             tested_not_null.setdefault(node["attached_node"], set()).add(column)
     for node_id, doc in by_id.items():
+        doc.tested_not_null = set(tested_not_null.get(node_id, set()))
         keys = sorted(unique.get(node_id, set()) & tested_not_null.get(node_id, set()))
         if not doc.primary_key and len(keys) == 1:  # one column unique and not null: the key
             doc.primary_key = keys
@@ -494,6 +498,9 @@ def _pattern(name: str) -> dict:
     return {"pattern": r"^[0-9]{4}(-S[12])?$"} if name == "period" else {}
 
 
+period_pattern = _pattern  # public: the observatory's tables have periods too
+
+
 def indicator_schema(docs: dict[str, ModelDoc] | None = None) -> dict:
     """The proposed "indicateurs SPASER" Table Schema (schema/indicateurs-spaser/schema.json)."""
     docs = docs or model_docs()
@@ -511,8 +518,24 @@ def _constraints(name: str, kind: str, doc: ModelDoc) -> dict:
     if kind == "string":
         values = catalogue_ids() if name == CATALOGUE_COLUMN else doc.enums.get(name)
         if values:
-            constraints["enum"] = [csv_text(v) for v in values]
+            constraints["enum"] = enum_values(values)
     return constraints
+
+
+def schema_field(
+    name: str, kind: str, title: str | None, description: str, constraints: dict | None = None, **extra
+) -> dict:
+    """One Table Schema field as every package of this project writes it (name, title,
+    description, type, then `extra` properties such as example, then constraints)."""
+    entry = _field(name, kind, title, description, example=extra.pop("example", None)) | extra
+    if constraints:
+        entry["constraints"] = constraints
+    return entry
+
+
+def enum_values(values: list[str]) -> list[str]:
+    """An enum as the CSV files hold its values (formula triggers neutralised, csv_text)."""
+    return [csv_text(v) for v in values]
 
 
 def _field(name: str, kind: str, title: str | None, description: str, example: str | None = None) -> dict:

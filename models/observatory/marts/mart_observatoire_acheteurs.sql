@@ -33,9 +33,17 @@ joined as (
         m.n_exclus_qualite
     from measures as m
     left join buyers as b on m.acheteur_id = b.acheteur_id
+),
+
+figures as (
+    select
+        *,
+        {{ observatory_figures('type_acheteur, period_type, period, indicator_id, seuil_eur') }}
+    from joined
 )
 
-select
-    *,
-    {{ observatory_figures('type_acheteur, period_type, period, indicator_id, seuil_eur') }}
-from joined
+-- valeur_montant_pct is rounded to 1e-10: montant_oui and montant_connus are sums of doubles over
+-- different filters, so a buyer whose every known contract counts could read 100.00000000000001
+-- (the published Data Package bounds a percentage by 100; seen at 1.5 million contracts).
+select * replace (round(valeur_montant_pct, 10) as valeur_montant_pct)
+from figures
