@@ -126,3 +126,37 @@ def test_every_run_is_kept(gx_results):
         )
     runs = {p.name for p in (gx_results / "validations" / "mart_spaser_indicateurs").iterdir()}
     assert {"2025-S2__gate", "2026-S1__gate"} <= runs
+
+
+def test_a_file_whose_header_differs_from_its_contract_warns_naming_the_file(tmp_path, gx_results):
+    """The readers note a header that differs from the column contract in meta.ingest_log.notes
+    (wording checked in test_text_readers.py); the ingest_log gate warns on those files only."""
+    import duckdb
+
+    from orchestration.gates import datasets
+
+    warehouse = tmp_path / "warehouse.duckdb"
+    notes = {
+        "clean.csv": None,
+        "extra.csv": "line 1: column(s) not in the contract, ignored: 'Commune', 'remarque'",
+        "renamed.csv": "line 1: column 'Commune' looks like 'commune' renamed: 'commune' is loaded as empty",
+        "dup.xlsx": "sheet S: row 1: duplicate column(s) 'montant': the last one is read",
+        "json.json": "2 lone UTF-16 surrogate escape(s), read as U+FFFD (first at byte 10)",
+    }
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("CREATE SCHEMA meta")
+        con.execute(
+            """CREATE TABLE meta.ingest_log (feed VARCHAR, raw_table VARCHAR, source_file VARCHAR,
+               rows_read BIGINT, rows_loaded BIGINT, rows_quarantined BIGINT, superseded_at TIMESTAMP,
+               notes VARCHAR)"""
+        )
+        for name, note in notes.items():
+            con.execute("INSERT INTO meta.ingest_log VALUES ('f', 't', ?, 10, 10, 0, NULL, ?)", [name, note])
+    df, rows, _ = datasets.fetch_for_suite(warehouse, "ingest_log", datasets.INGEST_LOG.sql)
+    result = run_suite(
+        "ingest_log", df, run_name="t", index_columns=datasets.INGEST_LOG.index_columns, results_dir=gx_results
+    )
+    assert result.passed and rows == 5  # a warning, never a block
+    [warning] = result.warnings
+    assert warning.column == "columns_off_contract" and warning.unexpected_count == 3
+    assert sorted(r["source_file"] for r in warning.sample_rows) == ["dup.xlsx", "extra.csv", "renamed.csv"]

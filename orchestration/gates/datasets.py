@@ -31,13 +31,23 @@ class Dataset:
     sql: str
 
 
+def _column_notes_sql() -> str:
+    """1 when a file's ingest notes say its header differs from the column contract (a column
+    ignored, an optional one absent or likely renamed, a duplicate), else 0."""
+    from ..ingest.text import COLUMN_NOTES
+
+    hits = " OR ".join(f"contains(coalesce(notes, ''), '{n.replace(chr(39), chr(39) * 2)}')" for n in COLUMN_NOTES)
+    return f"CASE WHEN {hits} THEN 1 ELSE 0 END"
+
+
 INGEST_LOG = Dataset(
     suite="ingest_log",
     index_columns=["feed", "raw_table", "source_file"],
-    sql="""
+    sql=f"""
         SELECT feed, raw_table, source_file, rows_read, rows_loaded, rows_quarantined,
                CASE WHEN rows_read = 0 THEN 0.0 ELSE rows_quarantined / rows_read END AS quarantined_share,
-               rows_read - rows_loaded - rows_quarantined AS rows_unaccounted
+               rows_read - rows_loaded - rows_quarantined AS rows_unaccounted,
+               {_column_notes_sql()} AS columns_off_contract
         FROM meta.ingest_log
         WHERE superseded_at IS NULL
         ORDER BY feed, source_file

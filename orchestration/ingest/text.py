@@ -464,6 +464,14 @@ _NOTES: OrderedDict[str, list[str]] = OrderedDict()
 _MAX_NOTED_FILES = 1024  # notes nobody collects must not grow without bound
 
 
+# What a file's header says against its column contract, as the ingest log's notes word it;
+# the ingest_log gate warns on a file whose notes hold one of them (gates/datasets.py).
+DUPLICATE_COLUMNS = "duplicate column(s)"
+COLUMNS_NOT_IN_CONTRACT = "column(s) not in the contract, ignored"
+LOADED_AS_EMPTY = "loaded as empty"  # an optional column absent, or likely renamed
+COLUMN_NOTES = (DUPLICATE_COLUMNS, COLUMNS_NOT_IN_CONTRACT, LOADED_AS_EMPTY)
+
+
 def note(path: Path, message: str) -> None:
     """Something about a file worth a look that does not stop it loading (logged and kept)."""
     log.warning("%s: %s", path, message)
@@ -520,12 +528,12 @@ def contract_index(
     counts = Counter(key(h) for h in header if h)
     duplicates = [h for h in dict.fromkeys(header) if h and counts[key(h)] > 1]
     if duplicates:
-        note(path, f"{where}: duplicate column(s) {_names(duplicates)}: the last one is read")
+        note(path, f"{where}: {DUPLICATE_COLUMNS} {_names(duplicates)}: the last one is read")
     extra = [h for i, h in enumerate(header) if h and i not in used and counts[key(h)] == 1]
     if unknown and extra:
-        note(path, f"{where}: column(s) not in the contract, ignored: {_names(extra)}")
+        note(path, f"{where}: {COLUMNS_NOT_IN_CONTRACT}: {_names(extra)}")
     if absent and missing:
-        note(path, f"{where}: optional column(s) absent, loaded as empty: {_names(label(m) for m in missing)}")
+        note(path, f"{where}: optional column(s) absent, {LOADED_AS_EMPTY}: {_names(label(m) for m in missing)}")
     if missing and extra:  # a likely rename is worth a note even where the reports are off
         folded = {_fold(h): h for h in extra}
         for name in missing:
@@ -534,7 +542,7 @@ def contract_index(
                 note(
                     path,
                     f"{where}: column '{folded[close[0]]}' looks like '{label(name)}' renamed: "
-                    f"'{label(name)}' is loaded as empty",
+                    f"'{label(name)}' is {LOADED_AS_EMPTY}",
                 )
     return index
 
