@@ -39,11 +39,21 @@ from orchestration.ingest.decp import DECP_TABLE, read_decp_json  # noqa: E402
 from orchestration.ingest.framework import FileResult, _stream_into_tables, ensure_tables  # noqa: E402
 
 
+def semester_models(manifest: dict) -> dict[str, dict]:
+    """The models a semester run builds: every model but the observatory's (tag observatoire,
+    built only by `spaser observatoire`, never compiled by a semester build)."""
+    return {
+        k: n
+        for k, n in manifest["nodes"].items()
+        if n["resource_type"] == "model" and "observatoire" not in n.get("tags", [])
+    }
+
+
 def latest_manifest() -> dict:
     manifests = sorted((REPO / "dbt_project" / "target").glob("*/manifest.json"), key=lambda p: p.stat().st_mtime)
     for path in reversed(manifests):
         manifest = json.loads(path.read_text(encoding="utf-8"))
-        models = [n for n in manifest["nodes"].values() if n["resource_type"] == "model"]
+        models = list(semester_models(manifest).values())
         if models and all(n.get("compiled_code") for n in models):
             return manifest
     raise SystemExit("no compiled dbt manifest: run the pipeline first")
@@ -84,7 +94,7 @@ def read_decp(con, landing: Path) -> int:
 
 
 def run_models(con, manifest: dict) -> int:
-    nodes = {k: n for k, n in manifest["nodes"].items() if n["resource_type"] == "model"}
+    nodes = semester_models(manifest)
     done: set[str] = set()
     order: list[str] = []
 
@@ -162,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
     warehouse = args.out / "warehouse.duckdb"  # dbt-duckdb's catalog name is the file stem
     warehouse.unlink(missing_ok=True)
     manifest = latest_manifest()
-    model_schemas = {n["schema"] for n in manifest["nodes"].values() if n["resource_type"] == "model"}
+    model_schemas = {n["schema"] for n in semester_models(manifest).values()}
     con = duckdb.connect(str(warehouse))
     t = time.monotonic()
     copy_inputs(con, args.home / "warehouse" / "warehouse.duckdb", model_schemas)

@@ -3,6 +3,9 @@
     python bench/run_bench.py                                  # N = 10k, 100k, 1M, 1.5M; writes docs/
     python bench/run_bench.py --sizes 2000 --out /tmp/b        # a quick run (tests/test_bench.py)
     python bench/run_bench.py --sizes 1000000 --profile        # + pyinstrument profile of the run
+    python bench/run_bench.py --sizes 1500000 --no-incremental --no-baseline --observatory --keep
+    python bench/run_bench.py --sizes 1500000 --observatory-on /tmp/spaser-bench/n1500000/full --append
+                                                               # spaser observatoire again on a kept home
 
 For each N, in a fresh SPASER_HOME (and Dagster instance) under --workdir:
 
@@ -15,7 +18,10 @@ For each N, in a fresh SPASER_HOME (and Dagster instance) under --workdir:
    `spaser run --semester 2026-S1` runs: the cost of adding one semester file;
 4. **baseline**: bench/baseline_duckdb.py does the same work as plain DuckDB SQL in one process
    (the DECP SQL normalisation, the compiled SQL of every dbt model, the gates' row predicates,
-   the release's Parquet files): the floor orchestration is measured against.
+   the release's Parquet files): the floor orchestration is measured against;
+5. **observatoire** (with --observatory): `spaser observatoire` on the full run's warehouse, the
+   national observatory over every buyer (SIRENE extract, its dbt models, the publication tables,
+   the validated Data Package and the pages); its rows record what it published.
 
 Each run's output is read line by line as it arrives (SPASER_VERBOSE=1: Dagster logs every step's
 start and end), so every step is timed and attributed to a stage: ingest (raw__*, meta__ingest_log),
@@ -53,7 +59,16 @@ _STEP_KEY = re.compile(r" - \d+ - (\S+) - STEP_")
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
+OBSERVATORY_STAGES = {  # the observatoire job's ops
+    "observatoire_sirene": "ingest",
+    "observatoire_dbt": "dbt",
+    "observatoire_publication": "publication",
+}
+
+
 def stage_of(step: str) -> str:
+    if step in OBSERVATORY_STAGES:
+        return OBSERVATORY_STAGES[step]
     if "_gx_" in step:
         return "gates"
     if step.startswith(("raw__", "meta__")):
@@ -116,6 +131,7 @@ class Measure:
     steps: dict[str, float] = field(default_factory=dict)
     note: str = ""
     dbt_nodes: dict[str, float] = field(default_factory=dict)  # slowest dbt nodes of the run (s)
+    outputs: dict[str, int] = field(default_factory=dict)  # rows of what the run published (observatoire)
 
 
 def step_events(env: dict, start_wall: float, start_mono: float) -> list[tuple[float, str, str]]:
@@ -267,7 +283,16 @@ def buyers_for(n: int) -> int:
     return max(50, n // 100)
 
 
-def scenario(n: int, workdir: Path, out: Path, incremental: bool, profile: bool, log=print) -> list[Measure]:
+def scenario(
+    n: int,
+    workdir: Path,
+    out: Path,
+    incremental: bool,
+    profile: bool,
+    log=print,
+    observatory: bool = False,
+    baseline: bool = True,
+) -> list[Measure]:
     results = []
     full = workdir / f"n{n}" / "full"
     remove_tree(full.parent)
@@ -305,23 +330,29 @@ def scenario(n: int, workdir: Path, out: Path, incremental: bool, profile: bool,
     results.append(m)
     log(_line(m))
 
-    base = run_measured(
-        "baseline",
-        n,
-        [
-            sys.executable,
-            str(REPO / "bench" / "baseline_duckdb.py"),
-            "--home",
-            str(full),
-            "--out",
-            str(full / "baseline"),
-        ],
-        env,
-        full / "run_baseline.log",
-    )
-    base.stages = _baseline_stages(full / "baseline" / "stages.json", base)
-    results.append(base)
-    log(_line(base))
+    if baseline:
+        base = run_measured(
+            "baseline",
+            n,
+            [
+                sys.executable,
+                str(REPO / "bench" / "baseline_duckdb.py"),
+                "--home",
+                str(full),
+                "--out",
+                str(full / "baseline"),
+            ],
+            env,
+            full / "run_baseline.log",
+        )
+        base.stages = _baseline_stages(full / "baseline" / "stages.json", base)
+        results.append(base)
+        log(_line(base))
+
+    if observatory:
+        obs = measure_observatory(n, full, env)
+        results.append(obs)
+        log(_line(obs))
 
     if incremental:
         inc = workdir / f"n{n}" / "incremental"
@@ -345,12 +376,37 @@ def scenario(n: int, workdir: Path, out: Path, incremental: bool, profile: bool,
     return results
 
 
-def dbt_node_times(since: float, top: int = 12) -> dict[str, float]:
+def measure_observatory(n: int, home: Path, env: dict) -> Measure:
+    """`spaser observatoire` on the warehouse the full run built (its SIRENE extract is the demo's),
+    measured like a pipeline run; the rows it published in `outputs`."""
+    started = time.time()
+    m = run_measured("observatoire", n, spaser("observatoire", "--verbose"), env, home / "run_observatoire.log")
+    m.dbt_nodes = dbt_node_times(started, prefix="")  # the only dbt invocation since `started`
+    if m.ok:
+        m.outputs = observatory_outputs(home)
+        m.note = ", ".join(f"{name} {rows:,}" for name, rows in m.outputs.items()) + " rows"
+    return m
+
+
+def observatory_outputs(home: Path) -> dict[str, int]:
+    """Rows of each publication table the observatory wrote (publication.mart_observatoire_*)."""
+    import duckdb
+
+    con = duckdb.connect(str(home / "warehouse" / "warehouse.duckdb"), read_only=True)
+    try:
+        names = con.execute(
+            """SELECT table_name FROM duckdb_tables() WHERE schema_name = 'publication'
+               AND table_name LIKE 'mart_observatoire_%' ORDER BY table_name"""
+        ).fetchall()
+        return {name: con.execute(f"SELECT count(*) FROM publication.{name}").fetchone()[0] for (name,) in names}
+    finally:
+        con.close()
+
+
+def dbt_node_times(since: float, top: int = 12, prefix: str = "spaser_dbt_models-") -> dict[str, float]:
     """The slowest nodes of the last dbt build started after `since` (its run_results.json)."""
     runs = [
-        p
-        for p in (REPO / "dbt_project" / "target").glob("spaser_dbt_models-*/run_results.json")
-        if p.stat().st_mtime >= since
+        p for p in (REPO / "dbt_project" / "target").glob(f"{prefix}*/run_results.json") if p.stat().st_mtime >= since
     ]
     if not runs:
         return {}
@@ -387,6 +443,9 @@ def _line(m: Measure) -> str:
         f"  {m.label:<24} N={m.n:>9,}: {m.wall_s:7.1f} s, peak {m.peak_rss_mb:6.0f} MiB "
         f"{'' if m.ok else 'FAILED '}[{parts}] load {m.load_avg}"
     )
+
+
+LABELS = ["full", "baseline", "incremental", "observatoire"]  # the order of a size's rows
 
 
 # --- report --------------------------------------------------------------------------------------
@@ -518,6 +577,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=REPO / "docs")
     parser.add_argument("--no-incremental", action="store_true", help="skip the incremental scenario")
     parser.add_argument("--profile", action="store_true", help="run the full pipeline under pyinstrument")
+    parser.add_argument(
+        "--observatory", action="store_true", help="also measure `spaser observatoire` after the full run"
+    )
+    parser.add_argument("--no-baseline", action="store_true", help="skip the plain-DuckDB baseline")
+    parser.add_argument(
+        "--observatory-on",
+        type=Path,
+        metavar="HOME",
+        help="measure only `spaser observatoire` on HOME, the full run's home of a previous --keep run "
+        "(<workdir>/n<N>/full; --sizes gives its N)",
+    )
     parser.add_argument("--append", action="store_true", help="add to <out>/bench_results.json")
     parser.add_argument("--keep", action="store_true", help="keep the work folders (large)")
     parser.add_argument(
@@ -540,8 +610,27 @@ def main(argv: list[str] | None = None) -> int:
     if args.append and results_file.exists():
         previous = [Measure(**m) for m in json.loads(results_file.read_text(encoding="utf-8"))["runs"]]
     results: list[Measure] = []
+    if args.observatory_on:
+        m = measure_observatory(args.sizes[0], args.observatory_on, make_env(args.observatory_on))
+        print(_line(m))
+        merged = [p for p in previous if (p.n, p.label) != (m.n, m.label)] + [m]
+        merged.sort(key=lambda r: (r.n, LABELS.index(r.label) if r.label in LABELS else 9))
+        results_file.write_text(
+            json.dumps({"machine": machine(), "runs": [asdict(r) for r in merged]}, indent=2), encoding="utf-8"
+        )
+        (args.out / "performance_table.md").write_text(table(merged), encoding="utf-8")
+        print(table(merged))
+        return 0 if m.ok else 1
     for n in args.sizes:
-        runs = scenario(n, args.workdir, args.out, not args.no_incremental, args.profile)
+        runs = scenario(
+            n,
+            args.workdir,
+            args.out,
+            not args.no_incremental,
+            args.profile,
+            observatory=args.observatory,
+            baseline=not args.no_baseline,
+        )
         results += runs
         if not args.keep:
             remove_tree(args.workdir / f"n{n}")
@@ -549,9 +638,7 @@ def main(argv: list[str] | None = None) -> int:
         merged.sort(
             key=lambda m: (
                 m.n,
-                ["full", "baseline", "incremental"].index(m.label)
-                if m.label in ("full", "baseline", "incremental")
-                else 9,
+                LABELS.index(m.label) if m.label in LABELS else 9,
             )
         )
         results_file.write_text(
