@@ -5,7 +5,8 @@
 -- GOV-3 (dashboard updated every semester): for a semester, the previous semester was
 --   released; semestrial by nature, so not available on year rows.
 -- Values are 1 (oui) or 0 (non); not available when the judged semester precedes the
--- organisation's first semester.
+-- organisation's first semester. The values are the aggregation of their lines
+-- (int_entrepot__indicateur_lignes: one line per judged semester, where each is defined).
 with periods as (
     select * from {{ ref('int_periodes') }}
 ),
@@ -14,38 +15,21 @@ organisations as (
     select * from {{ ref('organisations') }}
 ),
 
-releases as (
-    select * from {{ ref('stg_entrepot__releases') }}
-),
-
 judged as (
     {{ governance_judged_semesters() }}
 ),
 
-measured as (
-    select
-        j.*,
-        coalesce(j.judged_semester >= j.premier_semestre, false) as is_judged,
-        exists(
-            select 1 from releases as r
-            where r.org_id = j.org_id and r.semester = j.judged_semester
-        ) as released
-    from judged as j
+lines as (
+    select * from {{ ref('int_entrepot__indicateur_lignes') }}
 )
 
-select
-    org_id,
-    period_type,
-    period,
-    indicator_id,
-    case when is_judged then cast(released as integer) end as numerator,
-    case when is_judged then 1 end as denominator,
-    case when is_judged then cast(cast(released as integer) as double precision) end as value,
-    is_judged as is_available,
-    case
-        when judged_semester is null then 'indicateur semestriel: voir les lignes des semestres'
-        when not is_judged
-            then 'semestre ' || judged_semester || ' antérieur au premier semestre suivi par l''entrepôt'
-    end as unavailable_reason,
-    1 as source_rows
-from measured
+{%- set reason = "
+    when x.judged_semester is null then 'indicateur semestriel: voir les lignes des semestres'
+    when j.n_lines = 0
+        then 'semestre ' || x.judged_semester || ' antérieur au premier semestre suivi par l''entrepôt'" %}
+
+{{ indicators_from_lines(
+    'lines', context='judged', context_by_indicator=true,
+    reasons={'GOV-2': reason, 'GOV-3': reason},
+    source_rows={'GOV-2': '1', 'GOV-3': '1'}
+) }}

@@ -74,6 +74,7 @@ select
     contrat_key || '|' || coalesce(siret_titulaire, '') || '|' || cast(mois as varchar) as record_key,
     measure,
     'heures' as unit,
+    exclusion_reason is null as in_scope,
     false as in_denominator,
     exclusion_reason is null as in_numerator,
     case when exclusion_reason is null then coalesce(heures_realisees, 0) else 0 end as numerator_value,
@@ -99,6 +100,7 @@ select
     x.id_parcours as record_key,
     'parcours terminé dans la période' as measure,
     'parcours' as unit,
+    x.exclusion_reason is null as in_scope,
     coalesce(x.exclusion_reason is null and x.statut_parcours = 'terminé' and x.compte_dans_taux, false)
         as in_denominator,
     coalesce(

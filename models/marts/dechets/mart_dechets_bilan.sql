@@ -44,18 +44,22 @@ waste as (
     group by p.org_id, p.period_type, p.period
 ),
 
+-- the tonnes of the same period one year earlier: BES-6's denominator lines, so that the
+-- report and the indicator share one definition (NULL when no line is known)
 waste_year_before as (
     select
         p.org_id,
         p.period_type,
         p.period,
-        {{ exact_sum('r.poids_t', 3) }} as tonnes
+        {{ exact_sum('l.denominator_value', 3) }} as tonnes
     from periods as p
-    left join registre as r
+    left join {{ ref('int_dechets__indicateur_lignes') }} as l
         on
-            p.org_id = r.org_id
-            and r.date_expedition
-            between cast(p.period_start - interval '1 year' as date) and cast(p.period_end - interval '1 year' as date)
+            p.org_id = l.org_id
+            and p.period_type = l.period_type
+            and p.period = l.period
+            and l.indicator_id = 'BES-6'
+            and l.in_denominator
     group by p.org_id, p.period_type, p.period
 ),
 
