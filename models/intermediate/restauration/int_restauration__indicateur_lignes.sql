@@ -1,6 +1,7 @@
 -- Lineage of the catering indicators (int_indicateurs__restauration), one line per
 -- organisation x period x indicator x source row of its scope (columns as every
--- int_<feed>__indicateur_lignes). Same reference year as the indicators: a calendar year uses
+-- int_<feed>__indicateur_lignes), where the indicators are defined (int_indicateurs__restauration
+-- adds them up). The reference year (restauration_reference_years()): a calendar year uses
 -- its own figures, a semester the most recent year declared among its year and the years before
 -- it admitted by restauration_recul_max_annees.
 -- NAT-3 / NAT-4: the EGALim bilans (EUR HT) of the reference year: total food purchases in the
@@ -10,18 +11,8 @@
 --        establishment of the organisation, 1 in the numerator for a collège; a line naming
 --        an establishment outside the list is listed with 0) and the collèges of the
 --        organisation's list (1 in the denominator). Value = sum of value_contribution.
-with periods as (
-    select
-        per.org_id,
-        per.period_type,
-        per.period,
-        per.year,
-        case
-            when per.period_type = 'semestre'
-                then coalesce({{ param('per.org_id', 'restauration_recul_max_annees', 'integer') }}, 0)
-            else 0
-        end as recul
-    from {{ ref('int_periodes') }} as per
+with years as (
+    {{ restauration_reference_years() }}
 ),
 
 egalim as (
@@ -35,35 +26,6 @@ labels as (
 colleges as (
     select * from {{ ref('dim_restauration_etablissements') }}
     where est_college
-),
-
-egalim_year as (
-    select
-        p.org_id,
-        p.period_type,
-        p.period,
-        max(g.annee) as annee_reference
-    from periods as p
-    inner join egalim as g
-        on
-            p.org_id = g.org_id
-            and g.annee between p.year - p.recul and p.year
-            and g.has_bilan_montants
-    group by p.org_id, p.period_type, p.period
-),
-
-label_year as (
-    select
-        p.org_id,
-        p.period_type,
-        p.period,
-        max(l.annee) as annee_label
-    from periods as p
-    inner join labels as l
-        on
-            p.org_id = l.org_id
-            and l.annee between p.year - p.recul and p.year
-    group by p.org_id, p.period_type, p.period
 ),
 
 bilans as (
@@ -86,7 +48,7 @@ bilans as (
         ]) }} as flags,
         g._source_file as source_file,
         g._source_row as source_row
-    from egalim_year as y
+    from years as y
     inner join egalim as g
         on
             y.org_id = g.org_id
@@ -158,16 +120,16 @@ select
     l._source_row as source_row,
     cast(null as varchar) as secondary_source_file,
     cast(null as bigint) as secondary_source_row
-from label_year as y
+from years as y
 inner join labels as l
     on
         y.org_id = l.org_id
         and y.annee_label = l.annee
 union all
 select
-    p.org_id,
-    p.period_type,
-    p.period,
+    y.org_id,
+    y.period_type,
+    y.period,
     'IMP-9' as indicator_id,
     c.siret as record_key,
     'collège de la liste des établissements' as measure,
@@ -185,5 +147,5 @@ select
     c._source_row as source_row,
     cast(null as varchar) as secondary_source_file,
     cast(null as bigint) as secondary_source_row
-from periods as p
-inner join colleges as c on p.org_id = c.org_id
+from years as y
+inner join colleges as c on y.org_id = c.org_id
