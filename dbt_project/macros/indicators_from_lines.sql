@@ -19,10 +19,11 @@
     `context`, an optional relation of feed-wide facts per (org_id, period_type, period), or
     per (org_id, period_type, period, indicator_id) with `context_by_indicator`.
     `source_rows` maps an indicator id to its count of source rows (SQL over j.*, x.*) when it
-    is not j.n_in_scope. -#}
+    is not j.n_in_scope; `no_rows_when_unavailable` publishes 0 source rows for a value that is
+    not available. -#}
 {% macro indicators_from_lines(
     lines, reasons, context=none, context_by_indicator=false, scope=none, sum_digits=6, amount_digits=6,
-    values={}, source_rows={}
+    values={}, source_rows={}, no_rows_when_unavailable=false
 ) -%}
     {%- set ids = reasons.keys() | list | sort -%}
     {#- exact sums rounded half away from zero to sum_digits (one number, or one per indicator) -#}
@@ -30,6 +31,10 @@
     {%- for id in ids -%}
         {%- do digits.update({id: sum_digits[id] if sum_digits is mapping else sum_digits}) -%}
     {%- endfor -%}
+    {%- set rows_column = 'source_rows' -%}
+    {%- if no_rows_when_unavailable -%}
+        {%- set rows_column = 'case when unavailable_reason is null then source_rows else 0 end' -%}
+    {%- endif -%}
     {%- set context_join = '' -%}
     {%- if context -%}
         {%- set context_join = 'left join ' ~ context ~ ' as x on j.org_id = x.org_id'
@@ -53,7 +58,7 @@
         end as value,
         unavailable_reason is null as is_available,
         unavailable_reason,
-        source_rows
+        {{ rows_column }} as source_rows
     from (
         select
             j.*,
