@@ -26,11 +26,7 @@
     values={}, source_rows={}, no_rows_when_unavailable=false
 ) -%}
     {%- set ids = reasons.keys() | list | sort -%}
-    {#- exact sums rounded half away from zero to sum_digits (one number, or one per indicator) -#}
-    {%- set digits = {} -%}
-    {%- for id in ids -%}
-        {%- do digits.update({id: sum_digits[id] if sum_digits is mapping else sum_digits}) -%}
-    {%- endfor -%}
+    {%- set sums = indicator_line_sums(ids, sum_digits) -%}
     {%- set rows_column = 'source_rows' -%}
     {%- if no_rows_when_unavailable -%}
         {%- set rows_column = 'case when unavailable_reason is null then source_rows else 0 end' -%}
@@ -83,21 +79,9 @@
                 coalesce(a.n_in_scope, 0) as n_in_scope,
                 coalesce(a.n_in_denominator, 0) as n_in_denominator,
                 coalesce(a.n_in_numerator, 0) as n_in_numerator,
-                case c.indicator_id
-    {%- for id in ids %}
-                        when '{{ id }}' then cast(round(a.numerator, {{ digits[id] }}) as double precision)
-    {%- endfor %}
-                end as numerator,
-                case c.indicator_id
-    {%- for id in ids %}
-                        when '{{ id }}' then cast(round(a.denominator, {{ digits[id] }}) as double precision)
-    {%- endfor %}
-                end as denominator,
-                case c.indicator_id
-    {%- for id in ids %}
-                        when '{{ id }}' then cast(round(a.value_sum, {{ digits[id] }}) as double precision)
-    {%- endfor %}
-                end as value_sum
+                a.numerator,
+                a.denominator,
+                a.value_sum
             from {{ ref('int_periodes') }} as p
             cross join {{ ref('spaser_indicateurs') }} as c
             left join (
@@ -110,9 +94,9 @@
                     count(*){% if scope %} filter (where {{ scope }}){% endif %} as n_in_scope,
                     count(*) filter (where in_denominator) as n_in_denominator,
                     count(*) filter (where in_numerator) as n_in_numerator,
-                    sum({{ exact('numerator_value') }}) as numerator,
-                    sum({{ exact('denominator_value') }}) filter (where in_denominator) as denominator,
-                    sum({{ exact('value_contribution') }}) as value_sum
+                    {{ sums['numerator'] }} as numerator,
+                    {{ sums['denominator'] }} as denominator,
+                    {{ sums['value_sum'] }} as value_sum
                 from {{ lines }}
                 group by org_id, period_type, period, indicator_id
             ) as a
