@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -139,6 +140,19 @@ def _share_data_docs_templates() -> None:
 _CONTEXTS: dict[str, object] = {}
 
 
+def _copy_committed_suites(target: Path) -> None:
+    """The committed suites (expectations/gx/expectations), copied where the context's
+    expectations store reads them: whole files, each replaced atomically when it differs."""
+    target.mkdir(parents=True, exist_ok=True)
+    for suite in sorted((GX_PROJECT_DIR / "gx" / "expectations").glob("*.json")):
+        data = suite.read_bytes()
+        copy = target / suite.name
+        if not copy.exists() or copy.read_bytes() != data:
+            tmp = copy.with_name(f".{suite.name}.tmp-{os.getpid()}")
+            tmp.write_bytes(data)
+            os.replace(tmp, copy)
+
+
 def gx_context(results_dir: Path):
     """The committed file-mode context, its stores in `results_dir`. One context per results
     folder and process: opening it reads and validates the whole project configuration (about
@@ -149,6 +163,7 @@ def gx_context(results_dir: Path):
     key = str(Path(results_dir).resolve())
     if key not in _CONTEXTS:
         Path(key).mkdir(parents=True, exist_ok=True)
+        _copy_committed_suites(Path(key) / "expectations")
         _CONTEXTS[key] = gx.get_context(
             mode="file", project_root_dir=str(GX_PROJECT_DIR), runtime_environment={"SPASER_GX_RESULTS_DIR": key}
         )
@@ -166,6 +181,7 @@ def _checkpoint(context, results_key: str, suite_name: str, index_columns: tuple
     suite_file = GX_PROJECT_DIR / "gx" / "expectations" / f"{suite_name}.json"
     key = (results_key, suite_name, index_columns, suite_file.stat().st_mtime_ns if suite_file.exists() else None)
     if key not in _CHECKPOINTS:
+        _copy_committed_suites(Path(results_key) / "expectations")  # a suite edited since the context opened
         suite = context.suites.get(suite_name)
         asset = context.data_sources.get(DATASOURCE).get_asset(DATAFRAME_ASSET)
         batch_definition = asset.get_batch_definition(BATCH_DEFINITION)
