@@ -37,7 +37,7 @@ def _exists(con, schema: str, table: str) -> bool:
         con.execute(
             "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
             [schema, table],
-        ).fetchone()[0]
+        ).fetchall()[0][0]
     )
 
 
@@ -57,7 +57,7 @@ def standing_rows(con, org: str, semester: str, current: list[dict]) -> list[dic
     if not con.execute(
         "SELECT count(*) FROM publication.mart_observatoire_national WHERE period_type = 'semestre' AND period = ?",
         [semester],
-    ).fetchone()[0]:
+    ).fetchall()[0][0]:
         return None
     params = (
         {
@@ -145,7 +145,13 @@ def standing_rows(con, org: str, semester: str, current: list[dict]) -> list[dic
 def standing_section(con, manifest: dict, current: list[dict]) -> str:
     """The report's section (HTML, French)."""
     semester = manifest["semester"]
-    rows = standing_rows(con, manifest["organisation"], semester, current)
+    # its own cursor: the publication's connection is in the middle of writing a release, and a
+    # result left open on it (a fetchone) fails the next organisation's export
+    cursor = con.cursor()
+    try:
+        rows = standing_rows(cursor, manifest["organisation"], semester, current)
+    finally:
+        cursor.close()
     if rows is None:
         return _absent(semester)
     kind_label = rows[0]["kind_label"] if rows else ""
