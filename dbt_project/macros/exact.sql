@@ -25,6 +25,12 @@
     cast(round(sum({{ exact(value) }}){% if where %} filter (where {{ where }}){% endif %}, {{ digits }}) as double precision)
 {%- endmacro %}
 
+{#- sum of a count (an integer column, e.g. contracts per buyer summed per département): integer
+    arithmetic is exact in any order; the cast states it, and keeps a double from slipping in -#}
+{% macro int_sum(value) -%}
+    sum(cast({{ value }} as bigint))
+{%- endmacro %}
+
 {#- numerator / denominator exactly, rounded half away from zero to `digits` (<= 6) decimals,
     as decimal(38, 6) like `exact` (DuckDB silently rounds a CASE or UNION of decimal(38, 2) and
     decimal(38, 6) to 2 decimals: one decimal type throughout); NULL when the denominator is 0

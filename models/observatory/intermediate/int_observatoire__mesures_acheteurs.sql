@@ -21,8 +21,8 @@ sums as (
         count(*) as n_marches,
         count(*) filter (where in_denominator) as n_connus,
         count(*) filter (where in_numerator) as n_oui,
-        coalesce(sum(montant_compte) filter (where in_denominator), 0) as montant_connus,
-        coalesce(sum(montant_compte) filter (where in_numerator), 0) as montant_oui
+        coalesce({{ exact_sum('montant_compte', where='in_denominator') }}, 0) as montant_connus,
+        coalesce({{ exact_sum('montant_compte', where='in_numerator') }}, 0) as montant_oui
     from lines
     group by acheteur_id, period_type, period, indicator_id, seuil_eur
 )
