@@ -61,6 +61,18 @@
 {%- endmacro -%}
 
 
+{#- The sums an observatory row is built from, over the buyer rows of its group (a
+    département, a kind of buyer, the nation): counts in integers, amounts exactly. -#}
+{%- macro observatory_sums() -%}
+    {{ int_sum('n_marches') }} as n_marches,
+    {{ int_sum('n_connus') }} as n_connus,
+    {{ int_sum('n_oui') }} as n_oui,
+    {{ exact_sum('montant_connus') }} as montant_connus,
+    {{ exact_sum('montant_oui') }} as montant_oui,
+    {{ int_sum('n_enregistrements') }} as n_enregistrements,
+    {{ int_sum('n_exclus_qualite') }} as n_exclus_qualite
+{%- endmacro %}
+
 {#- The figures of an observatory row from its sums (n_connus, n_oui, montant_connus,
     montant_oui, n_enregistrements, n_exclus_qualite): both values, the quality share, the
     status, and the rank among the rows of `partition` that are ranked. -#}

@@ -29,13 +29,7 @@ sums as (
         seuil_eur,
         count(*) as n_acheteurs,
         count(*) filter (where departement is null) as n_acheteurs_hors_sirene,
-        {{ int_sum('n_marches') }} as n_marches,
-        {{ int_sum('n_connus') }} as n_connus,
-        {{ int_sum('n_oui') }} as n_oui,
-        {{ exact_sum('montant_connus') }} as montant_connus,
-        {{ exact_sum('montant_oui') }} as montant_oui,
-        {{ int_sum('n_enregistrements') }} as n_enregistrements,
-        {{ int_sum('n_exclus_qualite') }} as n_exclus_qualite
+        {{ observatory_sums() }}
     from buyers
     group by period_type, period, indicator_id, seuil_eur
 )
