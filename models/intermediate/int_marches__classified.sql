@@ -81,20 +81,27 @@ default_org as (
     where landing_default
 ),
 
+-- each organisation's range as one row, joined once: a parameter subquery per contract took the
+-- model from 3.5 s to 10.5-11 s at 1.5 million contracts once every buyer had a range
+plausible_ranges as (
+    select
+        o.org_id,
+        {{ param('o.org_id', 'montant_plausible_min_eur') }} as montant_min,
+        {{ param('o.org_id', 'montant_plausible_max_eur') }} as montant_max
+    from {{ ref('organisations') }} as o
+),
+
 classified as (
     select
         c.*,
         b.org_id,
         tm.test_reason,
-        coalesce(
-            c.montant between {{ param('coalesce(b.org_id, d.org_id)', 'montant_plausible_min_eur') }}
-            and {{ param('coalesce(b.org_id, d.org_id)', 'montant_plausible_max_eur') }},
-            false
-        ) as montant_plausible
+        coalesce(c.montant between r.montant_min and r.montant_max, false) as montant_plausible
     from current_versions as c
     left join buyers as b on c.acheteur_id = b.acheteur_siret
     left join test_matches as tm on c.contrat_key = tm.contrat_key
     cross join default_org as d
+    left join plausible_ranges as r on coalesce(b.org_id, d.org_id) = r.org_id
 )
 
 select
