@@ -76,12 +76,23 @@
 {#- The figures of an observatory row from its sums (n_connus, n_oui, montant_connus,
     montant_oui, n_enregistrements, n_exclus_qualite): both values, the quality share, the
     status, and the rank among the rows of `partition` that are ranked. -#}
-{%- macro observatory_figures(partition) -%}
-    case when n_connus > 0 then 100.0 * n_oui / n_connus end as valeur_pct,
-    case when montant_connus > 0 then 100.0 * montant_oui / montant_connus end as valeur_montant_pct,
+{#- An observatory row's values from its sums (columns of `relation`, a table alias or none):
+    by number, by amount, and the share excluded for quality. The amount value is rounded to
+    1e-10: 100.0 * montant_oui / montant_connus can read 100.00000000000001 for a buyer whose
+    every known contract counts (the published Data Package bounds a percentage by 100; seen at
+    1.5 million contracts). -#}
+{%- macro observatory_values(relation=none) -%}
+    {%- set r = relation ~ '.' if relation else '' -%}
+    case when {{ r }}n_connus > 0 then 100.0 * {{ r }}n_oui / {{ r }}n_connus end as valeur_pct,
+    round(case when {{ r }}montant_connus > 0 then 100.0 * {{ r }}montant_oui / {{ r }}montant_connus end, 10)
+        as valeur_montant_pct,
     case
-        when n_enregistrements > 0 then 100.0 * n_exclus_qualite / n_enregistrements
-    end as part_exclus_qualite_pct,
+        when {{ r }}n_enregistrements > 0 then 100.0 * {{ r }}n_exclus_qualite / {{ r }}n_enregistrements
+    end as part_exclus_qualite_pct
+{%- endmacro %}
+
+{%- macro observatory_figures(partition) -%}
+    {{ observatory_values() }},
     case
         when n_connus = 0 then 'non disponible'
         when n_connus < {{ observatory_min_contracts() }} then 'trop peu de marchés'

@@ -105,7 +105,26 @@ _TRUE = {"true", "oui", "1", "yes"}
 _FALSE = {"false", "non", "0", "no"}
 
 
-class _NanTolerantStream:
+class _PatchedStream:
+    """A file-like reader over another, rewriting it chunk by chunk: a subclass's `_fill()`
+    reads the next chunk, appends what it can give to `_out` and sets `_eof` at the end."""
+
+    _out: bytes
+    _eof: bool
+
+    def _fill(self) -> None:
+        raise NotImplementedError
+
+    def read(self, n: int = -1) -> bytes:
+        while not self._eof and (n < 0 or len(self._out) < n):
+            self._fill()
+        if n < 0:
+            n = len(self._out)
+        out, self._out = self._out[:n], self._out[n:]
+        return out
+
+
+class _NanTolerantStream(_PatchedStream):
     """File-like wrapper turning bare NaN/Infinity tokens (invalid JSON, but written by some
     platforms through Python's json module) into null, without touching string contents.
 
@@ -150,16 +169,8 @@ class _NanTolerantStream:
             self._in_string = not self._in_string
         self._out += b"".join(out)
 
-    def read(self, n: int = -1) -> bytes:
-        while not self._eof and (n < 0 or len(self._out) < n):
-            self._fill()
-        if n < 0:
-            n = len(self._out)
-        out, self._out = self._out[:n], self._out[n:]
-        return out
 
-
-class _SurrogatePatch:
+class _SurrogatePatch(_PatchedStream):
     """File-like wrapper replacing each lone UTF-16 surrogate escape (`\\ud800` without its low
     half, a low half alone) with `\\ufffd`: the same length, so byte offsets hold. Counts them and
     keeps the offset of the first. Chunks without `\\ud` pass untouched."""
@@ -198,14 +209,6 @@ class _SurrogatePatch:
         self._out += buf[:cut]
         self._carry = buf[cut:]
         self._offset += cut
-
-    def read(self, n: int = -1) -> bytes:
-        while not self._eof and (n < 0 or len(self._out) < n):
-            self._fill()
-        if n < 0:
-            n = len(self._out)
-        out, self._out = self._out[:n], self._out[n:]
-        return out
 
 
 def replace_lone_surrogates(data: bytes) -> tuple[bytes, int, int | None]:

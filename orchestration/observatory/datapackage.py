@@ -26,24 +26,26 @@ pages are replaced.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from pathlib import Path
 
 from ..publication.datapackage import (
-    CSV_DIALECT,
+    CSV_PROTECTION,
     DATAPACKAGE,
     DECP_FORMAT,
     LICENCE,
     MISSING_VALUES,
     DataPackageError,
     ModelDoc,
+    csv_resource,
     dbt_type,
     duckdb_type,
     enum_values,
     model_docs,
+    parquet_columns,
     period_pattern,
     schema_field,
     validate_datapackage,
+    write_json,
 )
 from ..settings import REPO_ROOT
 
@@ -144,26 +146,17 @@ def build_datapackage(con, folder: Path, files: dict[str, dict], parameters) -> 
     docs = model_docs()
     resources = []
     for name, out in files.items():
-        parquet = folder / out["parquet"]
-        columns = [(r[0], r[1]) for r in con.execute(f"DESCRIBE SELECT * FROM read_parquet('{parquet}')").fetchall()]
+        columns = parquet_columns(con, folder / out["parquet"])
         meta = docs.get(name, ModelDoc()).meta
         resources.append(
-            {
-                "name": name,
-                "title": meta.get("titre") or name,
-                "description": f"{meta.get('description', '')} {out['rows']} ligne(s) ; valeurs exactes dans "
-                f"{out['parquet']} ; dans le CSV, une cellule de texte commençant par =, +, -, @, une tabulation "
-                "ou un retour chariot est précédée d'une apostrophe (protection des tableurs).".strip(),
-                "profile": "tabular-data-resource",
-                "path": out["csv"],
-                "format": "csv",
-                "mediatype": "text/csv",
-                "encoding": "utf-8",
-                "bytes": out["bytes"],
-                "hash": f"sha256:{out['sha256']}",
-                "dialect": CSV_DIALECT,
-                "schema": table_schema(name, columns, docs),
-            }
+            csv_resource(
+                name,
+                meta.get("titre") or name,
+                f"{meta.get('description', '')} {out['rows']} ligne(s) ; valeurs exactes dans "
+                f"{out['parquet']} ; {CSV_PROTECTION}".strip(),
+                {"file": out["csv"], "bytes": out["bytes"], "sha256": out["sha256"]},
+                table_schema(name, columns, docs),
+            )
         )
     built = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     thresholds = [f"{t:g}" for t in parameters.seuils_dep4_eur]
@@ -198,17 +191,14 @@ def write_datapackage(con, folder: Path, files: dict[str, dict], parameters) -> 
     """Write `datapackage.json` into `folder` and validate it with frictionless (every resource,
     every row); DataPackageError when it is not valid."""
     path = folder / DATAPACKAGE
-    descriptor = build_datapackage(con, folder, files, parameters)
-    path.write_text(json.dumps(descriptor, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    write_json(path, build_datapackage(con, folder, files, parameters))
     validate_datapackage(path, "observatoire national")
     return path
 
 
 def write_buyer_schema(folder: Path = SCHEMA_DIR) -> Path:
     """schema/observatoire-spaser/schema.json from the dbt models' documentation and tests."""
-    path = folder / "schema.json"
-    path.write_text(json.dumps(buyer_schema(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    return path
+    return write_json(folder / "schema.json", buyer_schema())
 
 
 if __name__ == "__main__":  # python -m orchestration.observatory.datapackage

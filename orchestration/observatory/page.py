@@ -125,6 +125,15 @@ document.querySelectorAll('table.sortable').forEach(function(table){
 """
 
 
+def sortable_cells(figures: dict, cols: list[Column]) -> str:
+    """A table row's figure cells, each with its sort key (data-v) for the page's sorting."""
+    out = []
+    for c in cols:
+        content, key = cell(figures.get((c.indicator_id, c.seuil_eur)), c)
+        out.append(f'<td data-v="{"" if key is None else f"{key:.6f}"}">{content}</td>')
+    return "".join(out)
+
+
 def _page(title: str, body: str) -> str:
     return (
         f'<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>{_e(title)}</title>'
@@ -240,16 +249,12 @@ def _national_page(period_type, period, rows, nat, nav, min_marches, codes, pref
         any_row = figures.get(("NAT-1", None)) or next(iter(figures.values()), None)
         if any_row is None:
             any_row = {"n_acheteurs": 0, "n_enregistrements": 0, "part_exclus_qualite_pct": None}
-        cells = []
-        for c in cols:
-            content, key = cell(figures.get((c.indicator_id, c.seuil_eur)), c)
-            cells.append(f'<td data-v="{"" if key is None else f"{key:.6f}"}">{content}</td>')
         lines.append(
             f'<tr><td data-v="{_e(code)}"><a href="{prefix}{_e(code)}.html">{_e(code)}</a></td>'
             f'<td data-v="{any_row["n_acheteurs"]}">{any_row["n_acheteurs"]}</td>'
             f'<td data-v="{any_row["n_enregistrements"]}">{fr_number(any_row["n_enregistrements"], 0)}</td>'
             f'<td data-v="{any_row["part_exclus_qualite_pct"] or 0:.6f}">'
-            f"{fr_number(any_row['part_exclus_qualite_pct'])} %</td>" + "".join(cells) + "</tr>"
+            f"{fr_number(any_row['part_exclus_qualite_pct'])} %</td>" + sortable_cells(figures, cols) + "</tr>"
         )
     france = []
     for c in cols:
@@ -306,15 +311,11 @@ def _departement_page(code, own, buyers, periods, default) -> str:
     lines = []
     for siret, figures in sorted(by_buyer.items()):
         first = next(iter(figures.values()))
-        cells = []
-        for c in cols:
-            content, key = cell(figures.get((c.indicator_id, c.seuil_eur)), c)
-            cells.append(f'<td data-v="{"" if key is None else f"{key:.6f}"}">{content}</td>')
         lines.append(
             f'<tr><td data-v="{_e(first["acheteur_nom"] or siret)}">{_e(first["acheteur_nom"] or "(sans nom)")}'
             f'<br><span class="n">{_e(siret)}</span></td><td data-v="{_e(first["type_libelle"])}">'
             f'{_e(first["type_libelle"])}</td><td data-v="{first["part_exclus_qualite_pct"] or 0:.6f}">'
-            f"{fr_number(first['part_exclus_qualite_pct'])} %</td>" + "".join(cells) + "</tr>"
+            f"{fr_number(first['part_exclus_qualite_pct'])} %</td>" + sortable_cells(figures, cols) + "</tr>"
         )
     body = (
         f'<p><a href="../index.html">← tous les départements</a></p><h1>Département {_e(code)}</h1>'

@@ -578,6 +578,42 @@ def table_schema(name: str, columns: list[tuple[str, str]], docs: dict[str, Mode
     return schema
 
 
+# What every published CSV says of its text cells (write_release_csv neutralises formulas).
+CSV_PROTECTION = (
+    "dans le CSV, une cellule de texte commençant par =, +, -, @, une tabulation ou un retour "
+    "chariot est précédée d'une apostrophe (protection des tableurs)."
+)
+
+
+def parquet_columns(con, parquet: Path) -> list[tuple[str, str]]:
+    """(name, DuckDB type) of each column of a Parquet file."""
+    return [(r[0], r[1]) for r in con.execute(f"DESCRIBE SELECT * FROM read_parquet('{parquet}')").fetchall()]
+
+
+def csv_resource(name: str, title: str, description: str, csv: dict, schema: dict) -> dict:
+    """A tabular Data Package resource for a published CSV (`csv`: its file, bytes, sha256)."""
+    return {
+        "name": name,
+        "title": title,
+        "description": description,
+        "profile": "tabular-data-resource",
+        "path": csv["file"],
+        "format": "csv",
+        "mediatype": "text/csv",
+        "encoding": "utf-8",
+        "bytes": csv["bytes"],
+        "hash": f"sha256:{csv['sha256']}",
+        "dialect": CSV_DIALECT,
+        "schema": schema,
+    }
+
+
+def write_json(path: Path, document: dict) -> Path:
+    """`document` as the project writes its JSON descriptors and schemas (UTF-8, indented)."""
+    path.write_text(json.dumps(document, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return path
+
+
 def build_datapackage(con, folder: Path, manifest: dict, docs: dict[str, ModelDoc] | None = None) -> dict:
     """The descriptor of the release being written in `folder` (its tables' files and `manifest`)."""
     from .publish import PUBLISHED_TABLES
@@ -592,25 +628,15 @@ def build_datapackage(con, folder: Path, manifest: dict, docs: dict[str, ModelDo
     resources = []
     for name in PUBLISHED_TABLES:
         output = manifest["outputs"][name]
-        parquet = folder / output["parquet"]["file"]
-        columns = [(r[0], r[1]) for r in con.execute(f"DESCRIBE SELECT * FROM read_parquet('{parquet}')").fetchall()]
+        columns = parquet_columns(con, folder / output["parquet"]["file"])
         resources.append(
-            {
-                "name": name,
-                "title": TABLE_TITLES.get(name, name),
-                "description": f"{output['rows']} ligne(s). Valeurs exactes dans {output['parquet']['file']} ; "
-                "dans le CSV, une cellule de texte commençant par =, +, -, @, une tabulation ou un retour "
-                "chariot est précédée d'une apostrophe (protection des tableurs).",
-                "profile": "tabular-data-resource",
-                "path": output["csv"]["file"],
-                "format": "csv",
-                "mediatype": "text/csv",
-                "encoding": "utf-8",
-                "bytes": output["csv"]["bytes"],
-                "hash": f"sha256:{output['csv']['sha256']}",
-                "dialect": CSV_DIALECT,
-                "schema": table_schema(name, columns, docs),
-            }
+            csv_resource(
+                name,
+                TABLE_TITLES.get(name, name),
+                f"{output['rows']} ligne(s). Valeurs exactes dans {output['parquet']['file']} ; {CSV_PROTECTION}",
+                output["csv"],
+                table_schema(name, columns, docs),
+            )
         )
     feeds = Counter(i.get("feed") for i in manifest.get("inputs") or [])
     sources = [{"title": "Données essentielles de la commande publique (DECP) des acheteurs", "path": DECP_FORMAT}]
@@ -656,8 +682,7 @@ def write_datapackage(con, folder: Path, manifest: dict) -> Path:
     """Write `datapackage.json` into the release being written and validate it (every resource,
     every row); DataPackageError when it is not valid."""
     path = folder / DATAPACKAGE
-    descriptor = build_datapackage(con, folder, manifest)
-    path.write_text(json.dumps(descriptor, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    write_json(path, build_datapackage(con, folder, manifest))
     validate_datapackage(path, f"{manifest['organisation']} {manifest['semester']} v{manifest['version']}")
     return path
 
@@ -713,9 +738,7 @@ def frictionless_problems(source, keys: dict | None = None, **options) -> list[s
 
 def write_indicator_schema(folder: Path = SCHEMA_DIR) -> Path:
     """schema/indicateurs-spaser/schema.json from the dbt model, the catalogue and INDICATEURS_FR."""
-    path = folder / "schema.json"
-    path.write_text(json.dumps(indicator_schema(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    return path
+    return write_json(folder / "schema.json", indicator_schema())
 
 
 if __name__ == "__main__":  # python -m orchestration.publication.datapackage

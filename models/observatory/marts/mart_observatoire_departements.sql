@@ -30,8 +30,4 @@ figures as (
     from sums
 )
 
--- valeur_montant_pct is rounded to 1e-10: montant_oui and montant_connus are sums of doubles over
--- different filters, so a buyer whose every known contract counts could read 100.00000000000001
--- (the published Data Package bounds a percentage by 100; seen at 1.5 million contracts).
-select * replace (round(valeur_montant_pct, 10) as valeur_montant_pct)
-from figures
+select * from figures

@@ -34,17 +34,9 @@ sums as (
     group by period_type, period, indicator_id, seuil_eur
 )
 
--- valeur_montant_pct is rounded to 1e-10: montant_oui and montant_connus are sums of doubles over
--- different filters, so a buyer whose every known contract counts could read 100.00000000000001
--- (the published Data Package bounds a percentage by 100; seen at 1.5 million contracts).
 select
     s.*,
-    case when s.n_connus > 0 then 100.0 * s.n_oui / s.n_connus end as valeur_pct,
-    round(case when s.montant_connus > 0 then 100.0 * s.montant_oui / s.montant_connus end, 10)
-        as valeur_montant_pct,
-    case
-        when s.n_enregistrements > 0 then 100.0 * s.n_exclus_qualite / s.n_enregistrements
-    end as part_exclus_qualite_pct,
+    {{ observatory_values('s') }},
     coalesce(d.n_departements_classes, 0) as n_departements_classes,
     d.q1_departements_pct,
     d.mediane_departements_pct,
