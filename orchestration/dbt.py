@@ -9,10 +9,13 @@ import datetime as dt
 import hashlib
 import json
 import logging
+import os
 import shutil
+import threading
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -28,16 +31,15 @@ from packaging import version
 
 from . import configuration
 from .dbt_manifest import DBT_EXECUTABLE, project_files, spaser_dbt_project
-from .partitions import parse_semester, semester_partitions
+from .partitions import dbt_env, semester_partitions
 from .resources import SpaserResource
 from .settings import REPO_ROOT, dbt_locations
 
 
-def dbt_vars(partition_key: str, locations: Mapping[str, str] | None = None) -> dict[str, str]:
-    """dbt vars for a semester partition: the marts are computed up to that semester, in the
-    warehouse and with the configuration of `locations` (settings.dbt_locations)."""
-    parse_semester(partition_key)  # fail early on a malformed key
-    return {"semester": partition_key, **(locations or {})}
+def dbt_vars(locations: Mapping[str, str] | None = None) -> dict[str, str]:
+    """dbt vars of a home: its warehouse and configuration (settings.dbt_locations). They are the
+    same for every semester, so dbt's saved parse state stays valid from one semester to the next."""
+    return dict(locations or {})
 
 
 # dbt unit tests check the SQL logic on fixed fixtures, never the data: they belong to CI
@@ -47,12 +49,11 @@ UNIT_TESTS = "resource_type:unit_test"
 
 
 def dbt_build_args(
-    partition_key: str,
     select: str | None = None,
     full_refresh: bool = False,
     locations: Mapping[str, str] | None = None,
 ) -> list[str]:
-    args = ["build", "--vars", json.dumps(dbt_vars(partition_key, locations), sort_keys=True), "--exclude", UNIT_TESTS]
+    args = ["build", "--vars", json.dumps(dbt_vars(locations), sort_keys=True), "--exclude", UNIT_TESTS]
     if full_refresh:
         args.append("--full-refresh")
     if select:
@@ -204,9 +205,10 @@ def spaser_dbt_models(
     target = build_target_path(context.run.run_id)
     reuse_parse_state(paths, target)
     build = dbt.cli(
-        dbt_build_args(context.partition_key, full_refresh=full_refresh, locations=locations),
+        dbt_build_args(full_refresh=full_refresh, locations=locations),
         context=context,
         target_path=target,
+        env=dbt_env(context.partition_key),
     )
     yield from build.stream()
     keep_parse_state(build.target_path, paths)
@@ -288,14 +290,14 @@ def docs_path(paths, semester: str) -> Path:
     return paths.dbt_docs / semester / "dbt_docs.html"
 
 
-def dbt_docs_args(partition_key: str, compile: bool = True, locations: Mapping[str, str] | None = None) -> list[str]:
+def dbt_docs_args(compile: bool = True, locations: Mapping[str, str] | None = None) -> list[str]:
     return [
         "docs",
         "generate",
         "--static",
         *([] if compile else ["--no-compile"]),
         "--vars",
-        json.dumps(dbt_vars(partition_key, locations), sort_keys=True),
+        json.dumps(dbt_vars(locations), sort_keys=True),
     ]
 
 
@@ -316,10 +318,11 @@ def generate_docs(
     try:
         reuse = build_target is not None and (build_target / "manifest.json").exists()
         invocation = dbt.cli(
-            dbt_docs_args(partition_key, compile=not reuse, locations=locations),
+            dbt_docs_args(compile=not reuse, locations=locations),
             raise_on_error=False,
             manifest=spaser_dbt_project.manifest_path,
             target_path=build_target if reuse else None,
+            env=dbt_env(partition_key),
         )
         invocation.wait()
         static = invocation.target_path / "static_index.html"
@@ -356,6 +359,36 @@ class SpaserDbtCliResource(DbtCliResource):
 
     def _initialize_dbt_core_adapter(self, args):  # noqa: ARG002 - same signature as the parent's
         return None
+
+    def cli(self, args, *, env: Mapping[str, str] | None = None, **kwargs):
+        """dagster-dbt's `cli`, with `env` added to the dbt process's environment. dagster-dbt
+        has no parameter for it: it copies os.environ when it starts the process, before `cli`
+        returns, so `env` is in os.environ for that moment only, under a lock."""
+        with _environment(env or {}):
+            return super().cli(args, **kwargs)
+
+
+_ENVIRONMENT_LOCK = threading.Lock()
+
+
+@contextmanager
+def _environment(env: Mapping[str, str]) -> Iterator[None]:
+    """`env` set in os.environ for the block, then restored: two dbt invocations started by
+    threads of one process (tests, `dagster dev`) each get their own."""
+    if not env:
+        yield
+        return
+    with _ENVIRONMENT_LOCK:
+        saved = {name: os.environ.get(name) for name in env}
+        os.environ.update(env)
+        try:
+            yield
+        finally:
+            for name, value in saved.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
 
 
 dbt_resource = SpaserDbtCliResource(project_dir=spaser_dbt_project, dbt_executable=DBT_EXECUTABLE)

@@ -108,17 +108,22 @@ SEMESTER = "2026-S1"
 
 def run_dbt(home: Path, *args: str, target_dir: str = "dbt_target"):
     """A hand-run dbt command (venv's dbt, the project, its profiles) on the warehouse of `home`,
-    with the semester var and its own target folder; the completed process."""
+    with the semester (SPASER_SEMESTER) and its own target folder; the completed process."""
     import subprocess
 
     from orchestration.dbt import dbt_vars
     from orchestration.dbt_manifest import DBT_EXECUTABLE
+    from orchestration.partitions import dbt_env
     from orchestration.settings import DBT_PROJECT_DIR, Paths, dbt_locations
 
-    dbt_args = json.dumps(dbt_vars(SEMESTER, dbt_locations(Paths(home=home))))
+    dbt_args = json.dumps(dbt_vars(dbt_locations(Paths(home=home))))
     # its own target and log, the log in JSON like the pipeline's dbt (dagster-dbt)
     target = str(home / target_dir)
-    env = os.environ | {"DBT_TARGET_PATH": target, "DBT_LOG_PATH": target, "DBT_LOG_FORMAT_FILE": "json"}
+    env = (
+        os.environ
+        | dbt_env(SEMESTER)
+        | {"DBT_TARGET_PATH": target, "DBT_LOG_PATH": target, "DBT_LOG_FORMAT_FILE": "json"}
+    )
     return subprocess.run(
         [
             DBT_EXECUTABLE,

@@ -1,7 +1,9 @@
-"""A home keeps dbt's parse state beside its warehouse: the next build of the same semester
-parses only what changed (orchestration/dbt.py, ~3 s of every rerun)."""
+"""A home keeps dbt's parse state beside its warehouse: its next build, of the same semester or
+of another, parses only what changed (orchestration/dbt.py, ~3 s of every build)."""
 
 from __future__ import annotations
+
+import re
 
 import conftest
 from conftest import run_dbt
@@ -24,9 +26,20 @@ def test_the_next_invocation_of_a_home_parses_from_the_kept_state(spaser_home, m
     assert second.returncode == 0, second.stdout[-2000:]
     assert parse_mode(spaser_home / "build_2") == "partial"
 
-    # another semester is other vars: dbt parses everything again rather than trust the state
+    # another semester is another SPASER_SEMESTER, not other vars: dbt re-parses only the
+    # models that read it (macros/semester.sql) and keeps the rest of the parse
     reuse_parse_state(paths, spaser_home / "build_3")
     monkeypatch.setattr(conftest, "SEMESTER", "2025-S2")
     third = run_dbt(spaser_home, "parse", target_dir="build_3")
     assert third.returncode == 0, third.stdout[-2000:]
-    assert parse_mode(spaser_home / "build_3") == "full"
+    assert parse_mode(spaser_home / "build_3") == "partial"
+    log = (spaser_home / "build_3" / "dbt.log").read_text(encoding="utf-8")
+    reparsed = sorted(set(re.findall(r"Partial parsing: updated file: spaser://\.\./models/(\S+?\.sql)", log)))
+    assert reparsed == ["intermediate/int_periodes.sql", "marts/energie/fct_energie_consommations.sql"]
+
+    # other vars (another home's warehouse) are another project: never trusted, parsed in full
+    other = spaser_home / "other_home"
+    reuse_parse_state(paths, other / "build_4")
+    fourth = run_dbt(other, "parse", target_dir="build_4")
+    assert fourth.returncode == 0, fourth.stdout[-2000:]
+    assert parse_mode(other / "build_4") == "full"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import subprocess
 import sys
 
@@ -13,7 +14,6 @@ from dagster import DagsterInstance, RunRequest, SkipReason, build_schedule_cont
 
 from orchestration.dbt import (
     dbt_build_args,
-    dbt_vars,
     full_refresh_reason,
     project_files,
     project_fingerprint,
@@ -29,6 +29,7 @@ from orchestration.partitions import (
     SEMESTER_PARTITIONS,
     SemesterNotClosed,
     check_closed,
+    dbt_env,
     ensure_semester_partitions,
     last_closed_semester,
     next_semester,
@@ -66,38 +67,68 @@ def test_malformed_semester_is_refused(bad):
         parse_semester(bad)
 
 
-def test_dbt_args_carry_the_partition_as_a_var():
-    assert dbt_vars("2026-S1") == {"semester": "2026-S1"}
-    args = dbt_build_args("2026-S1")
-    assert args[0] == "build" and json.loads(args[args.index("--vars") + 1]) == {"semester": "2026-S1"}
-    assert dbt_build_args("2026-S1", select="marts")[-2:] == ["--select", "marts"]
+def test_dbt_gets_the_partition_as_an_environment_variable_and_the_home_as_vars():
+    """The semester is SPASER_SEMESTER in dbt's environment, never a var: the vars (the home's
+    locations) stay the same from one semester to the next, so dbt's saved parse state holds."""
+    assert dbt_env("2026-S1") == {"SPASER_SEMESTER": "2026-S1"}
+    with pytest.raises(ValueError):
+        dbt_env("2026")
+    args = dbt_build_args()
+    assert args[0] == "build" and json.loads(args[args.index("--vars") + 1]) == {}
+    assert "2026-S1" not in " ".join(dbt_build_args(locations={"spaser_warehouse_path": "/w.duckdb"}))
+    assert dbt_build_args(select="marts")[-2:] == ["--select", "marts"]
     # unit tests run in CI (tests/test_pipeline.py), not in every semester run
     assert args[args.index("--exclude") + 1] == "resource_type:unit_test"
-    with pytest.raises(ValueError):
-        dbt_build_args("2026")
+
+
+def test_the_dbt_environment_is_set_for_the_invocation_only(monkeypatch):
+    """SpaserDbtCliResource.cli adds `env` to the environment dagster-dbt copies when it starts
+    dbt, and restores os.environ when the process is started, whatever happens."""
+    from orchestration import dbt as dbt_module
+
+    seen = {}
+
+    def fake_cli(self, args, **kwargs):
+        seen.update(semester=os.environ.get("SPASER_SEMESTER"), kwargs=kwargs)
+        raise RuntimeError("dbt did not start")
+
+    monkeypatch.delenv("SPASER_SEMESTER", raising=False)
+    monkeypatch.setattr(dbt_module.DbtCliResource, "cli", fake_cli)
+    with pytest.raises(RuntimeError):
+        dbt_module.dbt_resource.cli(["build"], env=dbt_env("2025-S2"), raise_on_error=False)
+    assert seen == {"semester": "2025-S2", "kwargs": {"raise_on_error": False}}
+    assert "SPASER_SEMESTER" not in os.environ
+    monkeypatch.setenv("SPASER_SEMESTER", "set by the user")
+    with pytest.raises(RuntimeError):
+        dbt_module.dbt_resource.cli(["build"], env=dbt_env("2026-S1"))
+    assert seen["semester"] == "2026-S1" and os.environ["SPASER_SEMESTER"] == "set by the user"
 
 
 def test_dbt_reaches_the_home_through_vars_never_the_environment(spaser_home):
     """Where dbt reads and writes is an argument of each dbt command: two homes in one process
-    (tests, `dagster dev`) never leak into each other, and no asset writes os.environ."""
+    (tests, `dagster dev`) never leak into each other, and no asset writes os.environ (the one
+    exception, the semester of a dbt process, is restored once the process starts: above)."""
     from orchestration.settings import Paths, dbt_locations
 
     locations = dbt_locations(Paths(home=spaser_home))
     assert locations["spaser_warehouse_path"] == str(spaser_home / "warehouse" / "warehouse.duckdb")
-    args = dbt_build_args("2026-S1", locations=locations)
-    assert json.loads(args[args.index("--vars") + 1]) == {"semester": "2026-S1", **locations}
+    args = dbt_build_args(locations=locations)
+    assert json.loads(args[args.index("--vars") + 1]) == locations
     for name in ("profiles.yml", "dbt_project.yml"):  # the files read the vars, not env_var()
         text = (REPO_ROOT / "dbt_project" / name).read_text(encoding="utf-8")
         assert "SPASER_WAREHOUSE_PATH" not in text and "SPASER_CONFIG_SEEDS" not in text
     asset_code = [*(REPO_ROOT / "orchestration").rglob("assets.py"), REPO_ROOT / "orchestration" / "dbt.py"]
     asset_code += [REPO_ROOT / "orchestration" / "gates" / "checks.py", REPO_ROOT / "orchestration" / "jobs.py"]
     for path in asset_code:
-        assert "os.environ" not in path.read_text(encoding="utf-8"), path
+        text = path.read_text(encoding="utf-8")
+        if path.name == "dbt.py":  # only in SpaserDbtCliResource.cli and its _environment
+            text = text[: text.index("    def cli(self")] + text[text.index("def dbt_asset_key") :]
+        assert "os.environ" not in text, path
 
 
 def test_full_refresh_flag():
-    assert "--full-refresh" not in dbt_build_args("2026-S1")
-    args = dbt_build_args("2026-S1", full_refresh=True, select="marts")
+    assert "--full-refresh" not in dbt_build_args()
+    args = dbt_build_args(full_refresh=True, select="marts")
     assert "--full-refresh" in args and args[-2:] == ["--select", "marts"]
 
 

@@ -3,3 +3,17 @@
     cast(extract(year from {{ date }}) as varchar)
     || '-S' || case when extract(month from {{ date }}) <= 6 then '1' else '2' end
 {%- endmacro %}
+
+{#- The last semester to compute (YYYY-S1|S2): the environment variable SPASER_SEMESTER, which
+    the pipeline sets from the partition (orchestration/dbt.py, dbt_env). An environment
+    variable, not a dbt var: a var that changes makes dbt parse the whole project again (~3 s),
+    while a changed environment variable re-parses only the models that read it. With
+    `required`, building without it is a compile error, never a guess from the data. -#}
+{% macro build_semester(required=false) -%}
+    {%- set semester = env_var('SPASER_SEMESTER', '') -%}
+    {%- if execute and required and not semester -%}
+        {{ exceptions.raise_compiler_error(
+            "the semester to compute up to is missing: SPASER_SEMESTER=2026-S1 dbt build ...") }}
+    {%- endif -%}
+    {{- return(semester) -}}
+{%- endmacro %}

@@ -1,12 +1,8 @@
 -- Reporting periods of each organisation: every semester from its first SPASER semester to
--- the semester being published (dbt var `semester`, which the pipeline always gives), and the
+-- the semester being published (SPASER_SEMESTER, which the pipeline always gives), and the
 -- calendar years they make up (flagged when still incomplete). The spine comes from the
 -- calendar and the configuration only: no feed's data decides which periods exist.
-{%- set semester = var('semester', none) %}
-{%- if execute and not semester %}
-    {{ exceptions.raise_compiler_error(
-        "int_periodes needs the semester to compute up to: --vars '{semester: 2026-S1}'") }}
-{%- endif %}
+{%- set semester = build_semester(required=true) %}
 
 with organisations as (
     select * from {{ ref('organisations') }}

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, MaterializeResult, MetadataValue, asset
 
 from ..dbt import DBT_EXECUTABLE, OBSERVATORY_TAG, SpaserDbtCliResource, dbt_vars, spaser_dbt_project
-from ..partitions import semester_partitions
+from ..partitions import dbt_env, semester_partitions
 from ..resources import SpaserResource
 from ..settings import DBT_PROJECT_DIR, dbt_locations
 from .replicate import replicate_to_postgres
@@ -28,14 +28,14 @@ dbt_postgres = SpaserDbtCliResource(
 )
 
 
-def postgres_build_args(partition_key: str, locations: Mapping[str, str] | None = None) -> list[str]:
+def postgres_build_args(locations: Mapping[str, str] | None = None) -> list[str]:
     """`dbt build` of the semester (the target comes from the resource): same models, same tests.
     Always a full refresh: the raw layer is replaced by each replication, and the PostgreSQL copy
     keeps no record of the project its incremental models were built with."""
     return [
         "build",
         "--vars",
-        json.dumps(dbt_vars(partition_key, locations), sort_keys=True),
+        json.dumps(dbt_vars(locations), sort_keys=True),
         "--full-refresh",
         # what the semester build builds: the observatory is DuckDB's, with its own invocation
         "--exclude",
@@ -77,9 +77,10 @@ def postgres_bi_publication(context: AssetExecutionContext, spaser: SpaserResour
 
     started = time.monotonic()
     invocation = dbt_postgres.cli(
-        postgres_build_args(context.partition_key, dbt_locations(paths)),
+        postgres_build_args(dbt_locations(paths)),
         raise_on_error=False,
         manifest=spaser_dbt_project.manifest_path,
+        env=dbt_env(context.partition_key),
     )
     invocation.wait()
     results = invocation.get_artifact("run_results.json")["results"]

@@ -29,6 +29,7 @@ from pathlib import Path
 
 import duckdb
 
+from ..partitions import dbt_env
 from ..runs import process_alive
 from ..settings import REPO_ROOT
 from .datapackage import write_datapackage
@@ -261,7 +262,7 @@ def publish_semester(
             "code_version": code_version(),
             "configuration_sha256": _configuration_sha256(config_dir),
             "dagster_run_id": run_id,
-            "dbt_vars": {"semester": semester},
+            "dbt_env": dbt_env(semester),
             "outputs": outputs,
             "content": content,
             "inputs": _inputs(con),

@@ -2,7 +2,7 @@
 -- meter flows (Enedis, GRDF). Rows that cannot be used stay here with the reason:
 -- unknown carrier or unit (no conversion factor), site missing from the register, negative
 -- quantity, or a file row for a site, month and carrier that a meter flow already covers.
-{%- set semester = var('semester', none) %}
+{%- set semester = build_semester() %}
 
 with files as (
     select
