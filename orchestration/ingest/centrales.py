@@ -21,7 +21,7 @@ from pathlib import Path
 
 from ..identifiers import normalise_siret
 from .framework import FeedTable, IngestError, Quarantine, compact_json
-from .french_csv import Column, is_spreadsheet, read_delimited, read_table
+from .french_csv import Column, contract_table, lower_keys, read_table
 from .text import detect_encoding
 
 # Contract fields: name -> (kind read from the file, DuckDB type in raw)
@@ -284,23 +284,12 @@ REFERENTIEL_COLUMNS = [
         description="où en est la vérification du SIRET",
     ),
 ]
-REFERENTIEL_TABLE = FeedTable(
-    feed="centrales",
-    table="centrales_referentiel",
-    columns=[(c.name.lower(), "VARCHAR") for c in REFERENTIEL_COLUMNS],
-)
-
-
-def _lower_keys(rows):
-    for line, item in rows:
-        yield line, item if isinstance(item, Quarantine) else {k.lower(): v for k, v in item.items()}
+REFERENTIEL_TABLE = contract_table("centrales", "centrales_referentiel", REFERENTIEL_COLUMNS, raw_name=str.lower)
 
 
 def read_referentiel(path: Path) -> Iterator[tuple[int, dict | Quarantine]]:
-    if is_spreadsheet(path):
-        return _lower_keys(read_table(path, REFERENTIEL_COLUMNS))
     # `,` as published, `;` when re-saved by Excel (the header line decides; header names in any case)
-    return _lower_keys(read_delimited(path, REFERENTIEL_COLUMNS, (",", ";"), key=str.lower))
+    return read_table(path, REFERENTIEL_COLUMNS, delimiter=(",", ";"), key=str.lower, rename=lower_keys)
 
 
 # --- AGEC art. 58 declarations (schema datagouv/schema-declaration-biens-reemploi-...) -----------
@@ -351,16 +340,10 @@ AGEC58_COLUMNS = [
     ),
     Column("commentaires", "text", required=False, multiline=True, description="remarques"),
 ]
-AGEC58_TABLE = FeedTable(
-    feed="centrales",
-    table="centrales_declarations_agec58",
-    columns=[(c.name, {"integer": "BIGINT", "decimal": "DOUBLE"}.get(c.kind, "VARCHAR")) for c in AGEC58_COLUMNS],
-)
+AGEC58_TABLE = contract_table("centrales", "centrales_declarations_agec58", AGEC58_COLUMNS)
 AGEC58_FIELDS = [c.name for c in AGEC58_COLUMNS]
 
 
 def read_declarations_agec58(path: Path) -> Iterator[tuple[int, dict | Quarantine]]:
     """The official schema: CSV, UTF-8, ',' separator, '.' decimals (an Excel copy is accepted)."""
-    if is_spreadsheet(path):
-        return read_table(path, AGEC58_COLUMNS)
-    return read_delimited(path, AGEC58_COLUMNS, (",", ";"), key=str.lower)
+    return read_table(path, AGEC58_COLUMNS, delimiter=(",", ";"), key=str.lower)

@@ -22,6 +22,7 @@ from .french_csv import (
     DUCKDB_TYPES,
     Column,
     IdentifierNotes,
+    contract_table,
     is_spreadsheet,
     open_workbook,
     read_excel,
@@ -286,11 +287,7 @@ GRANULATS_COLUMNS = [
     ),
 ]
 
-GRANULATS_TABLE = FeedTable(
-    feed="dechets",
-    table="dechets_granulats",
-    columns=[(c.name, DUCKDB_TYPES[c.kind]) for c in GRANULATS_COLUMNS],
-)
+GRANULATS_TABLE = contract_table("dechets", "dechets_granulats", GRANULATS_COLUMNS)
 
 
 def read_granulats(path: Path) -> Iterator[tuple[int, dict | Quarantine]]:
@@ -358,11 +355,7 @@ REEMPLOI_COLUMNS = [
     ),
 ]
 
-REEMPLOI_TABLE = FeedTable(
-    feed="dechets",
-    table="dechets_reemploi",
-    columns=[(c.name, DUCKDB_TYPES[c.kind]) for c in REEMPLOI_COLUMNS],
-)
+REEMPLOI_TABLE = contract_table("dechets", "dechets_reemploi", REEMPLOI_COLUMNS)
 
 
 def read_reemploi(path: Path) -> Iterator[tuple[int, dict | Quarantine]]:

@@ -15,8 +15,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from .decp import replace_lone_surrogates
-from .framework import FeedTable, IngestError, Quarantine, compact_json
-from .french_csv import DUCKDB_TYPES, Column, IdentifierNotes, read_table, type_row
+from .framework import IngestError, Quarantine, compact_json
+from .french_csv import Column, IdentifierNotes, contract_table, read_table, type_row
 from .limits import check_whole_document, scan_json_chunks
 from .text import contract_index, note, open_csv, read_text
 
@@ -97,10 +97,30 @@ SITE_COLUMNS = [
     ),
 ]
 
+# The columns the monthly and the reference consumptions share: one wording in both templates
+_CODE_SITE = Column(
+    "code_site", "text", not_null=True, example="CLG-012", description="code du site (celui du registre des sites)"
+)
+_ENERGIE = Column(
+    "energie",
+    "text",
+    not_null=True,
+    example="electricite",
+    values="energie_facteurs_conversion.csv:energie",
+    description="énergie consommée",
+)
+_UNITE = Column(
+    "unite",
+    "text",
+    not_null=True,
+    example="kWh",
+    values="energie_facteurs_conversion.csv:unite",
+    formats="majuscules et minuscules indifférentes",
+    description="unité de la quantité",
+)
+
 CONSOMMATION_COLUMNS = [
-    Column(
-        "code_site", "text", not_null=True, example="CLG-012", description="code du site (celui du registre des sites)"
-    ),
+    _CODE_SITE,
     Column(
         "mois",
         "text",
@@ -109,24 +129,9 @@ CONSOMMATION_COLUMNS = [
         formats="mm/aaaa (aaaa-mm ou une date du mois, 01/03/2026, acceptés)",
         description="mois de la consommation",
     ),
-    Column(
-        "energie",
-        "text",
-        not_null=True,
-        example="electricite",
-        values="energie_facteurs_conversion.csv:energie",
-        description="énergie consommée",
-    ),
+    _ENERGIE,
     Column("quantite", "decimal", not_null=True, description="quantité consommée, dans l'unité de la colonne unite"),
-    Column(
-        "unite",
-        "text",
-        not_null=True,
-        example="kWh",
-        values="energie_facteurs_conversion.csv:unite",
-        formats="majuscules et minuscules indifférentes",
-        description="unité de la quantité",
-    ),
+    _UNITE,
     Column(
         "source",
         "text",
@@ -137,9 +142,7 @@ CONSOMMATION_COLUMNS = [
 ]
 
 REFERENCE_COLUMNS = [
-    Column(
-        "code_site", "text", not_null=True, example="CLG-012", description="code du site (celui du registre des sites)"
-    ),
+    _CODE_SITE,
     Column(
         "annee_reference",
         "integer",
@@ -149,29 +152,14 @@ REFERENCE_COLUMNS = [
         description="année de référence du décret tertiaire",
     ),
     Column("mois", "integer", not_null=True, example="3", formats="1 à 12", description="mois de l'année de référence"),
-    Column(
-        "energie",
-        "text",
-        not_null=True,
-        example="electricite",
-        values="energie_facteurs_conversion.csv:energie",
-        description="énergie consommée",
-    ),
+    _ENERGIE,
     Column(
         "quantite",
         "decimal",
         not_null=True,
         description="quantité consommée ce mois-là, dans l'unité de la colonne unite",
     ),
-    Column(
-        "unite",
-        "text",
-        not_null=True,
-        example="kWh",
-        values="energie_facteurs_conversion.csv:unite",
-        formats="majuscules et minuscules indifférentes",
-        description="unité de la quantité",
-    ),
+    _UNITE,
     Column("source", "text", required=False, example="OPERAT", description="d'où vient le chiffre"),
 ]
 
@@ -471,16 +459,10 @@ def read_meteo_france(path: Path) -> Iterator[tuple[int, dict | Quarantine]]:
         yield line, item
 
 
-def _table(table: str, columns: list[Column], extra: list[tuple[str, str]] | None = None) -> FeedTable:
-    return FeedTable(
-        feed="energie", table=table, columns=[(c.name, DUCKDB_TYPES[c.kind]) for c in columns] + (extra or [])
-    )
-
-
-SITES_TABLE = _table("energie_sites", SITE_COLUMNS)
-CONSOMMATIONS_TABLE = _table("energie_consommations", CONSOMMATION_COLUMNS)
-REFERENCE_TABLE = _table("energie_reference", REFERENCE_COLUMNS)
-CEE_TABLE = _table("energie_cee", CEE_COLUMNS)
-ENEDIS_TABLE = _table("energie_enedis", ENEDIS_COLUMNS, [("flux", "VARCHAR")])
-GRDF_TABLE = _table("energie_grdf", GRDF_COLUMNS)
-METEO_TABLE = _table("energie_meteo", METEO_COLUMNS)
+SITES_TABLE = contract_table("energie", "energie_sites", SITE_COLUMNS)
+CONSOMMATIONS_TABLE = contract_table("energie", "energie_consommations", CONSOMMATION_COLUMNS)
+REFERENCE_TABLE = contract_table("energie", "energie_reference", REFERENCE_COLUMNS)
+CEE_TABLE = contract_table("energie", "energie_cee", CEE_COLUMNS)
+ENEDIS_TABLE = contract_table("energie", "energie_enedis", ENEDIS_COLUMNS, extra=[("flux", "VARCHAR")])
+GRDF_TABLE = contract_table("energie", "energie_grdf", GRDF_COLUMNS)
+METEO_TABLE = contract_table("energie", "energie_meteo", METEO_COLUMNS)

@@ -12,9 +12,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ..identifiers import normalise_siret
-from .centrales import _lower_keys
-from .framework import FeedTable, Quarantine
-from .french_csv import DUCKDB_TYPES, Column, is_spreadsheet, read_delimited, read_table
+from .framework import Quarantine
+from .french_csv import Column, contract_table, lower_keys, read_table
 
 CLASSIFICATION_COLUMNS = [
     Column(
@@ -54,11 +53,7 @@ CLASSIFICATION_COLUMNS = [
         description="date de la classification : pour un SIRET classé plusieurs fois, la plus récente l'emporte",
     ),
 ]
-CLASSIFICATION_TABLE = FeedTable(
-    feed="fournisseurs",
-    table="fournisseurs_classification",
-    columns=[(c.name, DUCKDB_TYPES[c.kind]) for c in CLASSIFICATION_COLUMNS],
-)
+CLASSIFICATION_TABLE = contract_table("fournisseurs", "fournisseurs_classification", CLASSIFICATION_COLUMNS)
 
 ASP_COLUMNS = [
     Column("MESURE", "text", not_null=True),
@@ -71,11 +66,7 @@ ASP_COLUMNS = [
     Column("SIRET", "text", not_null=True, identifier="siret"),
     Column("DENOMINATION_SOCIALE", "text", required=False),
 ]
-ASP_TABLE = FeedTable(
-    feed="fournisseurs",
-    table="fournisseurs_siae_asp",
-    columns=[(c.name.lower(), "VARCHAR") for c in ASP_COLUMNS],
-)
+ASP_TABLE = contract_table("fournisseurs", "fournisseurs_siae_asp", ASP_COLUMNS, raw_name=str.lower)
 
 LE_MARCHE_COLUMNS = [
     Column("siret", "text", not_null=True, identifier="siret"),
@@ -89,37 +80,30 @@ LE_MARCHE_COLUMNS = [
     Column("department", "text", required=False),
     Column("source", "text", required=False),
 ]
-LE_MARCHE_TABLE = FeedTable(
-    feed="fournisseurs",
-    table="fournisseurs_le_marche",
-    columns=[(c.name, "VARCHAR") for c in LE_MARCHE_COLUMNS],
-)
+LE_MARCHE_TABLE = contract_table("fournisseurs", "fournisseurs_le_marche", LE_MARCHE_COLUMNS)
 
 
-def _identifiers(rows, column: str) -> Iterator[tuple[int, dict | Quarantine]]:
-    for line, item in rows:
-        if not isinstance(item, Quarantine):
-            item[column] = normalise_siret(item[column])
-        yield line, item
+def _siret(item: dict) -> dict:
+    item["siret"] = normalise_siret(item["siret"])
+    return item
 
 
 def read_classification(path: Path) -> Iterator[tuple[int, dict | Quarantine]]:
-    return _identifiers(read_table(path, CLASSIFICATION_COLUMNS), "siret")
+    return read_table(path, CLASSIFICATION_COLUMNS, rename=_siret)
 
 
 def read_siae_asp(path: Path) -> Iterator[tuple[int, dict | Quarantine]]:
-    if is_spreadsheet(path):
-        rows = read_table(path, ASP_COLUMNS, unknown=False)
-    else:
-        # the ASP export carries address columns not read here: not reported
-        rows = read_delimited(path, ASP_COLUMNS, (",", ";"), key=str.lower, unknown=False)
-    return _identifiers(_lower_keys(rows), "siret")
+    # the ASP export carries address columns not read here: not reported
+    return read_table(
+        path,
+        ASP_COLUMNS,
+        delimiter=(",", ";"),
+        key=str.lower,
+        unknown=False,
+        rename=lambda item: _siret(lower_keys(item)),
+    )
 
 
 def read_le_marche(path: Path) -> Iterator[tuple[int, dict | Quarantine]]:
-    if is_spreadsheet(path):
-        rows = read_table(path, LE_MARCHE_COLUMNS, unknown=False)
-    else:
-        # directory exports carry more fields (address, dates, ...) than read here: not reported
-        rows = read_delimited(path, LE_MARCHE_COLUMNS, (",", ";"), key=str.lower, unknown=False)
-    return _identifiers(rows, "siret")
+    # directory exports carry more fields (address, dates, ...) than read here: not reported
+    return read_table(path, LE_MARCHE_COLUMNS, delimiter=(",", ";"), key=str.lower, unknown=False, rename=_siret)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..identifiers import SPREADSHEET_EXACT_DIGITS, IdentifierError, identifier_from_cell
-from .framework import IngestError, Quarantine, compact_json
+from .framework import FeedTable, IngestError, Quarantine, compact_json
 from .limits import check_spreadsheet, int_digits_limit, number_too_long, too_long_reason
 from .text import contract_index, note, open_csv
 
@@ -345,9 +345,45 @@ def _excel_value(value, kind: str):
 
 
 def read_table(
-    path: Path, columns: list[Column], sheet: str | None = None, *, unknown: bool = True, absent: bool = True
+    path: Path,
+    columns: list[Column],
+    sheet: str | None = None,
+    *,
+    delimiter: str | tuple[str, ...] = ";",
+    key=None,
+    unknown: bool = True,
+    absent: bool = True,
+    rename=None,
 ) -> Iterator[tuple[int, dict | Quarantine]]:
-    """A tabular file under a column contract: .csv (French conventions) or .xlsx."""
-    if is_spreadsheet(path):
-        return read_excel(path, columns, sheet, unknown=unknown, absent=absent)
-    return read_french_csv(path, columns, unknown=unknown, absent=absent)
+    """A tabular file under a column contract: .xlsx/.ods, or a CSV in French conventions (`;`
+    unless `delimiter` says otherwise, as read_delimited; `key` folds a CSV's header names).
+    `rename` maps typed rows, from either."""
+    if not is_spreadsheet(path):
+        return read_delimited(path, columns, delimiter, key=key, unknown=unknown, absent=absent, rename=rename)
+    rows = read_excel(path, columns, sheet, unknown=unknown, absent=absent)
+    if rename is None:
+        return rows
+    return ((line, item if isinstance(item, Quarantine) else rename(item)) for line, item in rows)
+
+
+def lower_keys(item: dict) -> dict:
+    """A typed row under lower-case names (a rename for read_table): for contracts whose header
+    is read in any case and whose raw table is in lower case."""
+    return {k.lower(): v for k, v in item.items()}
+
+
+def contract_table(
+    feed: str,
+    table: str,
+    columns: list[Column],
+    *,
+    raw_name: Callable[[str], str] = str,
+    types: dict[str, str] | None = None,
+    extra: list[tuple[str, str]] | None = None,
+) -> FeedTable:
+    """raw.<table> of a column contract: each column under `raw_name` of its name, with the DuckDB
+    type of its kind unless `types` names another (a column the reader converts); `extra`:
+    columns the reader adds."""
+    types = types or {}
+    typed = [(raw_name(c.name), types.get(c.name) or DUCKDB_TYPES[c.kind]) for c in columns]
+    return FeedTable(feed=feed, table=table, columns=typed + (extra or []))

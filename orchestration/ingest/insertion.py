@@ -11,8 +11,8 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from .framework import FeedTable, Quarantine, compact_json
-from .french_csv import DECP_CONTRACT, DUCKDB_TYPES, Column, read_table
+from .framework import Quarantine, compact_json
+from .french_csv import DECP_CONTRACT, Column, contract_table, read_table
 
 HEURES_COLUMNS = [
     *DECP_CONTRACT,
@@ -46,11 +46,7 @@ HEURES_COLUMNS = [
     Column("commentaire", "text", required=False, multiline=True, description="texte libre"),
 ]
 
-HEURES_TABLE = FeedTable(
-    feed="insertion",
-    table="insertion_heures",
-    columns=[(c.name, DUCKDB_TYPES[c.kind] if c.name != "mois" else "DATE") for c in HEURES_COLUMNS],
-)
+HEURES_TABLE = contract_table("insertion", "insertion_heures", HEURES_COLUMNS, types={"mois": "DATE"})
 
 _MOIS_FR = re.compile(r"^(\d{1,2})/(\d{4})$")
 _MOIS_ISO = re.compile(r"^(\d{4})-(\d{2})(?:-01)?(?:[ T]00:00:00)?$")  # Excel date cells give 2026-03-01 00:00:00
@@ -120,11 +116,7 @@ PARCOURS_COLUMNS = [
     Column("heures_realisees", "decimal", required=False, description="heures réalisées pendant le parcours"),
 ]
 
-PARCOURS_TABLE = FeedTable(
-    feed="insertion",
-    table="insertion_parcours",
-    columns=[(c.name, DUCKDB_TYPES[c.kind]) for c in PARCOURS_COLUMNS],
-)
+PARCOURS_TABLE = contract_table("insertion", "insertion_parcours", PARCOURS_COLUMNS)
 
 
 def read_parcours(path: Path) -> Iterator[tuple[int, dict | Quarantine]]:

@@ -8,8 +8,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from .framework import FeedTable, Quarantine
-from .french_csv import DECP_CONTRACT, DUCKDB_TYPES, Column, read_table
+from .framework import Quarantine
+from .french_csv import DECP_CONTRACT, Column, contract_table, read_table
 
 PROCEDURE_COLUMNS = [
     *DECP_CONTRACT,
@@ -58,11 +58,7 @@ PROCEDURE_COLUMNS = [
     ),
 ]
 
-PROCEDURES_TABLE = FeedTable(
-    feed="procedures",
-    table="procedures_internes",
-    columns=[(c.name, DUCKDB_TYPES[c.kind]) for c in PROCEDURE_COLUMNS],
-)
+PROCEDURES_TABLE = contract_table("procedures", "procedures_internes", PROCEDURE_COLUMNS)
 
 
 def read_procedures(path: Path) -> Iterator[tuple[int, dict | Quarantine]]:

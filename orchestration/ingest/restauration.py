@@ -23,18 +23,24 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from .framework import FeedTable, Quarantine
-from .french_csv import DUCKDB_TYPES, Column, is_spreadsheet, read_delimited, read_table
+from .french_csv import Column, contract_table, read_table
 
-ETABLISSEMENT_COLUMNS = [
-    Column(
+
+def _siret(description: str) -> Column:
+    """The SIRET column of the three files the organisation fills (one format, one example)."""
+    return Column(
         "siret",
         "text",
         not_null=True,
         identifier="siret",
         example="22950001300029",
         formats="14 chiffres (espaces acceptés)",
-        description="SIRET de l'établissement (celui de ma-cantine)",
-    ),
+        description=description,
+    )
+
+
+ETABLISSEMENT_COLUMNS = [
+    _siret("SIRET de l'établissement (celui de ma-cantine)"),
     Column("nom", "text", example="Collège Jean Moulin", description="nom de l'établissement"),
     Column(
         "type_etablissement",
@@ -52,15 +58,7 @@ ETABLISSEMENT_COLUMNS = [
 # (valeur_externalites_performance, valeur_egalim_autres) and the older diagnostics import
 # (valeur_environnemental, valeur_autres_egalim). Only the common core is required.
 BILAN_COLUMNS = [
-    Column(
-        "siret",
-        "text",
-        not_null=True,
-        identifier="siret",
-        example="22950001300029",
-        formats="14 chiffres (espaces acceptés)",
-        description="SIRET de la cantine (ou de la cuisine centrale qui déclare pour ses satellites)",
-    ),
+    _siret("SIRET de la cantine (ou de la cuisine centrale qui déclare pour ses satellites)"),
     Column("nom", "text", required=False, example="Collège Jean Moulin", description="nom de la cantine"),
     Column(
         "année_bilan",
@@ -130,15 +128,7 @@ TELEDECLARATION_COLUMNS = [
 
 LABEL_COLUMNS = [
     Column("annee", "integer", not_null=True, example="2025", description="année d'attribution du label"),
-    Column(
-        "siret",
-        "text",
-        not_null=True,
-        identifier="siret",
-        example="22950001300029",
-        formats="14 chiffres (espaces acceptés)",
-        description="SIRET de l'établissement (celui de la liste des établissements)",
-    ),
+    _siret("SIRET de l'établissement (celui de la liste des établissements)"),
     Column("nom", "text", required=False, example="Collège Jean Moulin", description="nom de l'établissement"),
     Column(
         "type_etablissement",
@@ -176,17 +166,13 @@ LABEL_COLUMNS = [
 ]
 
 
-def _table(kind: str, columns: list[Column]) -> FeedTable:
-    return FeedTable(
-        feed="restauration",
-        table=f"restauration_{kind}",
-        # the raw table uses ASCII names: année_bilan -> annee_bilan
-        columns=[(_raw_name(c.name), DUCKDB_TYPES[c.kind]) for c in columns],
-    )
-
-
 def _raw_name(name: str) -> str:
+    """The raw table uses ASCII names: année_bilan -> annee_bilan."""
     return name.replace("é", "e")
+
+
+def _table(kind: str, columns: list[Column]) -> FeedTable:
+    return contract_table("restauration", f"restauration_{kind}", columns, raw_name=_raw_name)
 
 
 ETABLISSEMENTS_TABLE = _table("etablissements", ETABLISSEMENT_COLUMNS)
@@ -195,9 +181,7 @@ TELEDECLARATIONS_TABLE = _table("teledeclarations", TELEDECLARATION_COLUMNS)
 LABEL_TABLE = _table("label_local", LABEL_COLUMNS)
 
 
-def _rename(item: dict | Quarantine) -> dict | Quarantine:
-    if isinstance(item, Quarantine):
-        return item
+def _rename(item: dict) -> dict:
     return {_raw_name(k): v for k, v in item.items()}
 
 
@@ -206,9 +190,7 @@ def _reader(columns: list[Column], *, unknown: bool = True, absent: bool = True)
     accept ISO numbers like `0.2460` and dates, so ma-cantine exports load as published) or .xlsx."""
 
     def read(path: Path) -> Iterator[tuple[int, dict | Quarantine]]:
-        if is_spreadsheet(path):
-            return ((line, _rename(item)) for line, item in read_table(path, columns, unknown=unknown, absent=absent))
-        return read_delimited(path, columns, (",", ";"), unknown=unknown, absent=absent, rename=_rename)
+        return read_table(path, columns, delimiter=(",", ";"), unknown=unknown, absent=absent, rename=_rename)
 
     return read
 

@@ -18,8 +18,8 @@ import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 
-from .framework import FeedTable, Quarantine, compact_json
-from .french_csv import DUCKDB_TYPES, Column, read_table
+from .framework import Quarantine, compact_json
+from .french_csv import Column, contract_table, read_table
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 
@@ -70,11 +70,7 @@ SAISIE_COLUMNS = [
     Column("date_saisie", "date", description="date de la saisie"),
 ]
 
-SAISIE_TABLE = FeedTable(
-    feed="saisie",
-    table="saisie_valeurs",
-    columns=[(c.name, DUCKDB_TYPES[c.kind]) for c in SAISIE_COLUMNS],
-)
+SAISIE_TABLE = contract_table("saisie", "saisie_valeurs", SAISIE_COLUMNS)
 
 _PERIOD = re.compile(r"^(\d{4})(?:-S([12]))?$")
 

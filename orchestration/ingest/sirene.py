@@ -22,8 +22,8 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from .framework import FeedTable, IngestError, Quarantine, compact_json
-from .french_csv import DUCKDB_TYPES, Column, read_delimited
+from .framework import IngestError, Quarantine, compact_json
+from .french_csv import Column, contract_table, read_delimited
 
 FOLDER = "sirene"
 FEED = "sirene"
@@ -52,16 +52,8 @@ def snake(name: str) -> str:
     return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name).lower()
 
 
-ETABLISSEMENTS_TABLE = FeedTable(
-    feed=FEED,
-    table="sirene_etablissements",
-    columns=[(snake(c.name), DUCKDB_TYPES[c.kind]) for c in ETABLISSEMENT_COLUMNS],
-)
-UNITES_LEGALES_TABLE = FeedTable(
-    feed=FEED,
-    table="sirene_unites_legales",
-    columns=[(snake(c.name), DUCKDB_TYPES[c.kind]) for c in UNITE_LEGALE_COLUMNS],
-)
+ETABLISSEMENTS_TABLE = contract_table(FEED, "sirene_etablissements", ETABLISSEMENT_COLUMNS, raw_name=snake)
+UNITES_LEGALES_TABLE = contract_table(FEED, "sirene_unites_legales", UNITE_LEGALE_COLUMNS, raw_name=snake)
 
 _DIGITS = {"siret": re.compile(r"^\d{14}$"), "siren": re.compile(r"^\d{9}$")}
 _CATEGORY = re.compile(r"^\d{4}$")
