@@ -54,7 +54,7 @@ def _fr(x: float) -> str:
     return (f"{x:.2f}".rstrip("0").rstrip(".")).replace(".", ",")
 
 
-def write_demo(landing: Path, *, seed: int = 20240101) -> dict:
+def write_demo(landing: Path, *, seed: int = 20240101, **_) -> dict:
     import openpyxl
 
     rng = random.Random(seed + SEED_OFFSET)

@@ -16,91 +16,73 @@ from ..ingest.centrales import (
     read_declarations_agec58,
     read_referentiel,
 )
-from . import Feed, RawSource, Template
+from . import Feed, Template, demo_writer, raw_source, rows_in_semester
 
-ACHATS = RawSource(
-    folder="centrales/achats",
-    table=ACHATS_TABLE,
-    readers={".csv": read_centrale_achats, ".xlsx": read_centrale_achats},
-    description="Purchase reports of the centrales d'achat (one file per centrale and period, named "
+ACHATS = raw_source(
+    "centrales/achats",
+    ACHATS_TABLE,
+    read_centrale_achats,
+    "Purchase reports of the centrales d'achat (one file per centrale and period, named "
     "<CODE>_<...>), their columns mapped onto one contract by configuration file centrales_colonnes.csv "
     "(contract: docs/feeds/centrales.md).",
     template="rapports envoyés par chaque centrale avec ses propres colonnes, associées au contrat par centrales_colonnes.csv de la configuration : rien à remplir par les services",
-    suite="raw_centrales_achats",
-    suite_sql="""
-        SELECT
-            centrale, reference_ligne, montant_ht, heures_insertion,
-            CAST(periode_debut AS VARCHAR) AS periode_debut,
-            CAST(periode_fin AS VARCHAR) AS periode_fin,
-            coalesce(montant_reemploi_ht, 0) + coalesce(montant_recycle_ht, 0) AS montant_circulaire_ht,
-            CASE WHEN montant_ht > 0 AND coalesce(montant_reemploi_ht, 0) + coalesce(montant_recycle_ht, 0)
-                > montant_ht * 1.0001 THEN false ELSE true END AS parts_circulaires_coherentes,
-            siret_fournisseur IS NULL OR siret_ok(siret_fournisseur) AS siret_fournisseur_valide,
-            siret_acheteur IS NULL OR siret_ok(siret_acheteur) AS siret_acheteur_valide,
-            count(*) FILTER (WHERE reference_ligne IS NOT NULL)
-                OVER (PARTITION BY centrale, reference_ligne) AS lignes_meme_reference,
-            _source_file, _source_row
-        FROM raw.centrales_achats
-        ORDER BY _source_file, _source_row
+    select="""
+        centrale, reference_ligne, montant_ht, heures_insertion,
+        CAST(periode_debut AS VARCHAR) AS periode_debut,
+        CAST(periode_fin AS VARCHAR) AS periode_fin,
+        coalesce(montant_reemploi_ht, 0) + coalesce(montant_recycle_ht, 0) AS montant_circulaire_ht,
+        CASE WHEN montant_ht > 0 AND coalesce(montant_reemploi_ht, 0) + coalesce(montant_recycle_ht, 0)
+            > montant_ht * 1.0001 THEN false ELSE true END AS parts_circulaires_coherentes,
+        siret_fournisseur IS NULL OR siret_ok(siret_fournisseur) AS siret_fournisseur_valide,
+        siret_acheteur IS NULL OR siret_ok(siret_acheteur) AS siret_acheteur_valide,
+        count(*) FILTER (WHERE reference_ligne IS NOT NULL)
+            OVER (PARTITION BY centrale, reference_ligne) AS lignes_meme_reference,
+        _source_file, _source_row
     """,
 )
 
-REFERENTIEL = RawSource(
-    folder="centrales/referentiel",
-    table=REFERENTIEL_TABLE,
-    readers={".csv": read_referentiel, ".xlsx": read_referentiel},
-    description="The centrales d'achat reference list (code, name, sector, candidate SIRET), in the format "
+REFERENTIEL = raw_source(
+    "centrales/referentiel",
+    REFERENTIEL_TABLE,
+    read_referentiel,
+    "The centrales d'achat reference list (code, name, sector, candidate SIRET), in the format "
     "of the published reference list.",
     template=Template(
         REFERENTIEL_COLUMNS,
         "Liste des centrales d'achat : une ligne par centrale",
         "direction de la commande publique",
     ),
-    suite="raw_centrales_referentiel",
-    suite_sql="""
-        SELECT code, nom_usuel, siret_candidat,
-               siret_candidat IS NULL OR siret_ok(siret_candidat) AS siret_candidat_valide,
-               _source_file, _source_row
-        FROM raw.centrales_referentiel
-        ORDER BY _source_file, _source_row
+    select="""
+        code, nom_usuel, siret_candidat,
+        siret_candidat IS NULL OR siret_ok(siret_candidat) AS siret_candidat_valide,
+        _source_file, _source_row
     """,
 )
 
-AGEC58 = RawSource(
-    folder="centrales/agec58",
-    table=AGEC58_TABLE,
-    readers={".csv": read_declarations_agec58, ".xlsx": read_declarations_agec58},
-    description="AGEC art. 58 declarations as filed on data.gouv.fr (official schema "
+AGEC58 = raw_source(
+    "centrales/agec58",
+    AGEC58_TABLE,
+    read_declarations_agec58,
+    "AGEC art. 58 declarations as filed on data.gouv.fr (official schema "
     "schema-declaration-biens-reemploi-reutilisation-recycle v0.1.0), for reconciliation.",
     template=Template(
         AGEC58_COLUMNS,
         "Déclarations AGEC art. 58 : une ligne par année et catégorie de produits",
         "direction de la commande publique (déclaration annuelle sur data.gouv.fr)",
     ),
-    suite="raw_centrales_declarations_agec58",
-    suite_sql="""
-        SELECT annee, siret, type_produit_acquis, montant_total,
-               montant_reemploi_et_reutilisation + montant_produits_issus_don + montant_produits_recycles
-                   <= montant_total * 1.0001 AS parts_inferieures_au_total,
-               regexp_matches(siret, '^[0-9]{14}$') AS siret_14_chiffres,
-               _source_file, _source_row
-        FROM raw.centrales_declarations_agec58
-        ORDER BY _source_file, _source_row
+    select="""
+        annee, siret, type_produit_acquis, montant_total,
+        montant_reemploi_et_reutilisation + montant_produits_issus_don + montant_produits_recycles
+            <= montant_total * 1.0001 AS parts_inferieures_au_total,
+        regexp_matches(siret, '^[0-9]{14}$') AS siret_14_chiffres,
+        _source_file, _source_row
     """,
 )
 
 
-def _coverage(semester: str) -> str:
-    return f"""
-        SELECT org_id, 'centrales/achats' AS feed, count(*) AS rows_in_semester
-        FROM marts.fct_centrales_achats WHERE semestre = '{semester}' AND org_id IS NOT NULL GROUP BY org_id
-    """
-
-
-def _write_demo(landing, *, seed: int, **_) -> dict:
-    from ..demo.centrales import write_demo
-
-    return write_demo(landing, seed=seed)
-
-
-FEED = Feed(name="centrales", sources=[ACHATS, REFERENTIEL, AGEC58], coverage_sql=_coverage, write_demo=_write_demo)
+FEED = Feed(
+    name="centrales",
+    sources=[ACHATS, REFERENTIEL, AGEC58],
+    coverage_sql=rows_in_semester("centrales/achats", "fct_centrales_achats"),
+    write_demo=demo_writer("centrales"),
+)

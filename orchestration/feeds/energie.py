@@ -10,51 +10,23 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ..ingest import energie as e
-from . import Feed, RawSource, Template
+from . import Feed, Template, coverage, demo_writer, raw_source, rows_in_semester
 
-_TABULAR = (".csv", ".xlsx")
-
-
-def _source(
-    kind: str,
-    table,
-    reader,
-    description: str,
-    suite_sql: str,
-    index: tuple[str, ...],
-    suffixes=_TABULAR,
-    *,
-    template: Template | str,
-) -> RawSource:
-    return RawSource(
-        folder=f"energie/{kind}",
-        table=table,
-        readers={suffix: reader for suffix in suffixes},
-        description=description,
-        suite=f"raw_{table.table}",
-        suite_sql=suite_sql,
-        index_columns=("_source_file", "_source_row") + index,
-        template=template,
-    )
-
-
-SITES = _source(
-    "sites",
+SITES = raw_source(
+    "energie/sites",
     e.SITES_TABLE,
     e.read_sites,
     "Site register (CSV/Excel): surface, kind, district-heating connection, meters, weather station.",
-    """
-        SELECT code_site, type_site, surface_m2, raccorde_reseau_chaleur,
-               CAST(date_raccordement AS VARCHAR) AS date_raccordement,
-               CAST(date_entree AS VARCHAR) AS date_entree, CAST(date_sortie AS VARCHAR) AS date_sortie,
-               station_meteo,
-               regexp_full_match(coalesce(station_meteo, '00000000'), '[0-9]{8}') AS station_meteo_valide,
-               raccorde_reseau_chaleur AND date_raccordement IS NULL AS raccordement_sans_date,
-               _source_file, _source_row
-        FROM raw.energie_sites
-        ORDER BY _source_file, _source_row
+    select="""
+        code_site, type_site, surface_m2, raccorde_reseau_chaleur,
+        CAST(date_raccordement AS VARCHAR) AS date_raccordement,
+        CAST(date_entree AS VARCHAR) AS date_entree, CAST(date_sortie AS VARCHAR) AS date_sortie,
+        station_meteo,
+        regexp_full_match(coalesce(station_meteo, '00000000'), '[0-9]{8}') AS station_meteo_valide,
+        raccorde_reseau_chaleur AND date_raccordement IS NULL AS raccordement_sans_date,
+        _source_file, _source_row
     """,
-    ("code_site",),
+    index=("code_site",),
     template=Template(
         e.SITE_COLUMNS,
         "Registre des sites : une ligne par site (surface, réseau de chaleur, compteurs, station météo)",
@@ -62,18 +34,16 @@ SITES = _source(
     ),
 )
 
-CONSOMMATIONS = _source(
-    "consommations",
+CONSOMMATIONS = raw_source(
+    "energie/consommations",
     e.CONSOMMATIONS_TABLE,
     e.read_consommations,
     "Monthly consumption per site and energy carrier (invoices, OSFi, delivery notes): CSV/Excel.",
-    """
-        SELECT code_site, mois, lower(trim(energie)) AS energie, lower(trim(unite)) AS unite, quantite,
-               _source_file, _source_row
-        FROM raw.energie_consommations
-        ORDER BY _source_file, _source_row
+    select="""
+        code_site, mois, lower(trim(energie)) AS energie, lower(trim(unite)) AS unite, quantite,
+        _source_file, _source_row
     """,
-    ("code_site", "mois"),
+    index=("code_site", "mois"),
     template=Template(
         e.CONSOMMATION_COLUMNS,
         "Consommations mensuelles : une ligne par site, mois et énergie",
@@ -81,20 +51,18 @@ CONSOMMATIONS = _source(
     ),
 )
 
-REFERENCE = _source(
-    "reference",
+REFERENCE = raw_source(
+    "energie/reference",
     e.REFERENCE_TABLE,
     e.read_reference,
     "Reference consumption (décret tertiaire, one year 2010-2019 per site), monthly per carrier: CSV/Excel.",
-    """
-        SELECT code_site, annee_reference, mois, lower(trim(energie)) AS energie, lower(trim(unite)) AS unite,
-               quantite,
-               count(DISTINCT annee_reference) OVER (PARTITION BY code_site) AS annees_par_site,
-               _source_file, _source_row
-        FROM raw.energie_reference
-        ORDER BY _source_file, _source_row
+    select="""
+        code_site, annee_reference, mois, lower(trim(energie)) AS energie, lower(trim(unite)) AS unite,
+        quantite,
+        count(DISTINCT annee_reference) OVER (PARTITION BY code_site) AS annees_par_site,
+        _source_file, _source_row
     """,
-    ("code_site", "mois"),
+    index=("code_site", "mois"),
     template=Template(
         e.REFERENCE_COLUMNS,
         "Consommations de l'année de référence du décret tertiaire (2010-2019) : une ligne par site, mois et énergie",
@@ -102,20 +70,18 @@ REFERENCE = _source(
     ),
 )
 
-CEE = _source(
-    "cee",
+CEE = raw_source(
+    "energie/cee",
     e.CEE_TABLE,
     e.read_cee,
     "Register of energy-saving certificates (CEE): dossiers, valuation date and amount (CSV/Excel).",
-    """
-        SELECT reference_cee, CAST(date_extraction AS VARCHAR) AS date_extraction,
-               CAST(date_valorisation AS VARCHAR) AS date_valorisation, montant_eur, volume_kwh_cumac,
-               (date_valorisation IS NULL) = (montant_eur IS NULL) AS valorisation_complete,
-               _source_file, _source_row
-        FROM raw.energie_cee
-        ORDER BY _source_file, _source_row
+    select="""
+        reference_cee, CAST(date_extraction AS VARCHAR) AS date_extraction,
+        CAST(date_valorisation AS VARCHAR) AS date_valorisation, montant_eur, volume_kwh_cumac,
+        (date_valorisation IS NULL) = (montant_eur IS NULL) AS valorisation_complete,
+        _source_file, _source_row
     """,
-    ("reference_cee",),
+    index=("reference_cee",),
     template=Template(
         e.CEE_COLUMNS,
         "Registre des certificats d'économies d'énergie : une ligne par dossier",
@@ -123,67 +89,57 @@ CEE = _source(
     ),
 )
 
-ENEDIS = _source(
-    "enedis",
+ENEDIS = raw_source(
+    "energie/enedis",
     e.ENEDIS_TABLE,
     e.read_enedis,
     "Enedis SGE flows as published: R63 load curve (PA, W) and R64 index/energy (EA, Wh), ';' CSV.",
-    """
-        SELECT prm, flux, grandeur_physique, unite, horodate, valeur, pas, type_releve, classe_temporelle,
-               regexp_matches(prm, '^[0-9]{14}$') AS prm_valide,
-               _source_file, _source_row
-        FROM raw.energie_enedis
-        ORDER BY _source_file, _source_row
+    select="""
+        prm, flux, grandeur_physique, unite, horodate, valeur, pas, type_releve, classe_temporelle,
+        regexp_matches(prm, '^[0-9]{14}$') AS prm_valide,
+        _source_file, _source_row
     """,
-    ("prm", "horodate"),
+    index=("prm", "horodate"),
     suffixes=(".csv",),
     template="flux Enedis SGE R63/R64, déposés tels qu'Enedis les publie",
 )
 
-GRDF = _source(
-    "grdf",
+GRDF = raw_source(
+    "energie/grdf",
     e.GRDF_TABLE,
     e.read_grdf_csv,
     "GRDF relevés (customer space / ADICT field names): energy in kWh PCS per relevé, ';' CSV or JSON.",
-    """
-        SELECT pce, CAST(coalesce(date_debut_releve, journee_gaziere) AS VARCHAR) AS date_debut,
-               CAST(coalesce(date_fin_releve, journee_gaziere + 1) AS VARCHAR) AS date_fin,
-               coalesce(date_fin_releve, journee_gaziere + 1) > coalesce(date_debut_releve, journee_gaziere)
-                   AS periode_valide,
-               energie_kwh_pcs, frequence_releve,
-               _source_file, _source_row
-        FROM raw.energie_grdf
-        ORDER BY _source_file, _source_row
+    select="""
+        pce, CAST(coalesce(date_debut_releve, journee_gaziere) AS VARCHAR) AS date_debut,
+        CAST(coalesce(date_fin_releve, journee_gaziere + 1) AS VARCHAR) AS date_fin,
+        coalesce(date_fin_releve, journee_gaziere + 1) > coalesce(date_debut_releve, journee_gaziere)
+            AS periode_valide,
+        energie_kwh_pcs, frequence_releve,
+        _source_file, _source_row
     """,
-    ("pce",),
+    index=("pce",),
     template="relevés GRDF (espace client, API ADICT), déposés tels que GRDF les publie",
 )
 GRDF = replace(GRDF, readers={".csv": e.read_grdf_csv, ".json": e.read_grdf_json})
 
-METEO = _source(
-    "meteo",
+METEO = raw_source(
+    "energie/meteo",
     e.METEO_TABLE,
     e.read_meteo_france,
     "Météo-France daily climatology (Q_<dept>_..._RR-T-Vent.csv[.gz]) for heating degree-days.",
-    """
-        SELECT num_poste, aaaammjj, tn, tx,
-               count(*) OVER (PARTITION BY num_poste, aaaammjj) AS lignes_par_jour,
-               _source_file, _source_row
-        FROM raw.energie_meteo
-        ORDER BY _source_file, _source_row
+    select="""
+        num_poste, aaaammjj, tn, tx,
+        count(*) OVER (PARTITION BY num_poste, aaaammjj) AS lignes_par_jour,
+        _source_file, _source_row
     """,
-    ("num_poste", "aaaammjj"),
+    index=("num_poste", "aaaammjj"),
     suffixes=(".csv", ".gz"),
     template="fichiers quotidiens de Météo-France (meteo.data.gouv.fr), déposés tels que publiés",
 )
 
 
-def _coverage(semester: str) -> str:
+def _sites_in_service(semester: str) -> str:
     return f"""
-        SELECT org_id, 'energie/consommations' AS feed, count(*) AS rows_in_semester
-        FROM marts.fct_energie_consommations
-        WHERE semestre = '{semester}' AND org_id IS NOT NULL GROUP BY org_id
-        UNION ALL
         SELECT s.org_id, 'energie/sites' AS feed, count(*) AS rows_in_semester
         FROM marts.dim_energie_sites AS s
         INNER JOIN reference.calendrier_semestres AS c ON c.semester = '{semester}'
@@ -193,15 +149,9 @@ def _coverage(semester: str) -> str:
     """
 
 
-def _write_demo(landing, *, seed: int, n_contracts: int, **_) -> dict:
-    from ..demo.energie import write_demo
-
-    return write_demo(landing, seed=seed, n_contracts=n_contracts)
-
-
 FEED = Feed(
     name="energie",
     sources=[SITES, CONSOMMATIONS, REFERENCE, ENEDIS, GRDF, METEO, CEE],
-    coverage_sql=_coverage,
-    write_demo=_write_demo,
+    coverage_sql=coverage(rows_in_semester("energie/consommations", "fct_energie_consommations"), _sites_in_service),
+    write_demo=demo_writer("energie"),
 )

@@ -7,7 +7,7 @@ from ..ingest.decp_bulk import DECP_2024_BULK
 from ..ingest.decp_tabular import read_decp_tabular_csv
 from ..ingest.decp_xml import read_decp_xml
 from ..ingest.procedures import PROCEDURE_COLUMNS, PROCEDURES_TABLE, read_procedures
-from . import Feed, RawSource, Template
+from . import Feed, RawSource, Template, coverage, demo_writer, raw_source, rows_in_semester
 
 DECP = RawSource(
     folder="decp",
@@ -40,42 +40,28 @@ DECP = RawSource(
     bulk_readers={".json": DECP_2024_BULK},
 )
 
-PROCEDURES = RawSource(
-    folder="procedures",
-    table=PROCEDURES_TABLE,
-    readers={".csv": read_procedures, ".xlsx": read_procedures},
-    description="Internal procedure export (CSV in French conventions, or Excel) from landing/procedures "
+PROCEDURES = raw_source(
+    "procedures",
+    PROCEDURES_TABLE,
+    read_procedures,
+    "Internal procedure export (CSV in French conventions, or Excel) from landing/procedures "
     "(contract: docs/feeds/procedures.md).",
     template=Template(
         PROCEDURE_COLUMNS,
         "Export des procédures : une ligne par procédure, repérée par son marché des DECP",
         "direction de la commande publique (export du logiciel des marchés)",
     ),
-    suite="raw_procedures_internes",
-    suite_sql="""
-        SELECT *, siret_ok(siret_acheteur) AS siret_acheteur_valide
-        FROM raw.procedures_internes
-        ORDER BY _source_file, _source_row
-    """,
-    index_columns=("_source_file", "_source_row", "id_marche"),
+    select="*, siret_ok(siret_acheteur) AS siret_acheteur_valide",
+    index=("id_marche",),
 )
 
 
-def _coverage(semester: str) -> str:
-    return f"""
-        SELECT org_id, 'marches/decp' AS feed, count(*) AS rows_in_semester
-        FROM marts.fct_marches WHERE semestre = '{semester}' AND org_id IS NOT NULL GROUP BY org_id
-        UNION ALL
-        SELECT org_id, 'marches/procedures' AS feed, count(*) AS rows_in_semester
-        FROM marts.fct_marches WHERE semestre = '{semester}' AND org_id IS NOT NULL AND has_procedure_interne
-        GROUP BY org_id
-    """
-
-
-def _write_demo(landing, *, seed: int, n_contracts: int, n_buyers: int | None = None, **_) -> dict:
-    from ..demo.generator import generate_demo
-
-    return generate_demo(landing, seed=seed, n_contracts=n_contracts, n_buyers=n_buyers)
-
-
-FEED = Feed(name="marches", sources=[DECP, PROCEDURES], coverage_sql=_coverage, write_demo=_write_demo)
+FEED = Feed(
+    name="marches",
+    sources=[DECP, PROCEDURES],
+    coverage_sql=coverage(
+        rows_in_semester("marches/decp", "fct_marches"),
+        rows_in_semester("marches/procedures", "fct_marches", where="has_procedure_interne"),
+    ),
+    write_demo=demo_writer("generator", "generate_demo"),
+)

@@ -19,101 +19,85 @@ from ..ingest.restauration import (
     read_label_local,
     read_teledeclarations,
 )
-from . import Feed, RawSource, Template
+from . import Feed, Template, demo_writer, raw_source
 
-ETABLISSEMENTS = RawSource(
-    folder="restauration/etablissements",
-    table=ETABLISSEMENTS_TABLE,
-    readers={".csv": read_etablissements, ".xlsx": read_etablissements},
-    description="The département's own catering establishments (collèges and others), CSV or Excel, from "
+ETABLISSEMENTS = raw_source(
+    "restauration/etablissements",
+    ETABLISSEMENTS_TABLE,
+    read_etablissements,
+    "The département's own catering establishments (collèges and others), CSV or Excel, from "
     "landing/restauration/etablissements (contract: docs/feeds/restauration.md).",
     template=Template(
         ETABLISSEMENT_COLUMNS,
         "Établissements de restauration de l'organisation : une ligne par établissement",
         "direction de l'éducation (collèges)",
     ),
-    suite="raw_restauration_etablissements",
-    suite_sql="""
-        SELECT
-            siret, nom, type_etablissement,
-            lower(strip_accents(trim(type_etablissement))) AS type_normalise,
-            siret_ok(replace(siret, ' ', '')) AS siret_valide,
-            replace(siret, ' ', '') AS siret_normalise,
-            _source_file, _source_row
-        FROM raw.restauration_etablissements
-        ORDER BY _source_file, _source_row
+    select="""
+        siret, nom, type_etablissement,
+        lower(strip_accents(trim(type_etablissement))) AS type_normalise,
+        siret_ok(replace(siret, ' ', '')) AS siret_valide,
+        replace(siret, ' ', '') AS siret_normalise,
+        _source_file, _source_row
     """,
-    index_columns=("_source_file", "_source_row", "siret"),
+    index=("siret",),
 )
 
-BILANS = RawSource(
-    folder="restauration/bilans",
-    table=BILANS_TABLE,
-    readers={".csv": read_bilans, ".xlsx": read_bilans},
-    description="ma-cantine 'bilan simple' files (EGALim purchases in EUR HT per canteen and year) from "
+BILANS = raw_source(
+    "restauration/bilans",
+    BILANS_TABLE,
+    read_bilans,
+    "ma-cantine 'bilan simple' files (EGALim purchases in EUR HT per canteen and year) from "
     "landing/restauration/bilans.",
     template=Template(
         BILAN_COLUMNS,
         "Bilans EGALim au format « bilan simple » de ma-cantine : une ligne par cantine et année",
         "cantines des collèges, avec la direction de l'éducation",
     ),
-    suite="raw_restauration_bilans",
-    suite_sql="""
-        SELECT
-            replace(siret, ' ', '') AS siret_normalise,
-            annee_bilan, valeur_totale, valeur_bio, valeur_siqo,
-            valeur_bio + valeur_siqo + coalesce(valeur_externalites_performance, valeur_environnemental, 0)
-                + coalesce(valeur_egalim_autres, valeur_autres_egalim, 0) AS valeur_durable_qualite,
-            valeur_bio + valeur_siqo + coalesce(valeur_externalites_performance, valeur_environnemental, 0)
-                + coalesce(valeur_egalim_autres, valeur_autres_egalim, 0) <= valeur_totale AS parts_coherentes,
-            siret_ok(replace(siret, ' ', '')) AS siret_valide,
-            _source_file, _source_row
-        FROM raw.restauration_bilans
-        ORDER BY _source_file, _source_row
+    select="""
+        replace(siret, ' ', '') AS siret_normalise,
+        annee_bilan, valeur_totale, valeur_bio, valeur_siqo,
+        valeur_bio + valeur_siqo + coalesce(valeur_externalites_performance, valeur_environnemental, 0)
+            + coalesce(valeur_egalim_autres, valeur_autres_egalim, 0) AS valeur_durable_qualite,
+        valeur_bio + valeur_siqo + coalesce(valeur_externalites_performance, valeur_environnemental, 0)
+            + coalesce(valeur_egalim_autres, valeur_autres_egalim, 0) <= valeur_totale AS parts_coherentes,
+        siret_ok(replace(siret, ' ', '')) AS siret_valide,
+        _source_file, _source_row
     """,
-    index_columns=("_source_file", "_source_row", "siret_normalise"),
+    index=("siret_normalise",),
 )
 
-TELEDECLARATIONS = RawSource(
-    folder="restauration/teledeclarations",
-    table=TELEDECLARATIONS_TABLE,
-    readers={".csv": read_teledeclarations},
-    description="ma-cantine open-data télédéclaration campaign files (EGALim ratios per canteen and year) "
+TELEDECLARATIONS = raw_source(
+    "restauration/teledeclarations",
+    TELEDECLARATIONS_TABLE,
+    read_teledeclarations,
+    "ma-cantine open-data télédéclaration campaign files (EGALim ratios per canteen and year) "
     "from landing/restauration/teledeclarations.",
     template="données ouvertes de ma-cantine (campagne de télédéclaration), déposées telles que publiées",
-    suite="raw_restauration_teledeclarations",
-    suite_sql="""
-        SELECT
-            id, year, canteen_siret, teledeclaration_ratio_bio, teledeclaration_ratio_egalim_hors_bio,
-            teledeclaration_ratio_bio + teledeclaration_ratio_egalim_hors_bio AS ratio_egalim,
-            _source_file, _source_row
-        FROM raw.restauration_teledeclarations
-        ORDER BY _source_file, _source_row
+    select="""
+        id, year, canteen_siret, teledeclaration_ratio_bio, teledeclaration_ratio_egalim_hors_bio,
+        teledeclaration_ratio_bio + teledeclaration_ratio_egalim_hors_bio AS ratio_egalim,
+        _source_file, _source_row
     """,
-    index_columns=("_source_file", "_source_row", "id"),
+    index=("id",),
+    suffixes=(".csv",),
 )
 
-LABEL_LOCAL = RawSource(
-    folder="restauration/label_local",
-    table=LABEL_TABLE,
-    readers={".csv": read_label_local, ".xlsx": read_label_local},
-    description="Yearly list of establishments labelled 'Ici je mange local', CSV or Excel, from "
-    "landing/restauration/label_local.",
+LABEL_LOCAL = raw_source(
+    "restauration/label_local",
+    LABEL_TABLE,
+    read_label_local,
+    "Yearly list of establishments labelled 'Ici je mange local', CSV or Excel, from landing/restauration/label_local.",
     template=Template(
         LABEL_COLUMNS,
         "Labels « Ici je mange local » : une ligne par établissement et année d'attribution",
         "service agriculture et alimentation",
     ),
-    suite="raw_restauration_label_local",
-    suite_sql="""
-        SELECT
-            annee, replace(siret, ' ', '') AS siret_normalise, niveau_label, part_locale, nb_filieres,
-            siret_ok(replace(siret, ' ', '')) AS siret_valide,
-            _source_file, _source_row
-        FROM raw.restauration_label_local
-        ORDER BY _source_file, _source_row
+    select="""
+        annee, replace(siret, ' ', '') AS siret_normalise, niveau_label, part_locale, nb_filieres,
+        siret_ok(replace(siret, ' ', '')) AS siret_valide,
+        _source_file, _source_row
     """,
-    index_columns=("_source_file", "_source_row", "siret_normalise"),
+    index=("siret_normalise",),
 )
 
 
@@ -134,15 +118,9 @@ def _coverage(semester: str) -> str:
     """
 
 
-def _write_demo(landing, *, seed: int, **_) -> dict:
-    from ..demo.restauration import write_demo
-
-    return write_demo(landing, seed=seed)
-
-
 FEED = Feed(
     name="restauration",
     sources=[ETABLISSEMENTS, BILANS, TELEDECLARATIONS, LABEL_LOCAL],
     coverage_sql=_coverage,
-    write_demo=_write_demo,
+    write_demo=demo_writer("restauration"),
 )

@@ -7,29 +7,25 @@ IMP-2, IMP-5, IMP-7, IMP-8, IMP-16 and MOB-5.
 from __future__ import annotations
 
 from ..ingest.saisie import SAISIE_COLUMNS, SAISIE_TABLE, read_saisie
-from . import Feed, RawSource, Template
+from . import Feed, Template, demo_writer, raw_source
 
-VALEURS = RawSource(
-    folder="saisie",
-    table=SAISIE_TABLE,
-    readers={".csv": read_saisie, ".xlsx": read_saisie},
-    description="Manual input spreadsheet (CSV in French conventions or Excel, long format) from landing/saisie: "
+VALEURS = raw_source(
+    "saisie",
+    SAISIE_TABLE,
+    read_saisie,
+    "Manual input spreadsheet (CSV in French conventions or Excel, long format) from landing/saisie: "
     "one value per field and period; unknown fields, bad periods and non-numeric values in quarantine.",
     template=Template(
         SAISIE_COLUMNS,
         "Saisie manuelle : une ligne par champ et période",
         "chargé·e de mission SPASER, qui collecte les valeurs auprès des services",
     ),
-    suite="raw_saisie_valeurs",
-    suite_sql="""
-        SELECT
-            coalesce(org, '(organisation du dépôt)') AS org_cle, champ, periode, valeur, unite,
-            saisi_par, CAST(date_saisie AS VARCHAR) AS date_saisie,
-            _source_file, _source_row
-        FROM raw.saisie_valeurs
-        ORDER BY _source_file, _source_row
+    select="""
+        coalesce(org, '(organisation du dépôt)') AS org_cle, champ, periode, valeur, unite,
+        saisi_par, CAST(date_saisie AS VARCHAR) AS date_saisie,
+        _source_file, _source_row
     """,
-    index_columns=("_source_file", "_source_row", "champ", "periode"),
+    index=("champ", "periode"),
 )
 
 
@@ -42,10 +38,4 @@ def _coverage(semester: str) -> str:
     """
 
 
-def _write_demo(landing, *, seed: int, **_) -> dict:
-    from ..demo.saisie import write_demo
-
-    return write_demo(landing, seed=seed)
-
-
-FEED = Feed(name="saisie", sources=[VALEURS], coverage_sql=_coverage, write_demo=_write_demo)
+FEED = Feed(name="saisie", sources=[VALEURS], coverage_sql=_coverage, write_demo=demo_writer("saisie"))
