@@ -168,45 +168,15 @@ class CpvEntry(NamedTuple):
     env: float
     sector: str  # supplier pool the titulaires come from
     specific: bool  # "services sociaux et autres services spécifiques": 750 k€ threshold
-    objets: tuple[
-        str, ...
-    ]  # templates: {commune} {college} {rd} {secteur} {batiment} {logiciel} {lot} {annee} {annee1}
+    # templates: {commune} {college} {rd} {secteur} {batiment} {logiciel} {lot} {annee} {annee1}
+    objets: tuple[str, ...]
 
 
-def _e(
-    code,
-    label,
-    direction,
-    kind,
-    ccag,
-    low,
-    high,
-    weight,
-    invest,
-    framework,
-    social,
-    env,
-    sector,
-    objets,
-    specific=False,
-) -> CpvEntry:
-    return CpvEntry(
-        code,
-        label,
-        direction,
-        kind,
-        ccag,
-        low,
-        high,
-        weight,
-        invest,
-        framework,
-        social,
-        env,
-        sector,
-        specific,
-        tuple(objets),
-    )
+def _e(*fields, specific: bool = False) -> CpvEntry:
+    """A catalogue line: CpvEntry's fields in order, the objet templates (a list) last and
+    `specific` named, as few lines are."""
+    *head, objets = fields
+    return CpvEntry(*head, specific, tuple(objets))
 
 
 CPV_CATALOG: tuple[CpvEntry, ...] = (

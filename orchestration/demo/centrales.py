@@ -21,6 +21,7 @@ import datetime as dt
 import random
 from pathlib import Path
 
+from ..ingest.centrales import AGEC58_FIELDS
 from . import catalog as cat
 from .fournisseurs import demo_classification
 
@@ -278,19 +279,7 @@ def write_demo(landing: Path, *, seed: int, **_) -> dict:
     path = agec / "declaration_agec58_2024.csv"
     with path.open("w", encoding="utf-8", newline="") as f:
         w = csv.writer(f)
-        w.writerow(
-            [
-                "annee",
-                "siret",
-                "raison_sociale",
-                "type_produit_acquis",
-                "montant_total",
-                "montant_reemploi_et_reutilisation",
-                "montant_produits_issus_don",
-                "montant_produits_recycles",
-                "commentaires",
-            ]
-        )
+        w.writerow(AGEC58_FIELDS)
         for category in sorted(agec_2024):
             total, reuse, recycled = agec_2024[category]
             w.writerow(

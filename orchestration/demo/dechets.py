@@ -22,6 +22,7 @@ import math
 import random
 from pathlib import Path
 
+from ..ingest.dechets import GRANULATS_COLUMNS, REEMPLOI_COLUMNS
 from . import catalog as cat
 
 SEMESTERS = ["2023-S1", "2023-S2", "2024-S1", "2024-S2", "2025-S1", "2025-S2", "2026-S1"]
@@ -284,19 +285,7 @@ def _write_registre(folder: Path, seed: int) -> dict:
 # --- Road works -------------------------------------------------------------------------------
 
 MATERIAUX = [("agrégats d'enrobés", 0.35), ("graves recyclées", 0.6), ("retraitement en place", 0.85)]
-GRANULATS_HEADER = [
-    "chantier_id",
-    "date_fin",
-    "commune_insee",
-    "siret_acheteur",
-    "id_marche",
-    "type_materiau",
-    "tonnage_total_t",
-    "tonnage_recycle_ou_reemploye_t",
-    "tonnage_granulats_neufs_evites_t",
-    "methode_calcul",
-    "source_piece",
-]
+GRANULATS_HEADER = [c.name for c in GRANULATS_COLUMNS]  # the contract's columns, in its order
 
 
 def _write_granulats(folder: Path, seed: int) -> dict:
@@ -357,18 +346,7 @@ ACHATS = [
     ("Téléphones reconditionnés", "informatique", 500, 4000, 0.55, None),
     ("Chaises de réemploi pour collège", "mobilier", 400, 3000, 0.5, 0.9),
 ]
-REEMPLOI_HEADER = [
-    "reference",
-    "type_operation",
-    "date_operation",
-    "objet",
-    "categorie",
-    "plateforme_ou_fournisseur",
-    "montant_eur",
-    "prix_neuf_estime_eur",
-    "tonnes_evitees_t",
-    "id_marche",
-]
+REEMPLOI_HEADER = [c.name for c in REEMPLOI_COLUMNS]
 
 
 def _write_reemploi(folder: Path, seed: int) -> dict:

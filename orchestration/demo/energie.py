@@ -23,6 +23,8 @@ import math
 import random
 from pathlib import Path
 
+from ..ingest.energie import CEE_COLUMNS, CONSOMMATION_COLUMNS, REFERENCE_COLUMNS, SITE_COLUMNS
+
 SEED_OFFSET = 59_001
 STATIONS = {"59343001": ("LILLE-LESQUIN", 0.0), "59183001": ("DUNKERQUE", 0.6)}
 REFERENCE_YEARS = [2012, 2015, 2017, 2019]
@@ -44,6 +46,12 @@ GRDF_HEADER = (
     "idPce;dateDebutReleve;dateFinReleve;indexDebut;indexFin;volumeBrutConsomme;coeffConversion;"
     "energieConsomme;natureReleve;qualificationReleve;status;frequenceReleve"
 )
+
+
+def _header(columns) -> str:
+    """The header line of a buyer-defined file: its contract's columns, in their order."""
+    return ";".join(c.name for c in columns)
+
 
 COMMUNES = [
     "Lille",
@@ -243,24 +251,7 @@ def _write_sites(path: Path, sites: list[dict]) -> int:
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.title = "Registre"
-    ws.append(
-        [
-            "code_site",
-            "nom_site",
-            "type_site",
-            "commune",
-            "surface_m2",
-            "raccorde_reseau_chaleur",
-            "date_raccordement",
-            "identifiant_reseau_chaleur",
-            "date_entree",
-            "date_sortie",
-            "prm",
-            "pce",
-            "ref_operat_efa",
-            "station_meteo",
-        ]
-    )
+    ws.append([c.name for c in SITE_COLUMNS])
     for i, s in enumerate(sites):
         connected = s["heating"] == "reseau_chaleur"
         raccorde = "Oui" if connected else "Non"
@@ -327,7 +318,7 @@ def _write_sites(path: Path, sites: list[dict]) -> int:
 
 
 def _write_reference(path: Path, sites, dju, rng: random.Random) -> int:
-    lines = ["code_site;annee_reference;mois;energie;quantite;unite;source"]
+    lines = [_header(REFERENCE_COLUMNS)]
     for s in sites:
         if s["since"] is not None:
             continue  # opened after 2019: no reference year (left out of IMP-6)
@@ -399,7 +390,7 @@ def _write_consumption(root: Path, sites, dju, rng: random.Random) -> dict:
     # defect in GRDF: a relevé without energy (quarantined)
     grdf.append(f"{sites[1]['pce']};2026-06-02;2026-06-03;;;;;;Estimé;Estimé;Provisoire;JJ")
     (root / "grdf" / "releves_grdf.csv").write_text("\n".join(grdf) + "\n", encoding="utf-8")
-    header = "code_site;mois;energie;quantite;unite;source"
+    header = _header(CONSOMMATION_COLUMNS)
     for y, lines in invoices.items():
         (root / "consommations" / f"consommations_{y}.csv").write_text(
             "\n".join([header] + lines) + "\n", encoding="cp1252"
@@ -435,10 +426,7 @@ def _write_enedis(path: Path, site, drift: float, rng: random.Random) -> int:
 
 
 def _write_cee(path: Path, sites, rng: random.Random) -> int:
-    lines = [
-        "reference_cee;date_extraction;code_site;operation;fiche_standardisee;volume_kwh_cumac;date_depot;"
-        "date_valorisation;montant_eur;oblige"
-    ]
+    lines = [_header(CEE_COLUMNS)]
     fiches = [
         ("BAT-TH-116", "Système de gestion technique du bâtiment"),
         ("BAT-EN-101", "Isolation de combles"),

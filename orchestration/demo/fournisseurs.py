@@ -22,6 +22,7 @@ import csv
 import random
 from pathlib import Path
 
+from ..ingest.fournisseurs import CLASSIFICATION_COLUMNS
 from . import catalog as cat
 
 # (sector, rank in the sector's pool, kind). Pools are Zipf-weighted: protected-work suppliers
@@ -116,9 +117,7 @@ def write_demo(landing: Path, *, seed: int, **_) -> dict:
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.title = "Fournisseurs"
-    ws.append(
-        ["siret", "raison_sociale", "categorie_entreprise", "ess", "type_structure", "source", "date_mise_a_jour"]
-    )
+    ws.append([c.name for c in CLASSIFICATION_COLUMNS])
     defects = {}
     for i, s in enumerate(suppliers):
         # the structure type is known from the inclusion directories, not typed in here

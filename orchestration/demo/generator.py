@@ -31,28 +31,13 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..ingest.procedures import PROCEDURE_COLUMNS
 from . import catalog as cat
 
 DECP_DIR = "decp"
 PROCEDURES_DIR = "procedures"
 PROCEDURES_FILE = "export_procedures.csv"
-CSV_COLUMNS: tuple[str, ...] = (
-    "siret_acheteur",
-    "id_marche",
-    "objet",
-    "direction",
-    "section_budgetaire",
-    "date_notification",
-    "montant_ht",
-    "sourcing_realise",
-    "negociation_realisee",
-    "clause_progres",
-    "analyse_cycle_vie",
-    "label_spaser",
-    "analyse_opportunite_clause_sociale",
-    "fiche_type_considerations_sociales",
-    "criteres_numerique_responsable",
-)
+CSV_COLUMNS: tuple[str, ...] = tuple(c.name for c in PROCEDURE_COLUMNS)  # the export's contract
 OUTLIER_AMOUNT = 1.0e17
 TEST_OBJET = "Marché de test Testville - ne pas traiter"
 

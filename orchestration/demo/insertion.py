@@ -20,31 +20,15 @@ import datetime as dt
 import random
 from pathlib import Path
 
+from ..ingest.insertion import HEURES_COLUMNS, PARCOURS_COLUMNS
 from . import catalog as cat
 from .generator import ContractFactory, _allocate, semesters_between
 
 FIRST, LAST = "2024-S1", "2026-S1"
 LAST_MONTH = dt.date(2026, 6, 1)
-HEURES_HEADER = [
-    "siret_acheteur",
-    "id_marche",
-    "mois",
-    "heures_realisees",
-    "siret_titulaire",
-    "structure_insertion",
-    "nombre_beneficiaires",
-    "commentaire",
-]
-PARCOURS_HEADER = [
-    "id_parcours",
-    "siret_acheteur",
-    "id_marche",
-    "structure_insertion",
-    "date_entree",
-    "date_sortie",
-    "type_sortie",
-    "heures_realisees",
-]
+# the contracts' columns, in their order
+HEURES_HEADER = [c.name for c in HEURES_COLUMNS]
+PARCOURS_HEADER = [c.name for c in PARCOURS_COLUMNS]
 STRUCTURES = [
     "Chantier d'insertion Val Nature",
     "Entreprise d'insertion Nord Bâtiment",

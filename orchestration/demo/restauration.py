@@ -19,6 +19,7 @@ import csv
 import random
 from pathlib import Path
 
+from ..ingest.restauration import ETABLISSEMENT_COLUMNS, LABEL_COLUMNS
 from . import catalog as cat
 
 SEED_OFFSET = 0x5E57A0  # "restau": this feed's stream of the demo seed
@@ -87,17 +88,7 @@ TD_HEADER = (
     "teledeclaration_ratio_egalim_hors_bio",
     "creation_date",
 )
-LABEL_HEADER = (
-    "annee",
-    "siret",
-    "nom",
-    "type_etablissement",
-    "niveau_label",
-    "mention_bio",
-    "part_locale",
-    "nb_filieres",
-    "source",
-)
+LABEL_HEADER = tuple(c.name for c in LABEL_COLUMNS)  # the contract's columns, in its order
 # A canteen of a commune (not the département's) and a lycée of the Région.
 FOREIGN_CANTEEN = (cat.with_luhn_key("2159090100001"), "Restaurant scolaire de la commune de Noirval")
 LYCEE_REGION = (cat.with_luhn_key("1959099900001"), "Lycée régional Paul Hazard")
@@ -131,7 +122,7 @@ def write_demo(landing: Path, *, seed: int = 20240101, **_) -> dict:
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.title = "etablissements"
-    ws.append(["siret", "nom", "type_etablissement", "uai", "commune"])
+    ws.append([c.name for c in ETABLISSEMENT_COLUMNS])
     for siret, nom, kind, uai in etabs:
         ws.append([siret, nom, kind, uai or None, rng.choice(cat.COMMUNES)[1]])
     wb.save(root / "etablissements" / "etablissements_restauration.xlsx")

@@ -17,8 +17,10 @@ import datetime as dt
 import random
 from pathlib import Path
 
+from ..ingest.saisie import SAISIE_COLUMNS
+
 SEED_OFFSET = 0x5A1_51E  # this feed's stream of the demo seed
-HEADER = ("org", "champ", "periode", "valeur", "unite", "commentaire", "saisi_par", "date_saisie")
+HEADER = tuple(c.name for c in SAISIE_COLUMNS)  # the contract's columns, in its order
 SEMESTERS = ("2024-S1", "2024-S2", "2025-S1", "2025-S2")
 AGENTS = ("c.delattre", "m.benali", "s.vandamme")
 
