@@ -224,26 +224,27 @@ def gx_raw_gates(context: AssetCheckExecutionContext, spaser: SpaserResource):
     _finish_gates(spaser, results)
 
 
-@asset_check(
-    asset=AssetKey(["meta", "ingest_log"]),
-    blocking=True,
-    name="gx_ingest_log",
-    description="GX suite ingest_log over every file of every feed: row accounting and quarantine spikes.",
-)
-def gx_ingest_log(context: AssetCheckExecutionContext, spaser: SpaserResource) -> AssetCheckResult:
-    d = datasets.INGEST_LOG
-    return _single_gate(context, spaser, "gx_ingest_log", d.suite, d.sql, d.index_columns)
+def _dataset_check(asset: AssetKey, dataset: datasets.Dataset, description: str):
+    """The blocking check gx_<suite> of `asset`: its dataset validated with its suite."""
+    name = f"gx_{dataset.suite}"
+
+    @asset_check(asset=asset, blocking=True, name=name, description=description)
+    def _check(context: AssetCheckExecutionContext, spaser: SpaserResource) -> AssetCheckResult:
+        return _single_gate(context, spaser, name, dataset.suite, dataset.sql, dataset.index_columns)
+
+    return _check
 
 
-@asset_check(
-    asset=dbt_asset_key("mart_spaser_indicateurs"),
-    blocking=True,
-    name="gx_mart_spaser_indicateurs",
-    description="GX suite mart_spaser_indicateurs: unique keys, full catalogue, ratios in 0-100 %.",
+gx_ingest_log = _dataset_check(
+    AssetKey(["meta", "ingest_log"]),
+    datasets.INGEST_LOG,
+    "GX suite ingest_log over every file of every feed: row accounting and quarantine spikes.",
 )
-def gx_mart_spaser_indicateurs(context: AssetCheckExecutionContext, spaser: SpaserResource) -> AssetCheckResult:
-    d = datasets.MART_INDICATEURS
-    return _single_gate(context, spaser, "gx_mart_spaser_indicateurs", d.suite, d.sql, d.index_columns)
+gx_mart_spaser_indicateurs = _dataset_check(
+    dbt_asset_key("mart_spaser_indicateurs"),
+    datasets.MART_INDICATEURS,
+    "GX suite mart_spaser_indicateurs: unique keys, full catalogue, ratios in 0-100 %.",
+)
 
 
 # Not blocking for the whole run: an organisation whose required feed is missing is not
