@@ -34,18 +34,19 @@ from ..publication.datapackage import (
     DECP_FORMAT,
     LICENCE,
     MISSING_VALUES,
-    DataPackageError,
     ModelDoc,
+    contract_fields,
     csv_resource,
-    dbt_type,
     duckdb_type,
     enum_values,
     model_docs,
     parquet_columns,
     period_pattern,
+    proposed_schema,
     schema_field,
     validate_datapackage,
     write_json,
+    write_schema_main,
 )
 from ..settings import REPO_ROOT
 
@@ -107,26 +108,13 @@ def observatory_field(column: str, kind: str, doc: ModelDoc) -> dict:
 def buyer_fields(docs: dict[str, ModelDoc] | None = None) -> list[dict]:
     """The fields of the buyer table, in the model's order, typed by their dbt data_type: the
     proposed schema's and every published buyer file's."""
-    doc = (docs or model_docs())[BUYER_TABLE]
-    fields = []
-    for name, column in doc.columns.items():
-        kind = dbt_type(column["data_type"])
-        if kind is None:
-            raise DataPackageError(
-                [f"colonne {name} : type dbt {column['data_type']!r} sans type Table Schema"], BUYER_TABLE
-            )
-        fields.append(observatory_field(name, kind, doc))
-    return fields
+    return contract_fields(BUYER_TABLE, docs, lambda name, kind, _column, doc: observatory_field(name, kind, doc))
 
 
 def buyer_schema(docs: dict[str, ModelDoc] | None = None) -> dict:
     """The proposed "observatoire SPASER" Table Schema (schema/observatoire-spaser/schema.json)."""
     docs = docs or model_docs()
-    return SCHEMA_METADATA | {
-        "fields": buyer_fields(docs),
-        "primaryKey": docs[BUYER_TABLE].primary_key,
-        "missingValues": MISSING_VALUES,
-    }
+    return proposed_schema(SCHEMA_METADATA, BUYER_TABLE, buyer_fields(docs), docs)
 
 
 def table_schema(name: str, columns: list[tuple[str, str]], docs: dict[str, ModelDoc]) -> dict:
@@ -202,7 +190,4 @@ def write_buyer_schema(folder: Path = SCHEMA_DIR) -> Path:
 
 
 if __name__ == "__main__":  # python -m orchestration.observatory.datapackage
-    from ..dbt_manifest import prepare_manifest
-
-    prepare_manifest()
-    print(write_buyer_schema())
+    write_schema_main(write_buyer_schema)

@@ -30,6 +30,7 @@ import csv
 import functools
 import json
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -467,24 +468,48 @@ def csv_text(value: str) -> str:
 # --- the indicator table: the proposed schema
 
 
+def contract_fields(model: str, docs: dict[str, ModelDoc] | None, field: Callable[..., dict]) -> list[dict]:
+    """The fields of a proposed schema: the columns of `model` (a contract), in its order, each
+    written by `field(name, kind, column, doc)` with the Table Schema type of its dbt data_type
+    (DataPackageError for a data_type without one)."""
+    doc = (docs or model_docs())[model]
+    fields = []
+    for name, column in doc.columns.items():
+        kind = dbt_type(column["data_type"])
+        if kind is None:
+            raise DataPackageError([f"colonne {name} : type dbt {column['data_type']!r} sans type Table Schema"], model)
+        fields.append(field(name, kind, column, doc))
+    return fields
+
+
+def proposed_schema(metadata: dict, model: str, fields: list[dict], docs: dict[str, ModelDoc]) -> dict:
+    """A proposed Table Schema (schema/<name>/schema.json): its metadata, `fields` and the key of
+    `model`."""
+    return metadata | {"fields": fields, "primaryKey": docs[model].primary_key, "missingValues": MISSING_VALUES}
+
+
+def write_schema_main(write: Callable[[], Path]) -> None:
+    """`python -m` of a module writing a proposed schema: the fields come from the dbt models,
+    so their manifest first; prints the file written."""
+    from ..dbt_manifest import prepare_manifest
+
+    prepare_manifest()
+    print(write())
+
+
 def indicator_fields(docs: dict[str, ModelDoc] | None = None) -> list[dict]:
     """The fields of the indicator table (mart_spaser_indicateurs), in the model's order: the
     proposed schema's and every release's. A column without a French entry keeps dbt's
     description (tests/test_datapackage.py requires one for each)."""
-    doc = (docs or model_docs())[INDICATOR_MODEL]
-    fields = []
-    for name, column in doc.columns.items():
-        title, description, example = INDICATEURS_FR.get(name, (None, column["description"], None))
-        kind = dbt_type(column["data_type"])
-        if kind is None:
-            raise DataPackageError(
-                [f"colonne {name} : type dbt {column['data_type']!r} sans type Table Schema"], INDICATOR_MODEL
-            )
-        entry = _field(name, kind, title, description, example=example)
-        if constraints := _constraints(name, kind, doc) | _pattern(name):
-            entry["constraints"] = constraints
-        fields.append(entry)
-    return fields
+    return contract_fields(INDICATOR_MODEL, docs, _indicator_field)
+
+
+def _indicator_field(name: str, kind: str, column: dict, doc: ModelDoc) -> dict:
+    title, description, example = INDICATEURS_FR.get(name, (None, column["description"], None))
+    entry = _field(name, kind, title, description, example=example)
+    if constraints := _constraints(name, kind, doc) | _pattern(name):
+        entry["constraints"] = constraints
+    return entry
 
 
 def dbt_type(data_type: str | None) -> str | None:
@@ -504,11 +529,7 @@ period_pattern = _pattern  # public: the observatory's tables have periods too
 def indicator_schema(docs: dict[str, ModelDoc] | None = None) -> dict:
     """The proposed "indicateurs SPASER" Table Schema (schema/indicateurs-spaser/schema.json)."""
     docs = docs or model_docs()
-    return SCHEMA_METADATA | {
-        "fields": indicator_fields(docs),
-        "primaryKey": docs[INDICATOR_MODEL].primary_key,
-        "missingValues": MISSING_VALUES,
-    }
+    return proposed_schema(SCHEMA_METADATA, INDICATOR_MODEL, indicator_fields(docs), docs)
 
 
 def _constraints(name: str, kind: str, doc: ModelDoc) -> dict:
@@ -742,7 +763,4 @@ def write_indicator_schema(folder: Path = SCHEMA_DIR) -> Path:
 
 
 if __name__ == "__main__":  # python -m orchestration.publication.datapackage
-    from ..dbt_manifest import prepare_manifest
-
-    prepare_manifest()
-    print(write_indicator_schema())
+    write_schema_main(write_indicator_schema)
