@@ -44,6 +44,7 @@ from ..publication.datapackage import (
     period_pattern,
     proposed_schema,
     schema_field,
+    schema_metadata,
     validate_datapackage,
     write_json,
     write_schema_main,
@@ -56,13 +57,11 @@ SIRENE_STOCK = (
     "https://www.data.gouv.fr/fr/datasets/base-sirene-des-entreprises-et-de-leurs-etablissements-siren-siret/"
 )
 
-# Metadata of the proposed schema, in the conventions of schema.data.gouv.fr (its fields are
-# generated); bump `version` and `lastModified` with an entry in CHANGELOG.md when they change.
-SCHEMA_METADATA = {
-    "$schema": "https://frictionlessdata.io/schemas/table-schema.json",
-    "name": "observatoire-spaser",
-    "title": "Observatoire des achats responsables par acheteur",
-    "description": (
+# bump `version` and `last_modified` with an entry in CHANGELOG.md when the schema changes
+SCHEMA_METADATA = schema_metadata(
+    "observatoire-spaser",
+    "Observatoire des achats responsables par acheteur",
+    (
         "Indicateurs d'achats responsables calculés à partir des données essentielles de la commande "
         "publique (DECP) pour chaque acheteur public : une ligne par acheteur (SIRET), période "
         "(semestre ou année de notification) et indicateur (NAT-1 et NAT-2 du PNAD, IMP-11 clause "
@@ -71,18 +70,14 @@ SCHEMA_METADATA = {
         "d'enregistrements exclus pour qualité, le statut et le rang parmi les acheteurs du même type. "
         "Le département et le type d'acheteur viennent du répertoire SIRENE de l'INSEE."
     ),
-    "countryCode": "FR",
-    "version": "0.1.0",
-    "created": "2026-12-06",
-    "lastModified": "2026-12-06",
-    "resources": [{"title": "Exemple de fichier valide", "path": "exemple-valide.csv"}],
-    "sources": [
+    version="0.1.0",
+    created="2026-12-06",
+    last_modified="2026-12-06",
+    sources=[
         {"title": "Données essentielles de la commande publique (DECP)", "path": DECP_FORMAT},
         {"title": "Base SIRENE des entreprises et de leurs établissements (INSEE)", "path": SIRENE_STOCK},
     ],
-    "contributors": [{"title": "Entrepôt d'indicateurs SPASER (projet open source)", "role": "author"}],
-    "licenses": [LICENCE],
-}
+)
 
 
 def observatory_field(column: str, kind: str, doc: ModelDoc) -> dict:

@@ -288,31 +288,47 @@ TITRES = {
     "montant_total": "Montant total des marchés (EUR HT)",
 }
 
-# Metadata of the proposed schema, in the conventions of schema.data.gouv.fr (its fields are
-# generated); bump `version` and `lastModified` with an entry in CHANGELOG.md when they change.
-SCHEMA_METADATA = {
-    "$schema": "https://frictionlessdata.io/schemas/table-schema.json",
-    "name": "indicateurs-spaser",
-    "title": "Indicateurs SPASER",
-    "description": (
+
+def schema_metadata(
+    name: str, title: str, description: str, *, version: str, created: str, last_modified: str, sources: list[dict]
+) -> dict:
+    """The metadata of a proposed schema, in the conventions of schema.data.gouv.fr (its fields are
+    generated), with what every schema of the project shares: example file, author, licence."""
+    return {
+        "$schema": "https://frictionlessdata.io/schemas/table-schema.json",
+        "name": name,
+        "title": title,
+        "description": description,
+        "countryCode": "FR",
+        "version": version,
+        "created": created,
+        "lastModified": last_modified,
+        "resources": [{"title": "Exemple de fichier valide", "path": "exemple-valide.csv"}],
+        "sources": sources,
+        "contributors": [{"title": "Entrepôt d'indicateurs SPASER (projet open source)", "role": "author"}],
+        "licenses": [LICENCE],
+    }
+
+
+# bump `version` and `last_modified` with an entry in CHANGELOG.md when the schema changes
+SCHEMA_METADATA = schema_metadata(
+    "indicateurs-spaser",
+    "Indicateurs SPASER",
+    (
         "Indicateurs de suivi d'un schéma de promotion des achats socialement et écologiquement "
         "responsables (SPASER) : une ligne par organisation, période (semestre ou année civile) et "
         "indicateur du catalogue, avec sa valeur, son unité, sa cible, la valeur attendue sur la "
         "trajectoire et son statut. Tout acheteur soumis au SPASER peut publier ses indicateurs dans "
         "ce format pour qu'ils se comparent à ceux des autres."
     ),
-    "countryCode": "FR",
-    "version": "0.1.0",
-    "created": "2026-12-06",
-    "lastModified": "2026-12-06",
-    "resources": [{"title": "Exemple de fichier valide", "path": "exemple-valide.csv"}],
-    "sources": [
+    version="0.1.0",
+    created="2026-12-06",
+    last_modified="2026-12-06",
+    sources=[
         {"title": "Catalogue des indicateurs SPASER de l'entrepôt d'indicateurs SPASER (seeds/spaser_indicateurs.csv)"},
         {"title": "Données essentielles de la commande publique (DECP)", "path": DECP_FORMAT},
     ],
-    "contributors": [{"title": "Entrepôt d'indicateurs SPASER (projet open source)", "role": "author"}],
-    "licenses": [LICENCE],
-}
+)
 
 
 class DataPackageError(ValueError):
