@@ -6,7 +6,27 @@
 
 from __future__ import annotations
 
-__all__ = ["generate_demo"]
+import csv
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+__all__ = ["generate_demo", "write_csv"]
+
+
+def write_csv(
+    path: Path,
+    header: Sequence,
+    rows: Iterable[Sequence],
+    *,
+    encoding: str = "cp1252",
+    delimiter: str = ";",
+    lineterminator: str = "\r\n",
+) -> None:
+    """A demo CSV file, by default as a French Excel saves one (cp1252, `;`, CRLF)."""
+    with path.open("w", encoding=encoding, newline="") as f:
+        writer = csv.writer(f, delimiter=delimiter, lineterminator=lineterminator)
+        writer.writerow(header)
+        writer.writerows(rows)
 
 
 def __getattr__(name: str):

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from ..ingest.centrales import AGEC58_FIELDS
 from . import catalog as cat
+from . import write_csv
 from .fournisseurs import demo_classification
 
 SEMESTERS = ("2024-S1", "2024-S2", "2025-S1", "2025-S2", "2026-S1")
@@ -190,22 +191,18 @@ def write_demo(landing: Path, *, seed: int, **_) -> dict:
                 if reuse is not None:
                     track(year, seed_categories.get(seg), amount, reuse, recycled or 0)
         path = achats / f"RESAH_{sem}.csv"
-        with path.open("w", encoding="cp1252", newline="") as f:
-            w = csv.writer(f, delimiter=";", lineterminator="\r\n")
-            w.writerow(
-                [
-                    "Période",
-                    "Segment",
-                    "Categorie_AGEC58",
-                    "Montant_HT",
-                    "Consideration_env",
-                    "Heures_insertion",
-                    "Montant_reemploi",
-                    "Montant_recycle",
-                    "Siret_titulaire",
-                ]
-            )
-            w.writerows(rows)
+        header = [
+            "Période",
+            "Segment",
+            "Categorie_AGEC58",
+            "Montant_HT",
+            "Consideration_env",
+            "Heures_insertion",
+            "Montant_reemploi",
+            "Montant_recycle",
+            "Siret_titulaire",
+        ]
+        write_csv(path, header, rows)
         files[f"centrales/achats/{path.name}"] = len(rows)
 
         # CAIH: monthly, UTF-8 with BOM, no insertion hours.
@@ -230,12 +227,8 @@ def write_demo(landing: Path, *, seed: int, **_) -> dict:
                 if reuse is not None:
                     track(year, seed_categories.get(dom), amount, reuse, recycled or 0)
         path = achats / f"CAIH_{sem}.csv"
-        with path.open("w", encoding="utf-8-sig", newline="") as f:
-            w = csv.writer(f, delimiter=";", lineterminator="\r\n")
-            w.writerow(
-                ["Mois", "Domaine", "Total HT", "Clause verte", "Reconditionné HT", "Recyclé HT", "SIRET fournisseur"]
-            )
-            w.writerows(rows)
+        header = ["Mois", "Domaine", "Total HT", "Clause verte", "Reconditionné HT", "Recyclé HT", "SIRET fournisseur"]
+        write_csv(path, header, rows, encoding="utf-8-sig")
         files[f"centrales/achats/{path.name}"] = len(rows)
 
     # The centrales reference list, in the published format of the shared reference file.

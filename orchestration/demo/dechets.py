@@ -16,7 +16,6 @@ destination, a site whose recycled tonnage exceeds its total, an unknown operati
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import math
 import random
@@ -24,6 +23,7 @@ from pathlib import Path
 
 from ..ingest.dechets import GRANULATS_COLUMNS, REEMPLOI_COLUMNS
 from . import catalog as cat
+from . import write_csv
 
 SEMESTERS = ["2023-S1", "2023-S2", "2024-S1", "2024-S2", "2025-S1", "2025-S2", "2026-S1"]
 
@@ -253,10 +253,7 @@ def _write_registre(folder: Path, seed: int) -> dict:
             # a code that is not in the European List of Waste
             rows[30][9] = "20 03 10"
             defects["code_dechet_inconnu"] = {"file": name, "identifiant": rows[30][1], "code": "20 03 10"}
-        with (folder / name).open("w", encoding="utf-8-sig", newline="") as f:
-            writer = csv.writer(f, delimiter=";", lineterminator="\r\n")
-            writer.writerow(EXPORT_HEADER)
-            writer.writerows(rows)
+        write_csv(folder / name, EXPORT_HEADER, rows, encoding="utf-8-sig")
         files[f"registre/{name}"] = len(rows)
 
     export("export_registre_sortant_2023_2024.csv", SEMESTERS[:4], inject=True)
@@ -324,10 +321,7 @@ def _write_granulats(folder: Path, seed: int) -> dict:
     rows[40][7] = _fr(float(rows[40][6].replace(",", ".")) * 1.4, 1)
     rows[40][8] = ""
     name = "chantiers_granulats.csv"
-    with (folder / name).open("w", encoding="cp1252", newline="") as f:
-        writer = csv.writer(f, delimiter=";", lineterminator="\r\n")
-        writer.writerow(GRANULATS_HEADER)
-        writer.writerows(rows)
+    write_csv(folder / name, GRANULATS_HEADER, rows)
     return {"files": {f"granulats/{name}": len(rows)}, "defects": defects}
 
 

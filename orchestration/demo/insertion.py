@@ -15,13 +15,13 @@ an ended pathway without exit type, an exit type outside the list.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import random
 from pathlib import Path
 
 from ..ingest.insertion import HEURES_COLUMNS, PARCOURS_COLUMNS
 from . import catalog as cat
+from . import write_csv
 from .generator import ContractFactory, _allocate, semesters_between
 
 FIRST, LAST = "2024-S1", "2026-S1"
@@ -196,10 +196,7 @@ def write_demo(
     files: dict[str, int] = {}
     for year, rows in ((2024, r24), (2026, r26)):
         name = f"heures/heures_insertion_{year}.csv"
-        with (root / name).open("w", encoding="cp1252", newline="") as f:
-            writer = csv.writer(f, delimiter=";", lineterminator="\r\n")
-            writer.writerow(HEURES_HEADER)
-            writer.writerows(rows)
+        write_csv(root / name, HEURES_HEADER, rows)
         files[name] = len(rows)
     import openpyxl
 
@@ -213,10 +210,7 @@ def write_demo(
         )
     wb.save(root / "heures" / "heures_insertion_2025.xlsx")
     files["heures/heures_insertion_2025.xlsx"] = len(r25)
-    with (root / "parcours" / "parcours_insertion.csv").open("w", encoding="cp1252", newline="") as f:
-        writer = csv.writer(f, delimiter=";", lineterminator="\r\n")
-        writer.writerow(PARCOURS_HEADER)
-        writer.writerows(parcours)
+    write_csv(root / "parcours" / "parcours_insertion.csv", PARCOURS_HEADER, parcours)
     files["parcours/parcours_insertion.csv"] = len(parcours)
     return {
         "org_id": cat.ORG_ID,

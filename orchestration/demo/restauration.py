@@ -21,6 +21,7 @@ from pathlib import Path
 
 from ..ingest.restauration import ETABLISSEMENT_COLUMNS, LABEL_COLUMNS
 from . import catalog as cat
+from . import write_csv
 
 SEED_OFFSET = 0x5E57A0  # "restau": this feed's stream of the demo seed
 YEARS = (2023, 2024, 2025)
@@ -171,10 +172,15 @@ def write_demo(landing: Path, *, seed: int = 20240101, **_) -> dict:
             fixed = list(lines[0])
             fixed[2] = _fmt(float(fixed[2]) + 1250.0)
             lines.append(fixed)
-        with (root / "bilans" / f"bilans_simples_{year}.csv").open("w", encoding="utf-8", newline="") as f:
-            w = csv.writer(f, lineterminator="\n")
-            w.writerow(BILAN_HEADER)
-            w.writerows(lines)
+        # as ma-cantine publishes it: UTF-8, `,`, LF
+        write_csv(
+            root / "bilans" / f"bilans_simples_{year}.csv",
+            BILAN_HEADER,
+            lines,
+            encoding="utf-8",
+            delimiter=",",
+            lineterminator="\n",
+        )
         summary["bilans"] += len(lines)
 
     # The 2024 open-data campaign (département 59 rows): shares only, consistent with the bilans.

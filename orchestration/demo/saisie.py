@@ -12,12 +12,12 @@ typed wrong and a period that does not exist (`2025-S3`).
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import random
 from pathlib import Path
 
 from ..ingest.saisie import SAISIE_COLUMNS
+from . import write_csv
 
 SEED_OFFSET = 0x5A1_51E  # this feed's stream of the demo seed
 HEADER = tuple(c.name for c in SAISIE_COLUMNS)  # the contract's columns, in its order
@@ -117,10 +117,7 @@ def write_demo(landing: Path, *, seed: int = 20240101, **_) -> dict:
     add("nordval", "reunions_comite_pilotage", "2025-S1", 1.0, "", dt.date(2025, 7, 12), unit="réunions")
     add("nordval", "attestations_pts", "2025-S3", 12.0, "", dt.date(2025, 7, 12))
 
-    with (root / "saisie_2024_2025.csv").open("w", encoding="cp1252", newline="") as f:
-        w = csv.writer(f, delimiter=";", lineterminator="\r\n")
-        w.writerow(HEADER)
-        w.writerows(lines)
+    write_csv(root / "saisie_2024_2025.csv", HEADER, lines)
 
     wb = openpyxl.Workbook()
     ws = wb.active
