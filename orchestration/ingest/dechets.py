@@ -21,7 +21,6 @@ from .framework import FeedTable, IngestError, Quarantine, compact_json
 from .french_csv import (
     DUCKDB_TYPES,
     Column,
-    IdentifierNotes,
     contract_table,
     is_spreadsheet,
     open_workbook,
@@ -29,7 +28,7 @@ from .french_csv import (
     read_table,
     sheet_rows,
     to_date,
-    type_row,
+    typed_records,
 )
 from .text import contract_index, open_csv
 
@@ -217,13 +216,8 @@ def _read_registre_csv(path: Path) -> Iterator[tuple[int, dict | Quarantine]]:
         columns, names = registre_columns(fmt, header)
         # published formats: the columns not typed here are expected, not reported
         index = contract_index(path, header, columns, unknown=False, suffix=f" ({fmt})")
-        ids = IdentifierNotes()
-        for line, cells in table:
-            if not any(c.strip() for c in cells):
-                yield line, Quarantine("empty line", None, table.delimiter.join(cells))
-                continue
-            yield line, _rename(type_row(cells, header, index, columns, ids, f"line {line}"), names, fmt)
-        ids.flush(path)
+        for line, item in typed_records(path, table, header, index, columns):
+            yield line, _rename(item, names, fmt)
 
 
 # --- Road works: aggregates saved (no public format) ----------------------------------------

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from .decp import replace_lone_surrogates
 from .framework import IngestError, Quarantine, compact_json
-from .french_csv import Column, IdentifierNotes, contract_table, read_table, type_row
+from .french_csv import Column, IdentifierNotes, contract_table, read_table, type_row, typed_records
 from .limits import check_whole_document, scan_json_chunks
 from .text import contract_index, note, open_csv, read_text
 
@@ -259,19 +259,17 @@ def read_mapped_csv(
         index = contract_index(
             path, header, columns, unknown=False, absent=absent, label=lambda name: published.get(name, name)
         )
-        ids = IdentifierNotes()
-        for line, cells in table:
-            if not any(c.strip() for c in cells):
-                yield line, Quarantine("empty line", None, delimiter.join(cells))
-                continue
+
+        def prepare(cells: list[str]) -> list[str]:
             if missing:
                 cells = ["" if c.strip() in missing else c for c in cells]
             if date_columns:
                 cells = [
                     _iso_date(c) if i < len(header) and header[i] in date_columns else c for i, c in enumerate(cells)
                 ]
-            yield line, type_row(cells, header, index, columns, ids, f"line {line}")
-        ids.flush(path)
+            return cells
+
+        yield from typed_records(path, table, header, index, columns, prepare)
 
 
 _ISO_DATETIME = re.compile(r"^(\d{4}-\d{2}-\d{2})T\d{2}:\d{2}(:\d{2})?([.,]\d+)?(Z|[+-]\d{2}:?\d{2})?$")

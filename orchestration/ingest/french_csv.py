@@ -163,14 +163,23 @@ def read_delimited(
         multiline = {fold(c.name) for c in columns if c.multiline}
         table.allow_multiline({h for h in header if fold(h) in multiline})
         index = contract_index(path, header, columns, key=key, unknown=unknown, absent=absent)
-        ids = IdentifierNotes()
-        for line, cells in table:
-            if not any(map(str.strip, cells)):
-                yield line, Quarantine("empty line", None, table.delimiter.join(cells))
-                continue
-            item = type_row(cells, header, index, columns, ids, f"line {line}")
+        for line, item in typed_records(path, table, header, index, columns):
             yield line, item if rename is None or isinstance(item, Quarantine) else rename(item)
-        ids.flush(path)
+
+
+def typed_records(
+    path: Path, table, header: list[str], index: dict[str, int], columns: list[Column], prepare=None
+) -> Iterator[tuple[int, dict | Quarantine]]:
+    """The records of an open CSV (text.open_csv) typed under the contract, `prepare` rewriting
+    a record's cells first; an empty line is quarantined. Identifiers read back from numbers are
+    noted on the file once every record is read."""
+    ids = IdentifierNotes()
+    for line, cells in table:
+        if not any(map(str.strip, cells)):
+            yield line, Quarantine("empty line", None, table.delimiter.join(cells))
+            continue
+        yield line, type_row(prepare(cells) if prepare else cells, header, index, columns, ids, f"line {line}")
+    ids.flush(path)
 
 
 def type_row(
