@@ -241,3 +241,25 @@ def test_an_ods_amount_past_a_double_is_quarantined(tmp_path):
     path = write_ods(tmp_path / "inf.ods", [["code", "montant"], ods_row(["A", cell])])
     [(line, item)] = list(read_table(path, [Column("code", "text"), Column("montant", "decimal")]))
     assert line == 2 and isinstance(item, Quarantine) and item.reason == "montant is not a valid decimal: '1e400'"
+
+
+@pytest.mark.parametrize("source, template", TEMPLATES, ids=[s.folder for s, _ in TEMPLATES])
+def test_a_sheet_reads_its_header_as_the_csv_does(source, template, tmp_path):
+    """A header typed with capitals: each reader gives the same answer from a `;` CSV and from
+    an .xlsx (the same rows where it folds the header's case, the same missing column where it
+    does not). The centrales referentiel read `Code` from a CSV and refused it from a sheet."""
+    header = columns(template)
+    names = [c.name.upper() for c in header]
+    text = [example(c) for c in header]
+    csv = tmp_path / "c" / f"{file_stem(source)}.csv"
+    csv.parent.mkdir(parents=True)
+    csv.write_text(";".join(names) + "\n" + ";".join(text) + "\n", encoding="utf-8")
+    xlsx = write_xlsx(tmp_path / "x" / f"{file_stem(source)}.xlsx", [names, text])
+
+    def outcome(path):
+        try:
+            return [item for _, item in read_landing_file(source, path)]
+        except IngestError as exc:  # the message names the file: compare what follows it
+            return str(exc).split(": ", 1)[1].replace("sheet Feuille1: row 1", "line 1")
+
+    assert outcome(xlsx) == outcome(csv)

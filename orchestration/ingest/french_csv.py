@@ -264,11 +264,18 @@ def sheet_rows(path: Path, ws) -> Iterator[tuple[int, tuple]]:
 
 
 def read_excel(
-    path: Path, columns: list[Column], sheet: str | None = None, *, unknown: bool = True, absent: bool = True
+    path: Path,
+    columns: list[Column],
+    sheet: str | None = None,
+    *,
+    key=None,
+    unknown: bool = True,
+    absent: bool = True,
 ) -> Iterator[tuple[int, dict | Quarantine]]:
     """Same contract as read_french_csv for an .xlsx workbook (first sheet unless named),
     streamed with openpyxl's read-only mode. Typed cells (dates, numbers, booleans) are taken as
-    they are; text cells go through the French-convention converters."""
+    they are; text cells go through the French-convention converters. `key` folds header names
+    before matching, as for a CSV."""
     workbook = open_workbook(path)
     try:
         if sheet is not None and sheet not in workbook.sheetnames:
@@ -280,7 +287,9 @@ def read_excel(
         except StopIteration:
             raise IngestError(f"{path}: sheet {ws.title}: row 1: empty sheet, expected a header row") from None
         header = ["" if h is None else str(h).strip() for h in first]
-        index = contract_index(path, header, columns, unknown=unknown, absent=absent, where=f"sheet {ws.title}: row 1")
+        index = contract_index(
+            path, header, columns, key=key, unknown=unknown, absent=absent, where=f"sheet {ws.title}: row 1"
+        )
         ids = IdentifierNotes()
         for line, cells in rows:
             cells = list(cells) + [None] * (len(header) - len(cells))
@@ -365,11 +374,12 @@ def read_table(
     rename=None,
 ) -> Iterator[tuple[int, dict | Quarantine]]:
     """A tabular file under a column contract: .xlsx/.ods, or a CSV in French conventions (`;`
-    unless `delimiter` says otherwise, as read_delimited; `key` folds a CSV's header names).
-    `rename` maps typed rows, from either."""
+    unless `delimiter` says otherwise, as read_delimited). `key` folds the header names of
+    either (a header read in any case is read in any case from a sheet too); `rename` maps typed
+    rows, from either."""
     if not is_spreadsheet(path):
         return read_delimited(path, columns, delimiter, key=key, unknown=unknown, absent=absent, rename=rename)
-    rows = read_excel(path, columns, sheet, unknown=unknown, absent=absent)
+    rows = read_excel(path, columns, sheet, key=key, unknown=unknown, absent=absent)
     if rename is None:
         return rows
     return ((line, item if isinstance(item, Quarantine) else rename(item)) for line, item in rows)
