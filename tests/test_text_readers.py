@@ -28,8 +28,8 @@ from orchestration.ingest.framework import (
 from orchestration.ingest.french_csv import (
     DUCKDB_TYPES,
     Column,
+    read_delimited,
     read_excel,
-    read_french_csv,
 )
 from orchestration.ingest.text import (
     contract_index,
@@ -61,7 +61,7 @@ def write(path: Path, content: str | bytes, encoding: str = "utf-8") -> Path:
 
 
 def rows(path: Path, columns=COLUMNS) -> list[tuple[int, dict | Quarantine]]:
-    return list(read_french_csv(path, columns))
+    return list(read_delimited(path, columns, ";"))
 
 
 # --- Encodings -----------------------------------------------------------------------------------
@@ -204,7 +204,7 @@ def test_stray_quote_loads_nothing_through_the_framework(tmp_path):
     landing.mkdir()
     write(landing / "f.csv", _table(2155, 11))
     with pytest.raises(IngestError, match="line 11: unclosed quote"):
-        ingest_files(con, TABLE, landing, [landing / "f.csv"], lambda p: read_french_csv(p, COLUMNS))
+        ingest_files(con, TABLE, landing, [landing / "f.csv"], lambda p: read_delimited(p, COLUMNS, ";"))
     assert con.execute("SELECT count(*) FROM raw.test_text").fetchone()[0] == 0
     assert con.execute("SELECT count(*) FROM meta.ingest_log").fetchone()[0] == 0
 
@@ -215,7 +215,7 @@ def test_rows_read_is_physical_lines_minus_header_and_trailing_blank_lines(tmp_p
     landing.mkdir()
     content = _table(2155).replace("C40;", "\nC40;") + "\n;;\n\n"  # a blank line inside, three at the end
     write(landing / "f.csv", content, "cp1252")
-    [result] = ingest_files(con, TABLE, landing, [landing / "f.csv"], lambda p: read_french_csv(p, COLUMNS))
+    [result] = ingest_files(con, TABLE, landing, [landing / "f.csv"], lambda p: read_delimited(p, COLUMNS, ";"))
     physical = content.count("\n")
     assert result.rows_read == physical - 1 - 3 == 2155
     assert (result.rows_loaded, result.rows_quarantined) == (2154, 1)
@@ -523,7 +523,7 @@ def test_any_bytes_give_rows_or_an_ingest_error_never_another_failure(data):
     folder, path = _in_tmp(data)
     with folder:
         try:
-            got = list(read_french_csv(path, COLUMNS))
+            got = list(read_delimited(path, COLUMNS, ";"))
         except IngestError:
             return
     assert b"\x00" not in data
@@ -536,7 +536,7 @@ def test_text_in_a_numeric_column_never_loads_as_a_number(cell):
     assume(cell.strip() and not any(ch.isdigit() for ch in cell))
     folder, path = _in_tmp(f"code;libelle;montant\n1;a;{cell}\n".encode())
     with folder:
-        [(_, item)] = list(read_french_csv(path, COLUMNS))
+        [(_, item)] = list(read_delimited(path, COLUMNS, ";"))
     assert isinstance(item, Quarantine) and item.field == "montant"
     assert item.reason.startswith("montant is not a valid decimal")
 
@@ -549,7 +549,7 @@ def test_an_amount_past_a_double_is_quarantined_never_loaded_as_infinite(cell, t
 
     path = tmp_path / "f.csv"
     path.write_text(f"code;libelle;montant\n1;a;{cell}\n", encoding="utf-8")
-    [(_, item)] = list(read_french_csv(path, COLUMNS))
+    [(_, item)] = list(read_delimited(path, COLUMNS, ";"))
     assert isinstance(item, Quarantine) and item.reason.startswith("montant is not a valid decimal"), item
     workbook = openpyxl.Workbook()
     workbook.active.append(["code", "libelle", "montant"])
@@ -573,4 +573,4 @@ def test_a_gzip_bomb_is_refused_by_its_ratio_and_a_published_gz_reads(tmp_path):
     with gzip.open(plain, "wb") as f:
         f.write(b"code;libelle;montant\n" + b"".join(b"%d;a%d;%d,5\n" % (i, i * 7919 % 1000, i) for i in range(50_000)))
     assert detect_encoding(plain) == "utf-8"
-    assert len(list(read_french_csv(plain, COLUMNS))) == 50_000
+    assert len(list(read_delimited(plain, COLUMNS, ";"))) == 50_000

@@ -133,14 +133,6 @@ _CONVERTERS: dict[str, Callable[[str], object]] = {
 DUCKDB_TYPES = {"text": "VARCHAR", "decimal": "DOUBLE", "integer": "BIGINT", "date": "DATE", "boolean": "BOOLEAN"}
 
 
-def read_french_csv(
-    path: Path, columns: list[Column], *, unknown: bool = True, absent: bool = True
-) -> Iterator[tuple[int, dict | Quarantine]]:
-    """A `;` CSV under a column contract. `unknown` / `absent`: note header columns outside the
-    contract / optional columns missing (off for formats that carry more columns than read)."""
-    return read_delimited(path, columns, ";", unknown=unknown, absent=absent)
-
-
 def read_delimited(
     path: Path,
     columns: list[Column],
@@ -272,7 +264,7 @@ def read_excel(
     unknown: bool = True,
     absent: bool = True,
 ) -> Iterator[tuple[int, dict | Quarantine]]:
-    """Same contract as read_french_csv for an .xlsx workbook (first sheet unless named),
+    """Same contract as read_delimited for an .xlsx workbook (first sheet unless named),
     streamed with openpyxl's read-only mode. Typed cells (dates, numbers, booleans) are taken as
     they are; text cells go through the French-convention converters. `key` folds header names
     before matching, as for a CSV."""
