@@ -152,7 +152,7 @@ def test_incremental_build_only_on_the_project_last_built(tmp_path):
 
 def test_project_files_cover_models_seeds_macros():
     files = {p.relative_to(REPO_ROOT).as_posix() for p in project_files()}
-    assert "models/marts/core/fct_marches.sql" in files
+    assert "models/marts/marches/fct_marches.sql" in files
     assert "seeds/spaser_indicateurs.csv" in files
     assert "dbt_project/macros/incremental.sql" in files
     assert "dbt_project/dbt_project.yml" in files
