@@ -1,8 +1,9 @@
-{#- The marché indicators, contract by contract: for every organisation x period x indicator,
-    one line per contract of the indicator's scope with in_denominator (its input is known) and
-    in_numerator. int_indicateurs__marches aggregates these lines and
-    int_marches__indicateur_lignes publishes them for auditors, so the published value and its
-    drill-down come from one definition.
+{#- The marché indicators' lineage lines, contract by contract: for every organisation x
+    period x indicator, one line per contract of the indicator's scope with in_denominator (its
+    input is known) and in_numerator, in the columns of every int_<feed>__indicateur_lignes.
+    int_marches__indicateur_lignes publishes them for auditors and int_indicateurs__marches
+    aggregates them (indicators_from_lines), so the published value and its drill-down come from
+    one definition.
 
     The definitions are marches_indicator_definitions(), shared with the observatory. IMP-14
     counts contracts running during the period; the others contracts notified in it. -#}
@@ -47,8 +48,9 @@
                 p.org_id = c.org_id
                 and c.date_notification <= p.period_end
                 and coalesce(c.date_fin_prevue, c.date_notification) >= p.period_start
-    )
+    ),
 
+    lines as (
     {% for id, scope, known, numerator, flags in definitions %}
         select
             org_id,
@@ -67,4 +69,33 @@
         where coalesce({{ scope }}, false)
         {% if not loop.last %}union all{% endif %}
     {% endfor %}
+    ),
+
+    catalogue as (
+        select * from {{ ref('spaser_indicateurs') }}
+    )
+
+    select
+        l.org_id,
+        l.period_type,
+        l.period,
+        l.indicator_id,
+        l.contrat_key as record_key,
+        case
+            when l.indicator_id = 'IMP-14' then 'marché en cours d''exécution pendant la période'
+            else 'marché notifié dans la période'
+        end as measure,
+        'marché' as unit,
+        l.in_denominator,
+        l.in_numerator,
+        case when l.in_numerator then 1.0 else 0.0 end as numerator_value,
+        case when l.in_denominator then 1.0 else 0.0 end as denominator_value,
+        case when c.value_kind = 'count' then case when l.in_numerator then 1.0 else 0.0 end end as value_contribution,
+        l.flags,
+        l._source_file as source_file,
+        l._source_row as source_row,
+        l.procedures_source_file as secondary_source_file,
+        l.procedures_source_row as secondary_source_row
+    from lines as l
+    left join catalogue as c on l.indicator_id = c.indicator_id
 {%- endmacro -%}
