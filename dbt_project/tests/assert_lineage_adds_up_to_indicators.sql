@@ -5,9 +5,9 @@
 -- - its value is the sum of value_contribution when the lines give one (counts and amounts);
 --   otherwise 100 x (numerator - denominator) / denominator for IMP-6 (change against the
 --   reference), 100 x numerator / denominator for the ratios.
--- Published quantities are rounded (kWh and hours to 0.1, tonnes to 0.001, EUR to 0.01, each
--- month's kWh PCI to 0.001) while lines carry the unrounded figures: sums may differ by up to
--- 0.05 plus one millionth of the value; a ratio or change by up to 0.01 point.
+-- Published quantities are rounded (kWh and hours to 0.1, tonnes to 0.001, EUR to 0.01) while
+-- lines carry the unrounded figures: sums may differ by up to 0.05 plus one millionth of the
+-- value; a ratio or change by up to 0.01 point.
 with lines as (
     select
         org_id,
