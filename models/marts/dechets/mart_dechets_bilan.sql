@@ -3,13 +3,34 @@
 -- the tonnes with a known FINAL treatment that were reused, recycled, recovered or eliminated
 -- (intermediate operations R12, R13, D9, D13, D14, D15 without a known final destination are
 -- reported apart and stay out of the shares); aggregates saved; auction and second-hand gains.
+-- The registry tonnes are those of BES-6's lines (int_dechets__indicateur_lignes), broken down
+-- by the hazard and treatment of each line's registry row: the report and the indicator count
+-- the same lines.
 with periods as (
     select * from {{ ref('int_periodes') }}
 ),
 
-registre as (
-    select * from {{ ref('fct_dechets_enlevements') }}
-    where org_id is not null and exclusion_reason is null
+lines as (
+    select * from {{ ref('int_dechets__indicateur_lignes') }}
+    where indicator_id = 'BES-6'
+),
+
+-- the registry lines BES-6 counts in the period (its numerator lines: one definition of the
+-- tonnes produced), with each line's hazard and treatment from the registry
+shipped as (
+    select
+        l.org_id,
+        l.period_type,
+        l.period,
+        l.record_key,
+        l.numerator_value as poids_t,
+        r.dangereux,
+        r.statut_traitement,
+        r.classe_traitement
+    from lines as l
+    inner join {{ ref('fct_dechets_enlevements') }} as r
+        on l.org_id = r.org_id and l.record_key = r.ligne_key
+    where l.in_numerator
 ),
 
 waste as (
@@ -17,7 +38,7 @@ waste as (
         p.org_id,
         p.period_type,
         p.period,
-        count(r.ligne_key) as lignes_registre,
+        count(r.record_key) as lignes_registre,
         {{ exact_sum('r.poids_t', 3) }} as tonnes_produites,
         {{ exact_sum('r.poids_t', 3, where="r.dangereux") }} as tonnes_dangereuses,
         {{ exact_sum('r.poids_t', 3, where="r.statut_traitement = 'final'") }}
@@ -37,10 +58,8 @@ waste as (
             where="r.statut_traitement in ('opération non renseignée', 'code inconnu')"
         ) }} as tonnes_operation_inconnue
     from periods as p
-    left join registre as r
-        on
-            p.org_id = r.org_id
-            and r.date_expedition between p.period_start and p.period_end
+    left join shipped as r
+        on p.org_id = r.org_id and p.period_type = r.period_type and p.period = r.period
     group by p.org_id, p.period_type, p.period
 ),
 
@@ -53,12 +72,11 @@ waste_year_before as (
         p.period,
         {{ exact_sum('l.denominator_value', 3) }} as tonnes
     from periods as p
-    left join {{ ref('int_dechets__indicateur_lignes') }} as l
+    left join lines as l
         on
             p.org_id = l.org_id
             and p.period_type = l.period_type
             and p.period = l.period
-            and l.indicator_id = 'BES-6'
             and l.in_denominator
     group by p.org_id, p.period_type, p.period
 ),
