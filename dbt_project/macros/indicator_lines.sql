@@ -15,3 +15,39 @@
         {%- if not loop.last %} || {% endif -%}
     {%- endfor -%}
 {%- endmacro %}
+
+{#- One select of an int_<feed>__indicateur_lignes model, in the columns every one has (the
+    lineage contract that fct_indicateur_lignes unions; see docs/auditeurs.md): the period of
+    `periods` (a table alias, or none for the relation's own columns), then the line's values
+    as SQL expressions. The caller writes the `from`. `sources` and `secondary` are the (file,
+    row) of the source row and of a second one used (none: NULL); `extra` adds (name, SQL)
+    columns after unit. -#}
+{% macro indicator_line(
+    indicator_id, record_key, measure, unit, in_denominator, in_numerator, numerator_value,
+    denominator_value='cast(null as double precision)', value_contribution='cast(null as double precision)',
+    flags='flags', sources=('source_file', 'source_row'), secondary=none, periods=none, extra=[]
+) -%}
+    {%- set p = periods ~ '.' if periods else '' -%}
+    {%- set secondary = secondary or ('cast(null as varchar)', 'cast(null as bigint)') -%}
+    select
+        {{ p }}org_id,
+        {{ p }}period_type,
+        {{ p }}period,
+        {{ indicator_id }} as indicator_id,
+        {{ record_key }} as record_key,
+        {{ measure }} as measure,
+        {{ unit }} as unit,
+    {%- for name, expression in extra %}
+        {{ expression }} as {{ name }},
+    {%- endfor %}
+        {{ in_denominator }} as in_denominator,
+        {{ in_numerator }} as in_numerator,
+        {{ numerator_value }} as numerator_value,
+        {{ denominator_value }} as denominator_value,
+        {{ value_contribution }} as value_contribution,
+        {{ flags }} as flags,
+        {{ sources[0] }} as source_file,
+        {{ sources[1] }} as source_row,
+        {{ secondary[0] }} as secondary_source_file,
+        {{ secondary[1] }} as secondary_source_row
+{%- endmacro %}

@@ -38,68 +38,34 @@ purchases as (
             and p.period_end >= l.periode_fin
 )
 
-select
-    org_id,
-    period_type,
-    period,
-    'MOB-1' as indicator_id,
-    record_key,
-    'heures d''insertion déclarées par la centrale' as measure,
-    'heures' as unit,
-    false as in_denominator,
-    heures_insertion is not null as in_numerator,
-    coalesce(heures_insertion, 0) as numerator_value,
-    cast(null as double precision) as denominator_value,
-    coalesce(heures_insertion, 0) as value_contribution,
-    base_flags || '; ' || {{ line_flags([('heures_insertion', 'heures_insertion', 'number')]) }} as flags,
-    source_file,
-    source_row,
-    cast(null as varchar) as secondary_source_file,
-    cast(null as bigint) as secondary_source_row
+
+{{ indicator_line(
+    "'MOB-1'", 'record_key', "'heures d''insertion déclarées par la centrale'", "'heures'",
+    in_denominator='false', in_numerator='heures_insertion is not null',
+    numerator_value='coalesce(heures_insertion, 0)', value_contribution='coalesce(heures_insertion, 0)',
+    flags="base_flags || '; ' || " ~ line_flags([('heures_insertion', 'heures_insertion', 'number')]),
+) }}
 from purchases
 union all
-select
-    org_id,
-    period_type,
-    period,
-    'MOB-2' as indicator_id,
-    record_key,
-    'montant de la ligne d''achat' as measure,
-    'EUR HT' as unit,
-    consideration_environnementale is not null as in_denominator,
-    coalesce(consideration_environnementale, false) as in_numerator,
-    case when consideration_environnementale then coalesce(montant_ht, 0) else 0 end as numerator_value,
-    case when consideration_environnementale is not null then coalesce(montant_ht, 0) else 0 end
-        as denominator_value,
-    cast(null as double precision) as value_contribution,
-    base_flags || '; '
-    || {{ line_flags([('consideration_environnementale', 'consideration_environnementale')]) }} as flags,
-    source_file,
-    source_row,
-    cast(null as varchar) as secondary_source_file,
-    cast(null as bigint) as secondary_source_row
+{{ indicator_line(
+    "'MOB-2'", 'record_key', "'montant de la ligne d''achat'", "'EUR HT'",
+    in_denominator='consideration_environnementale is not null',
+    in_numerator='coalesce(consideration_environnementale, false)',
+    numerator_value='case when consideration_environnementale then coalesce(montant_ht, 0) else 0 end',
+    denominator_value='case when consideration_environnementale is not null then coalesce(montant_ht, 0) else 0 end',
+    flags="base_flags || '; ' || " ~ line_flags([('consideration_environnementale', 'consideration_environnementale')]),
+) }}
 from purchases
 union all
-select
-    org_id,
-    period_type,
-    period,
-    'NAT-5' as indicator_id,
-    record_key,
-    'montant de la ligne d''achat AGEC art. 58' as measure,
-    'EUR HT' as unit,
-    montant_circulaire_ht is not null as in_denominator,
-    montant_circulaire_ht is not null as in_numerator,
-    coalesce(montant_circulaire_ht, 0) as numerator_value,
-    case when montant_circulaire_ht is not null then coalesce(montant_ht, 0) else 0 end as denominator_value,
-    cast(null as double precision) as value_contribution,
-    base_flags || '; ' || {{ line_flags([
+{{ indicator_line(
+    "'NAT-5'", 'record_key', "'montant de la ligne d''achat AGEC art. 58'", "'EUR HT'",
+    in_denominator='montant_circulaire_ht is not null', in_numerator='montant_circulaire_ht is not null',
+    numerator_value='coalesce(montant_circulaire_ht, 0)',
+    denominator_value='case when montant_circulaire_ht is not null then coalesce(montant_ht, 0) else 0 end',
+    flags="base_flags || '; ' || " ~ line_flags([
         ('type_produit_agec58', 'type_produit_agec58'),
         ('montant_circulaire_ht', 'montant_circulaire_ht', 'number'),
-    ]) }} as flags,
-    source_file,
-    source_row,
-    cast(null as varchar) as secondary_source_file,
-    cast(null as bigint) as secondary_source_row
+    ]),
+) }}
 from purchases
 where type_produit_agec58 is not null

@@ -24,133 +24,86 @@ reemploi as (
     where org_id is not null
 ),
 
+-- BES-6: the registry lines of the period in the numerator, those of the same period one year
+-- earlier in the denominator
+{%- set waste_sides = [
+    ('in_numerator', "tonnes expédiées dans la période", 'p.period_start', 'p.period_end'),
+    ('in_denominator', "tonnes expédiées dans la même période un an plus tôt",
+        "cast(p.period_start - interval '1 year' as date)", "cast(p.period_end - interval '1 year' as date)"),
+] %}
+{%- set counts = "case when r.exclusion_reason is null then coalesce(r.poids_t, 0) else 0 end" %}
 waste_lines as (
-    select
-        p.org_id,
-        p.period_type,
-        p.period,
-        'BES-6' as indicator_id,
-        r.ligne_key as record_key,
-        'tonnes expédiées dans la période' as measure,
-        'tonnes' as unit,
-        false as in_denominator,
-        r.exclusion_reason is null as in_numerator,
-        case when r.exclusion_reason is null then coalesce(r.poids_t, 0) else 0 end as numerator_value,
-        0 as denominator_value,
-        r.date_expedition,
-        r.code_dechet,
-        r.exclusion_reason,
-        r._source_file,
-        r._source_row
-    from periods as p
-    inner join registre as r
-        on
-            p.org_id = r.org_id
-            and r.date_expedition between p.period_start and p.period_end
-    union all
-    select
-        p.org_id,
-        p.period_type,
-        p.period,
-        'BES-6' as indicator_id,
-        r.ligne_key as record_key,
-        'tonnes expédiées dans la même période un an plus tôt' as measure,
-        'tonnes' as unit,
-        r.exclusion_reason is null as in_denominator,
-        false as in_numerator,
-        0 as numerator_value,
-        case when r.exclusion_reason is null then coalesce(r.poids_t, 0) else 0 end as denominator_value,
-        r.date_expedition,
-        r.code_dechet,
-        r.exclusion_reason,
-        r._source_file,
-        r._source_row
-    from periods as p
-    inner join registre as r
-        on
-            p.org_id = r.org_id
-            and r.date_expedition
-            between cast(p.period_start - interval '1 year' as date) and cast(p.period_end - interval '1 year' as date)
+    {%- for side, measure, since, until in waste_sides %}
+        select
+            p.org_id,
+            p.period_type,
+            p.period,
+            'BES-6' as indicator_id,
+            r.ligne_key as record_key,
+            '{{ measure }}' as measure,
+            'tonnes' as unit,
+            {{ 'r.exclusion_reason is null' if side == 'in_denominator' else 'false' }} as in_denominator,
+            {{ 'r.exclusion_reason is null' if side == 'in_numerator' else 'false' }} as in_numerator,
+            {{ counts if side == 'in_numerator' else '0' }} as numerator_value,
+            {{ counts if side == 'in_denominator' else '0' }} as denominator_value,
+            r.date_expedition,
+            r.code_dechet,
+            r.exclusion_reason,
+            r._source_file,
+            r._source_row
+        from periods as p
+        inner join registre as r
+            on p.org_id = r.org_id and r.date_expedition between {{ since }} and {{ until }}
+        {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
 )
 
-select
-    org_id,
-    period_type,
-    period,
-    indicator_id,
-    record_key,
-    measure,
-    unit,
-    in_denominator,
-    in_numerator,
-    numerator_value,
-    denominator_value,
-    numerator_value as value_contribution,
-    {{ line_flags([
+{{ indicator_line(
+    'indicator_id', 'record_key', 'measure', 'unit', 'in_denominator', 'in_numerator', 'numerator_value',
+    denominator_value='denominator_value', value_contribution='numerator_value',
+    flags=line_flags([
         ('date_expedition', 'date_expedition'),
         ('code_dechet', 'code_dechet'),
         ('exclusion', "coalesce(exclusion_reason, 'aucune')"),
-    ]) }} as flags,
-    _source_file as source_file,
-    _source_row as source_row,
-    cast(null as varchar) as secondary_source_file,
-    cast(null as bigint) as secondary_source_row
+    ]),
+    sources=('_source_file', '_source_row'),
+) }}
 from waste_lines
 union all
-select
-    p.org_id,
-    p.period_type,
-    p.period,
-    'BES-7' as indicator_id,
-    o.reference as record_key,
-    'gain d''une vente aux enchères ou d''un achat de seconde main' as measure,
-    'EUR' as unit,
-    false as in_denominator,
-    o.exclusion_reason is null as in_numerator,
-    case when o.exclusion_reason is null then coalesce(o.gain_eur, 0) else 0 end as numerator_value,
-    cast(null as double precision) as denominator_value,
-    case when o.exclusion_reason is null then coalesce(o.gain_eur, 0) else 0 end as value_contribution,
-    {{ line_flags([
+{%- set gain = 'case when o.exclusion_reason is null then coalesce(o.gain_eur, 0) else 0 end' %}
+{{ indicator_line(
+    "'BES-7'", 'o.reference', "'gain d''une vente aux enchères ou d''un achat de seconde main'", "'EUR'",
+    periods='p', in_denominator='false', in_numerator='o.exclusion_reason is null',
+    numerator_value=gain, value_contribution=gain,
+    flags=line_flags([
         ('type_operation', 'o.type_operation'),
         ('date_operation', 'o.date_operation'),
         ('montant_eur', 'o.montant_eur', 'number'),
         ('prix_neuf_estime_eur', 'o.prix_neuf_estime_eur', 'number'),
         ('exclusion', "coalesce(o.exclusion_reason, 'aucune')"),
-    ]) }} as flags,
-    o._source_file as source_file,
-    o._source_row as source_row,
-    cast(null as varchar) as secondary_source_file,
-    cast(null as bigint) as secondary_source_row
+    ]),
+    sources=('o._source_file', 'o._source_row'),
+) }}
 from periods as p
 inner join reemploi as o
     on
         p.org_id = o.org_id
         and o.date_operation between p.period_start and p.period_end
 union all
-select
-    p.org_id,
-    p.period_type,
-    p.period,
-    'IMP-4' as indicator_id,
-    g.chantier_id as record_key,
-    'granulats neufs économisés par un chantier terminé' as measure,
-    'tonnes' as unit,
-    false as in_denominator,
-    g.exclusion_reason is null as in_numerator,
-    case when g.exclusion_reason is null then coalesce(g.granulats_economises_t, 0) else 0 end as numerator_value,
-    cast(null as double precision) as denominator_value,
-    case when g.exclusion_reason is null then coalesce(g.granulats_economises_t, 0) else 0 end as value_contribution,
-    {{ line_flags([
+{%- set saved = 'case when g.exclusion_reason is null then coalesce(g.granulats_economises_t, 0) else 0 end' %}
+{{ indicator_line(
+    "'IMP-4'", 'g.chantier_id', "'granulats neufs économisés par un chantier terminé'", "'tonnes'",
+    periods='p', in_denominator='false', in_numerator='g.exclusion_reason is null',
+    numerator_value=saved, value_contribution=saved,
+    flags=line_flags([
         ('date_fin', 'g.date_fin'),
         ('methode', 'g.methode_economie'),
         ('tonnage_recycle_ou_reemploye_t', 'g.tonnage_recycle_ou_reemploye_t', 'number'),
         ('tonnage_granulats_neufs_evites_t', 'g.tonnage_granulats_neufs_evites_t', 'number'),
         ('exclusion', "coalesce(g.exclusion_reason, 'aucune')"),
-    ]) }} as flags,
-    g._source_file as source_file,
-    g._source_row as source_row,
-    cast(null as varchar) as secondary_source_file,
-    cast(null as bigint) as secondary_source_row
+    ]),
+    sources=('g._source_file', 'g._source_row'),
+) }}
 from periods as p
 inner join granulats as g
     on

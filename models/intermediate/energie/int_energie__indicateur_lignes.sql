@@ -180,82 +180,30 @@ reference_lines as (
             and extract(month from m.mois) = r.mois
 )
 
-select
-    org_id,
-    period_type,
-    period,
-    indicator_id,
-    record_key,
-    measure,
-    unit,
-    in_denominator,
-    in_numerator,
-    case when in_numerator then 1.0 else 0.0 end as numerator_value,
-    cast(null as double precision) as denominator_value,
-    case when in_numerator then 1.0 else 0.0 end as value_contribution,
-    flags,
-    source_file,
-    source_row,
-    cast(null as varchar) as secondary_source_file,
-    cast(null as bigint) as secondary_source_row
+
+{{ indicator_line(
+    'indicator_id', 'record_key', 'measure', 'unit', 'in_denominator', 'in_numerator',
+    numerator_value='case when in_numerator then 1.0 else 0.0 end',
+    value_contribution='case when in_numerator then 1.0 else 0.0 end',
+) }}
 from cee_lines
 union all
-select
-    org_id,
-    period_type,
-    period,
-    indicator_id,
-    record_key,
-    measure,
-    unit,
-    in_denominator,
-    in_numerator,
-    case when in_numerator then coalesce(surface_m2, 0) else 0 end as numerator_value,
-    case when in_denominator then coalesce(surface_m2, 0) else 0 end as denominator_value,
-    cast(null as double precision) as value_contribution,
-    flags,
-    source_file,
-    source_row,
-    cast(null as varchar) as secondary_source_file,
-    cast(null as bigint) as secondary_source_row
+{{ indicator_line(
+    'indicator_id', 'record_key', 'measure', 'unit', 'in_denominator', 'in_numerator',
+    numerator_value='case when in_numerator then coalesce(surface_m2, 0) else 0 end',
+    denominator_value='case when in_denominator then coalesce(surface_m2, 0) else 0 end',
+) }}
 from site_lines
 union all
-select
-    org_id,
-    period_type,
-    period,
-    'IMP-6' as indicator_id,
-    record_key,
-    measure,
-    'kWh PCI' as unit,
-    false as in_denominator,
-    true as in_numerator,
-    kwh as numerator_value,
-    0 as denominator_value,
-    cast(null as double precision) as value_contribution,
-    flags,
-    source_file,
-    source_row,
-    secondary_source_file,
-    secondary_source_row
+{{ indicator_line(
+    "'IMP-6'", 'record_key', 'measure', "'kWh PCI'", in_denominator='false', in_numerator='true',
+    numerator_value='kwh', denominator_value='0',
+    secondary=('secondary_source_file', 'secondary_source_row'),
+) }}
 from consumption_lines
 union all
-select
-    org_id,
-    period_type,
-    period,
-    'IMP-6' as indicator_id,
-    record_key,
-    measure,
-    'kWh PCI' as unit,
-    true as in_denominator,
-    false as in_numerator,
-    0 as numerator_value,
-    kwh as denominator_value,
-    cast(null as double precision) as value_contribution,
-    flags,
-    source_file,
-    source_row,
-    cast(null as varchar) as secondary_source_file,
-    cast(null as bigint) as secondary_source_row
+{{ indicator_line(
+    "'IMP-6'", 'record_key', 'measure', "'kWh PCI'", in_denominator='true', in_numerator='false',
+    numerator_value='0', denominator_value='kwh',
+) }}
 from reference_lines

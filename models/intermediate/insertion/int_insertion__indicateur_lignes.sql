@@ -23,110 +23,67 @@ pathways as (
     where org_id is not null
 ),
 
+-- IMP-13 counts the hours of the months of the period, DEP-1 those since the start of the cumul
+{%- set hours_scopes = [
+    ('IMP-13', "heures d''insertion du mois", 'h.mois between p.period_start and p.period_end'),
+    ('DEP-1', "heures d''insertion du mois, cumulées depuis la date de départ",
+        'p.cumul_debut_mois <= h.mois and p.period_end >= h.mois'),
+] %}
 hours_lines as (
-    select
-        p.org_id,
-        p.period_type,
-        p.period,
-        'IMP-13' as indicator_id,
-        'heures d''insertion du mois' as measure,
-        h.contrat_key,
-        h.siret_titulaire,
-        h.mois,
-        h.heures_realisees,
-        h.marche_connu,
-        h.exclusion_reason,
-        h._source_file,
-        h._source_row
-    from periods as p
-    inner join hours as h
-        on
-            p.org_id = h.org_id
-            and h.mois between p.period_start and p.period_end
-    union all
-    select
-        p.org_id,
-        p.period_type,
-        p.period,
-        'DEP-1' as indicator_id,
-        'heures d''insertion du mois, cumulées depuis la date de départ' as measure,
-        h.contrat_key,
-        h.siret_titulaire,
-        h.mois,
-        h.heures_realisees,
-        h.marche_connu,
-        h.exclusion_reason,
-        h._source_file,
-        h._source_row
-    from periods as p
-    inner join hours as h
-        on
-            p.org_id = h.org_id
-            and p.cumul_debut_mois <= h.mois
-            and p.period_end >= h.mois
+    {%- for id, measure, within in hours_scopes %}
+        select
+            p.org_id,
+            p.period_type,
+            p.period,
+            '{{ id }}' as indicator_id,
+            '{{ measure }}' as measure,
+            h.contrat_key,
+            h.siret_titulaire,
+            h.mois,
+            h.heures_realisees,
+            h.marche_connu,
+            h.exclusion_reason,
+            h._source_file,
+            h._source_row
+        from periods as p
+        inner join hours as h on p.org_id = h.org_id and {{ within }}
+        {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
 )
 
-select
-    org_id,
-    period_type,
-    period,
-    indicator_id,
-    contrat_key || '|' || coalesce(siret_titulaire, '') || '|' || cast(mois as varchar) as record_key,
-    measure,
-    'heures' as unit,
-    exclusion_reason is null as in_scope,
-    false as in_denominator,
-    exclusion_reason is null as in_numerator,
-    case when exclusion_reason is null then coalesce(heures_realisees, 0) else 0 end as numerator_value,
-    cast(null as double precision) as denominator_value,
-    case when exclusion_reason is null then coalesce(heures_realisees, 0) else 0 end as value_contribution,
-    {{ line_flags([
+{{ indicator_line(
+    'indicator_id', "contrat_key || '|' || coalesce(siret_titulaire, '') || '|' || cast(mois as varchar)", 'measure',
+    "'heures'", extra=[('in_scope', 'exclusion_reason is null')],
+    in_denominator='false', in_numerator='exclusion_reason is null',
+    numerator_value='case when exclusion_reason is null then coalesce(heures_realisees, 0) else 0 end',
+    value_contribution='case when exclusion_reason is null then coalesce(heures_realisees, 0) else 0 end',
+    flags=line_flags([
         ('mois', 'mois'),
         ('heures_realisees', 'heures_realisees', 'number'),
         ('marche_connu', 'marche_connu'),
         ('exclusion', "coalesce(exclusion_reason, 'aucune')"),
-    ]) }} as flags,
-    _source_file as source_file,
-    _source_row as source_row,
-    cast(null as varchar) as secondary_source_file,
-    cast(null as bigint) as secondary_source_row
+    ]),
+    sources=('_source_file', '_source_row'),
+) }}
 from hours_lines
 union all
-select
-    p.org_id,
-    p.period_type,
-    p.period,
-    'BES-8' as indicator_id,
-    x.id_parcours as record_key,
-    'parcours terminé dans la période' as measure,
-    'parcours' as unit,
-    x.exclusion_reason is null as in_scope,
-    coalesce(x.exclusion_reason is null and x.statut_parcours = 'terminé' and x.compte_dans_taux, false)
-        as in_denominator,
-    coalesce(
-        x.exclusion_reason is null and x.statut_parcours = 'terminé' and x.compte_dans_taux and x.est_positive, false
-    ) as in_numerator,
-    case
-        when x.exclusion_reason is null and x.statut_parcours = 'terminé' and x.compte_dans_taux and x.est_positive
-            then 1.0
-        else 0.0
-    end as numerator_value,
-    case
-        when x.exclusion_reason is null and x.statut_parcours = 'terminé' and x.compte_dans_taux then 1.0
-        else 0.0
-    end as denominator_value,
-    cast(null as double precision) as value_contribution,
-    {{ line_flags([
+{%- set counted = "x.exclusion_reason is null and x.statut_parcours = 'terminé' and x.compte_dans_taux" %}
+{{ indicator_line(
+    "'BES-8'", 'x.id_parcours', "'parcours terminé dans la période'", "'parcours'", periods='p',
+    extra=[('in_scope', 'x.exclusion_reason is null')],
+    in_denominator='coalesce(' ~ counted ~ ', false)',
+    in_numerator='coalesce(' ~ counted ~ ' and x.est_positive, false)',
+    numerator_value='case when ' ~ counted ~ ' and x.est_positive then 1.0 else 0.0 end',
+    denominator_value='case when ' ~ counted ~ ' then 1.0 else 0.0 end',
+    flags=line_flags([
         ('date_sortie', 'x.date_sortie'),
         ('type_sortie', 'x.type_sortie'),
         ('categorie_sortie', 'x.categorie_sortie'),
         ('statut', 'x.statut_parcours'),
         ('exclusion', "coalesce(x.exclusion_reason, 'aucune')"),
-    ]) }} as flags,
-    x._source_file as source_file,
-    x._source_row as source_row,
-    cast(null as varchar) as secondary_source_file,
-    cast(null as bigint) as secondary_source_row
+    ]),
+    sources=('x._source_file', 'x._source_row'),
+) }}
 from periods as p
 inner join pathways as x
     on

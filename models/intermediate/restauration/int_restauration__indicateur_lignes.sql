@@ -56,96 +56,43 @@ bilans as (
             and g.has_bilan_montants
 )
 
-select
-    org_id,
-    period_type,
-    period,
-    'NAT-3' as indicator_id,
-    record_key,
-    'bilan EGALim de l''établissement' as measure,
-    'EUR HT' as unit,
-    is_bilan_coherent as in_denominator,
-    is_bilan_coherent as in_numerator,
-    case when is_bilan_coherent then valeur_durable_qualite_ht else 0 end as numerator_value,
-    case when is_bilan_coherent then valeur_totale_ht else 0 end as denominator_value,
-    cast(null as double precision) as value_contribution,
-    flags,
-    source_file,
-    source_row,
-    cast(null as varchar) as secondary_source_file,
-    cast(null as bigint) as secondary_source_row
-from bilans
-union all
-select
-    org_id,
-    period_type,
-    period,
-    'NAT-4' as indicator_id,
-    record_key,
-    'bilan EGALim de l''établissement' as measure,
-    'EUR HT' as unit,
-    is_bilan_coherent as in_denominator,
-    is_bilan_coherent as in_numerator,
-    case when is_bilan_coherent then valeur_bio_ht else 0 end as numerator_value,
-    case when is_bilan_coherent then valeur_totale_ht else 0 end as denominator_value,
-    cast(null as double precision) as value_contribution,
-    flags,
-    source_file,
-    source_row,
-    cast(null as varchar) as secondary_source_file,
-    cast(null as bigint) as secondary_source_row
-from bilans
-union all
-select
-    y.org_id,
-    y.period_type,
-    y.period,
-    'IMP-9' as indicator_id,
-    l.siret as record_key,
-    'établissement labellisé' as measure,
-    'établissement' as unit,
-    false as in_denominator,
-    l.est_etablissement_org and l.est_college as in_numerator,
-    case when l.est_etablissement_org and l.est_college then 1.0 else 0.0 end as numerator_value,
-    0 as denominator_value,
-    case when l.est_etablissement_org then 1.0 else 0.0 end as value_contribution,
-    {{ line_flags([
+
+{%- for id, numerator in [('NAT-3', 'valeur_durable_qualite_ht'), ('NAT-4', 'valeur_bio_ht')] %}
+    {{ indicator_line(
+        "'" ~ id ~ "'", 'record_key', "'bilan EGALim de l''établissement'", "'EUR HT'",
+        in_denominator='is_bilan_coherent', in_numerator='is_bilan_coherent',
+        numerator_value='case when is_bilan_coherent then ' ~ numerator ~ ' else 0 end',
+        denominator_value='case when is_bilan_coherent then valeur_totale_ht else 0 end',
+    ) }}
+    from bilans
+    union all
+{%- endfor %}
+{{ indicator_line(
+    "'IMP-9'", 'l.siret', "'établissement labellisé'", "'établissement'", periods='y',
+    in_denominator='false', in_numerator='l.est_etablissement_org and l.est_college',
+    numerator_value='case when l.est_etablissement_org and l.est_college then 1.0 else 0.0 end',
+    denominator_value='0', value_contribution='case when l.est_etablissement_org then 1.0 else 0.0 end',
+    flags=line_flags([
         ('annee', 'l.annee'),
         ('etablissement', 'l.nom'),
         ('niveau_label', 'l.niveau_label'),
         ('etablissement_du_departement', 'l.est_etablissement_org'),
         ('college', 'l.est_college'),
-    ]) }} as flags,
-    l._source_file as source_file,
-    l._source_row as source_row,
-    cast(null as varchar) as secondary_source_file,
-    cast(null as bigint) as secondary_source_row
+    ]),
+    sources=('l._source_file', 'l._source_row'),
+) }}
 from years as y
 inner join labels as l
     on
         y.org_id = l.org_id
         and y.annee_label = l.annee
 union all
-select
-    y.org_id,
-    y.period_type,
-    y.period,
-    'IMP-9' as indicator_id,
-    c.siret as record_key,
-    'collège de la liste des établissements' as measure,
-    'établissement' as unit,
-    true as in_denominator,
-    false as in_numerator,
-    0 as numerator_value,
-    1.0 as denominator_value,
-    0 as value_contribution,
-    {{ line_flags([
-        ('etablissement', 'c.nom'),
-        ('type_etablissement', 'c.type_etablissement'),
-    ]) }} as flags,
-    c._source_file as source_file,
-    c._source_row as source_row,
-    cast(null as varchar) as secondary_source_file,
-    cast(null as bigint) as secondary_source_row
+{{ indicator_line(
+    "'IMP-9'", 'c.siret', "'collège de la liste des établissements'", "'établissement'", periods='y',
+    in_denominator='true', in_numerator='false', numerator_value='0', denominator_value='1.0',
+    value_contribution='0',
+    flags=line_flags([('etablissement', 'c.nom'), ('type_etablissement', 'c.type_etablissement')]),
+    sources=('c._source_file', 'c._source_row'),
+) }}
 from years as y
 inner join colleges as c on y.org_id = c.org_id
