@@ -32,3 +32,16 @@
         where kept.contrat_key = built.contrat_key and {{ where }}
     )
 {%- endmacro %}
+
+{% macro incremental_by_contract(post_hook) -%}
+    {#- The configuration of an incremental contract model: each build replaces the contracts it
+        receives (delete+insert on contrat_key); `post_hook` (SQL, rendered at run time) removes
+        those that are gone. -#}
+    {{ config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='contrat_key',
+        on_schema_change='fail',
+        post_hook=[post_hook],
+    ) }}
+{%- endmacro %}

@@ -14,3 +14,13 @@
 {% macro landing_prefix(source_file='_source_file') -%}
     case when {{ dbt.position("'/'", source_file) }} > 0 then {{ dbt.split_part(source_file, "'/'", 1) }} else '' end
 {%- endmacro %}
+
+{#- A row's rank among the deliveries of the same `key` (SQL) in its landing folder: 1 for the
+    one the latest delivery keeps (the last file loaded, then its last row); with whole_file,
+    every row of the latest file ranks 1 (a file replaces all the rows it repeats). -#}
+{% macro delivery_rank(key, whole_file=false) -%}
+    {{ 'dense_rank' if whole_file else 'row_number' }}() over (
+        partition by {{ landing_prefix() }}, {{ key }}
+        order by _ingested_at desc, _source_file desc{% if not whole_file %}, _source_row desc{% endif %}
+    )
+{%- endmacro %}

@@ -8,10 +8,7 @@ with lines as (
 ranked as (
     select
         *,
-        row_number() over (
-            partition by {{ landing_prefix() }}, ligne_key
-            order by _ingested_at desc, _source_file desc, _source_row desc
-        ) as version_rank,
+        {{ delivery_rank('ligne_key') }} as version_rank,
         count(*) over (partition by {{ landing_prefix() }}, ligne_key) as versions_recues
     from lines
 )

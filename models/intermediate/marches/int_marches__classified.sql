@@ -5,17 +5,9 @@
 -- are classified again (delete+insert on contrat_key); the post-hook drops contracts no longer
 -- received. A change of seeds or SQL triggers a full refresh (orchestration/dbt.py).
 -- depends_on: {{ ref('decp_enregistrements_test') }}
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key='contrat_key',
-        on_schema_change='fail',
-        post_hook=[
-            "{{ delete_contracts_not_in(ref('int_marches__versions_ranked'), 'kept.version_rank = 1') }}",
-        ],
-    )
-}}
+{{ incremental_by_contract(
+    "{{ delete_contracts_not_in(ref('int_marches__versions_ranked'), 'kept.version_rank = 1') }}"
+) }}
 
 with ranked_current as (
     select * from {{ ref('int_marches__versions_ranked') }}

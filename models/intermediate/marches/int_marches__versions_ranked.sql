@@ -7,19 +7,11 @@
 -- with the raw table; the contracts with a row in them, before or after, get all their
 -- versions ranked again (delete+insert on contrat_key). The post-hook drops the versions of
 -- files no longer in raw (a contract that a corrected file no longer lists).
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key='contrat_key',
-        on_schema_change='fail',
-        post_hook=[
-            "delete from {{ this }} as built where not exists (
-                select 1 from {{ source('decp', 'decp_marches') }} as s
-                where s._source_file = built._source_file and s._source_sha256 = built._source_sha256)",
-        ],
-    )
-}}
+{{ incremental_by_contract(
+    "delete from {{ this }} as built where not exists (
+        select 1 from {{ source('decp', 'decp_marches') }} as s
+        where s._source_file = built._source_file and s._source_sha256 = built._source_sha256)"
+) }}
 
 with
 

@@ -4,10 +4,7 @@
 with operations as (
     select
         *,
-        row_number() over (
-            partition by {{ landing_prefix() }}, reference
-            order by _ingested_at desc, _source_file desc, _source_row desc
-        ) as version_rank
+        {{ delivery_rank('reference') }} as version_rank
     from {{ ref('stg_dechets__reemploi') }}
 )
 

@@ -4,10 +4,7 @@
 with pathways as (
     select
         *,
-        row_number() over (
-            partition by {{ landing_prefix() }}, id_parcours
-            order by _ingested_at desc, _source_file desc, _source_row desc
-        ) as version_rank
+        {{ delivery_rank('id_parcours') }} as version_rank
     from {{ ref('stg_insertion__parcours') }}
 ),
 

@@ -6,17 +6,9 @@
 -- procedure export (small: the organisation's own), are rebuilt (delete+insert on
 -- contrat_key); the post-hook drops contracts that left int_marches__classified or are now
 -- excluded. A change of seeds or SQL triggers a full refresh (orchestration/dbt.py).
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key='contrat_key',
-        on_schema_change='fail',
-        post_hook=[
-            "{{ delete_contracts_not_in(ref('int_marches__classified'), 'kept.exclusion_reason is null') }}",
-        ],
-    )
-}}
+{{ incremental_by_contract(
+    "{{ delete_contracts_not_in(ref('int_marches__classified'), 'kept.exclusion_reason is null') }}"
+) }}
 
 with retained as (
     select * from {{ ref('int_marches__classified') }}

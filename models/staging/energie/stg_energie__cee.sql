@@ -6,10 +6,7 @@ with source as (
 ranked as (
     select
         *,
-        row_number() over (
-            partition by {{ landing_prefix() }}, reference_cee
-            order by _ingested_at desc, _source_file desc, _source_row desc
-        ) as version_rank
+        {{ delivery_rank('reference_cee') }} as version_rank
     from source
 )
 

@@ -7,10 +7,7 @@ with source as (
 ranked as (
     select
         *,
-        dense_rank() over (
-            partition by {{ landing_prefix() }}, trim(code_site), mois, lower(trim(energie))
-            order by _ingested_at desc, _source_file desc
-        ) as file_rank
+        {{ delivery_rank('trim(code_site), mois, lower(trim(energie))', whole_file=true) }} as file_rank
     from source
 )
 

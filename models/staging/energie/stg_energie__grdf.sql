@@ -15,10 +15,7 @@ periods as (
 ranked as (
     select
         *,
-        row_number() over (
-            partition by {{ landing_prefix() }}, pce, date_debut, date_fin
-            order by _ingested_at desc, _source_file desc, _source_row desc
-        ) as version_rank
+        {{ delivery_rank('pce, date_debut, date_fin') }} as version_rank
     from periods
 )
 
