@@ -54,13 +54,7 @@ matched as (
             when s.identifiant is not null then 'siret'
             when n.siren is not null then 'siren'
         end as niveau_rapprochement,
-        case when s.identifiant is not null then s.categorie_entreprise else n.categorie_entreprise end
-            as categorie_entreprise,
-        case when s.identifiant is not null then s.is_ess else n.is_ess end as is_ess,
-        case when s.identifiant is not null then s.is_siae else n.is_siae end as is_siae,
-        case when s.identifiant is not null then s.is_secteur_protege_adapte else n.is_secteur_protege_adapte end
-            as is_secteur_protege_adapte,
-        case when s.identifiant is not null then s.types_structure else n.types_structure end as types_structure
+        {{ supplier_attributes() }}
     from flat as f
     left join by_siret as s on f.siret = s.siret
     left join by_siren as n on f.siren = n.siren

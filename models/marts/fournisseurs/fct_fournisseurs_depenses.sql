@@ -42,10 +42,10 @@ select
     l.montant_ht,
     s.identifiant is not null or n.siren is not null as est_classe,
     coalesce(
-        case when s.identifiant is not null then s.is_secteur_protege_adapte else n.is_secteur_protege_adapte end,
+        {{ supplier_attribute('is_secteur_protege_adapte') }},
         false
     ) as is_secteur_protege_adapte,
-    case when s.identifiant is not null then s.types_structure else n.types_structure end as types_structure
+    {{ supplier_attribute('types_structure') }} as types_structure
 from centrale_lines as l
 left join by_siret as s on l.siret_fournisseur = s.siret
 left join by_siren as n on left(l.siret_fournisseur, 9) = n.siren
