@@ -28,11 +28,11 @@ with feed_lines as (
             source_row,
             secondary_source_file,
             secondary_source_row,
-            measure,
+            cast(numerator_value as double precision) as numerator_value,
+            cast(denominator_value as double precision) as denominator_value,
+            cast(value_contribution as double precision) as value_contribution,
             unit,
-            numerator_value,
-            denominator_value,
-            value_contribution
+            measure
         from {{ ref(model) }}
         {%- if not loop.last %}
             union all
@@ -64,37 +64,14 @@ gov5_lines as (
         cast(null as bigint) as source_row,
         cast(null as varchar) as secondary_source_file,
         cast(null as bigint) as secondary_source_row,
-        'indicateur du catalogue' as measure,
+        cast(case when is_available then 1.0 else 0.0 end as double precision) as numerator_value,
+        cast(1.0 as double precision) as denominator_value,
+        cast(null as double precision) as value_contribution,
         'indicateur' as unit,
-        case when is_available then 1.0 else 0.0 end as numerator_value,
-        1.0 as denominator_value,
-        cast(null as double precision) as value_contribution
+        'indicateur du catalogue' as measure
     from indicators
-),
-
-unioned as (
-    select * from feed_lines
-    union all
-    select * from gov5_lines
 )
 
-select
-    org_id,
-    period_type,
-    period,
-    indicator_id,
-    source_feed,
-    record_key,
-    in_denominator,
-    in_numerator,
-    flags,
-    source_file,
-    source_row,
-    secondary_source_file,
-    secondary_source_row,
-    cast(numerator_value as double precision) as numerator_value,
-    cast(denominator_value as double precision) as denominator_value,
-    cast(value_contribution as double precision) as value_contribution,
-    unit,
-    measure
-from unioned
+select * from feed_lines
+union all
+select * from gov5_lines
