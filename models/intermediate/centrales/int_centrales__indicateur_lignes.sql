@@ -7,9 +7,7 @@
 --        in the numerator when it has one.
 -- NAT-5: lines in an AGEC art. 58 category: EUR HT in the denominator when the re-used /
 --        recycled figure is known and coherent, that figure (EUR HT) in the numerator.
-with periods as (
-    select * from {{ ref('int_periodes') }}
-),
+with periods as (select * from {{ ref('int_periodes') }}),
 
 purchases as (
     select

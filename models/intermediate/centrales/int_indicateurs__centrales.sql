@@ -14,9 +14,7 @@
 --          fct_centrales_agec58_categories)
 {%- set no_lines = "when x.n_purchases is null then 'aucune ligne d''achat de centrale reçue pour la période'" %}
 
-with lines as (
-    select * from {{ ref('int_centrales__indicateur_lignes') }}
-),
+with lines as (select * from {{ ref('int_centrales__indicateur_lignes') }}),
 
 -- MOB-1 has one line per purchase line of the period
 purchases as (

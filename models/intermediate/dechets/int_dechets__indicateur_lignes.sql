@@ -5,9 +5,7 @@
 --        one year earlier (tonnes in the denominator). Value = numerator.
 -- BES-7: auctions and second-hand purchases of the period, EUR gained in the numerator.
 -- IMP-4: road-work sites finished in the period, tonnes of aggregates saved in the numerator.
-with periods as (
-    select * from {{ ref('int_periodes') }}
-),
+with periods as (select * from {{ ref('int_periodes') }}),
 
 registre as (
     select * from {{ ref('fct_dechets_enlevements') }}

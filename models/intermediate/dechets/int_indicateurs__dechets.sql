@@ -10,9 +10,7 @@
 --   IMP-4: tonnes of new aggregates saved by the road-work sites finished in the period.
 -- A period without input is not available with the reason, never 0. BES-6 counts the
 -- registry lines of the period that are not excluded (its lines in the numerator).
-with lines as (
-    select * from {{ ref('int_dechets__indicateur_lignes') }}
-)
+with lines as (select * from {{ ref('int_dechets__indicateur_lignes') }})
 
 {{ indicators_from_lines(
     'lines',

@@ -29,13 +29,9 @@ reference as (
     group by org_id, code_site, mois
 ),
 
-sites as (
-    select * from {{ ref('dim_energie_sites') }}
-),
+sites as (select * from {{ ref('dim_energie_sites') }}),
 
-dju as (
-    select * from {{ ref('int_energie__dju_mensuels') }}
-),
+dju as (select * from {{ ref('int_energie__dju_mensuels') }}),
 
 joined as (
     select

@@ -2,9 +2,7 @@
 -- DJU = max(0, base - (TN + TX) / 2) per day (base from spaser_parametres). A month with at
 -- least the parameter's share of measured days is extrapolated to all its days; otherwise its
 -- DJU are unknown (null), never 0.
-with days as (
-    select * from {{ ref('stg_energie__meteo') }}
-),
+with days as (select * from {{ ref('stg_energie__meteo') }}),
 
 organisation as (
     select o.org_id from {{ ref('organisations') }} as o

@@ -8,17 +8,11 @@
 --        month in the numerator (kWh PCI: a file row, or each meter reading behind a meter
 --        month, see int_energie__releves_lignes) and the reference rows of the same site and
 --        month of the year in the denominator. Value = 100 x (numerator - denominator) / denominator.
-with periods as (
-    select * from {{ ref('int_periodes') }}
-),
+with periods as (select * from {{ ref('int_periodes') }}),
 
-cee as (
-    select * from {{ ref('fct_energie_cee') }}
-),
+cee as (select * from {{ ref('fct_energie_cee') }}),
 
-sites as (
-    select * from {{ ref('dim_energie_sites') }}
-),
+sites as (select * from {{ ref('dim_energie_sites') }}),
 
 compared as (
     select
@@ -45,9 +39,7 @@ reference as (
     where exclusion_reason is null
 ),
 
-meter_readings as (
-    select * from {{ ref('int_energie__releves_lignes') }}
-),
+meter_readings as (select * from {{ ref('int_energie__releves_lignes') }}),
 
 cee_lines as (
     select

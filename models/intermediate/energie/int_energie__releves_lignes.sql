@@ -6,9 +6,7 @@
 -- difference is left out, and the next reading is the secondary source row; R64 energy rows
 -- count as they are; an R63 load-curve point counts mean power x step in the month the
 -- interval starts; a GRDF relevé counts pro rata of its days in each month it covers.
-with enedis as (
-    select * from {{ ref('stg_energie__enedis') }}
-),
+with enedis as (select * from {{ ref('stg_energie__enedis') }}),
 
 grdf as (
     select * from {{ ref('stg_energie__grdf') }}

@@ -4,17 +4,11 @@
 -- difference (meter change or reset) is left out. R64 energy rows count as they are. R63 load
 -- curve: mean power x step, counted in the month the interval starts. GRDF relevés are spread
 -- over the months they cover, pro rata of the days.
-with meters as (
-    select * from {{ ref('stg_energie__compteurs') }}
-),
+with meters as (select * from {{ ref('stg_energie__compteurs') }}),
 
-enedis as (
-    select * from {{ ref('stg_energie__enedis') }}
-),
+enedis as (select * from {{ ref('stg_energie__enedis') }}),
 
-grdf as (
-    select * from {{ ref('stg_energie__grdf') }}
-),
+grdf as (select * from {{ ref('stg_energie__grdf') }}),
 
 prm_sites as (
     select

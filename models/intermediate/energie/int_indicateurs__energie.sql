@@ -13,9 +13,7 @@
 --        lines, each summed to the tenth of a kWh. The corrected figure and the consumption
 --        without reference are in fct_energie_evolution_reference, which also says how many
 --        site x months the period has (IMP-6's availability and source rows).
-with lines as (
-    select * from {{ ref('int_energie__indicateur_lignes') }}
-),
+with lines as (select * from {{ ref('int_energie__indicateur_lignes') }}),
 
 -- the CEE register's extraction date: IMP-1 counts a period only once extracted after its end
 cee_extraction as (

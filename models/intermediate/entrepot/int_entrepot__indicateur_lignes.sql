@@ -6,17 +6,11 @@
 -- or the release register publication.releases when the semester was not released.
 -- GOV-5 (share of the other indicators available) is traced in fct_indicateur_lignes to the
 -- other rows of mart_spaser_indicateurs.
-with periods as (
-    select * from {{ ref('int_periodes') }}
-),
+with periods as (select * from {{ ref('int_periodes') }}),
 
-organisations as (
-    select * from {{ ref('organisations') }}
-),
+organisations as (select * from {{ ref('organisations') }}),
 
-releases as (
-    select * from {{ ref('stg_entrepot__releases') }}
-),
+releases as (select * from {{ ref('stg_entrepot__releases') }}),
 
 judged as (
     {{ governance_judged_semesters() }}

@@ -8,9 +8,7 @@
 --        numerator when it is EA/ESAT. Value = numerator.
 -- DEP-3: titulaire shares of the contracts notified in the period: EUR HT in the denominator
 --        when DEP-3 eligibility is known, in the numerator when eligible.
-with periods as (
-    select * from {{ ref('int_periodes') }}
-),
+with periods as (select * from {{ ref('int_periodes') }}),
 
 contracts as (
     select

@@ -12,9 +12,7 @@
 --          question (dim_fournisseurs.dep3_eligible not NULL). Unknown titulaires are out of
 --          the denominator, never counted as "no".
 
-with lines as (
-    select * from {{ ref('int_fournisseurs__indicateur_lignes') }}
-)
+with lines as (select * from {{ ref('int_fournisseurs__indicateur_lignes') }})
 
 {{ indicators_from_lines('lines', amount_digits=2, reasons={
     'DEP-2': "

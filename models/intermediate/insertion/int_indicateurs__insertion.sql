@@ -10,9 +10,7 @@
 --           to the end of the period; not available before the start date or when the period
 --           itself has no hours (the cumul would silently stop growing).
 -- A period without input is not available with the reason, never 0.
-with lines as (
-    select * from {{ ref('int_insertion__indicateur_lignes') }}
-),
+with lines as (select * from {{ ref('int_insertion__indicateur_lignes') }}),
 
 spine as (
     select

@@ -28,9 +28,7 @@ with ranked_current as (
 
 {% endif %}
 
-buyers as (
-    select * from {{ ref('organisation_acheteurs') }}
-),
+buyers as (select * from {{ ref('organisation_acheteurs') }}),
 
 -- [performance, issue 5] The test patterns (seed decp_enregistrements_test) are read when the
 -- model is compiled and inlined as constant regexes: joined as a table, every contract x pattern

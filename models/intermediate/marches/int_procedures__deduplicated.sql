@@ -1,8 +1,6 @@
 -- One row per contract of the internal export: when a procedure appears in several exports,
 -- the last file loaded (then the last line) wins. The columns are the staging model's.
-with procedures as (
-    select * from {{ ref('stg_procedures__procedures_internes') }}
-),
+with procedures as (select * from {{ ref('stg_procedures__procedures_internes') }}),
 
 ranked as (
     select

@@ -19,9 +19,7 @@
 {%- set incoherent = "'bilans EGALim de l''année de référence tous incohérents "
     ~ "(parts EGALim supérieures au total ou total nul)'" %}
 
-with lines as (
-    select * from {{ ref('int_restauration__indicateur_lignes') }}
-),
+with lines as (select * from {{ ref('int_restauration__indicateur_lignes') }}),
 
 -- why a period may have no figure: the reference years and whether the list of
 -- establishments was received

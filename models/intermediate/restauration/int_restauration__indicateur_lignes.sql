@@ -15,13 +15,9 @@ with years as (
     {{ restauration_reference_years() }}
 ),
 
-egalim as (
-    select * from {{ ref('fct_restauration_egalim') }}
-),
+egalim as (select * from {{ ref('fct_restauration_egalim') }}),
 
-labels as (
-    select * from {{ ref('fct_restauration_label_local') }}
-),
+labels as (select * from {{ ref('fct_restauration_label_local') }}),
 
 colleges as (
     select * from {{ ref('dim_restauration_etablissements') }}

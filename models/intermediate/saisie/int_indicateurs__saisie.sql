@@ -40,8 +40,6 @@
     {%- do reasons.update({id: "when j.n_lines = 0 then " ~ missing | replace('FIELD', field)}) %}
 {%- endfor %}
 
-with lines as (
-    select * from {{ ref('int_saisie__indicateur_lignes') }}
-)
+with lines as (select * from {{ ref('int_saisie__indicateur_lignes') }})
 
 {{ indicators_from_lines('lines', reasons=reasons, no_rows_when_unavailable=true) }}

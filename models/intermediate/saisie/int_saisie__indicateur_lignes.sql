@@ -16,9 +16,7 @@ with periods as (
     from {{ ref('int_periodes') }}
 ),
 
-champs as (
-    select * from {{ ref('saisie_champs') }}
-),
+champs as (select * from {{ ref('saisie_champs') }}),
 
 valeurs as (
     select * from {{ ref('fct_saisie_valeurs') }}

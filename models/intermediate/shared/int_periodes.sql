@@ -4,13 +4,9 @@
 -- calendar and the configuration only: no feed's data decides which periods exist.
 {%- set semester = build_semester(required=true) %}
 
-with organisations as (
-    select * from {{ ref('organisations') }}
-),
+with organisations as (select * from {{ ref('organisations') }}),
 
-calendar as (
-    select * from {{ ref('calendrier_semestres') }}
-),
+calendar as (select * from {{ ref('calendrier_semestres') }}),
 
 semesters as (
     select

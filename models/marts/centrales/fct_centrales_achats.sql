@@ -4,17 +4,11 @@
 -- and what is known of its re-used / recycled content.
 -- Lines without buyer SIRET belong to the landing organisation; a buyer SIRET outside every
 -- organisation leaves org_id empty (out of scope).
-with lines as (
-    select * from {{ ref('stg_centrales__achats') }}
-),
+with lines as (select * from {{ ref('stg_centrales__achats') }}),
 
-buyers as (
-    select * from {{ ref('organisation_acheteurs') }}
-),
+buyers as (select * from {{ ref('organisation_acheteurs') }}),
 
-category_map as (
-    select * from {{ ref('centrales_categories_agec58') }}
-),
+category_map as (select * from {{ ref('centrales_categories_agec58') }}),
 
 agec_categories as (
     select distinct type_produit_agec58 from {{ ref('centrales_agec58_minimums') }}

@@ -5,18 +5,14 @@
 -- rows are indicative. respecte_minimum is NULL when a minimum is not configured or nothing is
 -- known; montant_total_declare is the amount of the AGEC declaration filed for that year and
 -- category, when one was received (reconciliation).
-with periods as (
-    select * from {{ ref('int_periodes') }}
-),
+with periods as (select * from {{ ref('int_periodes') }}),
 
 lines as (
     select * from {{ ref('fct_centrales_achats') }}
     where org_id is not null and type_produit_agec58 is not null
 ),
 
-minimums as (
-    select * from {{ ref('centrales_agec58_minimums') }}
-),
+minimums as (select * from {{ ref('centrales_agec58_minimums') }}),
 
 declarations as (
     select

@@ -1,9 +1,7 @@
 -- MOB-1 and MOB-2 per centrale: one row per organisation x period (semester and year) x
 -- centrale that reported at least one line in the period. Same rules as the indicators
 -- (int_indicateurs__centrales): unknown inputs leave the totals, NULL when nothing is known.
-with periods as (
-    select * from {{ ref('int_periodes') }}
-),
+with periods as (select * from {{ ref('int_periodes') }}),
 
 lines as (
     select * from {{ ref('fct_centrales_achats') }}

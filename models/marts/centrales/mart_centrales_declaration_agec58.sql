@@ -13,9 +13,7 @@ with lines as (
         and montant_circulaire_ht is not null
 ),
 
-organisations as (
-    select * from {{ ref('organisations') }}
-)
+organisations as (select * from {{ ref('organisations') }})
 
 select
     l.org_id,

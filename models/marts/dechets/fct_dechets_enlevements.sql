@@ -18,17 +18,11 @@ with lines as (
     from {{ ref('int_dechets__registre_courant') }}
 ),
 
-codes as (
-    select * from {{ ref('dechets_codes_europeens') }}
-),
+codes as (select * from {{ ref('dechets_codes_europeens') }}),
 
-operations as (
-    select * from {{ ref('dechets_operations') }}
-),
+operations as (select * from {{ ref('dechets_operations') }}),
 
-modes as (
-    select * from {{ ref('dechets_modes_traitement') }}
-),
+modes as (select * from {{ ref('dechets_modes_traitement') }}),
 
 chosen as (
     select

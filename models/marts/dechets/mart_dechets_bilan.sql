@@ -6,9 +6,7 @@
 -- The registry tonnes are those of BES-6's lines (int_dechets__indicateur_lignes), broken down
 -- by the hazard and treatment of each line's registry row: the report and the indicator count
 -- the same lines.
-with periods as (
-    select * from {{ ref('int_periodes') }}
-),
+with periods as (select * from {{ ref('int_periodes') }}),
 
 lines as (
     select * from {{ ref('int_dechets__indicateur_lignes') }}

@@ -40,13 +40,9 @@ unioned as (
     select * from meters
 ),
 
-factors as (
-    select * from {{ ref('energie_facteurs_conversion') }}
-),
+factors as (select * from {{ ref('energie_facteurs_conversion') }}),
 
-sites as (
-    select * from {{ ref('stg_energie__sites') }}
-),
+sites as (select * from {{ ref('stg_energie__sites') }}),
 
 flagged as (
     select

@@ -2,13 +2,9 @@
 -- site x months that have a reference, against the reference of the same sites and months,
 -- without and with climate correction. The corrected figures need the DJU of every compared
 -- month (and of its reference month) that is corrected; otherwise they are null.
-with periods as (
-    select * from {{ ref('int_periodes') }}
-),
+with periods as (select * from {{ ref('int_periodes') }}),
 
-compared as (
-    select * from {{ ref('int_energie__comparaison_reference') }}
-),
+compared as (select * from {{ ref('int_energie__comparaison_reference') }}),
 
 aggregated as (
     select

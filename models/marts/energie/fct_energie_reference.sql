@@ -2,17 +2,11 @@
 -- be used stay here with the reason: unknown carrier or unit, a year outside the décret
 -- tertiaire window (parameters), a site missing from the register, or several reference years
 -- for one site (the reference must be one year).
-with reference as (
-    select * from {{ ref('stg_energie__reference') }}
-),
+with reference as (select * from {{ ref('stg_energie__reference') }}),
 
-factors as (
-    select * from {{ ref('energie_facteurs_conversion') }}
-),
+factors as (select * from {{ ref('energie_facteurs_conversion') }}),
 
-sites as (
-    select * from {{ ref('stg_energie__sites') }}
-),
+sites as (select * from {{ ref('stg_energie__sites') }}),
 
 years_per_site as (
     select

@@ -39,17 +39,11 @@ classification as (
     where rang = 1
 ),
 
-asp as (
-    select * from {{ ref('stg_fournisseurs__siae_asp') }}
-),
+asp as (select * from {{ ref('stg_fournisseurs__siae_asp') }}),
 
-le_marche as (
-    select * from {{ ref('stg_fournisseurs__le_marche') }}
-),
+le_marche as (select * from {{ ref('stg_fournisseurs__le_marche') }}),
 
-types as (
-    select * from {{ ref('fournisseurs_types') }}
-),
+types as (select * from {{ ref('fournisseurs_types') }}),
 
 ess_forms as (
     select lower(motif) as motif from {{ ref('fournisseurs_formes_ess') }}

@@ -12,9 +12,7 @@ periods as (
     where period_type = 'annee'
 ),
 
-targets as (
-    select * from {{ ref('fournisseurs_trajectoire_dep2') }}
-)
+targets as (select * from {{ ref('fournisseurs_trajectoire_dep2') }})
 
 select
     m.org_id,

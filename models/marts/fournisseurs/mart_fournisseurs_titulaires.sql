@@ -1,17 +1,13 @@
 -- marts.dim_titulaires with the supplier classification: one row per titulaire, matched on
 -- its SIRET, else on its SIREN; unmatched titulaires keep NULL attributes (unknown).
-with titulaires as (
-    select * from {{ ref('dim_titulaires') }}
-),
+with titulaires as (select * from {{ ref('dim_titulaires') }}),
 
 by_siret as (
     select * from {{ ref('dim_fournisseurs') }}
     where niveau = 'siret'
 ),
 
-by_siren as (
-    select * from {{ ref('int_fournisseurs__par_siren') }}
-),
+by_siren as (select * from {{ ref('int_fournisseurs__par_siren') }}),
 
 keyed as (
     select

@@ -12,9 +12,7 @@ with lines as (
     from {{ ref('stg_insertion__heures') }}
 ),
 
-buyers as (
-    select * from {{ ref('organisation_acheteurs') }}
-),
+buyers as (select * from {{ ref('organisation_acheteurs') }}),
 
 contracts as (
     select contrat_key from {{ ref('fct_marches') }}

@@ -8,13 +8,9 @@ with pathways as (
     from {{ ref('stg_insertion__parcours') }}
 ),
 
-buyers as (
-    select * from {{ ref('organisation_acheteurs') }}
-),
+buyers as (select * from {{ ref('organisation_acheteurs') }}),
 
-exit_types as (
-    select * from {{ ref('insertion_types_sortie') }}
-)
+exit_types as (select * from {{ ref('insertion_types_sortie') }})
 
 select
     p.id_parcours,

@@ -1,7 +1,5 @@
 -- Buyers seen in DECP, with their organisation when they belong to one.
-with contracts as (
-    select * from {{ ref('int_marches__classified') }}
-),
+with contracts as (select * from {{ ref('int_marches__classified') }}),
 
 named as (
     select
@@ -11,9 +9,7 @@ named as (
     group by acheteur_id
 ),
 
-buyers as (
-    select * from {{ ref('organisation_acheteurs') }}
-)
+buyers as (select * from {{ ref('organisation_acheteurs') }})
 
 select
     c.acheteur_id,

@@ -15,9 +15,7 @@ with retained as (
     where exclusion_reason is null
 ),
 
-procedures as (
-    select * from {{ ref('int_procedures__deduplicated') }}
-),
+procedures as (select * from {{ ref('int_procedures__deduplicated') }}),
 
 {% if is_incremental() %}
 

@@ -1,13 +1,9 @@
 -- Every DECP record that does not count as a contract in fct_marches, with the reason:
 -- superseded versions and duplicates (kept in the current version), test records,
 -- out-of-scope records. Auditors start here when a contract seems to be missing.
-with versions as (
-    select * from {{ ref('int_marches__versions_ranked') }}
-),
+with versions as (select * from {{ ref('int_marches__versions_ranked') }}),
 
-classified as (
-    select * from {{ ref('int_marches__classified') }}
-)
+classified as (select * from {{ ref('int_marches__classified') }})
 
 select
     v.contrat_key,

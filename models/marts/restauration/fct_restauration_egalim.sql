@@ -2,9 +2,7 @@
 -- from the ma-cantine bilans, and the shares télédéclarées in the open data when present.
 -- Canteens outside the organisation's establishments list are not kept. A bilan or a
 -- télédéclaration received twice: the last file (by name) and line, or the latest version, win.
-with etablissements as (
-    select * from {{ ref('dim_restauration_etablissements') }}
-),
+with etablissements as (select * from {{ ref('dim_restauration_etablissements') }}),
 
 bilans as (
     select *

@@ -14,9 +14,7 @@ with labels as (
     where rang = 1
 ),
 
-etablissements as (
-    select * from {{ ref('dim_restauration_etablissements') }}
-)
+etablissements as (select * from {{ ref('dim_restauration_etablissements') }})
 
 select
     {{ landing_org_id('l._source_file') }} as org_id,

@@ -15,17 +15,11 @@
 {%- set indicator_models = [] %}
 {%- for source in var('indicator_sources') %}{% do indicator_models.append('int_indicateurs__' ~ source) %}{% endfor %}
 
-with periods as (
-    select * from {{ ref('int_periodes') }}
-),
+with periods as (select * from {{ ref('int_periodes') }}),
 
-organisations as (
-    select * from {{ ref('organisations') }}
-),
+organisations as (select * from {{ ref('organisations') }}),
 
-catalogue as (
-    select * from {{ ref('spaser_indicateurs') }}
-),
+catalogue as (select * from {{ ref('spaser_indicateurs') }}),
 
 computed as (
     {%- for model in indicator_models %}
@@ -47,9 +41,7 @@ computed as (
     {%- endfor %}
 ),
 
-targets as (
-    select * from {{ ref('spaser_cibles') }}
-),
+targets as (select * from {{ ref('spaser_cibles') }}),
 
 base as (
     select

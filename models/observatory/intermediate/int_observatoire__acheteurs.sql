@@ -8,17 +8,11 @@ with buyers as (
     select distinct acheteur_id from {{ ref('fct_marches') }}
 ),
 
-etablissements as (
-    select * from {{ ref('stg_sirene__etablissements') }}
-),
+etablissements as (select * from {{ ref('stg_sirene__etablissements') }}),
 
-unites_legales as (
-    select * from {{ ref('stg_sirene__unites_legales') }}
-),
+unites_legales as (select * from {{ ref('stg_sirene__unites_legales') }}),
 
-categories as (
-    select * from {{ ref('observatoire_categories_juridiques') }}
-),
+categories as (select * from {{ ref('observatoire_categories_juridiques') }}),
 
 referenced as (
     select

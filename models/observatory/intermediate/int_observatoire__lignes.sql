@@ -12,9 +12,7 @@
     {%- if definition[0] in wanted %}{% do definitions.append(definition) %}{% endif %}
 {%- endfor %}
 
-with contracts as (
-    select * from {{ ref('fct_marches') }}
-),
+with contracts as (select * from {{ ref('fct_marches') }}),
 
 thresholds as (
     select distinct cast(value as double precision) as seuil_eur

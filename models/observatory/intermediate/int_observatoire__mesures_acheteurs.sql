@@ -3,13 +3,9 @@
 -- amounts of the last two, with the buyer's records and those excluded for quality.
 {{ config(schema='intermediate', materialized='table', tags=['observatoire']) }}
 
-with lines as (
-    select * from {{ ref('int_observatoire__lignes') }}
-),
+with lines as (select * from {{ ref('int_observatoire__lignes') }}),
 
-quality as (
-    select * from {{ ref('int_observatoire__qualite') }}
-),
+quality as (select * from {{ ref('int_observatoire__qualite') }}),
 
 sums as (
     select

@@ -5,13 +5,9 @@
 -- not ranked.
 {{ config(schema='marts', materialized='table', tags=['observatoire']) }}
 
-with measures as (
-    select * from {{ ref('int_observatoire__mesures_acheteurs') }}
-),
+with measures as (select * from {{ ref('int_observatoire__mesures_acheteurs') }}),
 
-buyers as (
-    select * from {{ ref('int_observatoire__acheteurs') }}
-),
+buyers as (select * from {{ ref('int_observatoire__acheteurs') }}),
 
 joined as (
     select

@@ -3,9 +3,7 @@
 -- first quartile, median and third quartile of the ranked départements' values.
 {{ config(schema='marts', materialized='table', tags=['observatoire']) }}
 
-with buyers as (
-    select * from {{ ref('mart_observatoire_acheteurs') }}
-),
+with buyers as (select * from {{ ref('mart_observatoire_acheteurs') }}),
 
 departements as (
     select

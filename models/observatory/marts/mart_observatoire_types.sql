@@ -4,9 +4,7 @@
 -- values of its ranked buyers (the benchmark "where do I stand" shows).
 {{ config(schema='marts', materialized='table', tags=['observatoire']) }}
 
-with buyers as (
-    select * from {{ ref('mart_observatoire_acheteurs') }}
-),
+with buyers as (select * from {{ ref('mart_observatoire_acheteurs') }}),
 
 kinds as (
     select distinct

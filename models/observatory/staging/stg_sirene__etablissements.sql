@@ -2,9 +2,7 @@
 -- latest loaded row when a SIRET is in several files (a newer extract beside an older one).
 {{ config(schema='staging', materialized='view', tags=['observatoire']) }}
 
-with source as (
-    select * from {{ source('sirene', 'sirene_etablissements') }}
-)
+with source as (select * from {{ source('sirene', 'sirene_etablissements') }})
 
 select
     siret,

@@ -2,9 +2,7 @@
 -- latest loaded row when a SIREN is in several files.
 {{ config(schema='staging', materialized='view', tags=['observatoire']) }}
 
-with source as (
-    select * from {{ source('sirene', 'sirene_unites_legales') }}
-)
+with source as (select * from {{ source('sirene', 'sirene_unites_legales') }})
 
 select
     siren,

@@ -1,8 +1,6 @@
 -- Purchase lines of the centrales, typed at ingest and mapped onto the feed's contract by
 -- configuration file centrales_colonnes.csv; here only trimmed and renamed.
-with source as (
-    select * from {{ source('centrales', 'centrales_achats') }}
-)
+with source as (select * from {{ source('centrales', 'centrales_achats') }})
 
 select
     upper(trim(centrale)) as centrale,

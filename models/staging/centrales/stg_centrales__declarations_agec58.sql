@@ -1,7 +1,5 @@
 -- AGEC art. 58 declarations as filed (official data.gouv.fr schema v0.1.0).
-with source as (
-    select * from {{ source('centrales', 'centrales_declarations_agec58') }}
-)
+with source as (select * from {{ source('centrales', 'centrales_declarations_agec58') }})
 
 select
     cast(annee as integer) as annee,

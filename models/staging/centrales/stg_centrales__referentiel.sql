@@ -1,7 +1,5 @@
 -- The centrales d'achat reference list (code, name, sector, candidate SIRET).
-with source as (
-    select * from {{ source('centrales', 'centrales_referentiel') }}
-)
+with source as (select * from {{ source('centrales', 'centrales_referentiel') }})
 
 select
     upper(trim(code)) as centrale,

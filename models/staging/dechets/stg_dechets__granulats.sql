@@ -1,7 +1,5 @@
 -- Road-work sites and the aggregates they saved, typed at ingest; here only normalised.
-with source as (
-    select * from {{ source('dechets', 'dechets_granulats') }}
-)
+with source as (select * from {{ source('dechets', 'dechets_granulats') }})
 
 select
     trim(chantier_id) as chantier_id,

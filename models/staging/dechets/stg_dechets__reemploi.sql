@@ -1,7 +1,5 @@
 -- Auction sales and second-hand purchases, typed at ingest; the operation type normalised.
-with source_table as (
-    select * from {{ source('dechets', 'dechets_reemploi') }}
-),
+with source_table as (select * from {{ source('dechets', 'dechets_reemploi') }}),
 
 source as (
     select

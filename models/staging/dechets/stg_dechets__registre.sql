@@ -1,9 +1,7 @@
 -- The outgoing waste registry, typed at ingest; here normalised: waste code in the spaced
 -- form of the European List of Waste, operation codes compacted into '|'-delimited
 -- text ('' when none).
-with source as (
-    select * from {{ source('dechets', 'dechets_registre') }}
-),
+with source as (select * from {{ source('dechets', 'dechets_registre') }}),
 
 compacted as (
     select

@@ -3,9 +3,7 @@
 -- '|'-delimited text (*_liste: NULL when the field is not given, as in the 2019 format, never
 -- confused with an explicit "Pas de considération"). The nested columns are passed through
 -- for the releases; stg_decp__titulaires and stg_decp__modifications flatten them.
-with source as (
-    select * from {{ source('decp', 'decp_marches') }}
-),
+with source as (select * from {{ source('decp', 'decp_marches') }}),
 
 last_modification as (
     select

@@ -1,8 +1,6 @@
 -- One row per titulaire (holder) of each DECP record as received, the nested list flattened
 -- once here: downstream models see scalar columns only.
-with source as (
-    select * from {{ source('decp', 'decp_marches') }}
-),
+with source as (select * from {{ source('decp', 'decp_marches') }}),
 
 elements as (
     select

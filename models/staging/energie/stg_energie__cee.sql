@@ -1,7 +1,5 @@
 -- CEE register: the latest delivered row of each dossier.
-with source as (
-    select * from {{ source('energie', 'energie_cee') }}
-),
+with source as (select * from {{ source('energie', 'energie_cee') }}),
 
 ranked as (
     select

@@ -1,8 +1,6 @@
 -- One row per meter of each site of the register (Enedis PRM, GRDF PCE): the sites' meter
 -- lists flattened once here, so that the meter flows join on scalar columns.
-with sites as (
-    select * from {{ ref('stg_energie__sites') }}
-),
+with sites as (select * from {{ ref('stg_energie__sites') }}),
 
 prms as (
     select

@@ -1,8 +1,6 @@
 -- Monthly consumption per site and carrier (invoices, OSFi, delivery notes). When the same
 -- site, month and carrier come in several files, the rows of the latest file are kept.
-with source as (
-    select * from {{ source('energie', 'energie_consommations') }}
-),
+with source as (select * from {{ source('energie', 'energie_consommations') }}),
 
 ranked as (
     select

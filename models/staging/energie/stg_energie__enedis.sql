@@ -1,8 +1,6 @@
 -- Enedis R63 (load curve, mean power per step) and R64 (index or energy per time class)
 -- rows, consumption only. Horodate is local time (the UTC offset is dropped).
-with source as (
-    select * from {{ source('energie', 'energie_enedis') }}
-)
+with source as (select * from {{ source('energie', 'energie_enedis') }})
 
 select
     {{ landing_org_id() }} as org_id,

@@ -1,8 +1,6 @@
 -- GRDF relevés: one period [date_debut, date_fin) and its energy in kWh PCS. A relevé sent
 -- again (same meter and period) in a later file replaces the earlier one.
-with source as (
-    select * from {{ source('energie', 'energie_grdf') }}
-),
+with source as (select * from {{ source('energie', 'energie_grdf') }}),
 
 periods as (
     select

@@ -1,8 +1,6 @@
 -- Météo-France daily climatology: minimum and maximum temperature per station and day; a day
 -- delivered again in a later file replaces the earlier one.
-with source as (
-    select * from {{ source('energie', 'energie_meteo') }}
-),
+with source as (select * from {{ source('energie', 'energie_meteo') }}),
 
 ranked as (
     select

@@ -1,8 +1,6 @@
 -- Reference consumption (one year 2010-2019 per site, monthly per carrier). When the same
 -- site, month and carrier come in several files, the rows of the latest file are kept.
-with source as (
-    select * from {{ source('energie', 'energie_reference') }}
-),
+with source as (select * from {{ source('energie', 'energie_reference') }}),
 
 ranked as (
     select

@@ -1,7 +1,5 @@
 -- Site register: the latest delivered row of each site (a new register replaces the old one).
-with source as (
-    select * from {{ source('energie', 'energie_sites') }}
-),
+with source as (select * from {{ source('energie', 'energie_sites') }}),
 
 ranked as (
     select

@@ -1,8 +1,6 @@
 -- The buyer's supplier classification: identifier (SIRET or SIREN), company category
 -- normalised to TPE | PME | ETI | GE (anything else is unknown), ESS flag, structure type.
-with source as (
-    select * from {{ source('fournisseurs', 'fournisseurs_classification') }}
-)
+with source as (select * from {{ source('fournisseurs', 'fournisseurs_classification') }})
 
 select
     siret as identifiant,

@@ -1,7 +1,5 @@
 -- Le marché de l'inclusion directory: one row per structure sheet (a SIRET may have several).
-with source as (
-    select * from {{ source('fournisseurs', 'fournisseurs_le_marche') }}
-)
+with source as (select * from {{ source('fournisseurs', 'fournisseurs_le_marche') }})
 
 select
     siret,

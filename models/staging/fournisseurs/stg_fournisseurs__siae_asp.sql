@@ -1,7 +1,5 @@
 -- The ASP list of agreed SIAE: one row per agreement (a SIRET may hold several measures).
-with source as (
-    select * from {{ source('fournisseurs', 'fournisseurs_siae_asp') }}
-)
+with source as (select * from {{ source('fournisseurs', 'fournisseurs_siae_asp') }})
 
 select
     siret,

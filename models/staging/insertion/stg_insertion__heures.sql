@@ -1,7 +1,5 @@
 -- Insertion hours per contract and month, typed at ingest (mois = first day of the month).
-with source as (
-    select * from {{ source('insertion', 'insertion_heures') }}
-)
+with source as (select * from {{ source('insertion', 'insertion_heures') }})
 
 select
     {{ siret_compact('siret_acheteur') }} || '|' || trim(id_marche) as contrat_key,

@@ -1,7 +1,5 @@
 -- Insertion pathways, typed at ingest; exit type normalised to the codes of the seed.
-with source as (
-    select * from {{ source('insertion', 'insertion_parcours') }}
-)
+with source as (select * from {{ source('insertion', 'insertion_parcours') }})
 
 select
     trim(id_parcours) as id_parcours,

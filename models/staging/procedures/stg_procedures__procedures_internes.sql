@@ -1,7 +1,5 @@
 -- The internal procedure export, typed at ingest; here only renamed and normalised.
-with source as (
-    select * from {{ source('procedures', 'procedures_internes') }}
-)
+with source as (select * from {{ source('procedures', 'procedures_internes') }})
 
 select
     {{ siret_compact('siret_acheteur') }} || '|' || id_marche as contrat_key,

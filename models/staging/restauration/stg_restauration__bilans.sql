@@ -2,9 +2,7 @@
 -- valeur_externalites_performance and valeur_egalim_autres, the older one
 -- valeur_environnemental and valeur_autres_egalim; an optional part left empty counts 0, as
 -- ma-cantine does. Bio and SIQO are required by both schemas (empty lines are in quarantine).
-with source as (
-    select * from {{ source('restauration', 'restauration_bilans') }}
-),
+with source as (select * from {{ source('restauration', 'restauration_bilans') }}),
 
 mapped as (
     select

@@ -1,7 +1,5 @@
 -- The département's establishments list; the kind is normalised (Collège, collège -> college).
-with source as (
-    select * from {{ source('restauration', 'restauration_etablissements') }}
-)
+with source as (select * from {{ source('restauration', 'restauration_etablissements') }})
 
 select
     {{ landing_org_id() }} as org_id,

@@ -1,7 +1,5 @@
 -- The yearly "Ici je mange local" label list.
-with source as (
-    select * from {{ source('restauration', 'restauration_label_local') }}
-)
+with source as (select * from {{ source('restauration', 'restauration_label_local') }})
 
 select
     annee,

@@ -1,7 +1,5 @@
 -- ma-cantine open-data télédéclarations: shares of food purchases (0-1), no amounts.
-with source as (
-    select * from {{ source('restauration', 'restauration_teledeclarations') }}
-)
+with source as (select * from {{ source('restauration', 'restauration_teledeclarations') }})
 
 select
     id as teledeclaration_id,

@@ -1,7 +1,5 @@
 -- Manual input lines; fields, periods and values were validated at ingest.
-with source as (
-    select * from {{ source('saisie', 'saisie_valeurs') }}
-)
+with source as (select * from {{ source('saisie', 'saisie_valeurs') }})
 
 select
     coalesce(org, {{ landing_org_id() }}) as org_id,
