@@ -24,3 +24,16 @@
         order by _ingested_at desc, _source_file desc{% if not whole_file %}, _source_row desc{% endif %}
     )
 {%- endmacro %}
+
+{#- The rows of `relation` that the latest delivery keeps per `key` (delivery_rank 1), with
+    their rank as the column delivery_rank. -#}
+{% macro latest_delivered(relation, key, whole_file=false) -%}
+    select *
+    from (
+        select
+            *,
+            {{ delivery_rank(key, whole_file) }} as delivery_rank
+        from {{ relation }}
+    ) as ranked
+    where delivery_rank = 1
+{%- endmacro %}

@@ -1,11 +1,6 @@
 -- CEE register: the latest delivered row of each dossier.
-with source as (select * from {{ source('energie', 'energie_cee') }}),
-
-ranked as (
-    select
-        *,
-        {{ delivery_rank('reference_cee') }} as version_rank
-    from source
+with source as (
+    {{ latest_delivered(source('energie', 'energie_cee'), 'reference_cee') }}
 )
 
 select
@@ -22,5 +17,4 @@ select
     oblige,
     _source_file,
     _source_row
-from ranked
-where version_rank = 1
+from source

@@ -10,11 +10,8 @@ periods as (
     from source
 ),
 
-ranked as (
-    select
-        *,
-        {{ delivery_rank('pce, date_debut, date_fin') }} as version_rank
-    from periods
+latest as (
+    {{ latest_delivered('periods', 'pce, date_debut, date_fin') }}
 )
 
 select
@@ -28,5 +25,4 @@ select
     frequence_releve,
     _source_file,
     _source_row
-from ranked
-where version_rank = 1
+from latest

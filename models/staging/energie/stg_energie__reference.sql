@@ -1,12 +1,9 @@
 -- Reference consumption (one year 2010-2019 per site, monthly per carrier). When the same
 -- site, month and carrier come in several files, the rows of the latest file are kept.
-with source as (select * from {{ source('energie', 'energie_reference') }}),
-
-ranked as (
-    select
-        *,
-        {{ delivery_rank('trim(code_site), mois, lower(trim(energie))', whole_file=true) }} as file_rank
-    from source
+with source as (
+    {{ latest_delivered(
+        source('energie', 'energie_reference'), 'trim(code_site), mois, lower(trim(energie))', whole_file=true
+    ) }}
 )
 
 select
@@ -19,5 +16,4 @@ select
     quantite,
     _source_file,
     _source_row
-from ranked
-where file_rank = 1
+from source

@@ -1,11 +1,6 @@
 -- Site register: the latest delivered row of each site (a new register replaces the old one).
-with source as (select * from {{ source('energie', 'energie_sites') }}),
-
-ranked as (
-    select
-        *,
-        {{ delivery_rank('code_site') }} as version_rank
-    from source
+with source as (
+    {{ latest_delivered(source('energie', 'energie_sites'), 'code_site') }}
 )
 
 select
@@ -26,5 +21,4 @@ select
     trim(station_meteo) as station_meteo,
     _source_file,
     _source_row
-from ranked
-where version_rank = 1
+from source
