@@ -73,6 +73,12 @@
     cast({{ div_round('100 * ' ~ exact(part), whole, digits) }} as double precision)
 {%- endmacro %}
 
+{#- pct(part, whole) where whole > 0, else NULL: a share of nothing (or of a negative net
+    amount) is unknown, never 0 -#}
+{% macro share_pct(part, whole, digits=2) -%}
+    case when {{ whole }} > 0 then {{ pct(part, whole, digits) }} end
+{%- endmacro %}
+
 {#- on-run-start: DuckDB's worker threads from SPASER_DUCKDB_THREADS (default: DuckDB's own, one
     per core). Figures must not depend on it; the tests rerun a semester with several values. -#}
 {% macro set_duckdb_threads() -%}

@@ -67,43 +67,35 @@ waste_lines as (
     sources=('_source_file', '_source_row'),
 ) }}
 from waste_lines
-union all
-{%- set gain = 'case when o.exclusion_reason is null then coalesce(o.gain_eur, 0) else 0 end' %}
-{{ indicator_line(
-    "'BES-7'", 'o.reference', "'gain d''une vente aux enchères ou d''un achat de seconde main'", "'EUR'",
-    periods='p', in_denominator='false', in_numerator='o.exclusion_reason is null',
-    numerator_value=gain, value_contribution=gain,
-    flags=line_flags([
-        ('type_operation', 'o.type_operation'),
-        ('date_operation', 'o.date_operation'),
-        ('montant_eur', 'o.montant_eur', 'number'),
-        ('prix_neuf_estime_eur', 'o.prix_neuf_estime_eur', 'number'),
-        ('exclusion', "coalesce(o.exclusion_reason, 'aucune')"),
-    ]),
-    sources=('o._source_file', 'o._source_row'),
-) }}
-from periods as p
-inner join reemploi as o
-    on
-        p.org_id = o.org_id
-        and o.date_operation between p.period_start and p.period_end
-union all
-{%- set saved = 'case when g.exclusion_reason is null then coalesce(g.granulats_economises_t, 0) else 0 end' %}
-{{ indicator_line(
-    "'IMP-4'", 'g.chantier_id', "'granulats neufs économisés par un chantier terminé'", "'tonnes'",
-    periods='p', in_denominator='false', in_numerator='g.exclusion_reason is null',
-    numerator_value=saved, value_contribution=saved,
-    flags=line_flags([
-        ('date_fin', 'g.date_fin'),
-        ('methode', 'g.methode_economie'),
-        ('tonnage_recycle_ou_reemploye_t', 'g.tonnage_recycle_ou_reemploye_t', 'number'),
-        ('tonnage_granulats_neufs_evites_t', 'g.tonnage_granulats_neufs_evites_t', 'number'),
-        ('exclusion', "coalesce(g.exclusion_reason, 'aucune')"),
-    ]),
-    sources=('g._source_file', 'g._source_row'),
-) }}
-from periods as p
-inner join granulats as g
-    on
-        p.org_id = g.org_id
-        and g.date_fin between p.period_start and p.period_end
+{#- BES-7 and IMP-4: each operation or road-work site of the period adds its amount (EUR gained,
+    tonnes of aggregates saved) to the numerator and the value, unless excluded -#}
+{%- set amounts = [
+    ('BES-7', 'reemploi', 'reference', 'date_operation', 'gain_eur', 'EUR',
+        "gain d''une vente aux enchères ou d''un achat de seconde main", [
+            ('type_operation', 'x.type_operation'),
+            ('date_operation', 'x.date_operation'),
+            ('montant_eur', 'x.montant_eur', 'number'),
+            ('prix_neuf_estime_eur', 'x.prix_neuf_estime_eur', 'number'),
+        ]),
+    ('IMP-4', 'granulats', 'chantier_id', 'date_fin', 'granulats_economises_t', 'tonnes',
+        "granulats neufs économisés par un chantier terminé", [
+            ('date_fin', 'x.date_fin'),
+            ('methode', 'x.methode_economie'),
+            ('tonnage_recycle_ou_reemploye_t', 'x.tonnage_recycle_ou_reemploye_t', 'number'),
+            ('tonnage_granulats_neufs_evites_t', 'x.tonnage_granulats_neufs_evites_t', 'number'),
+        ]),
+] %}
+{%- for id, relation, key, date, amount, unit, measure, fields in amounts %}
+    {%- set counted = 'case when x.exclusion_reason is null then coalesce(x.' ~ amount ~ ', 0) else 0 end' %}
+    union all
+    {{ indicator_line(
+        "'" ~ id ~ "'", 'x.' ~ key, "'" ~ measure ~ "'", "'" ~ unit ~ "'", periods='p',
+        in_denominator='false', in_numerator='x.exclusion_reason is null',
+        numerator_value=counted, value_contribution=counted,
+        flags=line_flags(fields + [('exclusion', "coalesce(x.exclusion_reason, 'aucune')")]),
+        sources=('x._source_file', 'x._source_row'),
+    ) }}
+    from periods as p
+    inner join {{ relation }} as x
+        on p.org_id = x.org_id and x.{{ date }} between p.period_start and p.period_end
+{%- endfor %}

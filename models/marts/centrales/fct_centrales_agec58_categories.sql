@@ -50,18 +50,9 @@ per_category as (
 shares as (
     select
         c.*,
-        case
-            when c.montant_renseigne_ht > 0
-                then {{ pct('coalesce(c.montant_reemploi_ht, 0)', 'c.montant_renseigne_ht') }}
-        end as part_reemploi_pct,
-        case
-            when c.montant_renseigne_ht > 0
-                then {{ pct('coalesce(c.montant_recycle_ht, 0)', 'c.montant_renseigne_ht') }}
-        end as part_recycle_pct,
-        case
-            when c.montant_renseigne_ht > 0
-                then {{ pct('c.montant_circulaire_ht', 'c.montant_renseigne_ht') }}
-        end as part_circulaire_pct,
+        {{ share_pct('coalesce(c.montant_reemploi_ht, 0)', 'c.montant_renseigne_ht') }} as part_reemploi_pct,
+        {{ share_pct('coalesce(c.montant_recycle_ht, 0)', 'c.montant_renseigne_ht') }} as part_recycle_pct,
+        {{ share_pct('c.montant_circulaire_ht', 'c.montant_renseigne_ht') }} as part_circulaire_pct,
         (
             select {{ arg_max('m.part_min_reemploi_pct', 'm.annee_debut') }}
             from minimums as m

@@ -139,30 +139,16 @@ select
     w.tonnes_recyclage,
     w.tonnes_valorisation,
     w.tonnes_elimination,
-    case
-        when w.tonnes_traitement_final_connu > 0
-            then {{ pct('coalesce(w.tonnes_reemploi, 0)', 'w.tonnes_traitement_final_connu') }}
-    end as part_reemploi_pct,
-    case
-        when w.tonnes_traitement_final_connu > 0
-            then {{ pct('coalesce(w.tonnes_recyclage, 0)', 'w.tonnes_traitement_final_connu') }}
-    end as part_recyclage_pct,
-    case
-        when w.tonnes_traitement_final_connu > 0
-            then {{ pct('coalesce(w.tonnes_valorisation, 0)', 'w.tonnes_traitement_final_connu') }}
-    end as part_valorisation_pct,
-    case
-        when w.tonnes_traitement_final_connu > 0
-            then {{ pct('coalesce(w.tonnes_elimination, 0)', 'w.tonnes_traitement_final_connu') }}
-    end as part_elimination_pct,
+    {{ share_pct('coalesce(w.tonnes_reemploi, 0)', 'w.tonnes_traitement_final_connu') }} as part_reemploi_pct,
+    {{ share_pct('coalesce(w.tonnes_recyclage, 0)', 'w.tonnes_traitement_final_connu') }} as part_recyclage_pct,
+    {{ share_pct('coalesce(w.tonnes_valorisation, 0)', 'w.tonnes_traitement_final_connu') }} as part_valorisation_pct,
+    {{ share_pct('coalesce(w.tonnes_elimination, 0)', 'w.tonnes_traitement_final_connu') }} as part_elimination_pct,
     w.tonnes_intermediaires_sans_final,
     w.tonnes_operation_inconnue,
     s.chantiers,
     s.granulats_economises_t,
-    case
-        when s.tonnage_materiaux_t > 0
-            then {{ pct('s.tonnage_recycle_ou_reemploye_t', 's.tonnage_materiaux_t') }}
-    end as part_materiaux_recycles_chantiers_pct,
+    {{ share_pct('s.tonnage_recycle_ou_reemploye_t', 's.tonnage_materiaux_t') }}
+        as part_materiaux_recycles_chantiers_pct,
     r.gain_encheres_eur,
     r.gain_seconde_main_eur,
     case
