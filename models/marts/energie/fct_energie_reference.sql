@@ -52,12 +52,7 @@ select
     code_site,
     annee_reference,
     mois,
-    energie,
-    unite,
-    quantite,
-    facteur_kwh_pci,
-    case when exclusion_reason is null then {{ round_to("quantite * facteur_kwh_pci", 3) }} end as kwh_pci,
-    coalesce(correction_climatique, false) as correction_climatique,
+    {{ energie_kwh_pci_columns() }},
     exclusion_reason,
     _source_file,
     _source_row
