@@ -4,6 +4,12 @@
     || '-S' || case when extract(month from {{ date }}) <= 6 then '1' else '2' end
 {%- endmacro %}
 
+{#- The semester and the calendar year a fact counts in, from its date: columns semestre, annee. -#}
+{% macro semester_and_year(date) -%}
+    {{ semester_of(date) }} as semestre,
+    extract(year from {{ date }}) as annee
+{%- endmacro %}
+
 {#- The last semester to compute (YYYY-S1|S2): the environment variable SPASER_SEMESTER, which
     the pipeline sets from the partition (orchestration/dbt.py, dbt_env). An environment
     variable, not a dbt var: a var that changes makes dbt parse the whole project again (~3 s),
