@@ -20,12 +20,12 @@
     lineage contract that fct_indicateur_lignes unions; see docs/auditeurs.md): the period of
     `periods` (a table alias, or none for the relation's own columns), then the line's values
     as SQL expressions. The caller writes the `from`. `sources` and `secondary` are the (file,
-    row) of the source row and of a second one used (none: NULL); `extra` adds (name, SQL)
-    columns after unit. -#}
+    row) of the source row and of a second one used (none: NULL); `in_scope` adds that column
+    (insertion: its lines also list the rows out of scope). -#}
 {% macro indicator_line(
     indicator_id, record_key, measure, unit, in_denominator, in_numerator, numerator_value,
     denominator_value='cast(null as double precision)', value_contribution='cast(null as double precision)',
-    flags='flags', sources=('source_file', 'source_row'), secondary=none, periods=none, extra=[]
+    flags='flags', sources=('source_file', 'source_row'), secondary=none, periods=none, in_scope=none
 ) -%}
     {%- set p = periods ~ '.' if periods else '' -%}
     {%- set secondary = secondary or ('cast(null as varchar)', 'cast(null as bigint)') -%}
@@ -37,10 +37,7 @@
         {{ record_key }} as record_key,
         {{ measure }} as measure,
         {{ unit }} as unit,
-    {%- for name, expression in extra %}
-        {{ expression }} as {{ name }},
-    {%- endfor %}
-        {{ in_denominator }} as in_denominator,
+        {{ (in_scope ~ ' as in_scope, ') if in_scope }}{{ in_denominator }} as in_denominator,
         {{ in_numerator }} as in_numerator,
         {{ numerator_value }} as numerator_value,
         {{ denominator_value }} as denominator_value,

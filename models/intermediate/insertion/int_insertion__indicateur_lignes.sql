@@ -53,7 +53,7 @@ hours_lines as (
 
 {{ indicator_line(
     'indicator_id', "contrat_key || '|' || coalesce(siret_titulaire, '') || '|' || cast(mois as varchar)", 'measure',
-    "'heures'", extra=[('in_scope', 'exclusion_reason is null')],
+    "'heures'", in_scope='exclusion_reason is null',
     in_denominator='false', in_numerator='exclusion_reason is null',
     numerator_value='case when exclusion_reason is null then coalesce(heures_realisees, 0) else 0 end',
     value_contribution='case when exclusion_reason is null then coalesce(heures_realisees, 0) else 0 end',
@@ -70,7 +70,7 @@ union all
 {%- set counted = "x.exclusion_reason is null and x.statut_parcours = 'terminé' and x.compte_dans_taux" %}
 {{ indicator_line(
     "'BES-8'", 'x.id_parcours', "'parcours terminé dans la période'", "'parcours'", periods='p',
-    extra=[('in_scope', 'x.exclusion_reason is null')],
+    in_scope='x.exclusion_reason is null',
     in_denominator='coalesce(' ~ counted ~ ', false)',
     in_numerator='coalesce(' ~ counted ~ ' and x.est_positive, false)',
     numerator_value='case when ' ~ counted ~ ' and x.est_positive then 1.0 else 0.0 end',
