@@ -8,7 +8,8 @@
 {%- set no_considerations = "'considérations sociales et environnementales inconnues: "
     ~ "marchés publiés au format DECP 2019 ou sans ces champs (ils existent depuis le format 2024)'" %}
 {%- set export_blank = "'information non renseignée dans l''export interne pour les marchés concernés'" %}
-{#- id: (needs the internal export, reason when nothing in scope is known, label of the scope) -#}
+{#- id: (needs the internal export, reason when nothing in scope is known, label of the scope,
+    SQL-quoted: a label with an apostrophe is double-quoted here, since Jinja joins 'a''b' into ab) -#}
 {%- set indicators = {
     'GOV-4': (true, export_blank, 'marchés'),
     'BES-1': (true, export_blank, 'marchés de la section de fonctionnement'),
@@ -20,7 +21,7 @@
     'IMP-10': (false, no_considerations, 'marchés du périmètre numérique responsable (CPV)'),
     'IMP-11': (false, no_considerations, 'marchés'),
     'IMP-12': (false, no_considerations, 'marchés'),
-    'IMP-15': (true, export_blank, 'marchés au-dessus du seuil d''analyse de la clause sociale'),
+    'IMP-15': (true, export_blank, "marchés au-dessus du seuil d''analyse de la clause sociale"),
     'MOB-3': (true, export_blank, 'marchés'),
     'MOB-4': (true, no_considerations, 'marchés de la Direction de la Voirie'),
     'NAT-1': (false, no_considerations, 'marchés'),
