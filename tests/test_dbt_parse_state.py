@@ -35,7 +35,7 @@ def test_the_next_invocation_of_a_home_parses_from_the_kept_state(spaser_home, m
     assert parse_mode(spaser_home / "build_3") == "partial"
     log = (spaser_home / "build_3" / "dbt.log").read_text(encoding="utf-8")
     reparsed = sorted(set(re.findall(r"Partial parsing: updated file: spaser://\.\./models/(\S+?\.sql)", log)))
-    assert reparsed == ["intermediate/int_periodes.sql", "marts/energie/fct_energie_consommations.sql"]
+    assert reparsed == ["intermediate/shared/int_periodes.sql", "marts/energie/fct_energie_consommations.sql"]
 
     # other vars (another home's warehouse) are another project: never trusted, parsed in full
     other = spaser_home / "other_home"
