@@ -11,6 +11,9 @@ For each N, in a fresh SPASER_HOME (and Dagster instance) under --workdir:
 
 1. `spaser demo --contracts N --buyers N/100` writes national-size DECP 2024 JSON (five
    semester files, 2024-S1..2026-S1; buyers of several départements) and the other feeds;
+   **parse limit**: bench/parse_limit.py, DuckDB alone parsing the same DECP files and answering
+   one indicator query (NAT-1/NAT-2 per buyer x semester): what no pipeline can go below. Every
+   other row is also given as a ratio to it (wall, CPU seconds, peak RSS);
 2. **full**: `spaser run --semester 2026-S1` on the empty warehouse: every file is ingested,
    dbt builds everything, the gates run, the semester is published;
 3. **incremental** (second home): the warehouse is built with the first four semester files
@@ -309,6 +312,11 @@ def scenario(
     size = sum(p.stat().st_size for p in (landing / "decp").glob("*.json"))
     log(f"N={n}: demo written in {time.monotonic() - t:.0f} s, DECP JSON {size / 2**20:.0f} MiB")
 
+    limit = measure_parse_limit(n, full, env)
+    results.append(limit)
+    log(_line(limit))
+    limit = limit if limit.ok else None
+
     cmd = spaser("run", "--semester", "2026-S1")
     if profile:
         cmd = [
@@ -328,7 +336,7 @@ def scenario(
     m.note = f"DECP JSON {size / 2**20:.0f} MiB"
     m.dbt_nodes = dbt_node_times(started)
     results.append(m)
-    log(_line(m))
+    log(_line(m, limit))
 
     if baseline:
         base = run_measured(
@@ -347,12 +355,12 @@ def scenario(
         )
         base.stages = _baseline_stages(full / "baseline" / "stages.json", base)
         results.append(base)
-        log(_line(base))
+        log(_line(base, limit))
 
     if observatory:
         obs = measure_observatory(n, full, env)
         results.append(obs)
-        log(_line(obs))
+        log(_line(obs, limit))
 
     if incremental:
         inc = workdir / f"n{n}" / "incremental"
@@ -367,13 +375,53 @@ def scenario(
         prior = run_measured(
             "build 2024-S1..2025-S2", n, spaser("run", "--semester", "2025-S2"), env2, inc / "run_prior.log"
         )
-        log(_line(prior))
+        log(_line(prior, limit))
         parked.rename(last)
         m2 = run_measured("incremental", n, spaser("run", "--semester", "2026-S1"), env2, inc / "run_incremental.log")
         m2.note = "one new semester file on a built warehouse"
         results.append(m2)
-        log(_line(m2))
+        log(_line(m2, limit))
     return results
+
+
+def measure_parse_limit(n: int, home: Path, env: dict) -> Measure:
+    """bench/parse_limit.py on the home's DECP files, measured like every other run; its own
+    stages (cut, query) go to the note: they are not the pipeline's stages."""
+    m = run_measured(
+        "parse limit",
+        n,
+        [
+            sys.executable,
+            str(REPO / "bench" / "parse_limit.py"),
+            "--landing",
+            str(home / "landing" / "decp"),
+            "--out",
+            str(home / "parse_limit"),
+        ],
+        env,
+        home / "run_parse_limit.log",
+    )
+    m.stages = {}
+    try:
+        summary = json.loads((home / "parse_limit" / "parse_limit.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        m.ok = False
+    else:
+        m.outputs = summary["outputs"]
+        m.note = "DuckDB alone: " + ", ".join(f"{stage} {wall:.1f} s" for stage, wall in summary["stages"].items())
+    return m
+
+
+def parse_limits(results: list[Measure]) -> dict[int, Measure]:
+    """The parse limit measured for each N (the newest when there are several)."""
+    return {m.n: m for m in results if m.label == "parse limit" and m.ok and m.wall_s and m.cpu_s}
+
+
+def ratio(m: Measure, limit: Measure | None) -> str:
+    """wall / CPU / peak RSS as multiples of the parse limit of the same N."""
+    if limit is None or m is limit:
+        return ""
+    return f"{m.wall_s / limit.wall_s:.1f} / {m.cpu_s / limit.cpu_s:.1f} / {m.peak_rss_mb / limit.peak_rss_mb:.1f}"
 
 
 def measure_observatory(n: int, home: Path, env: dict) -> Measure:
@@ -437,15 +485,16 @@ def _baseline_stages(path: Path, m: Measure) -> dict:
     return out
 
 
-def _line(m: Measure) -> str:
+def _line(m: Measure, limit: Measure | None = None) -> str:
     parts = ", ".join(f"{s} {v['wall_s']:.1f}s" for s, v in m.stages.items() if v["wall_s"])
+    times = ratio(m, limit)
     return (
-        f"  {m.label:<24} N={m.n:>9,}: {m.wall_s:7.1f} s, peak {m.peak_rss_mb:6.0f} MiB "
-        f"{'' if m.ok else 'FAILED '}[{parts}] load {m.load_avg}"
+        f"  {m.label:<24} N={m.n:>9,}: {m.wall_s:7.1f} s, {m.cpu_s:.0f} CPU-s, peak {m.peak_rss_mb:6.0f} MiB "
+        f"{'' if m.ok else 'FAILED '}[{parts or m.note}]{f' x parse limit {times}' if times else ''} load {m.load_avg}"
     )
 
 
-LABELS = ["full", "baseline", "incremental", "observatoire"]  # the order of a size's rows
+LABELS = ["parse limit", "full", "baseline", "incremental", "observatoire"]  # the order of a size's rows
 
 
 # --- report --------------------------------------------------------------------------------------
@@ -456,9 +505,10 @@ def table(results: list[Measure]) -> str:
     head = (
         "| N contracts | run | wall (s) | CPU (s) | peak RSS (MiB) | "
         + " | ".join(stages)
-        + " | contracts/s | load avg (start/max/end) | ok |"
+        + " | contracts/s | x parse limit (wall / CPU / peak) | load avg (start/max/end) | ok |"
     )
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
+    limits = parse_limits(results)
     for m in results:
         cells = []
         for s in stages:
@@ -473,14 +523,18 @@ def table(results: list[Measure]) -> str:
         lines.append(
             f"| {m.n:,} | {m.label} | {m.wall_s:.1f} | {m.cpu_s:.0f} | {m.peak_rss_mb:.0f} | "
             + " | ".join(cells)
-            + f" | {rate} | {' / '.join(str(x) for x in m.load_avg)} | {'yes' if m.ok else 'NO'} |"
+            + f" | {rate} | {ratio(m, limits.get(m.n))} | {' / '.join(str(x) for x in m.load_avg)} "
+            + f"| {'yes' if m.ok else 'NO'} |"
         )
     lines.append("")
     lines.append(
         "Stage cells: wall seconds / CPU seconds / peak RSS MiB of the process tree during the stage "
         "(baseline: wall / peak of the whole process). "
         "Baseline stages: read = DECP JSON to raw in SQL, models = compiled dbt SQL, "
-        "gates = the gates' row predicates, publication = the release's Parquet files."
+        "gates = the gates' row predicates, publication = the release's Parquet files. "
+        "x parse limit: the row's wall, CPU seconds and peak RSS divided by those of the parse limit "
+        "(DuckDB alone parsing the same DECP files and answering NAT-1/NAT-2 per buyer x semester, "
+        "bench/parse_limit.py) measured in the same run."
     )
     return "\n".join(lines) + "\n"
 
@@ -515,7 +569,7 @@ def chart(results: list[Measure], path: Path) -> None:
     import matplotlib.pyplot as plt
 
     fig, (ax1, ax3, ax2) = plt.subplots(1, 3, figsize=(15, 4.4))
-    for label, style in (("full", "o-"), ("baseline", "s--"), ("incremental", "^:")):
+    for label, style in (("full", "o-"), ("baseline", "s--"), ("incremental", "^:"), ("parse limit", "x-.")):
         runs = sorted((m for m in results if m.label == label), key=lambda m: m.n)
         if not runs:
             continue

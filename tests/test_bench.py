@@ -1,10 +1,11 @@
 """The benchmark harness runs end to end at a tiny N, so it cannot rot: the CLI pipeline (demo,
-run), stage timing from the Dagster step events, process-tree memory, the plain-DuckDB baseline,
-the Markdown table and the chart."""
+run), stage timing from the Dagster step events, process-tree memory, the parse limit and the
+ratios to it, the plain-DuckDB baseline, the Markdown table and the chart."""
 
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -22,7 +23,11 @@ def test_bench_small_n(tmp_path):
     assert code == 0
     results = json.loads((out / "bench_results.json").read_text(encoding="utf-8"))
     runs = {r["label"]: r for r in results["runs"]}
-    assert set(runs) == {"full", "baseline"}
+    assert set(runs) == {"parse limit", "full", "baseline"}
+    limit = runs["parse limit"]
+    assert limit["ok"] and limit["wall_s"] > 0 and limit["cpu_s"] > 0 and limit["peak_rss_mb"] > 50
+    assert "cut" in limit["note"] and "query" in limit["note"]
+    assert 0 < limit["outputs"]["acheteur x semestre"] < 2000  # the query answered
     full = runs["full"]
     assert full["ok"] and full["n"] == 2000
     for stage in ("startup", "ingest", "dbt", "gates", "publication"):
@@ -33,6 +38,9 @@ def test_bench_small_n(tmp_path):
     base = runs["baseline"]
     assert base["ok"] and {"ingest", "dbt", "gates", "publication"} <= set(base["stages"])
     table = (out / "performance_table.md").read_text(encoding="utf-8")
-    assert "| 2,000 | full |" in table and "| 2,000 | baseline |" in table
+    assert "| 2,000 | full |" in table and "| 2,000 | baseline |" in table and "| 2,000 | parse limit |" in table
+    for label in ("full", "baseline"):  # wall / CPU / peak as multiples of the parse limit
+        row = next(line for line in table.splitlines() if line.startswith(f"| 2,000 | {label} |"))
+        assert re.search(r"\| \d+\.\d / \d+\.\d / \d+\.\d \|", row), row
     assert (out / "performance.png").stat().st_size > 10_000
     assert not (tmp_path / "work" / "n2000").exists()  # big work folders are removed
