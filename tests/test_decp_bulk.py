@@ -95,6 +95,15 @@ def test_odd_records_go_to_the_python_normaliser(tmp_path):
     assert out["bulk"]["odd.json"][:3] == (5, 3, 2)
 
 
+@settings(max_examples=500, deadline=None, derandomize=True, database=None)
+@given(st.binary(max_size=40).map(lambda b: bytes(b"0123456789eE+-. x"[c % 17] for c in b)))
+def test_huge_exponent_search_finds_what_the_plain_regex_finds(window):
+    import re
+
+    plain = re.search(rb"[0-9][eE]\+?[0-9]{3}", window) is not None
+    assert (decp_bulk._HUGE_EXPONENT.search(window.translate(decp_bulk._EXPONENT_DIGITS)) is not None) == plain
+
+
 @pytest.mark.parametrize(
     "text",
     [

@@ -46,8 +46,11 @@ _KEYS = "|".join(re.escape(k) for k in ARRAYS)
 _HEAD = re.compile(rb'\A(?:\xef\xbb\xbf)?\s*\{\s*"marches"\s*:\s*\{\s*"(' + _KEYS.encode() + rb')"\s*:\s*(\[)')
 _TAIL = re.compile(rb"(\])\s*\}\s*\}\s*\Z")
 CHUNK = 1 << 23
-# an exponent of three digits or more: 1e400 may overflow a double (found anywhere, even in a string)
-_HUGE_EXPONENT = re.compile(rb"[0-9][eE]\+?[0-9]{3}")
+# an exponent of three digits or more: 1e400 may overflow a double (found anywhere, even in a
+# string). Searched for as `0e000` / `0e+000` once every digit reads 0 and E reads e: a regex that
+# starts with a literal is a fast search, one that starts with [0-9] tries every byte (5x slower).
+_EXPONENT_DIGITS = bytes.maketrans(b"123456789E", b"000000000e")
+_HUGE_EXPONENT = re.compile(rb"0e\+?000")
 HEAD_BYTES = 1 << 12
 
 _INT = r"-?(?:0|[1-9][0-9]*)"
@@ -395,9 +398,10 @@ def locate_arrays(path: Path) -> list[Located] | None:
                 break
             window = carry + chunk
             base = offset - len(carry)
-            if b"NaN" in window or b"Infinity" in window or _HUGE_EXPONENT.search(window):
+            if b"NaN" in window or b"Infinity" in window or _HUGE_EXPONENT.search(window.translate(_EXPONENT_DIGITS)):
                 return None
-            if has_lone_surrogate(window):  # read as U+FFFD and counted by the Python reader
+            # read as U+FFFD and counted by the Python reader (a backslash is first looked for with memchr)
+            if b"\\" in window and has_lone_surrogate(window):
                 return None
             pos = window.find(needle)
             while pos != -1:
