@@ -95,6 +95,52 @@ def test_odd_records_go_to_the_python_normaliser(tmp_path):
     assert out["bulk"]["odd.json"][:3] == (5, 3, 2)
 
 
+def _parts_file(path: Path, scalar_record: bool) -> None:
+    """Regular and odd records in both arrays, separated by varied blanks; with `scalar_record`, a
+    `null` record too (DuckDB reads it as a row, the byte scan finds no bracket for it)."""
+    records = []
+    for i in range(60):
+        amount = ('"abc"', "12.5", '"1 000,5"', "1e5", "-0", "3")[i % 6]
+        holders = '[{"titulaire": {"typeIdentifiant": "SIRET", "id": " 12345678200010 "}}]' if i % 4 else '{"id": "x"}'
+        records.append(
+            f'{{"id": "M{i}", "acheteur": {{"id": "21590001200019"}}, "dateNotification": "2024-0{1 + i % 9}-01", '
+            f'"montant": {amount}, "titulaires": {holders}, "objet": "{"é" * (i % 5)} x{i} ", "zz": [1, {{"a": 2}}]}}'
+        )
+    if scalar_record:
+        records.insert(31, "null")
+    concessions = [
+        f'{{"id": "C{i}", "autoriteConcedante": {{"id": "21590001200019"}}, "dateSignature": "2024-05-0{1 + i}", '
+        f'"valeurGlobale": {i if i % 2 else chr(34) + "n/a" + chr(34)}}}'
+        for i in range(8)
+    ]
+    separators = [",\n", " , ", ",\r\n\t", ","]
+    body = "".join(r + separators[i % 4] for i, r in enumerate(records[:-1])) + records[-1]
+    path.write_text(
+        '{"marches": {"marche": [\n' + body + '\n], "contrat-concession": [' + ", ".join(concessions) + "]}}",
+        encoding="utf-8",
+    )
+
+
+@pytest.mark.parametrize("scalar_record", [False, True])
+def test_an_array_read_in_parts_loads_the_rows_of_the_python_reader(tmp_path, monkeypatch, scalar_record):
+    """A large array is cut at records into parts that DuckDB reads side by side: the same rows,
+    row numbers and quarantine as the Python reader, whether the odd records' texts come from the
+    file's bytes or (with a record that is no object) from a second read."""
+    monkeypatch.setattr(decp_bulk, "PART_BYTES", 1024)
+    monkeypatch.setattr(decp_bulk, "_threads", lambda con: 3)
+    root = tmp_path / "landing"
+    root.mkdir()
+    _parts_file(root / "parts.json", scalar_record)
+    handle = decp_bulk.prepare(duckdb.connect(), root / "parts.json")
+    assert [len(staged.offsets) for staged in handle.arrays] == [3, 1]  # the concessions are too small to cut
+    assert handle.arrays[0].records == 60 + scalar_record
+    assert len(handle.irregular["marches.marche"]) > 10
+    handle.close()
+    out = _both_ways(tmp_path, root, [root / "parts.json"])
+    assert out["python"] == out["bulk"]
+    assert out["bulk"]["parts.json"][0] == 68 + scalar_record
+
+
 @settings(max_examples=500, deadline=None, derandomize=True, database=None)
 @given(st.binary(max_size=40).map(lambda b: bytes(b"0123456789eE+-. x"[c % 17] for c in b)))
 def test_huge_exponent_search_finds_what_the_plain_regex_finds(window):

@@ -7,14 +7,19 @@ contracts would take ten minutes. This module loads the same rows with DuckDB in
    document must start with `{"marches":{"<array>":[` and end with `]}}`; when both arrays are
    present the separator `],"<other array>":[` is found by a streaming byte search. Nothing is
    parsed in Python.
-2. *Copy* each array's bytes (a streaming copy, bounded memory) into a temporary file and read it
+2. *Copy* each array's bytes (a streaming copy, bounded memory) into temporary files and read them
    with `read_json(format='array', columns={...})`, every top-level key typed JSON: DuckDB parses
-   it (and rejects it if the located range was not exactly one JSON array).
+   them (and rejects them if the located range was not exactly one JSON array). DuckDB reads one
+   file on one thread: a large array is cut at records (where the byte scan below found them) into
+   one part per thread, read side by side by one query.
 3. *Normalise in SQL* the records of the regular shape (every field of the type and shape the
    2024 schema gives it), exactly as `decp.normalise_record` would: same values, same warnings.
    Every other record (a field of an unexpected type or shape, text with surrounding blanks, a
    record to quarantine, ...) is handed, with its JSON text, to `decp.normalise_record` itself:
-   the rules (quarantine reasons, the raw value kept, warnings) have one implementation.
+   the rules (quarantine reasons, the raw value kept, warnings) have one implementation. Its text
+   is the file's bytes between the record's brackets (the byte scan's offsets), without a second
+   parse (DuckDB's text, from a second read, when the array holds a record that is neither an
+   object nor an array).
 
 Whatever this path cannot do returns None before anything is written, and the file goes through
 the Python reader: other layouts, bare NaN/Infinity tokens, a number that may overflow a double
@@ -23,8 +28,9 @@ refuses it, the Python reader reads it as U+FFFD and counts it), a file DuckDB c
 2019 format. `tests/test_decp_bulk.py` checks that both paths give the same rows.
 
 Bounded memory: a located file is first measured as the Python reader measures it
-(limits.scan_json: nesting, strings, numbers, records); past a limit it fails with the same
-message, so DuckDB and `json.loads` of the irregular records only ever see bounded records.
+(limits.scan_json: nesting, strings, numbers, records; the same pass gives where each record
+opens and closes); past a limit it fails with the same message, so DuckDB and `json.loads` of
+the irregular records only ever see bounded records.
 """
 
 from __future__ import annotations
@@ -36,6 +42,8 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import numpy as np  # a dependency of pandas
 
 from .decp import has_lone_surrogate
 from .framework import BulkReader, Quarantine
@@ -423,16 +431,80 @@ def locate_arrays(path: Path) -> list[Located] | None:
     return [Located(first_path, first_kind, first_start, close), Located(other_path, other_kind, open_, last_end)]
 
 
-def _copy_range(src: Path, start: int, end: int, target: Path) -> None:
-    with src.open("rb") as f, target.open("wb") as out:
-        f.seek(start)
-        remaining = end - start + 1
-        while remaining > 0:
-            chunk = f.read(min(CHUNK, remaining))
-            if not chunk:
-                raise ValueError(f"{src}: ended before byte {end}")
-            out.write(chunk)
-            remaining -= len(chunk)
+def _copy_range(src, start: int, end: int, out) -> None:
+    """Bytes start..end (inclusive) of the open file `src` to the open file `out`, streamed."""
+    src.seek(start)
+    remaining = end - start + 1
+    while remaining > 0:
+        chunk = src.read(min(CHUNK, remaining))
+        if not chunk:
+            raise ValueError(f"{src.name}: ended before byte {end}")
+        out.write(chunk)
+        remaining -= len(chunk)
+
+
+# An array is read in parts of at least this many bytes, one per DuckDB thread: read_json reads
+# one file on one thread, and a query over several parts runs them side by side.
+PART_BYTES = 16 << 20
+_JSON_BLANKS = b" \t\n\r"
+
+
+def _cuts(f, array: Located, starts: np.ndarray, parts: int) -> list[tuple[int, int]]:
+    """Where to cut `array` into `parts` JSON arrays, at the records (`starts`: their opening
+    brackets) nearest equal shares of its bytes: (last byte of a part, before the comma that
+    precedes the record; first byte of the next part, the record's bracket). None when the array
+    is too small, or when what precedes a record is not a comma (then DuckDB reads it whole and
+    says what is wrong)."""
+    size = array.end - array.start
+    parts = min(parts, size // PART_BYTES, len(starts))
+    if parts < 2:
+        return []
+    wanted = array.start + size * np.arange(1, parts) // parts
+    cuts = []
+    for record in sorted({int(starts[i]) for i in np.searchsorted(starts, wanted) if 0 < i < len(starts)}):
+        lo = max(array.start + 1, record - 4096)
+        f.seek(lo)
+        before = f.read(record - lo).rstrip(_JSON_BLANKS)
+        if not before.endswith(b","):
+            return []
+        cuts.append((lo + len(before) - 2, record))
+    return cuts
+
+
+def _write_parts(path: Path, array: Located, cuts: list[tuple[int, int]], folder: Path, name: str) -> list[Path]:
+    """The array's bytes as JSON arrays, one file a part (one file when there is no cut)."""
+    bounds = [array.start, *(b for _, b in cuts)]
+    ends = [*(e for e, _ in cuts), array.end]
+    files = []
+    with path.open("rb") as src:
+        for k, (begin, end) in enumerate(zip(bounds, ends)):
+            target = folder / f"{name}_{k}.json"
+            with target.open("wb") as out:
+                if k:
+                    out.write(b"[")
+                _copy_range(src, begin, end, out)
+                if k < len(cuts):
+                    out.write(b"]")
+            files.append(target)
+    return files
+
+
+@dataclass
+class Staged:
+    """One array normalised into a temporary table, in parts: the table's `_row` counts from 1
+    in each `_part`; `offsets[k]` is the records before part k."""
+
+    array: Located
+    table: str
+    records: int
+    offsets: list[int]
+
+    def row_sql(self) -> str:
+        """The record's rank in the array, from `_part` and `_row`."""
+        if len(self.offsets) == 1:
+            return "_row"
+        cases = " ".join(f"WHEN {k} THEN {o}" for k, o in enumerate(self.offsets) if k)
+        return f"_row + CASE _part {cases} ELSE 0 END"
 
 
 @dataclass
@@ -441,13 +513,13 @@ class Prepared:
 
     con: object
     folder: tempfile.TemporaryDirectory
-    arrays: list[tuple[Located, str, int]] = field(default_factory=list)  # (array, stage table, records)
+    arrays: list[Staged] = field(default_factory=list)
     irregular: dict[str, list[tuple[int, str]]] = field(default_factory=dict)  # path -> (row, JSON)
 
     def close(self) -> None:
-        for _, stage, _ in self.arrays:
+        for staged in self.arrays:
             try:
-                self.con.execute(f"DROP TABLE IF EXISTS {stage}")
+                self.con.execute(f"DROP TABLE IF EXISTS {staged.table}")
             except Exception:  # noqa: BLE001 - a closed connection drops its temp tables anyway
                 pass
         self.folder.cleanup()
@@ -460,10 +532,76 @@ def _scan_sql(copy: Path) -> str:
     )
 
 
+def _threads(con) -> int:
+    return int(con.execute("SELECT current_setting('threads')").fetchone()[0])
+
+
+def _stage(con, array: Located, files: list[Path], columns, table: str) -> Staged:
+    """Normalise the parts of one array into `table`, sorted by part and row. The parts are read
+    side by side: a query whose insertion order must be kept runs the branches of a UNION ALL one
+    after the other, so that order is given by ORDER BY instead."""
+    branches = [
+        f"SELECT {k} AS _part, * FROM ({_stage_sql(array.kind, array.path, columns, _scan_sql(part))})"
+        for k, part in enumerate(files)
+    ]
+    sql = f"CREATE OR REPLACE TEMP TABLE {table} AS {' UNION ALL '.join(branches)} ORDER BY _part, _row"
+    keep = con.execute("SELECT current_setting('preserve_insertion_order')").fetchone()[0]
+    con.execute("SET preserve_insertion_order = false")
+    try:
+        con.execute(sql, {"columns": _json_columns(array.kind)})
+    finally:
+        con.execute(f"SET preserve_insertion_order = {str(keep).lower()}")
+    counts = [
+        n for _, n in con.execute(f"SELECT _part, count(*) FROM {table} GROUP BY _part ORDER BY _part").fetchall()
+    ]
+    offsets = [0]
+    for n in counts[:-1]:
+        offsets.append(offsets[-1] + n)
+    return Staged(array, table, sum(counts), offsets + [offsets[-1]] * (len(files) - len(offsets)))
+
+
+def _irregular_texts(con, path: Path, staged: Staged, files: list[Path], spans) -> list[tuple[int, str]]:
+    """(row, JSON text) of the records SQL left aside: the bytes of the file between their
+    brackets when every record of the array is an array or an object (the scan found as many as
+    DuckDB read), else DuckDB's text of each (a second read of the parts)."""
+    odd = con.execute(
+        f"SELECT list({staged.row_sql()} ORDER BY _part, _row) FROM {staged.table} WHERE NOT _regular"
+    ).fetchone()[0]
+    if not odd:
+        return []
+    opens, closes = spans
+    inside = (opens > staged.array.start) & (opens < staged.array.end)
+    opens, closes = opens[inside], closes[inside]
+    if len(opens) == staged.records and len(closes) == staged.records:
+        texts = []
+        with path.open("rb") as f:
+            for row in odd:
+                f.seek(int(opens[row - 1]))
+                texts.append((row, f.read(int(closes[row - 1]) - int(opens[row - 1]) + 1).decode("utf-8")))
+        return texts
+    texts = []
+    for k, part in enumerate(files):
+        first, last = staged.offsets[k], staged.offsets[k + 1] if k + 1 < len(files) else staged.records
+        rows = [row - first for row in odd if first < row <= last]
+        if rows:
+            texts += [
+                (first + row, text)
+                for row, text in con.execute(
+                    f"""SELECT _row, CAST(j AS VARCHAR) FROM (
+                            SELECT row_number() OVER () AS _row, j FROM read_json('{part.as_posix()}',
+                                format='array', records=false, columns={{'j': 'JSON'}},
+                                maximum_object_size=536870912))
+                        WHERE _row IN (SELECT unnest($rows::BIGINT[])) ORDER BY _row""",
+                    {"rows": rows},
+                ).fetchall()
+            ]
+    return texts
+
+
 def prepare(con, path: Path, columns: list[tuple[str, str]] | None = None) -> Prepared | None:
-    """Locate, copy, parse and normalise into temporary tables (one pass over each array); collect
-    the records left to the Python normaliser. Runs outside any transaction and writes nothing to
-    the warehouse: None means "use the Python reader"."""
+    """Locate, copy, parse and normalise into temporary tables (one pass over each array, in
+    parts read side by side); collect the records left to the Python normaliser. Runs outside
+    any transaction and writes nothing to the warehouse: None means "use the Python reader"."""
     import duckdb
 
     from .decp import DECP_TABLE
@@ -472,33 +610,24 @@ def prepare(con, path: Path, columns: list[tuple[str, str]] | None = None) -> Pr
     located = locate_arrays(path)
     if located is None:
         return None
-    scan_json(path).check_records(RECORD_DEPTH_2024)  # IngestError past a limit, as the Python reader
+    shape = scan_json(path, spans_at=RECORD_DEPTH_2024)
+    shape.check_records(RECORD_DEPTH_2024)  # IngestError past a limit, as the Python reader
     folder = tempfile.TemporaryDirectory(prefix="spaser_decp_")
     prepared = Prepared(con, folder)
     try:
+        threads = _threads(con)
         for i, array in enumerate(located):
-            copy = Path(folder.name) / f"{i}.json"
-            _copy_range(path, array.start, array.end, copy)
-            stage = f"_decp_stage_{i}"
-            con.execute(
-                f"CREATE OR REPLACE TEMP TABLE {stage} AS {_stage_sql(array.kind, array.path, columns, _scan_sql(copy))}",
-                {"columns": _json_columns(array.kind)},
-            )
-            n, odd = con.execute(
-                f"SELECT count(*), list(_row ORDER BY _row) FILTER (WHERE NOT _regular) FROM {stage}"
-            ).fetchall()[0]
-            prepared.arrays.append((array, stage, n))
-            if odd:
-                texts = con.execute(
-                    f"""SELECT _row, CAST(j AS VARCHAR) FROM (
-                            SELECT row_number() OVER () AS _row, j FROM read_json('{copy.as_posix()}',
-                                format='array', records=false, columns={{'j': 'JSON'}},
-                                maximum_object_size=536870912))
-                        WHERE _row IN (SELECT unnest($rows::BIGINT[])) ORDER BY _row""",
-                    {"rows": odd},
-                ).fetchall()
+            opens = shape.spans[0]
+            with path.open("rb") as f:
+                cuts = _cuts(f, array, opens[(opens > array.start) & (opens < array.end)], threads)
+            files = _write_parts(path, array, cuts, Path(folder.name), str(i))
+            staged = _stage(con, array, files, columns, f"_decp_stage_{i}")
+            prepared.arrays.append(staged)
+            texts = _irregular_texts(con, path, staged, files, shape.spans)
+            if texts:
                 prepared.irregular[array.path] = texts
-            copy.unlink()
+            for part in files:
+                part.unlink()
     except (duckdb.Error, ValueError, OSError) as exc:
         logging.getLogger(__name__).warning("%s: DuckDB path not possible, Python reader used (%s)", path, exc)
         prepared.close()
@@ -511,13 +640,13 @@ def load(con, prepared: Prepared, table: str, columns: list[tuple[str, str]], re
     a plain copy from the temporary tables, nothing left to fail on."""
     names = ", ".join(_q(n) for n, _ in columns)
     loaded = 0
-    for array, stage, n in prepared.arrays:
+    for staged in prepared.arrays:
         con.execute(
             f"""INSERT INTO raw.{table} ({names}, _source_file, _source_sha256, _source_row, _ingested_at)
-                SELECT {names}, $rel, $sha, _row, $now FROM {stage} WHERE _regular""",
+                SELECT {names}, $rel, $sha, {staged.row_sql()}, $now FROM {staged.table} WHERE _regular""",
             {"rel": rel, "sha": digest, "now": now},
         )
-        loaded += n - len(prepared.irregular.get(array.path, []))
+        loaded += staged.records - len(prepared.irregular.get(staged.array.path, []))
     return loaded
 
 
@@ -525,14 +654,15 @@ def irregular_records(prepared: Prepared) -> Iterator[tuple[int, dict | Quaranti
     """The records SQL left aside, through decp.normalise_record (same rules as the Python reader)."""
     from .decp import normalise_record
 
-    for array, _, _ in prepared.arrays:
+    for staged in prepared.arrays:
+        array = staged.array
         for row, text in prepared.irregular.get(array.path, []):
             record = None if text is None else json.loads(text)  # DuckDB reads a null record as NULL
             yield row, normalise_record(record, "2024", array.path, array.kind)
 
 
 def _records(prepared: Prepared) -> int:
-    return sum(n for _, _, n in prepared.arrays)
+    return sum(staged.records for staged in prepared.arrays)
 
 
 def _load(con, prepared: Prepared, target, rel: str, digest: str, now) -> int:

@@ -171,6 +171,9 @@ class JsonShape:
 
     name: str
     oversized: dict[int, tuple[int, int, int]] = field(default_factory=dict)
+    # with `scan_json(..., spans_at=depth)`: the byte offsets of the opening and the closing
+    # bracket of every array or object at that depth, in file order (scalars are not counted)
+    spans: tuple[np.ndarray, np.ndarray] | None = None
 
     def check_records(self, depth: int) -> None:
         """IngestError when a record at `depth` (RECORD_DEPTH_2019 / _2024) is too large."""
@@ -203,8 +206,10 @@ def even_cut(buf: bytes, cut: int) -> int:
 class _JsonScan:
     """The state carried from one chunk to the next (see `scan_json`)."""
 
-    def __init__(self, name: str):
+    def __init__(self, name: str, spans_at: int | None = None):
         self.name = name
+        self.spans_at = spans_at
+        self.span_parts: tuple[list[np.ndarray], list[np.ndarray]] = ([], [])
         self.base = 0  # offset of the current region in the file
         self.depth = 0
         self.string_start: int | None = None  # offset of the quote opening a string still open
@@ -289,6 +294,9 @@ class _JsonScan:
                 i = int(sizes.argmax())
                 spans.append((base + int(opens[i]), self.records[level] + i + 1, int(sizes[i])))
             self.records[level] += len(opens)
+            if level == self.spans_at:
+                self.span_parts[0].append(base + opens)
+                self.span_parts[1].append(base + closes)
             if len(opens) > n:
                 start = base + int(opens[-1])
             elif not (carried and not len(closes)):
@@ -312,9 +320,9 @@ def _cut(buf: bytes) -> int:
     return len(buf) - digits if digits <= NUMBER_MAX_CHARS else len(buf)
 
 
-def scan_json_chunks(chunks: Iterable[bytes], name: str) -> JsonShape:
+def scan_json_chunks(chunks: Iterable[bytes], name: str, spans_at: int | None = None) -> JsonShape:
     """`scan_json` over bytes given in pieces (any sizes)."""
-    scan = _JsonScan(name)
+    scan = _JsonScan(name, spans_at)
     carry = b""
     for data in chunks:
         if not data:
@@ -325,19 +333,24 @@ def scan_json_chunks(chunks: Iterable[bytes], name: str) -> JsonShape:
         carry = buf[cut:]
     if carry:
         scan.region(carry)
+    if spans_at is not None:
+        opens, closes = (np.concatenate(parts) if parts else np.zeros(0, np.int64) for parts in scan.span_parts)
+        scan.shape.spans = (opens, closes)
     return scan.shape
 
 
-def scan_json(path: Path) -> JsonShape:
+def scan_json(path: Path, spans_at: int | None = None) -> JsonShape:
     """One streamed pass over a JSON file's bytes, in constant memory, before any parser sees
     it: IngestError (file, byte offset, limit) on nesting deeper than JSON_MAX_DEPTH, a string
     longer than JSON_MAX_STRING_BYTES or a number token longer than NUMBER_MAX_CHARS. Records
     larger than RECORD_MAX_BYTES are noted at both DECP record depths: the reader checks the one
     of its format (`JsonShape.check_records`). Not a validation: invalid JSON is left to the
-    parser, which then only ever sees bounded input."""
+    parser, which then only ever sees bounded input. With `spans_at` (RECORD_DEPTH_2019 or
+    RECORD_DEPTH_2024), the shape also holds where each container at that depth opens and closes
+    (`JsonShape.spans`, 16 bytes a record: the one memory that grows with the file)."""
     try:
         with path.open("rb") as f:
-            return scan_json_chunks(iter(lambda: f.read(SCAN_CHUNK_BYTES), b""), str(path))
+            return scan_json_chunks(iter(lambda: f.read(SCAN_CHUNK_BYTES), b""), str(path), spans_at)
     except OSError as exc:
         raise IngestError(f"{path}: cannot read: {exc}") from exc
 
