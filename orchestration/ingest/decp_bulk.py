@@ -284,6 +284,9 @@ def _stage_sql(kind: str, record_path: str, columns: list[tuple[str, str]], scan
     def strings(expr):
         return f"list_filter(list_transform({expr}, lambda e: {_strip('e')}), lambda e: e IS NOT NULL)"
 
+    def v(key):
+        return _q("v:" + key)
+
     node = "coalesce(e.titulaire, e.concessionnaire)"
     mod = "e.modification"
     date, amount = k["date"], k["amount"]
@@ -301,11 +304,8 @@ def _stage_sql(kind: str, record_path: str, columns: list[tuple[str, str]], scan
         *(f"({absent(key)} OR starts_with({t(key)}, '\"'))" for key in _TEXT_FIELDS.values()),
         *(shape(key, _wlist_shape(inner)) for key, inner in lists),
         shape(k["holders"], SHAPES["holders"]),
-        all_(
-            _q("j:" + k["holders"]),
-            f"e IS NULL OR ({node} IS NOT NULL AND {_strip(node + '.id')} IS NOT NULL "
-            f"AND NOT regexp_full_match({_strip(node + '.id')}, {_lit(_ID_AS_NUMBER)}))",
-        ),
+        # on the holders of L4 (null entries left out, the id stripped)
+        all_(v("holders"), f"e.id IS NOT NULL AND NOT regexp_full_match(e.id, {_lit(_ID_AS_NUMBER)})"),
         shape("modifications", SHAPES["modifications"]),
         all_(
             _q("j:modifications"),
@@ -325,7 +325,23 @@ def _stage_sql(kind: str, record_path: str, columns: list[tuple[str, str]], scan
     def boolean(key):
         return f"CASE {t(key)} WHEN 'true' THEN true WHEN 'false' THEN false END"
 
-    lst = {col: nonempty(strings(_q("l:" + key))) for col, (key, _) in _LISTS.items()}
+    # L4: the nested values, computed once (a CASE naming one twice would compute it twice)
+    l4 = ["*"] + [f"{strings(_q('l:' + key))} AS {v(key)}" for key, _ in lists]
+    l4.append(
+        f"list_transform(list_filter({_q('j:' + k['holders'])}, lambda e: e IS NOT NULL), "
+        f"lambda e: {{'type_identifiant': {_strip(node + '.typeIdentifiant')}, "
+        f"'id': {_strip(node + '.id')}, "
+        f"'denomination_sociale': {_strip(node + '.denominationSociale')}}}) AS {v('holders')}"
+    )
+    l4.append(
+        f"list_transform({_q('j:modifications')}, lambda e: {{"
+        f"'id': try_cast({mod}.id AS INTEGER), "
+        f"'date_notification': {_strict_date(_strip(mod + '.dateNotificationModification'))}, "
+        f"'date_publication': {_strict_date(_strip(mod + '.datePublicationDonneesModification'))}, "
+        f"'montant': {mod}.montant, 'duree_mois': try_cast({mod}.dureeMois AS INTEGER), "
+        f"'titulaires_json': CAST(NULL AS VARCHAR)}}) AS {v('modifications')}"
+    )
+    lst = {col: nonempty(v(key)) for col, (key, _) in _LISTS.items()}
     exprs = {
         "format_version": "'2024'",
         "record_path": f"'{record_path}'",
@@ -342,21 +358,9 @@ def _stage_sql(kind: str, record_path: str, columns: list[tuple[str, str]], scan
         "lieu_execution_type_code": x("lieu.typeCode"),
         "marche_innovant": boolean("marcheInnovant"),
         "sous_traitance_declaree": boolean("sousTraitanceDeclaree"),
-        "types_prix": f"coalesce({nonempty(strings(_q('l:typesPrix')))}, {nonempty(strings(_q('l:typePrix')))})",
-        "titulaires": nonempty(
-            f"list_transform(list_filter({_q('j:' + k['holders'])}, lambda e: e IS NOT NULL), "
-            f"lambda e: {{'type_identifiant': {_strip(node + '.typeIdentifiant')}, "
-            f"'id': {_strip(node + '.id')}, "
-            f"'denomination_sociale': {_strip(node + '.denominationSociale')}}})"
-        ),
-        "modifications": nonempty(
-            f"list_transform({_q('j:modifications')}, lambda e: {{"
-            f"'id': try_cast({mod}.id AS INTEGER), "
-            f"'date_notification': {_strict_date(_strip(mod + '.dateNotificationModification'))}, "
-            f"'date_publication': {_strict_date(_strip(mod + '.datePublicationDonneesModification'))}, "
-            f"'montant': {mod}.montant, 'duree_mois': try_cast({mod}.dureeMois AS INTEGER), "
-            f"'titulaires_json': CAST(NULL AS VARCHAR)}})"
-        ),
+        "types_prix": f"coalesce({nonempty(v('typesPrix'))}, {nonempty(v('typePrix'))})",
+        "titulaires": nonempty(v("holders")),
+        "modifications": nonempty(v("modifications")),
         "parse_warnings": f"CASE WHEN {absent(amount)} THEN ['{amount} missing'] END",
     }
     exprs |= {col: x(key) for col, key in _TEXT_FIELDS.items()}
@@ -364,7 +368,8 @@ def _stage_sql(kind: str, record_path: str, columns: list[tuple[str, str]], scan
     values = ",\n ".join(f"CAST({exprs[name]} AS {duck_type}) AS {_q(name)}" for name, duck_type in columns)
     return (
         f"SELECT _row, {regular} AS _regular,\n {values}\n"
-        f"FROM (SELECT {', '.join(l3)} FROM (SELECT {', '.join(l2)} FROM (SELECT {', '.join(l1)} FROM ({scan}))))"
+        f"FROM (SELECT {', '.join(l4)} FROM (SELECT {', '.join(l3)} FROM (SELECT {', '.join(l2)} "
+        f"FROM (SELECT {', '.join(l1)} FROM ({scan})))))"
     )
 
 
