@@ -222,3 +222,32 @@ def test_excel_export_loads_under_the_same_contract(con, tmp_path):
     assert con.execute("SELECT _source_row, field FROM quarantine.procedures_internes").fetchall() == [
         (3, "date_notification")
     ]
+
+
+def test_a_new_file_hashed_while_its_bulk_reader_prepares_it_fails_and_cleans_up_as_before(con, tmp_path, monkeypatch):
+    """A new file is hashed in another thread while the bulk reader prepares it: the file's
+    hash error comes first (as when it was hashed first), and a prepared handle is closed."""
+    from orchestration.ingest import framework
+    from orchestration.ingest.framework import BulkReader
+
+    (tmp_path / "f.json").write_text("{}", encoding="utf-8")
+    closed = []
+
+    def reader(fail: bool) -> BulkReader:
+        def prepare(_con, _path):
+            if fail:
+                raise ValueError("prepare failed")
+            return "handle"
+
+        return BulkReader(prepare=prepare, load=None, rest=None, records=None, close=closed.append)
+
+    def unreadable(path):
+        raise OSError(f"{path}: cannot read")
+
+    monkeypatch.setattr(framework, "sha256_of", unreadable)
+    for fail in (False, True):
+        with pytest.raises(OSError, match="cannot read"):
+            ingest_files(
+                con, DECP_TABLE, tmp_path, [tmp_path / "f.json"], read_decp_json, bulk=lambda _, f=fail: reader(f)
+            )
+    assert closed == ["handle"]  # the handle prepared before the hash failed, and only it

@@ -40,6 +40,7 @@ import logging
 import re
 import tempfile
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -612,10 +613,15 @@ def prepare(con, path: Path, columns: list[tuple[str, str]] | None = None) -> Pr
     from .decp import DECP_TABLE
 
     columns = columns or DECP_TABLE.columns
-    located = locate_arrays(path)
-    if located is None:
-        return None
-    shape = scan_json(path, spans_at=RECORD_DEPTH_2024)
+    # The two byte passes side by side: the scan's numpy work leaves the interpreter to locate's
+    # searches (a file another layout is left to the Python reader, which scans it itself).
+    with ThreadPoolExecutor(1) as pool:
+        scanning = pool.submit(scan_json, path, RECORD_DEPTH_2024)
+        located = locate_arrays(path)
+        if located is None:
+            scanning.cancel()
+            return None
+        shape = scanning.result()
     shape.check_records(RECORD_DEPTH_2024)  # IngestError past a limit, as the Python reader
     folder = tempfile.TemporaryDirectory(prefix="spaser_decp_")
     prepared = Prepared(con, folder)

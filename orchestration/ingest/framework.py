@@ -19,6 +19,7 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -222,23 +223,44 @@ def _ingest_one(
     prefix: str = "",
 ) -> FileResult:
     rel = prefix + path.relative_to(root).as_posix()
-    digest = sha256_of(path)
     current = con.execute(
         """SELECT source_sha256 FROM meta.ingest_log
            WHERE raw_table = ? AND source_file = ? AND superseded_at IS NULL""",
         [target.table, rel],
     ).fetchall()
-    if any(sha == digest for (sha,) in current):
-        return FileResult(target.feed, rel, digest, "unchanged")
-
+    if current or bulk is None:
+        digest = sha256_of(path)
+        if any(sha == digest for (sha,) in current):
+            return FileResult(target.feed, rel, digest, "unchanged")
+        handle = bulk.prepare(con, path) if bulk else None
+    else:  # a new file is loaded whatever its hash: hashed while the bulk reader prepares it
+        digest, handle = _hashed_while(path, bulk, con)
     result = FileResult(target.feed, rel, digest, "superseded_previous" if current else "loaded")
-    handle = bulk.prepare(con, path) if bulk else None
     try:
         _load_file(con, target, path, rel, digest, reader, now, result, current, bulk if handle else None, handle)
     finally:
         if handle is not None:
             bulk.close(handle)
     return result
+
+
+def _hashed_while(path: Path, bulk: BulkReader, con) -> tuple[str, object]:
+    """(sha256 of `path`, bulk.prepare(con, path)), the hash taken in another thread (hashlib
+    leaves the interpreter to the reader). An unreadable file fails on its hash, as when hashed
+    first; a prepared handle is closed if the hash fails."""
+    with ThreadPoolExecutor(1) as pool:
+        hashing = pool.submit(sha256_of, path)
+        try:
+            handle = bulk.prepare(con, path)
+        except BaseException:
+            hashing.result()
+            raise
+        try:
+            return hashing.result(), handle
+        except BaseException:
+            if handle is not None:
+                bulk.close(handle)
+            raise
 
 
 def _load_file(con, target, path, rel, digest, reader, now, result, current, bulk, handle) -> None:
