@@ -100,8 +100,7 @@ def query(con, copies: list[Path]) -> int:
         f"""CREATE TABLE nat AS
         WITH marches AS (
             SELECT filename, row_number() OVER () AS _row, *
-            FROM read_json([{files}], format='array', columns=$columns, filename=true,
-                           maximum_object_size=536870912)
+            FROM read_json([{files}], format='array', columns=$columns, filename=true)
         ),
 
         last_version AS (

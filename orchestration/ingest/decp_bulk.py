@@ -48,7 +48,7 @@ import numpy as np  # a dependency of pandas
 
 from .decp import has_lone_surrogate
 from .framework import BulkReader, Quarantine
-from .limits import RECORD_DEPTH_2024, scan_json
+from .limits import RECORD_DEPTH_2024, RECORD_MAX_BYTES, scan_json
 
 ARRAYS = {"marche": ("marches.marche", "marche"), "contrat-concession": ("marches.contrat-concession", "concession")}
 _KEYS = "|".join(re.escape(k) for k in ARRAYS)
@@ -449,6 +449,11 @@ def _copy_range(src, start: int, end: int, out) -> None:
         remaining -= len(chunk)
 
 
+# read_json's bound on one record. The byte scan refuses a file with a record over
+# RECORD_MAX_BYTES first; read_json keeps a buffer of twice the bound per file it reads, so the
+# bound is that limit with room, not more: at 512 MiB two parts read side by side asked for 2 GiB
+# and the warehouse's memory limit sent every national file to the Python reader.
+MAX_OBJECT_BYTES = 2 * RECORD_MAX_BYTES
 # An array is read in parts of at least this many bytes, one per DuckDB thread: read_json reads
 # one file on one thread, and a query over several parts runs them side by side.
 PART_BYTES = 16 << 20
@@ -534,7 +539,7 @@ class Prepared:
 def _scan_sql(copy: Path) -> str:
     return (
         f"SELECT row_number() OVER () AS _row, * FROM read_json('{copy.as_posix()}', format='array', "
-        f"columns=$columns, maximum_object_size=536870912)"
+        f"columns=$columns, maximum_object_size={MAX_OBJECT_BYTES})"
     )
 
 
@@ -596,7 +601,7 @@ def _irregular_texts(con, path: Path, staged: Staged, files: list[Path], spans) 
                     f"""SELECT _row, CAST(j AS VARCHAR) FROM (
                             SELECT row_number() OVER () AS _row, j FROM read_json('{part.as_posix()}',
                                 format='array', records=false, columns={{'j': 'JSON'}},
-                                maximum_object_size=536870912))
+                                maximum_object_size={MAX_OBJECT_BYTES}))
                         WHERE _row IN (SELECT unnest($rows::BIGINT[])) ORDER BY _row""",
                     {"rows": rows},
                 ).fetchall()
