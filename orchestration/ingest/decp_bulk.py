@@ -11,7 +11,7 @@ contracts would take ten minutes. This module loads the same rows with DuckDB in
    with `read_json(format='array', columns={...})`, every top-level key typed JSON: DuckDB parses
    them (and rejects them if the located range was not exactly one JSON array). DuckDB reads one
    file on one thread: a large array is cut at records (where the byte scan below found them) into
-   one part per thread, read side by side by one query.
+   one part per thread, each normalised by its own cursor, side by side.
 3. *Normalise in SQL* the records of the regular shape (every field of the type and shape the
    2024 schema gives it), exactly as `decp.normalise_record` would: same values, same warnings.
    Every other record (a field of an unexpected type or shape, text with surrounding blanks, a
@@ -35,6 +35,7 @@ the irregular records only ever see bounded records.
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import re
@@ -502,25 +503,30 @@ def _write_parts(path: Path, array: Located, cuts: list[tuple[int, int]], folder
 
 @dataclass
 class Staged:
-    """One array normalised into a temporary table, in parts: the table's `_row` counts from 1
-    in each `_part`; `offsets[k]` is the records before part k."""
+    """One array normalised into tables of the scratch database, one per part (in order), each
+    numbering its rows from 1 (`_row`); `offsets[k]` is the records before part k."""
 
     array: Located
-    table: str
+    tables: list[str]
     records: int
     offsets: list[int]
 
-    def row_sql(self) -> str:
-        """The record's rank in the array, from `_part` and `_row`."""
-        if len(self.offsets) == 1:
-            return "_row"
-        cases = " ".join(f"WHEN {k} THEN {o}" for k, o in enumerate(self.offsets) if k)
-        return f"_row + CASE _part {cases} ELSE 0 END"
+    def parts(self) -> Iterator[tuple[str, str]]:
+        """(table, SQL of a row's rank in the array) of each part, in order."""
+        for table, offset in zip(self.tables, self.offsets):
+            yield table, f"_row + {offset}" if offset else "_row"
+
+
+# Where the parts are normalised: an in-memory database of the connection, not the warehouse's
+# temporary schema, which only the connection that writes it sees: each part is written by its
+# own cursor, the parts side by side (read_json reads one file on one thread).
+SCRATCH = "_decp_scratch"
+_STAGES = itertools.count(1)
 
 
 @dataclass
 class Prepared:
-    """A located, parsed 2024 file: its rows normalised in temporary tables, ready to insert."""
+    """A located, parsed 2024 file: its rows normalised in scratch tables, ready to insert."""
 
     con: object
     folder: tempfile.TemporaryDirectory
@@ -529,10 +535,11 @@ class Prepared:
 
     def close(self) -> None:
         for staged in self.arrays:
-            try:
-                self.con.execute(f"DROP TABLE IF EXISTS {staged.table}")
-            except Exception:  # noqa: BLE001 - a closed connection drops its temp tables anyway
-                pass
+            for table in staged.tables:
+                try:
+                    self.con.execute(f"DROP TABLE IF EXISTS {table}")
+                except Exception:  # noqa: BLE001 - a closed connection frees its in-memory database anyway
+                    pass
         self.folder.cleanup()
 
 
@@ -547,37 +554,42 @@ def _threads(con) -> int:
     return int(con.execute("SELECT current_setting('threads')").fetchone()[0])
 
 
-def _stage(con, array: Located, files: list[Path], columns, table: str) -> Staged:
-    """Normalise the parts of one array into `table`, sorted by part and row. The parts are read
-    side by side: a query whose insertion order must be kept runs the branches of a UNION ALL one
-    after the other, so that order is given by ORDER BY instead."""
-    branches = [
-        f"SELECT {k} AS _part, * FROM ({_stage_sql(array.kind, array.path, columns, _scan_sql(part))})"
-        for k, part in enumerate(files)
-    ]
-    sql = f"CREATE OR REPLACE TEMP TABLE {table} AS {' UNION ALL '.join(branches)} ORDER BY _part, _row"
-    keep = con.execute("SELECT current_setting('preserve_insertion_order')").fetchone()[0]
-    con.execute("SET preserve_insertion_order = false")
-    try:
-        con.execute(sql, {"columns": _json_columns(array.kind)})
-    finally:
-        con.execute(f"SET preserve_insertion_order = {str(keep).lower()}")
-    counts = [
-        n for _, n in con.execute(f"SELECT _part, count(*) FROM {table} GROUP BY _part ORDER BY _part").fetchall()
-    ]
-    offsets = [0]
-    for n in counts[:-1]:
-        offsets.append(offsets[-1] + n)
-    return Staged(array, table, sum(counts), offsets + [offsets[-1]] * (len(files) - len(offsets)))
+def _stage(con, array: Located, files: list[Path], columns) -> Staged:
+    """Normalise each part of one array into its own scratch table, the parts side by side, each
+    table in its part's order (one source per query: DuckDB keeps the insertion order)."""
+    con.execute(f"ATTACH IF NOT EXISTS ':memory:' AS {SCRATCH}")
+    stage = next(_STAGES)
+    tables = [f"{SCRATCH}.main._decp_stage_{stage}_{k}" for k in range(len(files))]
+    params = {"columns": _json_columns(array.kind)}
+
+    def create(cursor, table: str, part: Path) -> int:
+        try:
+            cursor.execute(
+                f"CREATE TABLE {table} AS {_stage_sql(array.kind, array.path, columns, _scan_sql(part))}", params
+            )
+            return cursor.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+        finally:
+            cursor.close()
+
+    if len(files) == 1:
+        counts = [create(con.cursor(), tables[0], files[0])]
+    else:
+        with ThreadPoolExecutor(len(files)) as pool:
+            futures = [pool.submit(create, con.cursor(), table, part) for table, part in zip(tables, files)]
+            counts = [future.result() for future in futures]
+    offsets = [sum(counts[:k]) for k in range(len(counts))]
+    return Staged(array, tables, sum(counts), offsets)
 
 
 def _irregular_texts(con, path: Path, staged: Staged, files: list[Path], spans) -> list[tuple[int, str]]:
     """(row, JSON text) of the records SQL left aside: the bytes of the file between their
     brackets when every record of the array is an array or an object (the scan found as many as
     DuckDB read), else DuckDB's text of each (a second read of the parts)."""
-    odd = con.execute(
-        f"SELECT list({staged.row_sql()} ORDER BY _part, _row) FROM {staged.table} WHERE NOT _regular"
-    ).fetchone()[0]
+    odd = [
+        row
+        for table, rank in staged.parts()
+        for (row,) in con.execute(f"SELECT {rank} FROM {table} WHERE NOT _regular ORDER BY _row").fetchall()
+    ]
     if not odd:
         return []
     opens, closes = spans
@@ -610,8 +622,8 @@ def _irregular_texts(con, path: Path, staged: Staged, files: list[Path], spans) 
 
 
 def prepare(con, path: Path, columns: list[tuple[str, str]] | None = None) -> Prepared | None:
-    """Locate, copy, parse and normalise into temporary tables (one pass over each array, in
-    parts read side by side); collect the records left to the Python normaliser. Runs outside
+    """Locate, copy, parse and normalise into scratch tables (one pass over each array, in parts
+    read side by side); collect the records left to the Python normaliser. Runs outside
     any transaction and writes nothing to the warehouse: None means "use the Python reader"."""
     import duckdb
 
@@ -637,7 +649,7 @@ def prepare(con, path: Path, columns: list[tuple[str, str]] | None = None) -> Pr
             with path.open("rb") as f:
                 cuts = _cuts(f, array, opens[(opens > array.start) & (opens < array.end)], threads)
             files = _write_parts(path, array, cuts, Path(folder.name), str(i))
-            staged = _stage(con, array, files, columns, f"_decp_stage_{i}")
+            staged = _stage(con, array, files, columns)
             prepared.arrays.append(staged)
             texts = _irregular_texts(con, path, staged, files, shape.spans)
             if texts:
@@ -652,16 +664,17 @@ def prepare(con, path: Path, columns: list[tuple[str, str]] | None = None) -> Pr
 
 
 def load(con, prepared: Prepared, table: str, columns: list[tuple[str, str]], rel: str, digest: str, now) -> int:
-    """Insert the regular records into raw.<table>; return how many. Inside the caller's transaction:
-    a plain copy from the temporary tables, nothing left to fail on."""
+    """Insert the regular records into raw.<table>, part after part; return how many. Inside the
+    caller's transaction: a plain copy from the scratch tables, nothing left to fail on."""
     names = ", ".join(_q(n) for n, _ in columns)
     loaded = 0
     for staged in prepared.arrays:
-        con.execute(
-            f"""INSERT INTO raw.{table} ({names}, _source_file, _source_sha256, _source_row, _ingested_at)
-                SELECT {names}, $rel, $sha, {staged.row_sql()}, $now FROM {staged.table} WHERE _regular""",
-            {"rel": rel, "sha": digest, "now": now},
-        )
+        for part, rank in staged.parts():
+            con.execute(
+                f"""INSERT INTO raw.{table} ({names}, _source_file, _source_sha256, _source_row, _ingested_at)
+                    SELECT {names}, $rel, $sha, {rank}, $now FROM {part} WHERE _regular""",
+                {"rel": rel, "sha": digest, "now": now},
+            )
         loaded += staged.records - len(prepared.irregular.get(staged.array.path, []))
     return loaded
 
