@@ -669,12 +669,16 @@ def load(con, prepared: Prepared, table: str, columns: list[tuple[str, str]], re
     names = ", ".join(_q(n) for n, _ in columns)
     loaded = 0
     for staged in prepared.arrays:
-        for part, rank in staged.parts():
-            con.execute(
-                f"""INSERT INTO raw.{table} ({names}, _source_file, _source_sha256, _source_row, _ingested_at)
-                    SELECT {names}, $rel, $sha, {rank}, $now FROM {part} WHERE _regular""",
-                {"rel": rel, "sha": digest, "now": now},
-            )
+        # one statement for all the parts (a UNION ALL whose order is kept reads them in turn):
+        # an INSERT a part left partial row groups for the COMMIT to merge (the five COMMITs of
+        # 1.5 million contracts took 3.0 CPU-s instead of 0.2)
+        parts = " UNION ALL ".join(
+            f"SELECT {names}, $rel, $sha, {rank}, $now FROM {part} WHERE _regular" for part, rank in staged.parts()
+        )
+        con.execute(
+            f"INSERT INTO raw.{table} ({names}, _source_file, _source_sha256, _source_row, _ingested_at) {parts}",
+            {"rel": rel, "sha": digest, "now": now},
+        )
         loaded += staged.records - len(prepared.irregular.get(staged.array.path, []))
     return loaded
 
