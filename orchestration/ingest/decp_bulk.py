@@ -40,7 +40,7 @@ import json
 import logging
 import re
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -383,10 +383,11 @@ class Located:
     end: int  # offset of the matching ']'
 
 
-def locate_arrays(path: Path) -> list[Located] | None:
+def locate_arrays(path: Path, laid_out: Callable[[], object] | None = None) -> list[Located] | None:
     """The inner arrays of a 2024 document laid out as `{"marches":{"a":[...](,"b":[...])?}}`,
     by their byte offsets; None for any other layout or a file with bare NaN/Infinity tokens or a
-    number that may overflow a double."""
+    number that may overflow a double. `laid_out()` is called once the head and the tail have
+    the layout, before the pass over the whole file."""
     size = path.stat().st_size
     with path.open("rb") as f:
         head = f.read(HEAD_BYTES)
@@ -400,6 +401,8 @@ def locate_arrays(path: Path) -> list[Located] | None:
         if not t:
             return None
         last_end = tail_offset + t.start(1)
+        if laid_out is not None:
+            laid_out()
         other = next(k for k in ARRAYS if k != first_key)
         separator = re.compile(rb'(\])\s*,\s*"' + re.escape(other.encode()) + rb'"\s*:\s*(\[)')
         needle = b'"' + other.encode() + b'"'
@@ -456,7 +459,7 @@ def _copy_range(src, start: int, end: int, out) -> None:
 # and the warehouse's memory limit sent every national file to the Python reader.
 MAX_OBJECT_BYTES = 2 * RECORD_MAX_BYTES
 # An array is read in parts of at least this many bytes, one per DuckDB thread: read_json reads
-# one file on one thread, and a query over several parts runs them side by side.
+# one file on one thread, and each part is normalised by its own cursor, side by side.
 PART_BYTES = 16 << 20
 _JSON_BLANKS = b" \t\n\r"
 
@@ -630,15 +633,14 @@ def prepare(con, path: Path, columns: list[tuple[str, str]] | None = None) -> Pr
     from .decp import DECP_TABLE
 
     columns = columns or DECP_TABLE.columns
-    # The two byte passes side by side: the scan's numpy work leaves the interpreter to locate's
-    # searches (a file another layout is left to the Python reader, which scans it itself).
+    # The two byte passes side by side once the file has the layout: the scan's numpy work leaves
+    # the interpreter to locate's searches.
     with ThreadPoolExecutor(1) as pool:
-        scanning = pool.submit(scan_json, path, RECORD_DEPTH_2024)
-        located = locate_arrays(path)
+        scanning = []
+        located = locate_arrays(path, lambda: scanning.append(pool.submit(scan_json, path, RECORD_DEPTH_2024)))
         if located is None:
-            scanning.cancel()
-            return None
-        shape = scanning.result()
+            return None  # the Python reader scans the file itself
+        shape = scanning[0].result()
     shape.check_records(RECORD_DEPTH_2024)  # IngestError past a limit, as the Python reader
     folder = tempfile.TemporaryDirectory(prefix="spaser_decp_")
     prepared = Prepared(con, folder)
