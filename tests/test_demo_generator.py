@@ -209,3 +209,29 @@ def test_national_mode_spreads_contracts_over_extra_buyers(tmp_path):
     extra = buyers - set(catalog.ORG_BUYER_SIRETS) - {catalog.FOREIGN_BUYER_SIRET}
     assert len(extra) > 20 and all(catalog.siret_is_valid(b) for b in extra)
     assert 0 < summary["counts"]["org_contracts_in_csv"] < 400
+
+
+def test_a_demo_workbook_is_the_same_bytes_whenever_it_is_written(tmp_path, monkeypatch):
+    """openpyxl stamps the save time into the zip members and the document properties: the
+    demo's .xlsx files (and the input hashes of its releases) changed from one run to the next."""
+    import time
+
+    import openpyxl
+
+    from orchestration.demo import save_workbook
+
+    def workbook():
+        wb = openpyxl.Workbook()
+        wb.active.append(["code_site", "kwh"])
+        wb.active.append(["S1", 12.5])
+        return wb
+
+    save_workbook(workbook(), tmp_path / "now.xlsx")
+    tomorrow = time.time() + 86_400 + 7
+    monkeypatch.setattr(time, "time", lambda: tomorrow)
+    save_workbook(workbook(), tmp_path / "tomorrow.xlsx")
+    assert (tmp_path / "now.xlsx").read_bytes() == (tmp_path / "tomorrow.xlsx").read_bytes()
+    assert [r for r in openpyxl.load_workbook(tmp_path / "now.xlsx").active.values] == [
+        ("code_site", "kwh"),
+        ("S1", 12.5),
+    ]

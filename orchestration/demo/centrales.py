@@ -23,7 +23,7 @@ from pathlib import Path
 
 from ..ingest.centrales import AGEC58_FIELDS
 from . import catalog as cat
-from . import write_csv
+from . import save_workbook, write_csv
 from .fournisseurs import demo_classification
 
 SEMESTERS = ("2024-S1", "2024-S2", "2025-S1", "2025-S2", "2026-S1")
@@ -156,7 +156,7 @@ def write_demo(landing: Path, *, seed: int, **_) -> dict:
             if reuse is not None and env != "Oui (partiel)" and reuse <= 100:
                 track(year, category, amount, amount * reuse / 100, amount * (recycled or 0) / 100)
         path = achats / f"UGAP_{sem}.xlsx"
-        wb.save(path)
+        save_workbook(wb, path)
         files[f"centrales/achats/{path.name}"] = n_lines
 
         # RESAH: quarterly, cp1252, decimal comma.

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from ..ingest.dechets import GRANULATS_COLUMNS, REEMPLOI_COLUMNS
 from . import catalog as cat
-from . import write_csv
+from . import save_workbook, write_csv
 
 SEMESTERS = ["2023-S1", "2023-S2", "2024-S1", "2024-S2", "2025-S1", "2025-S2", "2026-S1"]
 
@@ -272,7 +272,7 @@ def _write_registre(folder: Path, seed: int) -> dict:
     ws.append(_rndts_row(corrected | {"weight": round(corrected["weight"] * 0.8, 3)}, motif="MODIFIER"))
     cancelled = year_lines[7]
     ws.append(_rndts_row(cancelled, motif="ANNULER"))
-    wb.save(folder / name)
+    save_workbook(wb, folder / name)
     files[f"registre/{name}"] = len(year_lines) + 2
     defects["ligne_modifiee"] = {"file": name, "identifiant": f"RN-{corrected['n']:06d}"}
     defects["ligne_annulee"] = {"file": name, "identifiant": f"RN-{cancelled['n']:06d}"}
@@ -399,7 +399,7 @@ def _write_reemploi(folder: Path, seed: int) -> dict:
     for row in rows:
         ws.append(row)
     name = "ventes_et_achats_reemploi.xlsx"
-    wb.save(folder / name)
+    save_workbook(wb, folder / name)
     return {"files": {f"reemploi/{name}": len(rows)}, "defects": defects}
 
 

@@ -24,6 +24,7 @@ import random
 from pathlib import Path
 
 from ..ingest.energie import CEE_COLUMNS, CONSOMMATION_COLUMNS, REFERENCE_COLUMNS, SITE_COLUMNS
+from . import save_workbook
 
 SEED_OFFSET = 59_001
 STATIONS = {"59343001": ("LILLE-LESQUIN", 0.0), "59183001": ("DUNKERQUE", 0.6)}
@@ -313,7 +314,7 @@ def _write_sites(path: Path, sites: list[dict]) -> int:
             "59343001",
         ]
     )
-    wb.save(path)
+    save_workbook(wb, path)
     return len(sites) + 2
 
 

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from ..ingest.fournisseurs import CLASSIFICATION_COLUMNS
 from . import catalog as cat
+from . import save_workbook
 
 # (sector, rank in the sector's pool, kind). Pools are Zipf-weighted: protected-work suppliers
 # (EA/ESAT) sit at low ranks so that their share of spend stays realistic (a few hundred kEUR a year).
@@ -134,7 +135,7 @@ def write_demo(landing: Path, *, seed: int, **_) -> dict:
     ws.append([None, "Fournisseur sans SIRET", "PME", "Non", None, "saisie achats", dt.date(2026, 1, 15)])
     defects["sans_siret"] = {"row": len(suppliers) + 2}
     path = dirs["classification"] / "classification_fournisseurs.xlsx"
-    wb.save(path)
+    save_workbook(wb, path)
 
     asp = [s for s in suppliers if s["type_structure"] in ASP_KINDS]
     path_asp = dirs["siae_asp"] / "liste_siae_asp.csv"

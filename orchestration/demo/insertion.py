@@ -21,7 +21,7 @@ from pathlib import Path
 
 from ..ingest.insertion import HEURES_COLUMNS, PARCOURS_COLUMNS
 from . import catalog as cat
-from . import write_csv
+from . import save_workbook, write_csv
 from .generator import ContractFactory, _allocate, semesters_between
 
 FIRST, LAST = "2024-S1", "2026-S1"
@@ -208,7 +208,7 @@ def write_demo(
         ws.append(
             [row[0], row[1], row[2], float(row[3].replace(",", ".")), row[4] or None, row[5], row[6], row[7] or None]
         )
-    wb.save(root / "heures" / "heures_insertion_2025.xlsx")
+    save_workbook(wb, root / "heures" / "heures_insertion_2025.xlsx")
     files["heures/heures_insertion_2025.xlsx"] = len(r25)
     write_csv(root / "parcours" / "parcours_insertion.csv", PARCOURS_HEADER, parcours)
     files["parcours/parcours_insertion.csv"] = len(parcours)

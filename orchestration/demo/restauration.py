@@ -21,7 +21,7 @@ from pathlib import Path
 
 from ..ingest.restauration import ETABLISSEMENT_COLUMNS, LABEL_COLUMNS
 from . import catalog as cat
-from . import write_csv
+from . import save_workbook, write_csv
 
 SEED_OFFSET = 0x5E57A0  # "restau": this feed's stream of the demo seed
 YEARS = (2023, 2024, 2025)
@@ -126,7 +126,7 @@ def write_demo(landing: Path, *, seed: int = 20240101, **_) -> dict:
     ws.append([c.name for c in ETABLISSEMENT_COLUMNS])
     for siret, nom, kind, uai in etabs:
         ws.append([siret, nom, kind, uai or None, rng.choice(cat.COMMUNES)[1]])
-    wb.save(root / "etablissements" / "etablissements_restauration.xlsx")
+    save_workbook(wb, root / "etablissements" / "etablissements_restauration.xlsx")
 
     summary = {"etablissements": len(etabs), "bilans": 0, "bilans_quarantined": 0, "bilans_flagged": 0}
     ratios_2024: dict[str, tuple[float, float]] = {}

@@ -17,7 +17,7 @@ import random
 from pathlib import Path
 
 from ..ingest.saisie import SAISIE_COLUMNS
-from . import write_csv
+from . import save_workbook, write_csv
 
 SEED_OFFSET = 0x5A1_51E  # this feed's stream of the demo seed
 HEADER = tuple(c.name for c in SAISIE_COLUMNS)  # the contract's columns, in its order
@@ -138,5 +138,5 @@ def write_demo(landing: Path, *, seed: int = 20240101, **_) -> dict:
             dt.datetime(2026, 7, 8),
         ]
     )
-    wb.save(root / "saisie_2026-S1.xlsx")
+    save_workbook(wb, root / "saisie_2026-S1.xlsx")
     return {"lines_csv": len(lines), "lines_xlsx": len(v26) + 1, "quarantined": 2, "replaced": 2}
