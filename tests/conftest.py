@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 from pathlib import Path
+from unittest import mock
 
 import pytest
 
@@ -245,17 +246,8 @@ def postgres_served(first_run, pg_session):
     from orchestration.postgres.assets import postgres_bi_publication
 
     home, _ = first_run
-    env = pg_env(pg_session) | {"SPASER_HOME": str(home)}
-    previous = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    try:
+    with mock.patch.dict(os.environ, pg_env(pg_session) | {"SPASER_HOME": str(home)}):
         result = run(assets=[postgres_bi_publication])
-    finally:
-        for k, v in previous.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
     return home, result
 
 

@@ -18,6 +18,7 @@ import os
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
+from unittest import mock
 
 import duckdb
 import pytest
@@ -85,10 +86,8 @@ def observatory(tmp_path_factory):
     etablissements = home / "landing" / "sirene" / "StockEtablissement_utf8.csv"
     with etablissements.open("a", encoding="utf-8", newline="") as fh:
         fh.write(BAD_SIRET[:9] + ",00010," + BAD_SIRET + "," * 50 + "\n")
-    saved = {k: os.environ.get(k) for k in ("SPASER_HOME", "SPASER_CONFIG_DIR")}
-    os.environ["SPASER_HOME"] = str(home)
-    os.environ.pop("SPASER_CONFIG_DIR", None)
-    try:
+    with mock.patch.dict(os.environ, {"SPASER_HOME": str(home)}):
+        os.environ.pop("SPASER_CONFIG_DIR", None)
         home.joinpath("warehouse").mkdir(parents=True)
         con = duckdb.connect(str(home / "warehouse" / "warehouse.duckdb"))
         for source in (DECP, PROCEDURES):
@@ -109,12 +108,6 @@ def observatory(tmp_path_factory):
         )
         assert upstream.returncode == 0, upstream.stdout[-3000:]
         result = spaser_cli("observatoire", dagster_home=home.parent / "dagster")
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
     return home, result, summary
 
 
