@@ -256,8 +256,8 @@ def test_dbt_resource_skips_what_the_project_does_not_use():
 
 def test_the_indicator_sources_of_dbt_are_the_feed_registry():
     """One list of where indicators come from (dbt_project.yml var indicator_sources), read by the
-    SPASER marts: every feed of the registry is in it, with both its models, and nothing else but
-    the warehouse's own GOV-2/GOV-3."""
+    SPASER marts: every feed of the registry is in it, with both its models in its marts folder,
+    and nothing else but the warehouse's own GOV-2/GOV-3."""
     import yaml
 
     from orchestration.feeds import all_feeds
@@ -265,8 +265,9 @@ def test_the_indicator_sources_of_dbt_are_the_feed_registry():
     project = yaml.safe_load((REPO_ROOT / "dbt_project" / "dbt_project.yml").read_text(encoding="utf-8"))
     sources = project["vars"]["indicator_sources"]
     assert sorted(sources) == sorted([feed.name for feed in all_feeds()] + ["entrepot"])
-    models = {p.stem for p in (REPO_ROOT / "models").rglob("*.sql")}
     for source in sources:
-        assert {f"int_indicateurs__{source}", f"int_{source}__indicateur_lignes"} <= models, source
+        folder = REPO_ROOT / "models" / "marts" / source
+        for model in (f"fct_{source}_indicateurs", f"fct_{source}_indicateur_lignes"):
+            assert (folder / f"{model}.sql").is_file(), f"{source}: {model} not in {folder}"
     for path in (REPO_ROOT / "models" / "marts" / "spaser").glob("*.sql"):
-        assert "int_indicateurs__marches" not in path.read_text(encoding="utf-8"), path  # no list by hand
+        assert "fct_marches_indicateurs" not in path.read_text(encoding="utf-8"), path  # no list by hand

@@ -1,5 +1,5 @@
 {#- A supplier's classification, matched on its SIRET (alias s: dim_fournisseurs at niveau
-    siret), else on its SIREN (alias n: int_fournisseurs__par_siren): the attribute of the SIRET
+    siret), else on its SIREN (alias n: dim_fournisseurs_par_siren): the attribute of the SIRET
     match when there is one, else that of the SIREN match (NULL when neither: unknown). -#}
 {% macro supplier_attribute(attribute) -%}
     case when s.identifiant is not null then s.{{ attribute }} else n.{{ attribute }} end

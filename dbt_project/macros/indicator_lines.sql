@@ -1,4 +1,4 @@
-{#- The readable `flags` text of an indicator line (int_<feed>__indicateur_lignes): the fields
+{#- The readable `flags` text of an indicator line (fct_<feed>_indicateur_lignes): the fields
     the line was judged on, as 'name=value; name=value', an unknown value shown as 'inconnu'.
     `fields` is a list of (name, SQL expression) or (name, SQL expression, 'number'): a number
     (double) is written by double_to_text, so that the text is the same on DuckDB and
@@ -16,7 +16,7 @@
     {%- endfor -%}
 {%- endmacro %}
 
-{#- One select of an int_<feed>__indicateur_lignes model, in the columns every one has (the
+{#- One select of a fct_<feed>_indicateur_lignes model, in the columns every one has (the
     lineage contract that fct_indicateur_lignes unions; see docs/auditeurs.md): the period of
     `periods` (a table alias, or none for the relation's own columns), then the line's values
     as SQL expressions. The caller writes the `from`. `sources` and `secondary` are the (file,

@@ -1,6 +1,6 @@
 {#- The indicator values of a feed as the aggregation of its own lineage lines
-    (int_<feed>__indicateur_lignes): one row per organisation x period (int_periodes) x
-    indicator of `reasons`, with the columns of every int_indicateurs__<feed> model. The lines
+    (fct_<feed>_indicateur_lignes): one row per organisation x period (int_periodes) x
+    indicator of `reasons`, with the columns of every fct_<feed>_indicateurs model. The lines
     are the only definition of an indicator, so they add up to its value by construction:
     - numerator = sum of numerator_value, denominator = sum of denominator_value over the lines
       in_denominator (NULL, unknown, when there is none; the other lines carry 0 or NULL);

@@ -1,5 +1,5 @@
 {#- The one definition of each marché indicator, shared by the organisation's indicators
-    (marches_indicator_lines: int_indicateurs__marches, int_marches__indicateur_lignes) and the
+    (marches_indicator_lines: fct_marches_indicateurs, fct_marches_indicateur_lignes) and the
     national observatory (models/observatory/): editing a condition here changes both.
 
     Per indicator: id, scope condition, known condition, numerator condition, flags shown to

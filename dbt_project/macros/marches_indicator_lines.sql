@@ -1,7 +1,7 @@
 {#- The marché indicators' lineage lines, contract by contract: for every organisation x
     period x indicator, one line per contract of the indicator's scope with in_denominator (its
-    input is known) and in_numerator, in the columns of every int_<feed>__indicateur_lignes.
-    int_marches__indicateur_lignes publishes them for auditors and int_indicateurs__marches
+    input is known) and in_numerator, in the columns of every fct_<feed>_indicateur_lignes.
+    fct_marches_indicateur_lignes publishes them for auditors and fct_marches_indicateurs
     aggregates them (indicators_from_lines), so the published value and its drill-down come from
     one definition.
 

@@ -2,7 +2,7 @@
 reference consumption 2010-2019, degree-days (Météo-France daily files) and CEE register.
 
 Input contract: docs/feeds/energie.md. Indicators IMP-1, IMP-3 and IMP-6
-(models/intermediate/energie/int_indicateurs__energie.sql).
+(models/marts/energie/fct_energie_indicateurs.sql).
 """
 
 from __future__ import annotations

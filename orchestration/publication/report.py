@@ -61,7 +61,7 @@ STATUS = {  # status -> (label, text colour, background)
 }
 
 # Indicators measured once a year: the catalogue's source feed says so (EGALim bilans and the
-# "Ici je mange local" label are yearly, models/intermediate/restauration: NAT-3, NAT-4, IMP-9;
+# "Ici je mange local" label are yearly, models/marts/restauration: NAT-3, NAT-4, IMP-9;
 # a semester repeats its year's declared figure). Their charts are drawn per year.
 YEARLY_SOURCE_FEEDS = {"restauration"}
 

@@ -1,6 +1,6 @@
 -- MOB-1 and MOB-2 per centrale: one row per organisation x period (semester and year) x
 -- centrale that reported at least one line in the period. Same rules as the indicators
--- (int_indicateurs__centrales): unknown inputs leave the totals, NULL when nothing is known.
+-- (fct_centrales_indicateurs): unknown inputs leave the totals, NULL when nothing is known.
 with periods as (select * from {{ ref('int_periodes') }}),
 
 lines as (

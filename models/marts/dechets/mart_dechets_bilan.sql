@@ -3,13 +3,13 @@
 -- the tonnes with a known FINAL treatment that were reused, recycled, recovered or eliminated
 -- (intermediate operations R12, R13, D9, D13, D14, D15 without a known final destination are
 -- reported apart and stay out of the shares); aggregates saved; auction and second-hand gains.
--- The registry tonnes are those of BES-6's lines (int_dechets__indicateur_lignes), broken down
+-- The registry tonnes are those of BES-6's lines (fct_dechets_indicateur_lignes), broken down
 -- by the hazard and treatment of each line's registry row: the report and the indicator count
 -- the same lines.
 with periods as (select * from {{ ref('int_periodes') }}),
 
 lines as (
-    select * from {{ ref('int_dechets__indicateur_lignes') }}
+    select * from {{ ref('fct_dechets_indicateur_lignes') }}
     where indicator_id = 'BES-6'
 ),
 

@@ -4,7 +4,7 @@
 -- month (and of its reference month) that is corrected; otherwise they are null.
 with periods as (select * from {{ ref('int_periodes') }}),
 
-compared as (select * from {{ ref('int_energie__comparaison_reference') }}),
+compared as (select * from {{ ref('fct_energie_comparaison_reference') }}),
 
 aggregated as (
     select

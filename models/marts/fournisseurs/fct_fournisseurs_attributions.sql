@@ -3,7 +3,7 @@
 -- Amount rule: montant_initial (amount at notification) split evenly across the contract's
 -- titulaires (DECP gives no split of a groupement); NULL when the amount is implausible.
 -- Matching: the titulaire's SIRET in dim_fournisseurs, else its SIREN (from the SIRET, or from a
--- French VAT number FRkk+SIREN) in int_fournisseurs__par_siren; unmatched titulaires are
+-- French VAT number FRkk+SIREN) in dim_fournisseurs_par_siren; unmatched titulaires are
 -- unknown (est_classe false), never "no".
 with holder_ids as (
     select
@@ -43,7 +43,7 @@ by_siret as (
     where niveau = 'siret'
 ),
 
-by_siren as (select * from {{ ref('int_fournisseurs__par_siren') }}),
+by_siren as (select * from {{ ref('dim_fournisseurs_par_siren') }}),
 
 matched as (
     select

@@ -3,7 +3,7 @@
 -- NULL when the year has no target or DEP-2 is not available; a year still in progress is
 -- flagged (is_complete false).
 with measured as (
-    select * from {{ ref('int_indicateurs__fournisseurs') }}
+    select * from {{ ref('fct_fournisseurs_indicateurs') }}
     where indicator_id = 'DEP-2' and period_type = 'annee'
 ),
 

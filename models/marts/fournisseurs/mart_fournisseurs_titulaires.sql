@@ -7,7 +7,7 @@ by_siret as (
     where niveau = 'siret'
 ),
 
-by_siren as (select * from {{ ref('int_fournisseurs__par_siren') }}),
+by_siren as (select * from {{ ref('dim_fournisseurs_par_siren') }}),
 
 keyed as (
     select

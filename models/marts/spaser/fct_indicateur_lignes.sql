@@ -3,13 +3,13 @@
 -- counts in the denominator and the numerator, what it adds to them (numerator_value,
 -- denominator_value, in `unit`), what it adds to the value when the value is a sum
 -- (value_contribution), the flags used, and the source file and row.
--- Each indicator source (the var indicator_sources) contributes its int_<source>__indicateur_lignes
+-- Each indicator source (the var indicator_sources) contributes its fct_<source>_indicateur_lignes
 -- model (same columns). How the lines add up to each value: docs/auditeurs.md; checked by
 -- assert_lineage_adds_up_to_indicators.
 -- GOV-5, measured on the mart itself, is traced to the other indicators of its period.
 {%- set lineage_models = [] %}
 {%- for source in var('indicator_sources') %}
-    {%- do lineage_models.append(('int_' ~ source ~ '__indicateur_lignes', source)) %}
+    {%- do lineage_models.append(('fct_' ~ source ~ '_indicateur_lignes', source)) %}
 {%- endfor %}
 
 with feed_lines as (

@@ -11,9 +11,11 @@
 -- status is the same on both adapters and at any thread count (docs/indicateurs.md).
 --
 -- Every indicator source (the var indicator_sources: the feeds and the warehouse) contributes
--- one int_indicateurs__<source> model with the same columns.
+-- one fct_<source>_indicateurs model with the same columns.
 {%- set indicator_models = [] %}
-{%- for source in var('indicator_sources') %}{% do indicator_models.append('int_indicateurs__' ~ source) %}{% endfor %}
+{%- for source in var('indicator_sources') %}
+    {%- do indicator_models.append('fct_' ~ source ~ '_indicateurs') %}
+{%- endfor %}
 
 with periods as (select * from {{ ref('int_periodes') }}),
 

@@ -1,6 +1,6 @@
 -- SPASER indicators computed from the marché feed, one row per organisation x period x
 -- indicator: the aggregation of their contract lines (marches_indicator_lines(), the lines
--- auditors drill into in int_marches__indicateur_lignes). Each indicator has a scope (the
+-- auditors drill into in fct_marches_indicateur_lignes). Each indicator has a scope (the
 -- contracts it is about), a denominator (those of the scope whose input is known) and a
 -- numerator. Unknown is never counted as "no": a contract published in the 2019 format (no
 -- considerations) or missing from the internal export is left out, and an indicator with

@@ -1,6 +1,6 @@
--- Lineage of the catering indicators (int_indicateurs__restauration), one line per
+-- Lineage of the catering indicators (fct_restauration_indicateurs), one line per
 -- organisation x period x indicator x source row of its scope (columns as every
--- int_<feed>__indicateur_lignes), where the indicators are defined (int_indicateurs__restauration
+-- fct_<feed>_indicateur_lignes), where the indicators are defined (fct_restauration_indicateurs
 -- adds them up). The reference year (restauration_reference_years()): a calendar year uses
 -- its own figures, a semester the most recent year declared among its year and the years before
 -- it admitted by restauration_recul_max_annees.

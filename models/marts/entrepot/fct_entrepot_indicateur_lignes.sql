@@ -1,6 +1,6 @@
 -- Lineage of the governance indicators measured on the warehouse's own releases
--- (int_indicateurs__entrepot), one line per organisation x period x indicator when the
--- indicator is judged (columns as every int_<feed>__indicateur_lignes): the judged semester,
+-- (fct_entrepot_indicateurs), one line per organisation x period x indicator when the
+-- indicator is judged (columns as every fct_<feed>_indicateur_lignes): the judged semester,
 -- 1 in the denominator, 1 in the numerator and the value when it was released. The source is
 -- the release's manifest (<org>/<semester>/v<N>/manifest.json under the publications folder),
 -- or the release register publication.releases when the semester was not released.

@@ -1,5 +1,5 @@
 -- SPASER indicators computed from the centrales d'achat feed, one row per organisation x
--- period x indicator: the aggregation of their lines (int_centrales__indicateur_lignes, where
+-- period x indicator: the aggregation of their lines (fct_centrales_indicateur_lignes, where
 -- each indicator is defined). A purchase line counts in a period when its reported period
 -- (order date, month, quarter, semester, year) lies within it: a line reported per year counts
 -- in the year only. Unknown is never counted as "no": lines without the input leave the
@@ -14,7 +14,7 @@
 --          fct_centrales_agec58_categories)
 {%- set no_lines = "when x.n_purchases is null then 'aucune ligne d''achat de centrale reçue pour la période'" %}
 
-with lines as (select * from {{ ref('int_centrales__indicateur_lignes') }}),
+with lines as (select * from {{ ref('fct_centrales_indicateur_lignes') }}),
 
 -- MOB-1 has one line per purchase line of the period
 purchases as (

@@ -1,5 +1,5 @@
 -- SPASER indicators computed from the supplier classification, one row per organisation x
--- period x indicator: the aggregation of their lines (int_fournisseurs__indicateur_lignes, where
+-- period x indicator: the aggregation of their lines (fct_fournisseurs_indicateur_lignes, where
 -- each indicator is defined).
 --   DEP-2  EUR HT spent with the protected and adapted work sector (EA, EATT, ESAT): the
 --          titulaires' shares of the contracts notified in the period (amount at notification
@@ -12,7 +12,7 @@
 --          question (dim_fournisseurs.dep3_eligible not NULL). Unknown titulaires are out of
 --          the denominator, never counted as "no".
 
-with lines as (select * from {{ ref('int_fournisseurs__indicateur_lignes') }})
+with lines as (select * from {{ ref('fct_fournisseurs_indicateur_lignes') }})
 
 {{ indicators_from_lines('lines', amount_digits=2, reasons={
     'DEP-2': "

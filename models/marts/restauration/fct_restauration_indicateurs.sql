@@ -1,5 +1,5 @@
 -- SPASER indicators of the catering feed, one row per organisation x period x indicator: the
--- aggregation of their lines (int_restauration__indicateur_lignes, where each is defined).
+-- aggregation of their lines (fct_restauration_indicateur_lignes, where each is defined).
 --
 -- EGALim bilans and the "Ici je mange local" label are yearly. A calendar year uses the
 -- figures of that year only. A semester uses the most recent year declared among its own
@@ -19,7 +19,7 @@
 {%- set incoherent = "'bilans EGALim de l''année de référence tous incohérents "
     ~ "(parts EGALim supérieures au total ou total nul)'" %}
 
-with lines as (select * from {{ ref('int_restauration__indicateur_lignes') }}),
+with lines as (select * from {{ ref('fct_restauration_indicateur_lignes') }}),
 
 -- why a period may have no figure: the reference years and whether the list of
 -- establishments was received

@@ -1,6 +1,6 @@
--- Lineage of the energy indicators (int_indicateurs__energie), one line per organisation x
+-- Lineage of the energy indicators (fct_energie_indicateurs), one line per organisation x
 -- period x indicator x source row of its scope, with what the row adds to the numerator and
--- the denominator (columns as every int_<feed>__indicateur_lignes, see _energie__models.yml).
+-- the denominator (columns as every fct_<feed>_indicateur_lignes, see _energie__models.yml).
 -- IMP-1: every CEE dossier of the register; 1 in the numerator when valued in the period.
 -- IMP-3: every site in service at the end of the period; its m2 in the denominator when its
 --        connection is known, in the numerator when connected at the end of the period.
@@ -22,7 +22,7 @@ compared as (
         c.code_site,
         c.mois
     from periods as p
-    inner join {{ ref('int_energie__comparaison_reference') }} as c
+    inner join {{ ref('fct_energie_comparaison_reference') }} as c
         on
             p.org_id = c.org_id
             and c.mois between p.period_start and p.period_end

@@ -1,6 +1,6 @@
--- Lineage of the supplier indicators (int_indicateurs__fournisseurs), one line per
+-- Lineage of the supplier indicators (fct_fournisseurs_indicateurs), one line per
 -- organisation x period x indicator x spend row of its scope (columns as every
--- int_<feed>__indicateur_lignes). The source row is the contract's DECP record or the centrale
+-- fct_<feed>_indicateur_lignes). The source row is the contract's DECP record or the centrale
 -- purchase line; the secondary source row is the buyer's classification line of the supplier
 -- when it is classified there by its SIRET.
 -- DEP-2: titulaire shares of the contracts notified in the period and centrale lines with a

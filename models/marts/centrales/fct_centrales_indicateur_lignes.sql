@@ -1,6 +1,6 @@
--- Lineage of the centrales d'achat indicators (int_indicateurs__centrales), one line per
+-- Lineage of the centrales d'achat indicators (fct_centrales_indicateurs), one line per
 -- organisation x period x indicator x purchase line whose reported period lies within the
--- period (columns as every int_<feed>__indicateur_lignes). Unknown inputs count as 0 and
+-- period (columns as every fct_<feed>_indicateur_lignes). Unknown inputs count as 0 and
 -- leave the denominator, as in the indicators.
 -- MOB-1: insertion hours reported on the line (numerator). Value = numerator.
 -- MOB-2: EUR HT of the line in the denominator when its environmental consideration is known,

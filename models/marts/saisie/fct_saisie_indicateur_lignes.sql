@@ -1,5 +1,5 @@
--- Lineage of the manual-input indicators (int_indicateurs__saisie), one line per organisation
--- x period x indicator x spreadsheet line used (columns as every int_<feed>__indicateur_lignes).
+-- Lineage of the manual-input indicators (fct_saisie_indicateurs), one line per organisation
+-- x period x indicator x spreadsheet line used (columns as every fct_<feed>_indicateur_lignes).
 -- Same resolution as the indicators: the line entered for the period; for a year without its
 -- own line, its two semester lines (agregation somme, both needed) or its second semester line
 -- (agregation niveau).

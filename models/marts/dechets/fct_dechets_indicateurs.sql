@@ -1,7 +1,7 @@
 -- SPASER indicators computed from the waste feed, one row per organisation x period x
 -- indicator (BES-6, BES-7, IMP-4). Amounts, not ratios: the value is the measured quantity of
 -- the period, computed from the detail for semesters and calendar years alike: the aggregation
--- of their lines (int_dechets__indicateur_lignes, where each indicator is defined).
+-- of their lines (fct_dechets_indicateur_lignes, where each indicator is defined).
 --   BES-6: tonnes of waste shipped (outgoing registry, lines not cancelled nor implausible);
 --          denominator = tonnes of the same period one year earlier (NULL when unknown), so
 --          that the change (numerator / denominator - 1) is published with the value.
@@ -10,7 +10,7 @@
 --   IMP-4: tonnes of new aggregates saved by the road-work sites finished in the period.
 -- A period without input is not available with the reason, never 0. BES-6 counts the
 -- registry lines of the period that are not excluded (its lines in the numerator).
-with lines as (select * from {{ ref('int_dechets__indicateur_lignes') }})
+with lines as (select * from {{ ref('fct_dechets_indicateur_lignes') }})
 
 {{ indicators_from_lines(
     'lines',

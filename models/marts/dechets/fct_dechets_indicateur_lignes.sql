@@ -1,5 +1,5 @@
--- Lineage of the waste indicators (int_indicateurs__dechets), one line per organisation x
--- period x indicator x source row of its scope (columns as every int_<feed>__indicateur_lignes).
+-- Lineage of the waste indicators (fct_dechets_indicateurs), one line per organisation x
+-- period x indicator x source row of its scope (columns as every fct_<feed>_indicateur_lignes).
 -- A row that does not count (exclusion_reason) is listed with 0 and the reason in its flags.
 -- BES-6: registry lines shipped in the period (tonnes in the numerator) and in the same period
 --        one year earlier (tonnes in the denominator). Value = numerator.

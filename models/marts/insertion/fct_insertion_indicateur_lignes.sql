@@ -1,5 +1,5 @@
--- Lineage of the insertion indicators (int_indicateurs__insertion), one line per organisation
--- x period x indicator x source row of its scope (columns as every int_<feed>__indicateur_lignes).
+-- Lineage of the insertion indicators (fct_insertion_indicateurs), one line per organisation
+-- x period x indicator x source row of its scope (columns as every fct_<feed>_indicateur_lignes).
 -- A row that does not count (exclusion_reason) is listed with 0 and the reason in its flags.
 -- IMP-13: hours lines of the months of the period, hours in the numerator.
 -- DEP-1:  hours lines from the month of insertion_cumul_debut to the end of the period.

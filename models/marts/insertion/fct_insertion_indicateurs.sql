@@ -1,6 +1,6 @@
 -- SPASER indicators computed from the insertion feed, one row per organisation x period x
 -- indicator, from the detail for semesters and calendar years alike: the aggregation of their
--- lines (int_insertion__indicateur_lignes, where each indicator is defined; a line excluded
+-- lines (fct_insertion_indicateur_lignes, where each indicator is defined; a line excluded
 -- with its reason is out of scope and adds nothing).
 --   IMP-13: insertion hours carried out in the period (months of the period).
 --   BES-8:  % of the pathways ended in the period whose exit is positive, among those ended
@@ -10,7 +10,7 @@
 --           to the end of the period; not available before the start date or when the period
 --           itself has no hours (the cumul would silently stop growing).
 -- A period without input is not available with the reason, never 0.
-with lines as (select * from {{ ref('int_insertion__indicateur_lignes') }}),
+with lines as (select * from {{ ref('fct_insertion_indicateur_lignes') }}),
 
 spine as (
     select

@@ -1,5 +1,5 @@
 -- SPASER indicators computed from the energy feed, one row per organisation x period x
--- indicator: the aggregation of their lines (int_energie__indicateur_lignes, where each is
+-- indicator: the aggregation of their lines (fct_energie_indicateur_lignes, where each is
 -- defined). An input missing for a period makes the indicator not available with the reason,
 -- never 0.
 -- IMP-1: CEE dossiers valued financially (valuation date in the period, amount > 0); counted
@@ -13,7 +13,7 @@
 --        lines, each summed to the tenth of a kWh. The corrected figure and the consumption
 --        without reference are in fct_energie_evolution_reference, which also says how many
 --        site x months the period has (IMP-6's availability and source rows).
-with lines as (select * from {{ ref('int_energie__indicateur_lignes') }}),
+with lines as (select * from {{ ref('fct_energie_indicateur_lignes') }}),
 
 -- the CEE register's extraction date: IMP-1 counts a period only once extracted after its end
 cee_extraction as (

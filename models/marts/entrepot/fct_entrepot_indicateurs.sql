@@ -6,7 +6,7 @@
 --   released; semestrial by nature, so not available on year rows.
 -- Values are 1 (oui) or 0 (non); not available when the judged semester precedes the
 -- organisation's first semester. The values are the aggregation of their lines
--- (int_entrepot__indicateur_lignes: one line per judged semester, where each is defined).
+-- (fct_entrepot_indicateur_lignes: one line per judged semester, where each is defined).
 with periods as (select * from {{ ref('int_periodes') }}),
 
 organisations as (select * from {{ ref('organisations') }}),
@@ -15,7 +15,7 @@ judged as (
     {{ governance_judged_semesters() }}
 ),
 
-lines as (select * from {{ ref('int_entrepot__indicateur_lignes') }})
+lines as (select * from {{ ref('fct_entrepot_indicateur_lignes') }})
 
 {%- set reason = "
     when x.judged_semester is null then 'indicateur semestriel: voir les lignes des semestres'

@@ -1,5 +1,5 @@
 -- SPASER indicators of the manual input feed, one row per organisation x period x indicator:
--- the aggregation of their lines (int_saisie__indicateur_lignes, where the line used for each
+-- the aggregation of their lines (fct_saisie_indicateur_lignes, where the line used for each
 -- field and period is chosen).
 --
 -- A field's value for a period is the line entered for that period. A year without its own
@@ -40,6 +40,6 @@
     {%- do reasons.update({id: "when j.n_lines = 0 then " ~ missing | replace('FIELD', field)}) %}
 {%- endfor %}
 
-with lines as (select * from {{ ref('int_saisie__indicateur_lignes') }})
+with lines as (select * from {{ ref('fct_saisie_indicateur_lignes') }})
 
 {{ indicators_from_lines('lines', reasons=reasons, no_rows_when_unavailable=true) }}
