@@ -29,6 +29,19 @@ def pytest_configure(config):
     prepare_manifest()
 
 
+def manifest_models() -> dict[str, dict]:
+    """The project's models in the manifest pytest_configure prepared (the working tree's
+    models and yml): name -> node."""
+    from orchestration.dbt_manifest import spaser_dbt_project
+
+    manifest = json.loads(Path(spaser_dbt_project.manifest_path).read_text(encoding="utf-8"))
+    return {
+        node["name"]: node
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and node["package_name"] == "spaser"
+    }
+
+
 @pytest.fixture
 def shared_data() -> Path:
     if not SHARED_DATA.exists():

@@ -18,23 +18,9 @@ documented ones come from the manifest the tests parse before collection
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import duckdb
 import pytest
-
-from orchestration.dbt_manifest import spaser_dbt_project
-
-
-def _manifest_models() -> dict[str, dict]:
-    """The project's models from the manifest: name -> node."""
-    manifest = json.loads(Path(spaser_dbt_project.manifest_path).read_text(encoding="utf-8"))
-    return {
-        node["name"]: node
-        for node in manifest["nodes"].values()
-        if node["resource_type"] == "model" and node["package_name"] == "spaser"
-    }
+from conftest import manifest_models
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +28,7 @@ def built(first_run) -> tuple[dict[str, tuple[list[str], dict[str, str]]], list[
     """({model: (columns it produces in the built warehouse, {documented column: description})},
     models of the manifest without a relation in the warehouse)."""
     home, _ = first_run
-    nodes = _manifest_models()
+    nodes = manifest_models()
     con = duckdb.connect(str(home / "warehouse" / "warehouse.duckdb"), read_only=True)
     try:
         rows = con.execute(

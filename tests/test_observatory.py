@@ -22,7 +22,7 @@ from unittest import mock
 
 import duckdb
 import pytest
-from conftest import demo_config, run_dbt
+from conftest import demo_config, manifest_models, run_dbt
 
 N_CONTRACTS, N_BUYERS, MIN_CONTRACTS = 2500, 30, 15
 SOCIAL = {"Clause sociale", "Critère social", "Marché réservé"}
@@ -383,14 +383,12 @@ def test_every_observatory_column_is_documented(observatory):
     """tests/test_column_docs.py reads the demo warehouse, which the semester build fills without
     the observatory's models: their columns are checked here, on the observatory's warehouse,
     by the same rule (every produced column described, no described column missing)."""
-    from test_column_docs import _manifest_models
-
     home, _, _ = observatory
     produced: dict[tuple[str, str], list[str]] = defaultdict(list)
     for r in _rows(home, "SELECT table_schema, table_name, column_name FROM information_schema.columns"):
         produced[(r["table_schema"], r["table_name"])].append(r["column_name"])
     checked = 0
-    for name, node in _manifest_models().items():
+    for name, node in manifest_models().items():
         if "observatoire" not in node["config"].get("tags", []):
             continue
         columns = produced[(node["schema"], node.get("alias") or name)]
