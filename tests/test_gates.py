@@ -37,6 +37,31 @@ def test_every_expectation_says_whether_it_blocks_and_why():
             assert expectation["meta"]["why"], (path.name, expectation["type"])
 
 
+def test_the_raw_layer_is_checked_by_its_gates_only():
+    """One definition of each check: the raw tables are checked by their GX suites, which run
+    (and block) before dbt, never again by dbt tests on the sources. Every raw table dbt reads
+    as a source has a suite that requires its identifying columns."""
+    from orchestration.dbt_manifest import spaser_dbt_project
+    from orchestration.feeds import all_sources
+
+    manifest = json.loads(spaser_dbt_project.manifest_path.read_text(encoding="utf-8"))
+    on_sources = [
+        n["name"]
+        for n in manifest["nodes"].values()
+        if n["resource_type"] == "test" and any(p.startswith("source.") for p in n["depends_on"]["nodes"])
+    ]
+    assert on_sources == []
+    suites = {s.table.table: s.suite for s in all_sources()}
+    for source in manifest["sources"].values():
+        if source["schema"] != "raw" or source["name"] not in suites:
+            continue  # the observatory's SIRENE tables and meta have their own checks
+        suite = json.loads((GX_PROJECT_DIR / "gx" / "expectations" / f"{suites[source['name']]}.json").read_text())
+        assert any(
+            e["type"] == "expect_column_values_to_not_be_null" and e["meta"]["severity"] == "block"
+            for e in suite["expectations"]
+        ), source["name"]
+
+
 def _mart_frame(**changes) -> pd.DataFrame:
     df = pd.DataFrame(
         {
