@@ -42,18 +42,30 @@ def dbt_vars(locations: Mapping[str, str] | None = None) -> dict[str, str]:
     return dict(locations or {})
 
 
-# dbt unit tests check the SQL logic on fixed fixtures, never the data: they belong to CI
-# (tests/test_pipeline.py runs them on the test warehouse), not to every semester run, where the
-# 29 of them cost ~35 s of dbt node time (about a quarter of the dbt stage on the demo).
-UNIT_TESTS = "resource_type:unit_test"
+# dbt unit tests and the tests tagged `logic` (dbt_project/tests/_tests.yml) check SQL logic on
+# fixed cases, never the data: they belong to CI (tests/test_pipeline.py runs them on the test
+# warehouse) and to the PostgreSQL build, not to every semester run, where the 29 unit tests
+# cost ~35 s of dbt node time (about a quarter of the dbt stage on the demo).
+LOGIC_TESTS = "resource_type:unit_test tag:logic"
+# Seeds left out of a build whose project and configuration are those of the last successful
+# build (full_refresh_reason() is None): their tables hold exactly these files, checked then.
+# "buildable" keeps the tests between a model and a seed (a relationships test to the
+# catalogue); the default ("eager") would drop every test that touches an excluded seed.
+SEEDS = "resource_type:seed"
 
 
 def dbt_build_args(
     select: str | None = None,
     full_refresh: bool = False,
     locations: Mapping[str, str] | None = None,
+    seeds_loaded: bool = False,
 ) -> list[str]:
-    args = ["build", "--vars", json.dumps(dbt_vars(locations), sort_keys=True), "--exclude", UNIT_TESTS]
+    """`seeds_loaded`: the warehouse's seed tables already hold the project's seeds and
+    configuration (same fingerprint as the last successful build), so they are not reloaded."""
+    args = ["build", "--vars", json.dumps(dbt_vars(locations), sort_keys=True)]
+    args += ["--exclude", f"{LOGIC_TESTS} {SEEDS}" if seeds_loaded else LOGIC_TESTS]
+    if seeds_loaded:
+        args += ["--indirect-selection", "buildable"]
     if full_refresh:
         args.append("--full-refresh")
     if select:
@@ -64,8 +76,8 @@ def dbt_build_args(
 # The incremental models (the DECP chain: int_marches__versions_ranked, int_marches__classified,
 # fct_marches) keep what earlier builds derived. That is only right while the SQL, macros and
 # seeds that derived it are unchanged: the files below are fingerprinted, the fingerprint of each
-# successful build is recorded in the warehouse, and a build whose project differs from the last
-# one is a full refresh.
+# build is recorded in the warehouse when it starts, and a build whose project differs from the
+# last one attempted (even a failed one: it may have rebuilt tables) is a full refresh.
 def project_fingerprint(files: list[Path], root: Path, extra: str = "") -> str:
     """SHA-256 of the files' paths (relative to root) and contents, in path order, and `extra`
     (the configuration's fingerprint)."""
@@ -90,9 +102,10 @@ def full_refresh_reason(last_fingerprint: str | None, fingerprint: str, forced: 
 BUILDS_TABLE = "meta.dbt_builds"
 
 
-def _prepare_warehouse(warehouse: Path) -> str | None:
+def _prepare_warehouse(warehouse: Path) -> tuple[str | None, bool]:
     """Tables dbt reads that no ingest asset writes (the register of past releases); returns
-    the project fingerprint of the last successful build, None when none is on record."""
+    the project fingerprint of the last build attempted (None when none is on record) and
+    whether that build succeeded."""
     import duckdb
 
     from .publication.publish import ensure_release_register
@@ -106,37 +119,45 @@ def _prepare_warehouse(warehouse: Path) -> str | None:
             full_refresh BOOLEAN, dbt_invocation_id VARCHAR, seconds DOUBLE)""")
         # how dbt parsed the project (partial/full): why a build took longer
         con.execute(f"ALTER TABLE {BUILDS_TABLE} ADD COLUMN IF NOT EXISTS parse VARCHAR")
-        row = con.execute(f"SELECT project_fingerprint FROM {BUILDS_TABLE} ORDER BY built_at DESC LIMIT 1").fetchone()
-        return row[0] if row else None
+        # every attempt is recorded when it starts (earlier versions recorded successes only:
+        # NULL): a failed build may have left tables built from another project
+        con.execute(f"ALTER TABLE {BUILDS_TABLE} ADD COLUMN IF NOT EXISTS succeeded BOOLEAN")
+        row = con.execute(
+            f"SELECT project_fingerprint, coalesce(succeeded, true) FROM {BUILDS_TABLE} ORDER BY built_at DESC LIMIT 1"
+        ).fetchone()
+        return (row[0], row[1]) if row else (None, False)
     finally:
         con.close()
 
 
-def _record_build(
-    warehouse: Path,
-    semester: str,
-    fingerprint: str,
-    full_refresh: bool,
-    invocation_id: str | None,
-    seconds: float,
-    parse: str | None,
+def _start_build(warehouse: Path, semester: str, fingerprint: str, full_refresh: bool) -> dt.datetime:
+    """Record a build attempt before dbt starts; returns its key (built_at)."""
+    import duckdb
+
+    started = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    con = duckdb.connect(str(warehouse))
+    try:
+        con.execute(
+            f"INSERT INTO {BUILDS_TABLE} BY NAME SELECT ? AS built_at, ? AS semester, ? AS project_fingerprint, "
+            "? AS full_refresh, false AS succeeded",
+            [started, semester, fingerprint, full_refresh],
+        )
+    finally:
+        con.close()
+    return started
+
+
+def _record_success(
+    warehouse: Path, built_at: dt.datetime, invocation_id: str | None, seconds: float, parse: str | None
 ) -> None:
     import duckdb
 
     con = duckdb.connect(str(warehouse))
     try:
         con.execute(
-            f"INSERT INTO {BUILDS_TABLE} BY NAME SELECT ? AS built_at, ? AS semester, ? AS project_fingerprint, "
-            "? AS full_refresh, ? AS dbt_invocation_id, ? AS seconds, ? AS parse",
-            [
-                dt.datetime.now(dt.UTC).replace(tzinfo=None),
-                semester,
-                fingerprint,
-                full_refresh,
-                invocation_id,
-                round(seconds, 1),
-                parse,
-            ],
+            f"UPDATE {BUILDS_TABLE} SET succeeded = true, dbt_invocation_id = ?, seconds = ?, parse = ? "
+            "WHERE built_at = ?",
+            [invocation_id, round(seconds, 1), parse, built_at],
         )
     finally:
         con.close()
@@ -195,17 +216,24 @@ def spaser_dbt_models(
 ):
     paths = spaser.valid_paths()
     locations = dbt_locations(paths)
-    last = _prepare_warehouse(paths.warehouse)
+    last, last_succeeded = _prepare_warehouse(paths.warehouse)
     # the organisation's configuration is seeds too: a changed file rebuilds from scratch
     fingerprint = project_fingerprint(project_files(), REPO_ROOT, extra=configuration.fingerprint(paths.config))
     reason = full_refresh_reason(last, fingerprint, forced=config.full_refresh)
     full_refresh = reason is not None
-    context.log.info(f"dbt build: full refresh ({reason})" if full_refresh else "dbt build: incremental")
+    # a failed build may have stopped while loading the seeds
+    seeds_loaded = not full_refresh and last_succeeded
+    context.log.info(
+        f"dbt build: full refresh ({reason})"
+        if full_refresh
+        else "dbt build: incremental" + (", seeds already loaded" if seeds_loaded else "")
+    )
     started = time.monotonic()
+    built_at = _start_build(paths.warehouse, context.partition_key, fingerprint, full_refresh)
     target = build_target_path(context.run.run_id)
     reuse_parse_state(paths, target)
     build = dbt.cli(
-        dbt_build_args(full_refresh=full_refresh, locations=locations),
+        dbt_build_args(full_refresh=full_refresh, locations=locations, seeds_loaded=seeds_loaded),
         context=context,
         target_path=target,
         env=dbt_env(context.partition_key),
@@ -213,11 +241,9 @@ def spaser_dbt_models(
     yield from build.stream()
     keep_parse_state(build.target_path, paths)
     # reached only when the build succeeded (a failed build raises from stream())
-    _record_build(
+    _record_success(
         paths.warehouse,
-        context.partition_key,
-        fingerprint,
-        full_refresh,
+        built_at,
         _invocation_id(build.target_path),
         time.monotonic() - started,
         parse_mode(build.target_path),

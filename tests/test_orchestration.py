@@ -77,8 +77,17 @@ def test_dbt_gets_the_partition_as_an_environment_variable_and_the_home_as_vars(
     assert args[0] == "build" and json.loads(args[args.index("--vars") + 1]) == {}
     assert "2026-S1" not in " ".join(dbt_build_args(locations={"spaser_warehouse_path": "/w.duckdb"}))
     assert dbt_build_args(select="marts")[-2:] == ["--select", "marts"]
-    # unit tests run in CI (tests/test_pipeline.py), not in every semester run
-    assert args[args.index("--exclude") + 1] == "resource_type:unit_test"
+    # unit tests and logic tests run in CI (tests/test_pipeline.py), not in every semester run
+    assert args[args.index("--exclude") + 1] == "resource_type:unit_test tag:logic"
+    assert "--indirect-selection" not in args  # seeds loaded, with every test on them
+
+
+def test_a_build_on_the_last_built_project_keeps_the_seeds_and_the_tests_between_models_and_seeds():
+    """Seeds already loaded by the last successful build of the same project are not reloaded;
+    their own tests are not run again, but a test between a model and a seed still is."""
+    args = dbt_build_args(seeds_loaded=True)
+    assert args[args.index("--exclude") + 1].split() == ["resource_type:unit_test", "tag:logic", "resource_type:seed"]
+    assert args[args.index("--indirect-selection") + 1] == "buildable"
 
 
 def test_the_dbt_environment_is_set_for_the_invocation_only(monkeypatch):
@@ -130,6 +139,27 @@ def test_full_refresh_flag():
     assert "--full-refresh" not in dbt_build_args()
     args = dbt_build_args(full_refresh=True, select="marts")
     assert "--full-refresh" in args and args[-2:] == ["--select", "marts"]
+
+
+def test_every_build_attempt_is_recorded_and_a_failed_one_reloads_the_seeds(tmp_path):
+    """A build is recorded when it starts: the next build compares with the project of the last
+    attempt, even a failed one that may have rebuilt tables, and reloads the seeds after a failure
+    (it may have stopped while loading them). Rows of earlier versions recorded successes only."""
+    import duckdb
+
+    from orchestration.dbt import _prepare_warehouse, _record_success, _start_build
+
+    warehouse = tmp_path / "warehouse.duckdb"
+    assert _prepare_warehouse(warehouse) == (None, False)
+    started = _start_build(warehouse, "2025-S2", "A", full_refresh=True)
+    assert _prepare_warehouse(warehouse) == ("A", False)  # failed or still running
+    _record_success(warehouse, started, "inv", 1.0, "full")
+    assert _prepare_warehouse(warehouse) == ("A", True)
+    _start_build(warehouse, "2026-S1", "B", full_refresh=True)  # another project, failed
+    assert _prepare_warehouse(warehouse) == ("B", False)
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("UPDATE meta.dbt_builds SET succeeded = NULL")
+    assert _prepare_warehouse(warehouse) == ("B", True)
 
 
 def test_incremental_build_only_on_the_project_last_built(tmp_path):

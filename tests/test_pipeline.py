@@ -71,12 +71,14 @@ def test_pipeline_succeeds_and_publishes_a_release(first_run):
 
 
 def test_dbt_unit_tests_pass_on_the_built_warehouse(first_run):
-    """The dbt unit tests (indicator logic on fixtures) are left out of the semester runs
-    (orchestration/dbt.py UNIT_TESTS): they run here, on the warehouse the pipeline built."""
+    """The dbt unit tests (indicator logic on fixtures) and the logic tests are left out of the
+    semester runs (orchestration/dbt.py LOGIC_TESTS): they run here, on the warehouse the
+    pipeline built."""
     home, _ = first_run
-    done = run_dbt(home, "test", "--select", "test_type:unit", target_dir="dbt_unit_target")
+    done = run_dbt(home, "test", "--select", "test_type:unit tag:logic", target_dir="dbt_unit_target")
     assert done.returncode == 0, done.stdout[-3000:]
     assert re.search(r"PASS=(2[0-9]|[3-9][0-9])\b", done.stdout), done.stdout[-2000:]
+    assert re.search(r"PASS assert_identifiers_compact_as_documented\b", done.stdout), done.stdout[-2000:]
 
 
 def test_release_holds_every_catalogue_indicator(first_run):
