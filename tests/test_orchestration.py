@@ -87,7 +87,7 @@ def test_a_build_on_the_last_built_project_keeps_the_seeds_and_the_tests_between
     their own tests are not run again, but a test between a model and a seed still is."""
     args = dbt_build_args(seeds_loaded=True)
     assert args[args.index("--exclude") + 1].split() == ["resource_type:unit_test", "tag:logic", "resource_type:seed"]
-    assert args[args.index("--indirect-selection") + 1] == "buildable"
+    assert args[args.index("--indirect-selection") + 1] == "cautious"
 
 
 def test_the_dbt_environment_is_set_for_the_invocation_only(monkeypatch):

@@ -147,6 +147,13 @@ def test_rerun_on_the_same_inputs_keeps_the_release(published_home, monkeypatch)
         assert again.success, threads
         assert sorted(p.name for p in folder.iterdir()) == ["v1"], threads  # byte-identical marts
         assert (folder / "v1" / "manifest.json").read_bytes() == before
+        # the seeds, loaded by the first build of this project, are not reloaded; the test between
+        # the mart and the catalogue seed still runs (a blocking check of the release)
+        reloaded = [e.asset_key for e in again.all_events if e.event_type_value == "ASSET_MATERIALIZATION"]
+        assert reloaded and not [k for k in reloaded if k.path[0] == "reference"]
+        assert checks(again)[
+            "relationships_mart_spaser_indicateurs_indicator_id__indicator_id__ref_spaser_indicateurs_"
+        ]
     # the first build was a full refresh, the rerun on the same project incremental: same release;
     # each build records the fingerprint of the project and configuration it built (what the next
     # run compares to decide on a full refresh)
