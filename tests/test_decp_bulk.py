@@ -144,6 +144,28 @@ def test_an_array_read_in_parts_loads_the_rows_of_the_python_reader(tmp_path, mo
     assert out["bulk"]["parts.json"][0] == 68 + scalar_record
 
 
+def test_a_file_the_duckdb_path_cannot_read_is_read_by_python_and_says_so(tmp_path, monkeypatch):
+    """A resource error on the DuckDB path (memory, disk) costs time, never rows: the file is read
+    by the Python reader and its ingest log notes say why, so a slow run can be explained."""
+
+    def out_of_memory(*args, **kwargs):
+        raise duckdb.OutOfMemoryException("could not allocate block of size 1 GiB")
+
+    monkeypatch.setattr(decp_bulk, "PART_BYTES", 1024)
+    monkeypatch.setattr(decp_bulk, "_stage", out_of_memory)
+    root = tmp_path / "landing"
+    root.mkdir()
+    _parts_file(root / "parts.json", scalar_record=False)
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    [result] = ingest_files(con, DECP_TABLE, root, [root / "parts.json"], DECP.read, bulk=DECP.bulk_for)
+    assert result.rows_read == 68 == result.rows_loaded + result.rows_quarantined
+    assert [n for n in result.notes if n.startswith(decp_bulk.FALLBACK_NOTE)] == [
+        f"{decp_bulk.FALLBACK_NOTE} (could not allocate block of size 1 GiB)"
+    ]
+    notes = con.execute("SELECT notes FROM meta.ingest_log").fetchone()[0]
+    assert decp_bulk.FALLBACK_NOTE in notes
+
+
 @settings(max_examples=500, deadline=None, derandomize=True, database=None)
 @given(st.binary(max_size=40).map(lambda b: bytes(b"0123456789eE+-. x"[c % 17] for c in b)))
 def test_huge_exponent_search_finds_what_the_plain_regex_finds(window):

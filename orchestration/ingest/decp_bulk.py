@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import logging
 import re
 import tempfile
 from collections.abc import Callable, Iterator
@@ -50,6 +49,9 @@ import numpy as np  # a dependency of pandas
 from .decp import has_lone_surrogate
 from .framework import BulkReader, Quarantine
 from .limits import RECORD_DEPTH_2024, RECORD_MAX_BYTES, scan_json
+from .text import note
+
+FALLBACK_NOTE = "DuckDB path not possible, read by the Python reader"
 
 ARRAYS = {"marche": ("marches.marche", "marche"), "contrat-concession": ("marches.contrat-concession", "concession")}
 _KEYS = "|".join(re.escape(k) for k in ARRAYS)
@@ -659,7 +661,9 @@ def prepare(con, path: Path, columns: list[tuple[str, str]] | None = None) -> Pr
             for part in files:
                 part.unlink()
     except (duckdb.Error, ValueError, OSError) as exc:
-        logging.getLogger(__name__).warning("%s: DuckDB path not possible, Python reader used (%s)", path, exc)
+        # same rows, several times slower: kept in the file's ingest log notes, where a run that
+        # suddenly takes longer can be explained (a memory limit, a full disk)
+        note(path, f"{FALLBACK_NOTE} ({exc})")
         prepared.close()
         return None
     return prepared
