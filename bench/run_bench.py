@@ -365,13 +365,7 @@ def scenario(
     if incremental:
         inc = workdir / f"n{n}" / "incremental"
         env2 = make_env(inc)
-        (inc / "landing").mkdir(parents=True, exist_ok=True)
-        for item in landing.iterdir():
-            target = inc / "landing" / item.name
-            shutil.copytree(item, target) if item.is_dir() else shutil.copy2(item, target)
-        last = inc / "landing" / "decp" / "decp_2026-S1.json"
-        parked = inc / "decp_2026-S1.json"
-        last.rename(parked)
+        last, parked = prepare_incremental_home(full, inc)
         prior = run_measured(
             "build 2024-S1..2025-S2", n, spaser("run", "--semester", "2025-S2"), env2, inc / "run_prior.log"
         )
@@ -382,6 +376,22 @@ def scenario(
         results.append(m2)
         log(_line(m2, limit))
     return results
+
+
+def prepare_incremental_home(full: Path, inc: Path) -> tuple[Path, Path]:
+    """A second home for the incremental scenario: the full run's configuration and landing
+    files, the last DECP semester file parked outside the landing folder. Returns (where the
+    last file belongs, where it is parked)."""
+    # the same organisation's configuration and files, in a home of its own
+    shutil.copytree(full / "config", inc / "config")
+    (inc / "landing").mkdir(parents=True, exist_ok=True)
+    for item in (full / "landing").iterdir():
+        target = inc / "landing" / item.name
+        shutil.copytree(item, target) if item.is_dir() else shutil.copy2(item, target)
+    last = inc / "landing" / "decp" / "decp_2026-S1.json"
+    parked = inc / "decp_2026-S1.json"
+    last.rename(parked)
+    return last, parked
 
 
 def measure_parse_limit(n: int, home: Path, env: dict) -> Measure:

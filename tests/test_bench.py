@@ -45,3 +45,22 @@ def test_bench_small_n(tmp_path):
         assert re.search(r"\| \d+\.\d / \d+\.\d / \d+\.\d \|", row), row
     assert (out / "performance.png").stat().st_size > 10_000
     assert not (tmp_path / "work" / "n2000").exists()  # big work folders are removed
+
+
+def test_the_incremental_scenario_runs_in_a_home_with_the_full_runs_configuration(tmp_path):
+    """The incremental scenario's home holds the full run's configuration (without it every run
+    there stopped at `configuration invalide`) and its landing files but the last DECP semester."""
+    import run_bench
+
+    from orchestration import configuration
+
+    full, inc = tmp_path / "full", tmp_path / "incremental"
+    configuration.write_demo(full / "config")
+    decp = full / "landing" / "decp"
+    decp.mkdir(parents=True)
+    for semester in ("2025-S2", "2026-S1"):
+        (decp / f"decp_{semester}.json").write_text("{}", encoding="utf-8")
+    last, parked = run_bench.prepare_incremental_home(full, inc)
+    assert configuration.check(inc / "config") == []
+    assert sorted(p.name for p in (inc / "landing" / "decp").iterdir()) == ["decp_2025-S2.json"]
+    assert parked.exists() and not last.exists() and last.parent == inc / "landing" / "decp"
