@@ -104,16 +104,19 @@ def flagged_sql(suite: str, sql: str) -> str | None:
         for n in range(len(suite_expectations(suite)))
         if any(w.endswith(f"__spaser_dup_{n}") for w in windows)
     ]
-    # __spaser_total (rows of the whole frame) is kept: fetch_for_suite reads and drops it
+    # __spaser_total (rows of the whole frame) is kept: fetch_for_suite reads and drops it.
+    # The marked frame is materialised once: inlined in both halves of the UNION it computed every
+    # predicate twice; the total is counted on it rather than by a window over the whole frame,
+    # which DuckDB runs on one thread (the DECP suite at 1.5 million rows: 11.8 -> 8.5 CPU-s).
     exclude = f" EXCLUDE ({', '.join(helpers + ['__spaser_flagged', '__spaser_ord'])})"
     return f"""
-        WITH __spaser_frame AS (
-            SELECT *, row_number() OVER () AS __spaser_ord, count(*) OVER () AS __spaser_total{extra}
+        WITH __spaser_frame AS NOT MATERIALIZED (
+            SELECT *, row_number() OVER () AS __spaser_ord{extra}
             FROM ({sql})
-        ), __spaser_marked AS (
+        ), __spaser_marked AS MATERIALIZED (
             SELECT *, ({" OR ".join(predicates)}) AS __spaser_flagged FROM __spaser_frame
         )
-        SELECT *{exclude} FROM (
+        SELECT *{exclude}, (SELECT count(*) FROM __spaser_marked) AS __spaser_total FROM (
             SELECT * FROM __spaser_marked WHERE __spaser_flagged
             UNION ALL
             (SELECT * FROM __spaser_marked WHERE NOT __spaser_flagged ORDER BY __spaser_ord LIMIT 1)
