@@ -18,7 +18,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from dagster import AssetExecutionContext, AssetKey, Config
 from dagster_dbt import (
@@ -47,8 +47,9 @@ def dbt_vars(locations: Mapping[str, str] | None = None) -> dict[str, str]:
 # warehouse) and to the PostgreSQL build, not to every semester run, where the 29 unit tests
 # cost ~35 s of dbt node time (about a quarter of the dbt stage on the demo).
 LOGIC_TESTS = "resource_type:unit_test tag:logic"
-# Seeds left out of a build whose project and configuration are those of the last successful
-# build (full_refresh_reason() is None): their tables hold exactly these files, checked then.
+# Seeds left out of a build whose project and configuration are those of the last build, which
+# succeeded over every model (LastBuild.complete): their tables hold exactly these files, checked
+# then.
 # "cautious" keeps the tests between a model and a seed (the relationships test to the
 # catalogue) and drops those on the seeds alone; "eager" (the default) and, measured with
 # dbt 1.11 under `--select fqn:*`, "buildable" drop every test that touches an excluded seed.
@@ -78,7 +79,9 @@ def dbt_build_args(
 # fct_marches) keep what earlier builds derived. That is only right while the SQL, macros and
 # seeds that derived it are unchanged: the files below are fingerprinted, the fingerprint of each
 # build is recorded in the warehouse when it starts, and a build whose project differs from the
-# last one attempted (even a failed one: it may have rebuilt tables) is a full refresh.
+# last one attempted (even a failed one: it may have rebuilt tables) is a full refresh. So is the
+# build after a full refresh that did not finish: failed, or over a selection of models only, it
+# left models built from the earlier project.
 def project_fingerprint(files: list[Path], root: Path, extra: str = "") -> str:
     """SHA-256 of the files' paths (relative to root) and contents, in path order, and `extra`
     (the configuration's fingerprint)."""
@@ -89,24 +92,42 @@ def project_fingerprint(files: list[Path], root: Path, extra: str = "") -> str:
     return h.hexdigest()
 
 
-def full_refresh_reason(last_fingerprint: str | None, fingerprint: str, forced: bool = False) -> str | None:
-    """Why the build must be a full refresh; None when it can be incremental."""
+def full_refresh_reason(
+    last_fingerprint: str | None, fingerprint: str, forced: bool = False, unfinished: bool = False
+) -> str | None:
+    """Why the build must be a full refresh; None when it can be incremental. `unfinished`: the
+    last build was a full refresh that failed or covered a selection of models only."""
     if forced:
         return "asked"
     if last_fingerprint is None:
         return "no build on record"
     if last_fingerprint != fingerprint:
         return "models, macros or seeds changed"
+    if unfinished:
+        return "the last full refresh did not finish"
     return None
 
 
 BUILDS_TABLE = "meta.dbt_builds"
 
 
-def _prepare_warehouse(warehouse: Path) -> tuple[str | None, bool]:
+class LastBuild(NamedTuple):
+    """The last dbt build attempted on a warehouse (meta.dbt_builds)."""
+
+    fingerprint: str | None  # None: no build on record
+    full_refresh: bool
+    # it succeeded over every model: not failed, not a selection made in the UI (which may not
+    # have loaded the seeds nor rebuilt the other models)
+    complete: bool
+
+    @property
+    def unfinished_full_refresh(self) -> bool:
+        return self.full_refresh and not self.complete
+
+
+def _prepare_warehouse(warehouse: Path) -> LastBuild:
     """Tables dbt reads that no ingest asset writes (the register of past releases); returns
-    the project fingerprint of the last build attempted (None when none is on record) and
-    whether that build succeeded."""
+    the last build attempted."""
     import duckdb
 
     from .publication.publish import ensure_release_register
@@ -123,16 +144,23 @@ def _prepare_warehouse(warehouse: Path) -> tuple[str | None, bool]:
         # every attempt is recorded when it starts (earlier versions recorded successes only:
         # NULL): a failed build may have left tables built from another project
         con.execute(f"ALTER TABLE {BUILDS_TABLE} ADD COLUMN IF NOT EXISTS succeeded BOOLEAN")
+        # a selection of models made in the UI (NULL: not recorded by earlier versions)
+        con.execute(f"ALTER TABLE {BUILDS_TABLE} ADD COLUMN IF NOT EXISTS subset BOOLEAN")
         row = con.execute(
-            f"SELECT project_fingerprint, coalesce(succeeded, true) FROM {BUILDS_TABLE} ORDER BY built_at DESC LIMIT 1"
+            f"""SELECT project_fingerprint, coalesce(full_refresh, false),
+                       coalesce(succeeded, true) AND NOT coalesce(subset, false)
+                FROM {BUILDS_TABLE} ORDER BY built_at DESC LIMIT 1"""
         ).fetchone()
-        return (row[0], row[1]) if row else (None, False)
+        return LastBuild(*row) if row else LastBuild(None, False, False)
     finally:
         con.close()
 
 
-def _start_build(warehouse: Path, semester: str, fingerprint: str, full_refresh: bool) -> dt.datetime:
-    """Record a build attempt before dbt starts; returns its key (built_at)."""
+def _start_build(
+    warehouse: Path, semester: str, fingerprint: str, full_refresh: bool, subset: bool = False
+) -> dt.datetime:
+    """Record a build attempt before dbt starts (`subset`: of a selection of models); returns its
+    key (built_at)."""
     import duckdb
 
     started = dt.datetime.now(dt.UTC).replace(tzinfo=None)
@@ -140,8 +168,8 @@ def _start_build(warehouse: Path, semester: str, fingerprint: str, full_refresh:
     try:
         con.execute(
             f"INSERT INTO {BUILDS_TABLE} BY NAME SELECT ? AS built_at, ? AS semester, ? AS project_fingerprint, "
-            "? AS full_refresh, false AS succeeded",
-            [started, semester, fingerprint, full_refresh],
+            "? AS full_refresh, ? AS subset, false AS succeeded",
+            [started, semester, fingerprint, full_refresh, subset],
         )
     finally:
         con.close()
@@ -217,21 +245,23 @@ def spaser_dbt_models(
 ):
     paths = spaser.valid_paths()
     locations = dbt_locations(paths)
-    last, last_succeeded = _prepare_warehouse(paths.warehouse)
+    last = _prepare_warehouse(paths.warehouse)
     # the organisation's configuration is seeds too: a changed file rebuilds from scratch
     fingerprint = project_fingerprint(project_files(), REPO_ROOT, extra=configuration.fingerprint(paths.config))
-    reason = full_refresh_reason(last, fingerprint, forced=config.full_refresh)
+    reason = full_refresh_reason(
+        last.fingerprint, fingerprint, forced=config.full_refresh, unfinished=last.unfinished_full_refresh
+    )
     full_refresh = reason is not None
-    # a failed build may have stopped while loading the seeds; a subset chosen in the UI keeps
-    # dagster-dbt's own indirect selection
-    seeds_loaded = not full_refresh and last_succeeded and not context.is_subset
+    # a failed build may have stopped while loading the seeds, a selection may not have loaded
+    # them; a selection made in the UI keeps dagster-dbt's own indirect selection
+    seeds_loaded = not full_refresh and last.complete and not context.is_subset
     context.log.info(
         f"dbt build: full refresh ({reason})"
         if full_refresh
         else "dbt build: incremental" + (", seeds already loaded" if seeds_loaded else "")
     )
     started = time.monotonic()
-    built_at = _start_build(paths.warehouse, context.partition_key, fingerprint, full_refresh)
+    built_at = _start_build(paths.warehouse, context.partition_key, fingerprint, full_refresh, context.is_subset)
     target = build_target_path(context.run.run_id)
     reuse_parse_state(paths, target)
     build = dbt.cli(

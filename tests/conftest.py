@@ -157,8 +157,9 @@ def run_dbt(home: Path, *args: str, target_dir: str = "dbt_target"):
     )
 
 
-def run(semester: str = SEMESTER, reason: str | None = None, assets=None):
-    """Materialise the code location's assets and checks for one semester, in-process."""
+def run(semester: str = SEMESTER, reason: str | None = None, assets=None, selection=None):
+    """Materialise the code location's assets and checks for one semester, in-process
+    (`selection`: only these of them, as a selection made in the UI)."""
     from dagster import DagsterInstance, materialize
 
     from orchestration.dbt import dbt_resource
@@ -176,6 +177,7 @@ def run(semester: str = SEMESTER, reason: str | None = None, assets=None):
         instance=instance,
         raise_on_error=False,
         run_config=config,
+        selection=selection,
     )
 
 

@@ -147,19 +147,54 @@ def test_every_build_attempt_is_recorded_and_a_failed_one_reloads_the_seeds(tmp_
     (it may have stopped while loading them). Rows of earlier versions recorded successes only."""
     import duckdb
 
-    from orchestration.dbt import _prepare_warehouse, _record_success, _start_build
+    from orchestration.dbt import LastBuild, _prepare_warehouse, _record_success, _start_build
 
     warehouse = tmp_path / "warehouse.duckdb"
-    assert _prepare_warehouse(warehouse) == (None, False)
+    assert _prepare_warehouse(warehouse) == LastBuild(None, False, False)
     started = _start_build(warehouse, "2025-S2", "A", full_refresh=True)
-    assert _prepare_warehouse(warehouse) == ("A", False)  # failed or still running
+    assert _prepare_warehouse(warehouse) == LastBuild("A", True, False)  # failed or still running
     _record_success(warehouse, started, "inv", 1.0, "full")
-    assert _prepare_warehouse(warehouse) == ("A", True)
+    assert _prepare_warehouse(warehouse) == LastBuild("A", True, True)
     _start_build(warehouse, "2026-S1", "B", full_refresh=True)  # another project, failed
-    assert _prepare_warehouse(warehouse) == ("B", False)
+    assert _prepare_warehouse(warehouse) == LastBuild("B", True, False)
     with duckdb.connect(str(warehouse)) as con:
         con.execute("UPDATE meta.dbt_builds SET succeeded = NULL")
-    assert _prepare_warehouse(warehouse) == ("B", True)
+    assert _prepare_warehouse(warehouse) == LastBuild("B", True, True)
+
+
+def _plan(warehouse, fingerprint: str) -> tuple[str | None, bool]:
+    """(why a full refresh, seeds left out) of the next complete build, as spaser_dbt_models decides."""
+    from orchestration.dbt import _prepare_warehouse
+
+    last = _prepare_warehouse(warehouse)
+    reason = full_refresh_reason(last.fingerprint, fingerprint, unfinished=last.unfinished_full_refresh)
+    return reason, reason is None and last.complete
+
+
+def test_a_full_refresh_that_did_not_finish_is_made_again(tmp_path):
+    """A full refresh that failed, or covered only a selection of models made in the UI, left
+    models (the incremental DECP chain among them) and seeds built from the earlier project or
+    configuration: the next build is a full refresh again, seeds loaded, until one finishes."""
+    from orchestration.dbt import _record_success, _start_build
+
+    warehouse = tmp_path / "warehouse.duckdb"
+    _plan(warehouse, "A")
+    _record_success(warehouse, _start_build(warehouse, "2025-S2", "A", full_refresh=True), None, 1.0, None)
+    assert _plan(warehouse, "A") == (None, True)
+    # the new project's first build fails (a new test on the data, say) before the DECP chain
+    _start_build(warehouse, "2026-S1", "B", full_refresh=True)
+    assert _plan(warehouse, "B") == ("the last full refresh did not finish", False)
+    # a selection of models built from the UI on project B, successfully: the others are A's
+    done = _start_build(warehouse, "2026-S1", "B", full_refresh=True, subset=True)
+    _record_success(warehouse, done, None, 1.0, None)
+    assert _plan(warehouse, "B") == ("the last full refresh did not finish", False)
+    _record_success(warehouse, _start_build(warehouse, "2026-S1", "B", full_refresh=True), None, 1.0, None)
+    assert _plan(warehouse, "B") == (None, True)
+    # an incremental selection leaves every model on this project, but maybe not the seeds
+    _record_success(warehouse, _start_build(warehouse, "2026-S1", "B", False, subset=True), None, 1.0, None)
+    assert _plan(warehouse, "B") == (None, False)
+    _start_build(warehouse, "2026-S1", "B", full_refresh=False)  # an incremental build fails
+    assert _plan(warehouse, "B") == (None, False)
 
 
 def test_incremental_build_only_on_the_project_last_built(tmp_path):

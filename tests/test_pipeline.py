@@ -166,6 +166,32 @@ def test_rerun_on_the_same_inputs_keeps_the_release(published_home, monkeypatch)
     assert [b[1] for b in builds] == [built] * 2
 
 
+def test_a_build_after_a_selection_reloads_the_seeds_and_refreshes_again(published_home, monkeypatch):
+    """A selection of models built from the UI after a configuration change loads neither the
+    seeds nor the other models: the next complete build is a full refresh that reloads them,
+    so the reference tables hold the configuration the release records."""
+    from orchestration.dbt import dbt_asset_key, spaser_dbt_models
+
+    config = published_home / "config"  # the first run's configuration, in a folder of this test
+    monkeypatch.setenv("SPASER_CONFIG_DIR", str(config))
+    cibles = config / "spaser_cibles.csv"
+    text = cibles.read_text(encoding="utf-8")
+    assert "nordval,GOV-5,100,2026," in text
+    cibles.write_text(text.replace("nordval,GOV-5,100,2026,", "nordval,GOV-5,90,2026,"), encoding="utf-8")
+    selected = run(assets=[spaser_dbt_models], selection=[dbt_asset_key("int_periodes")])
+    assert selected.success
+    complete = run(assets=[spaser_dbt_models])
+    assert complete.success
+    warehouse = published_home / "warehouse" / "warehouse.duckdb"
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        target = con.execute(
+            "SELECT target_value FROM reference.spaser_cibles WHERE org_id = 'nordval' AND indicator_id = 'GOV-5'"
+        ).fetchall()
+        builds = con.execute("SELECT full_refresh FROM meta.dbt_builds ORDER BY built_at").fetchall()
+    assert target == [(90.0,)]
+    assert [b[0] for b in builds] == [True, True, True]  # first run, the selection, the complete build
+
+
 def test_correction_needs_a_reason_and_makes_v2_with_the_moved_values(published_home):
     from orchestration.publication.publish import CorrectionReasonRequired, publish_semester
 
