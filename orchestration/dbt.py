@@ -33,7 +33,7 @@ from . import configuration
 from .dbt_manifest import DBT_EXECUTABLE, project_files, spaser_dbt_project
 from .partitions import dbt_env, semester_partitions
 from .resources import SpaserResource
-from .settings import REPO_ROOT, dbt_locations
+from .settings import DBT_PROJECT_DIR, REPO_ROOT, dbt_locations
 
 
 def dbt_vars(locations: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -90,6 +90,20 @@ def project_fingerprint(files: list[Path], root: Path, extra: str = "") -> str:
         h.update(path.relative_to(root).as_posix().encode() + b"\0")
         h.update(path.read_bytes() + b"\0")
     return h.hexdigest()
+
+
+def build_fingerprint(locations: Mapping[str, str]) -> str:
+    """What a build's tables derive from: the project's files, the configuration snapshot dbt
+    reads as seeds (not the home's folder, which may change while the build runs) and the
+    versions of dbt-core and its adapter (an upgrade may build differently)."""
+    from importlib.metadata import version as installed
+
+    from dbt.version import __version__ as dbt_core
+
+    snapshot = configuration.fingerprint(DBT_PROJECT_DIR / locations["spaser_config_seeds"])
+    return project_fingerprint(
+        project_files(), REPO_ROOT, extra=f"{snapshot}|dbt-core {dbt_core}|dbt-duckdb {installed('dbt-duckdb')}"
+    )
 
 
 def full_refresh_reason(
@@ -247,7 +261,7 @@ def spaser_dbt_models(
     locations = dbt_locations(paths)
     last = _prepare_warehouse(paths.warehouse)
     # the organisation's configuration is seeds too: a changed file rebuilds from scratch
-    fingerprint = project_fingerprint(project_files(), REPO_ROOT, extra=configuration.fingerprint(paths.config))
+    fingerprint = build_fingerprint(locations)
     reason = full_refresh_reason(
         last.fingerprint, fingerprint, forced=config.full_refresh, unfinished=last.unfinished_full_refresh
     )

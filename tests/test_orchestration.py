@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import shutil
 import subprocess
 import sys
 
@@ -195,6 +196,32 @@ def test_a_full_refresh_that_did_not_finish_is_made_again(tmp_path):
     assert _plan(warehouse, "B") == (None, False)
     _start_build(warehouse, "2026-S1", "B", full_refresh=False)  # an incremental build fails
     assert _plan(warehouse, "B") == (None, False)
+
+
+def test_the_build_fingerprint_covers_the_configuration_dbt_reads_and_the_dbt_versions(tmp_path, monkeypatch):
+    """The fingerprint is taken on the configuration snapshot dbt reads (not the home's folder,
+    which may change during the build) and changes with the dbt-core or adapter version."""
+    import importlib.metadata
+
+    from orchestration import configuration
+    from orchestration.dbt import build_fingerprint
+    from orchestration.settings import DBT_PROJECT_DIR
+
+    snapshot = DBT_PROJECT_DIR / ".config" / "test-fingerprint"
+    configuration.write_demo(snapshot)
+    try:
+        locations = {"spaser_config_seeds": ".config/test-fingerprint"}
+        first = build_fingerprint(locations)
+        assert build_fingerprint(locations) == first
+        cibles = snapshot / "spaser_cibles.csv"
+        cibles.write_text(cibles.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+        changed = build_fingerprint(locations)
+        assert changed != first
+        real = importlib.metadata.version
+        monkeypatch.setattr(importlib.metadata, "version", lambda name: "0.0.0" if name == "dbt-duckdb" else real(name))
+        assert build_fingerprint(locations) != changed
+    finally:
+        shutil.rmtree(snapshot)
 
 
 def test_incremental_build_only_on_the_project_last_built(tmp_path):

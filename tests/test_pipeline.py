@@ -18,12 +18,10 @@ from browser import require_chromium
 from conftest import SEMESTER, catalogue, run, run_dbt
 from dagster import AssetKey
 
-from orchestration import configuration
-from orchestration.dbt import project_fingerprint
-from orchestration.dbt_manifest import project_files
+from orchestration.dbt import build_fingerprint
 from orchestration.publication.publish import sha256_file
 from orchestration.publication.report import fmt_value, render_report
-from orchestration.settings import REPO_ROOT, get_paths
+from orchestration.settings import dbt_locations, get_paths
 
 
 def checks(result) -> dict:
@@ -162,7 +160,7 @@ def test_rerun_on_the_same_inputs_keeps_the_release(published_home, monkeypatch)
             "SELECT full_refresh, project_fingerprint FROM meta.dbt_builds ORDER BY built_at"
         ).fetchall()
     assert [b[0] for b in builds] == [True, False]
-    built = project_fingerprint(project_files(), REPO_ROOT, extra=configuration.fingerprint(get_paths().config))
+    built = build_fingerprint(dbt_locations(get_paths()))
     assert [b[1] for b in builds] == [built] * 2
 
 
