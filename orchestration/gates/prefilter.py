@@ -107,7 +107,7 @@ def flagged_sql(suite: str, sql: str) -> str | None:
     # __spaser_total (rows of the whole frame) is kept: fetch_for_suite reads and drops it.
     # The marked frame is materialised once: inlined in both halves of the UNION it computed every
     # predicate twice; the total is counted on it rather than by a window over the whole frame,
-    # which DuckDB runs on one thread (the DECP suite at 1.5 million rows: 11.8 -> 8.5 CPU-s).
+    # which DuckDB runs on one thread (the DECP suite at 1.5 million rows: 12.2 -> 8.9 CPU-s).
     exclude = f" EXCLUDE ({', '.join(helpers + ['__spaser_flagged', '__spaser_ord'])})"
     return f"""
         WITH __spaser_frame AS NOT MATERIALIZED (
