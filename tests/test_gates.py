@@ -43,6 +43,7 @@ def test_the_raw_layer_is_checked_by_its_gates_only():
     as a source has a suite that requires its identifying columns."""
     from orchestration.dbt_manifest import spaser_dbt_project
     from orchestration.feeds import all_sources
+    from orchestration.gates.prefilter import suite_expectations
 
     manifest = json.loads(spaser_dbt_project.manifest_path.read_text(encoding="utf-8"))
     on_sources = [
@@ -57,10 +58,9 @@ def test_the_raw_layer_is_checked_by_its_gates_only():
     assert raw - set(suites) == {"sirene_etablissements", "sirene_unites_legales"}
 
     def required(suite: str) -> set[str]:
-        expectations = json.loads((GX_PROJECT_DIR / "gx" / "expectations" / f"{suite}.json").read_text())
         return {
             e["kwargs"]["column"]
-            for e in expectations["expectations"]
+            for e in suite_expectations(suite)
             if e["type"] == "expect_column_values_to_not_be_null" and e["meta"]["severity"] == "block"
         }
 
