@@ -295,9 +295,7 @@ def spaser_dbt_models(
         parse_mode(build.target_path),
     )
     # Still in this step, before any other DuckDB connection is open (docs generate connects
-    # to the warehouse for the catalog): the static docs published with the release. In the
-    # build's target folder with --no-compile: the build's manifest is reused, only the catalog
-    # is queried (compiling every node again cost ~5 s a run).
+    # to the warehouse for the catalog): the static docs published with the release.
     generate_docs(
         dbt,
         context.partition_key,
@@ -362,44 +360,66 @@ def docs_path(paths, semester: str) -> Path:
     return paths.dbt_docs / semester / "dbt_docs.html"
 
 
-def dbt_docs_args(compile: bool = True, locations: Mapping[str, str] | None = None) -> list[str]:
-    return [
-        "docs",
-        "generate",
-        "--static",
-        *([] if compile else ["--no-compile"]),
-        "--vars",
-        json.dumps(dbt_vars(locations), sort_keys=True),
-    ]
+def dbt_docs_args(build_target: Path, dbt: DbtCliResource, locations: Mapping[str, str] | None = None) -> list[str]:
+    """`dbt docs generate` on the build just made: its manifest is reused (--no-compile: compiling
+    every node again cost ~5 s a run), only the catalog is queried; its log goes beside the build's."""
+    args = [*dbt.global_config_flags, "docs", "generate", "--static", "--no-compile", "--quiet"]
+    args += ["--vars", json.dumps(dbt_vars(locations), sort_keys=True)]
+    args += ["--project-dir", str(dbt.project_dir), "--profiles-dir", str(dbt.profiles_dir or dbt.project_dir)]
+    args += ["--target-path", str(build_target), "--log-path", str(build_target)]
+    if dbt.profile:
+        args += ["--profile", dbt.profile]
+    if dbt.target:
+        args += ["--target", dbt.target]
+    return args
+
+
+# One dbt invocation at a time in this process: dbt keeps its flags, adapters and the DuckDB
+# connection in module globals.
+_IN_PROCESS_DBT_LOCK = threading.Lock()
+
+
+def _close_duckdb_environment() -> None:
+    """Close the DuckDB database dbt-duckdb keeps open in the process after an invocation (its
+    `close_all_connections` only forgets it): left open, it holds the warehouse's lock against the
+    next dbt process and refuses this process's read-only connections. A private attribute of
+    dbt-duckdb: tests/test_orchestration.py fails if an upgrade renames it."""
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+    if DuckDBConnectionManager._ENV is not None:
+        DuckDBConnectionManager._ENV.close()
+    DuckDBConnectionManager.close_all_connections()
 
 
 def generate_docs(
     dbt: DbtCliResource,
     partition_key: str,
     target: Path,
+    build_target: Path,
     log=None,
-    build_target: Path | None = None,
     locations: Mapping[str, str] | None = None,
 ) -> Path | None:
-    """`dbt docs generate --static` copied to `target`; None (logged) when it fails: the docs
-    accompany a release, they never block it. With `build_target` (the target folder of the
-    build just made), the build's manifest is reused (--no-compile)."""
+    """`dbt docs generate --static` on the build whose target folder is `build_target`, copied to
+    `target`; None (logged) when it fails: the docs accompany a release, they never block it.
+
+    Run in this process (dbt's programmatic runner) rather than as a new dbt process: dbt is
+    already imported here by dagster-dbt, and a process paid ~2 s of start-up for ~1 s of work
+    (docs/performance.md)."""
+    from dbt.cli.main import dbtRunner
+
     log = log or logging.getLogger(__name__)
     target.unlink(missing_ok=True)  # never publish the docs of an earlier build
     started = time.monotonic()
+    static = build_target / "static_index.html"
+    static.unlink(missing_ok=True)
     try:
-        reuse = build_target is not None and (build_target / "manifest.json").exists()
-        invocation = dbt.cli(
-            dbt_docs_args(compile=not reuse, locations=locations),
-            raise_on_error=False,
-            manifest=spaser_dbt_project.manifest_path,
-            target_path=build_target if reuse else None,
-            env=dbt_env(partition_key),
-        )
-        invocation.wait()
-        static = invocation.target_path / "static_index.html"
-        if not invocation.is_successful() or not static.exists():
-            log.warning(f"dbt docs generate failed: no dbt_docs.html in this release ({invocation.get_error()})")
+        with _IN_PROCESS_DBT_LOCK, _environment(dbt_env(partition_key)):
+            try:
+                result = dbtRunner().invoke(dbt_docs_args(build_target, dbt, locations))
+            finally:
+                _close_duckdb_environment()
+        if not result.success or not static.exists():
+            log.warning(f"dbt docs generate failed: no dbt_docs.html in this release ({result.exception})")
             return None
     except Exception as exc:  # noqa: BLE001
         log.warning(f"dbt docs generate failed: no dbt_docs.html in this release ({exc})")

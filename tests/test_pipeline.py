@@ -10,6 +10,7 @@ import shutil
 import stat
 import struct
 import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
@@ -399,6 +400,21 @@ def test_release_holds_the_report_and_dbt_docs_with_their_hashes(first_run):
     assert manifest["dbt_docs"] == "dbt_docs.html"
     docs = (release / "dbt_docs.html").read_text(encoding="utf-8")
     assert "mart_spaser_indicateurs" in docs and len(docs) > 100_000  # manifest and catalog inlined
+
+
+def test_the_run_leaves_no_connection_to_the_warehouse_open(first_run):
+    """The run's dbt docs are generated in this process (orchestration/dbt.generate_docs): a
+    DuckDB database left open by dbt-duckdb would lock the warehouse against the next dbt
+    process and refuse other connections of this one."""
+    home, _ = first_run
+    warehouse = home / "warehouse" / "warehouse.duckdb"
+    writer = subprocess.run(
+        [sys.executable, "-c", f"import duckdb; duckdb.connect({str(warehouse)!r}).close()"],
+        capture_output=True,
+        text=True,
+    )
+    assert writer.returncode == 0, writer.stderr
+    duckdb.connect(str(warehouse), read_only=True).close()
 
 
 def test_report_content(first_run):
