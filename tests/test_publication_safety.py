@@ -227,6 +227,14 @@ def test_gx_index_escapes_every_name(tmp_path):
                 "failures": [failure],
                 "recorded_at": "2026-07-01T00:00:00+00:00",
                 "validation_page": '"><script>alert(1)</script>',
+                # a gate that reused an earlier validation (gates/reuse.py) names it
+                "reused_from": {
+                    "run_id": SCRIPT,
+                    "run_name": SCRIPT,
+                    "recorded_at": SCRIPT,
+                    "validation_page": '"><script>alert(1)</script>',
+                    "reason": SCRIPT,
+                },
             }
         )
     )
@@ -234,7 +242,7 @@ def test_gx_index_escapes_every_name(tmp_path):
     manifest.parent.mkdir(parents=True)
     manifest.write_text(json.dumps({"dagster_run_id": "r1", "organisation": SCRIPT, "semester": SCRIPT, "version": 1}))
     text = write_index(tmp_path / "gx", tmp_path / "pub").read_text(encoding="utf-8")
-    assert "<script" not in text and text.count("&lt;script&gt;") >= 7
+    assert "<script" not in text and text.count("&lt;script&gt;") >= 14
 
 
 # --- tamper-evident releases

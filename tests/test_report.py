@@ -117,3 +117,13 @@ def test_readers_see_french_rules_and_reasons():
     assert reason_fr("mois is not a month (MM/AAAA): '13/2024'") == "mois : '13/2024' n'est pas un mois MM/AAAA"
     assert reason_fr("montant is not a number") == "montant : la valeur n'est pas un nombre"
     assert reason_fr("objet illisible") == "objet illisible"  # already French: as written
+
+
+def test_the_report_says_which_gates_reused_an_earlier_validation():
+    from orchestration.publication.report import _gates
+
+    origin = {"run_id": "r0", "run_name": "2025-S2__gx_raw_x", "recorded_at": "2026-07-01T08:30:00+00:00"}
+    fresh = {"check": "gx_ingest_log", "suite": "ingest_log", "passed": True, "reused_from": None}
+    text = _gates({"gates": [fresh, {"check": "gx_raw_x", "suite": "raw_x", "passed": True, "reused_from": origin}]})
+    assert text.count("reprise") == 1
+    assert "gx_raw_x<br>" in text and "validation du 01/07/2026 à 08:30 UTC reprise (mêmes données, même suite)" in text

@@ -6,7 +6,8 @@ its outcome: `bloqué` (a blocking expectation failed: nothing was published), `
 (only `warn` expectations failed) or `conforme`. Failing expectations are listed with their
 severity, column, row count and why, and link to the GX Data Docs validation page of the
 check; the Data Docs home (data_docs/index.html) is linked at the top. When the publications
-folder is known, a run that published a release names it.
+folder is known, a run that published a release names it. A raw gate that reused an earlier
+validation of the same data by the same suite (gates/reuse.py) says so, naming that run.
 
 Rebuilt at the end of every gate (checks._record), so it is always up to date; it only reads
 the run files, never the warehouse.
@@ -133,7 +134,7 @@ def render_index(root: Path, publications: Path | None = None) -> str:
                 "<tr>"
                 f'<td class="run">{_e(run.recorded_at.replace("T", " "))}<br><code>{_e(run.run_id[:8])}</code></td>'
                 f"<td>{_badge(run.outcome)}</td>"
-                f'<td class="num">{passed} / {len(run.checks)} sans échec</td>'
+                f'<td class="num">{passed} / {len(run.checks)} sans échec{_reused(run)}</td>'
                 f"<td>{_failures(run)}</td>"
                 f"<td>{'<br>'.join(_e(x) for x in run.releases) or NONE}</td>"
                 "</tr>"
@@ -186,13 +187,44 @@ def _failures(run: GateRun) -> str:
                 + (f'<ul class="rows">{rows}{more}</ul>' if rows else "")
                 + "</li>"
             )
+        reused = f" — {_origin(check['reused_from'])}" if check.get("reused_from") else ""
         items.append(
-            f'<div class="check">{link} <span class="muted">(suite {_e(check.get("suite"))})</span>'
+            f'<div class="check">{link} <span class="muted">(suite {_e(check.get("suite"))}){reused}</span>'
             f"<ul>{''.join(lines)}</ul></div>"
         )
     if not items:
         return '<span class="muted">aucune</span>'
     return "".join(items)
+
+
+def _origin(origin: dict) -> str:
+    """Which validation a reused gate gives again, and why it may."""
+    when = _e((origin.get("recorded_at") or "").replace("T", " "))
+    return (
+        f"validation reprise de l'exécution <code>{_e((origin.get('run_id') or '')[:8])}</code> "
+        f"({_e(origin.get('run_name'))}, {when}) : {_e(origin.get('reason'))}"
+    )
+
+
+def _reused(run: GateRun) -> str:
+    """The checks of `run` that reused an earlier validation instead of validating again."""
+    reused = sorted((c for c in run.checks if c.get("reused_from")), key=lambda c: c.get("check", ""))
+    if not reused:
+        return ""
+    items = "".join(
+        f"<li>{_e(c.get('check'))} : "
+        + (
+            f'<a href="data_docs/{_e(page)}">{_origin(c["reused_from"])}</a>'
+            if (page := c["reused_from"].get("validation_page"))
+            else _origin(c["reused_from"])
+        )
+        + "</li>"
+        for c in reused
+    )
+    return (
+        f'<details class="reused"><summary>dont {len(reused)} validation(s) reprise(s) '
+        f"d'une exécution antérieure</summary><ul>{items}</ul></details>"
+    )
 
 
 def write_index(root: Path, publications: Path) -> Path:
@@ -224,4 +256,6 @@ code{font:12px ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;background:#
 .check ul{margin:2px 0 0 0;padding-left:18px}
 .sev{font-size:11px;font-weight:600;text-transform:uppercase;letter-spacing:.02em}
 .sev-block{color:#b42318}.sev-warn{color:#b54708}
+details.reused{white-space:normal;font-size:12px;color:#475467;margin-top:2px}
+details.reused ul{margin:2px 0 0 0;padding-left:16px}
 """

@@ -1040,8 +1040,15 @@ def _gates(manifest: dict, title: str = "Contrôles de l'exécution", level: int
                 '<span class="badge" style="color:#05603a;background:#d1fadf;border-color:#05603a40">conforme</span>'
             )
         detail = "".join(gate_warning(w) for w in warnings)
+        # a raw table unchanged since an earlier run: that run's validation, not validated again
+        reused = (
+            f'<br><span class="muted">validation du {_e(fmt_datetime(origin.get("recorded_at")))} reprise '
+            "(mêmes données, même suite)</span>"
+            if (origin := g.get("reused_from"))
+            else ""
+        )
         out.append(
-            f'<tr><td class="file">{_e(g.get("check"))}</td><td>{_e(g.get("suite"))}</td>'
+            f'<tr><td class="file">{_e(g.get("check"))}{reused}</td><td>{_e(g.get("suite"))}</td>'
             f'<td class="num">{fmt_number(g.get("rows_validated"), 0)}</td>'
             f'<td class="num">{_e(g.get("expectations"))}</td><td>{verdict}</td>'
             f"<td>{'<ul>' + detail + '</ul>' if detail else NONE}</td></tr>"
