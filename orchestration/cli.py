@@ -156,6 +156,18 @@ def run_semester(
         return _execute(defs, instance, semester, reason, full_refresh, orgs, home=paths.home, verbose=verbose)
 
 
+def pipeline_run_config(home: Path, reason: str | None, full_refresh: bool, orgs: list[str] | None) -> dict:
+    """The run configuration of a `spaser run` (loggers aside)."""
+    # the home in the run's configuration: the Dagster UI shows where the run read and wrote
+    run_config: dict = {"ops": {}, "resources": {"spaser": {"config": {"home": str(home)}}}}
+    if reason or orgs:
+        run_config["ops"]["publication__spaser_release"] = {"config": {"reason": reason, "orgs": orgs}}
+    if full_refresh:  # the incremental dbt models from scratch, and every raw table validated again
+        run_config["ops"]["spaser_dbt_models"] = {"config": {"full_refresh": True}}
+        run_config["ops"]["raw__gx_gates"] = {"config": {"revalidate": True}}
+    return run_config
+
+
 def _execute(
     defs,
     instance,
@@ -175,12 +187,7 @@ def _execute(
     job = defs.resolve_job_def("spaser_pipeline").with_logger_defs(
         {"console": colored_console_logger, "spaser_progress": progress.logger_def()}
     )
-    # the home in the run's configuration: the Dagster UI shows where the run read and wrote
-    run_config: dict = {"ops": {}, "resources": {"spaser": {"config": {"home": str(home)}}}}
-    if reason or orgs:
-        run_config["ops"]["publication__spaser_release"] = {"config": {"reason": reason, "orgs": orgs}}
-    if full_refresh:
-        run_config["ops"]["spaser_dbt_models"] = {"config": {"full_refresh": True}}
+    run_config = pipeline_run_config(home, reason, full_refresh, orgs)
     from .runs import run_tags
 
     started = time.monotonic()
@@ -626,7 +633,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument(
         "--full-refresh",
         action="store_true",
-        help="rebuild the incremental dbt models from scratch (automatic when the dbt project changed)",
+        help="rebuild the incremental dbt models from scratch (automatic when the dbt project changed) "
+        "and validate every raw table again (otherwise a table unchanged since its last validation reuses it)",
     )
     p.add_argument(
         "--org",

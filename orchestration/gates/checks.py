@@ -4,6 +4,8 @@ A check fails with severity ERROR when a `block` expectation fails (downstream a
 publication among them, do not run) and with severity WARN when only `warn` expectations
 fail. Its metadata and description name the expectation and the failing rows. Every run's
 summary is also written to <gx results>/runs/<run_id>/<check>.json for the release manifest.
+A raw gate whose table and suite did not change since its last validation reuses it and says
+so (gates/reuse.py).
 
 (No `from __future__ import annotations`: Dagster inspects the `context` annotation.)
 """
@@ -20,6 +22,7 @@ from dagster import (
     AssetCheckSeverity,
     AssetCheckSpec,
     AssetKey,
+    Config,
     MetadataValue,
     asset_check,
     multi_asset_check,
@@ -28,7 +31,7 @@ from dagster import (
 from ..dbt import dbt_asset_key
 from ..feeds import all_sources
 from ..resources import SpaserResource
-from . import datasets, exceptions
+from . import datasets, exceptions, reuse
 from .runner import GateResult, build_data_docs_index, build_data_docs_pages, run_suite
 
 
@@ -45,6 +48,8 @@ class _Gate:
     rows: int  # rows of the dataset
     flagged: int | None  # rows handed to GX after the SQL prefilter (None: every row)
     asset_key: AssetKey | None = None
+    key: str | None = None  # raw gates: what a later run compares to reuse this validation (reuse.py)
+    recorded_at: str | None = None  # set by _report
 
 
 def _evaluate(
@@ -61,23 +66,43 @@ def _evaluate(
     """Validate one dataset with its suite and apply the accepted exceptions."""
     paths = spaser.paths()
     df, rows, prefiltered = datasets.fetch_for_suite(paths.warehouse, suite, sql, con=con)
-    run_name = f"{_semester(context) or 'all'}__{check_name}"
     result = run_suite(
-        suite, df, run_name=run_name, index_columns=index_columns, results_dir=paths.gx_results, docs=docs
+        suite,
+        df,
+        run_name=_run_name(context, check_name),
+        index_columns=index_columns,
+        results_dir=paths.gx_results,
+        docs=docs,
     )
-    # a blocking failure a person accepted for this semester, exactly as it is today, no longer blocks
-    for accepted in exceptions.apply(result, check_name, _semester(context), paths.config):
+    _apply_exceptions(context, spaser, check_name, result)
+    return _Gate(check_name, result, rows, len(df) if prefiltered else None, asset_key)
+
+
+def _run_name(context, check_name: str) -> str:
+    return f"{_semester(context) or 'all'}__{check_name}"
+
+
+def _apply_exceptions(context, spaser: SpaserResource, check_name: str, result: GateResult) -> None:
+    """A blocking failure a person accepted for this semester, exactly as it is today, no longer blocks."""
+    for accepted in exceptions.apply(result, check_name, _semester(context), spaser.paths().config):
         context.log.warning(
             f"{check_name}: exception acceptée par {accepted['accepte_par']} le {accepted['accepte_le']} "
             f"({accepted['regle']} sur {accepted['colonne']}, {accepted['lignes']} ligne(s)) : {accepted['motif']}"
         )
-    return _Gate(check_name, result, rows, len(df) if prefiltered else None, asset_key)
+
+
+def _reused(context, spaser: SpaserResource, validation: reuse.Validation, asset_key: AssetKey) -> _Gate:
+    """The gate given by the last validation of the same data by the same suite, its exceptions
+    those of this run's semester: it blocks, warns or passes as validating again would."""
+    result = reuse.reused_result(validation, _run_name(context, validation.check), spaser.paths().gx_results)
+    _apply_exceptions(context, spaser, validation.check, result)
+    return _Gate(validation.check, result, validation.rows, validation.flagged, asset_key)
 
 
 def _report(context, spaser: SpaserResource, gate: _Gate) -> AssetCheckResult:
     """Record a gate for the gates index and the release manifest (written by _finish_gates)
     and turn it into the Dagster check result."""
-    _record(
+    gate.recorded_at = _record(
         spaser.paths().gx_results,
         context.op_execution_context.run_id,
         gate.check_name,
@@ -118,9 +143,11 @@ def _record(
     result: GateResult,
     rows: int,
     flagged: int | None = None,
-) -> None:
+) -> str:
+    """Write the run's record of one gate; returns its recorded_at."""
     out = root / "runs" / run_id
     out.mkdir(parents=True, exist_ok=True)
+    recorded_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     (out / f"{check_name}.json").write_text(
         json.dumps(
             {
@@ -135,7 +162,10 @@ def _record(
                 "failures": [f.__dict__ for f in result.failures],
                 "data_docs": result.data_docs_index,
                 "validation_page": result.validation_page,
-                "recorded_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                "recorded_at": recorded_at,
+                # an earlier validation of the same data by the same suite, not validated again:
+                # its run id, run name, time and page (gates/reuse.py); null when validated now
+                "reused_from": result.reused_from,
             },
             ensure_ascii=False,
             indent=2,
@@ -143,6 +173,7 @@ def _record(
         ),
         encoding="utf-8",
     )
+    return recorded_at
 
 
 def _to_check_result(
@@ -169,6 +200,7 @@ def _to_check_result(
             "accepted_exceptions": len(result.accepted),
             "failed_expectations": MetadataValue.md("\n".join(f"- {f.describe()}" for f in failures) or "none"),
             "data_docs": MetadataValue.path(result.data_docs_index or ""),
+            **({"reused_from": MetadataValue.json(result.reused_from)} if result.reused_from else {}),
         },
     )
 
@@ -176,10 +208,22 @@ def _to_check_result(
 RAW_GATES = {f"gx_raw_{source.table.table}": source for source in all_sources() if source.suite}
 
 
+class RawGatesConfig(Config):
+    """`revalidate`: validate every raw table again, even those whose last validation could be
+    reused (`spaser run --full-refresh` sets it)."""
+
+    revalidate: bool = False
+
+
+def raw_gate_sql(source) -> str:
+    return source.suite_sql or f"SELECT * FROM raw.{source.table.table} ORDER BY _source_file, _source_row"
+
+
 # Every raw table's suite in one step (one warehouse connection, one index rebuild): a step per
 # table cost ~0.1 s of Dagster and GX overhead each, 25 times a run. Each table keeps its own
 # blocking check, named and shown as before; a blocking failure on any table stops the run
-# before dbt, which reads them all.
+# before dbt, which reads them all. A table whose content and suite did not change since its
+# last validation is not validated again: that validation is reused, and says so.
 @multi_asset_check(
     name="raw__gx_gates",
     specs=[
@@ -193,35 +237,74 @@ RAW_GATES = {f"gx_raw_{source.table.table}": source for source in all_sources() 
     ],
     can_subset=True,
 )
-def gx_raw_gates(context: AssetCheckExecutionContext, spaser: SpaserResource):
+def gx_raw_gates(context: AssetCheckExecutionContext, spaser: SpaserResource, config: RawGatesConfig):
     selected = {key.name for key in context.selected_asset_check_keys}
+    paths = spaser.paths()
+    code = reuse.code_fingerprint()
     gates = []
-    con = datasets.connect(spaser.paths().warehouse)
+    con = datasets.connect(paths.warehouse)
     try:
         for name, source in RAW_GATES.items():
             if name not in selected:
                 continue
-            table = source.table.table
-            sql = source.suite_sql or f"SELECT * FROM raw.{table} ORDER BY _source_file, _source_row"
-            gates.append(
-                _evaluate(
-                    context,
-                    spaser,
-                    name,
-                    source.suite,
-                    sql,
-                    list(source.index_columns),
-                    con=con,
-                    asset_key=AssetKey(["raw", table]),
-                    docs=False,
-                )
+            table, sql = source.table.table, raw_gate_sql(source)
+            index_columns = list(source.index_columns)
+            key = reuse.validation_key(con, table, source.suite, sql, index_columns, code)
+            previous = None if config.revalidate or key is None else reuse.load(paths.gx_results, name, key)
+            if previous is not None:
+                gates.append(_reused(context, spaser, previous, AssetKey(["raw", table])))
+                continue
+            gate = _evaluate(
+                context,
+                spaser,
+                name,
+                source.suite,
+                sql,
+                index_columns,
+                con=con,
+                asset_key=AssetKey(["raw", table]),
+                docs=False,
             )
+            gate.key = key
+            gates.append(gate)
     finally:
         con.close()
-    build_data_docs_pages(spaser.paths().gx_results, [g.result for g in gates])
+    fresh = [g for g in gates if g.result.reused_from is None]
+    reused = len(gates) - len(fresh)
+    if reused:
+        context.log.info(
+            f"{reused} of {len(gates)} raw gate(s) reuse their last validation (same data, same suite)"
+            + ("" if fresh else ": GX not run")
+        )
+    build_data_docs_pages(paths.gx_results, [g.result for g in fresh])
     results = [_report(context, spaser, gate) for gate in gates]
+    for gate in fresh:
+        _keep(context, paths.gx_results, gate)
     yield from results
     _finish_gates(spaser, results)
+
+
+def _keep(context, root: Path, gate: _Gate) -> None:
+    """Keep a raw gate's new validation for later runs to reuse (reuse.py). Not one where an
+    expectation raised: an error may not happen again, a later run validates again."""
+    if gate.key is None or any(f.exception for f in gate.result.failures):
+        return
+    try:
+        reuse.save(
+            root,
+            reuse.Validation(
+                check=gate.check_name,
+                key=gate.key,
+                result=reuse.stored_result(gate.result),
+                rows=gate.rows,
+                flagged=gate.flagged,
+                run_id=context.op_execution_context.run_id,
+                run_name=gate.result.run_name,
+                recorded_at=gate.recorded_at,
+            ),
+        )
+    except OSError as exc:  # the gate stands; the next run validates again
+        context.log.warning(f"{gate.check_name}: validation not kept for reuse ({exc})")
 
 
 def _dataset_check(asset: AssetKey, dataset: datasets.Dataset, description: str):
