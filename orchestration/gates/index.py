@@ -18,10 +18,10 @@ from __future__ import annotations
 import datetime as dt
 import html
 import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..files import write_atomically
 from ..publication.report import expectation_fr
 
 NONE = '<span class="muted">aucune</span>'
@@ -230,11 +230,7 @@ def _reused(run: GateRun) -> str:
 def write_index(root: Path, publications: Path) -> Path:
     """Write `<root>/index.html` atomically and return its path."""
     root.mkdir(parents=True, exist_ok=True)
-    target = root / "index.html"
-    tmp = root / f".index.html.tmp-{os.getpid()}"
-    tmp.write_text(render_index(root, publications), encoding="utf-8")
-    os.replace(tmp, target)
-    return target
+    return write_atomically(root / "index.html", render_index(root, publications))
 
 
 _CSS = """

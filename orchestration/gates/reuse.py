@@ -34,13 +34,13 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import os
 import platform
 from importlib import metadata
 from pathlib import Path
 
 import duckdb
 
+from ..files import write_atomically
 from ..settings import GX_PROJECT_DIR
 from .runner import Failure, GateResult
 
@@ -233,8 +233,4 @@ def save(root: Path, validation: Validation) -> None:
     """Keep `validation` as the last one of its check (atomically: a reader sees the old or the new)."""
     target = _path(root, validation.check)
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
-    tmp.write_text(
-        json.dumps(dataclasses.asdict(validation), ensure_ascii=False, indent=2, default=str), encoding="utf-8"
-    )
-    os.replace(tmp, target)
+    write_atomically(target, json.dumps(dataclasses.asdict(validation), ensure_ascii=False, indent=2, default=str))

@@ -17,12 +17,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
+from ..files import write_atomically
 from ..settings import GX_PROJECT_DIR
 
 DATASOURCE = "spaser"
@@ -157,9 +157,7 @@ def _copy_committed_suites(target: Path) -> None:
         data = suite.read_bytes()
         copy = target / suite.name
         if not copy.exists() or copy.read_bytes() != data:
-            tmp = copy.with_name(f".{suite.name}.tmp-{os.getpid()}")
-            tmp.write_bytes(data)
-            os.replace(tmp, copy)
+            write_atomically(copy, data)
 
 
 def gx_context(results_dir: Path):

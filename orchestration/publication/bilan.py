@@ -29,6 +29,7 @@ from pathlib import Path
 
 import duckdb
 
+from ..files import write_atomically
 from ..settings import Paths
 from .report import (
     CSS,
@@ -156,7 +157,7 @@ def write_bilan(paths: Paths, org: str, year: int, pdf: bool = False, now: dt.da
     folder = reports_folder(paths, org)
     folder.mkdir(parents=True, exist_ok=True)
     html_path = folder / f"bilan_{org}_{year}.html"
-    _write_atomically(html_path, text)
+    write_atomically(html_path, text)
     return Written(html_path, *(print_to(html_path, html_path.with_suffix(".pdf")) if pdf else (None, None)))
 
 
@@ -183,12 +184,6 @@ def print_to(html_path: Path, pdf_path: Path) -> tuple[Path | None, str | None]:
         return None, note
     os.replace(tmp, pdf_path)
     return pdf_path, None
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
 
 
 # --------------------------------------------------------------------------- html
