@@ -45,7 +45,7 @@ def _free_port() -> int:
 def _instance_yaml(dagster_home: Path) -> None:
     """The repository's dagster.yaml (same concurrency), its local paths moved under tmp."""
     config = yaml.safe_load((REPO_ROOT / "dagster.yaml").read_text())
-    config["storage"]["sqlite"]["base_dir"] = str(dagster_home / "storage")
+    config["storage"]["custom"]["config"]["base_dir"] = str(dagster_home / "storage")
     config["local_artifact_storage"]["config"]["base_dir"] = str(dagster_home / "artifacts")
     config["compute_logs"]["config"]["base_dir"] = str(dagster_home / "compute_logs")
     (dagster_home / "dagster.yaml").write_text(yaml.safe_dump(config))

@@ -9,6 +9,7 @@ skipped only when that server cannot be reached.
 
 from __future__ import annotations
 
+import inspect
 import os
 import subprocess
 import sys
@@ -17,7 +18,11 @@ import uuid
 import pytest
 import yaml
 from dagster import DagsterInstance, DagsterRunStatus, Failure, job, op
+from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
+from dagster._core.storage.runs.sqlite.sqlite_run_storage import SqliteRunStorage
 
+from orchestration import dagster_storage
+from orchestration.dagster_storage import SpaserSqliteEventLogStorage, SpaserSqliteRunStorage
 from orchestration.instance import (
     PG_URL,
     POSTGRES_HOME,
@@ -175,8 +180,8 @@ def test_sqlite_instance_records_and_reads_a_run(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # dagster.yaml keeps its storage relative to the working directory
     instance = DagsterInstance.from_config(str(SQLITE_HOME))
     try:
-        assert type(instance.run_storage).__name__ == "SqliteRunStorage"
-        assert type(instance.event_log_storage).__name__ == "SqliteEventLogStorage"
+        assert type(instance.run_storage) is SpaserSqliteRunStorage
+        assert type(instance.event_log_storage) is SpaserSqliteEventLogStorage
         assert type(instance.schedule_storage).__name__ == "SqliteScheduleStorage"
         queue = _concurrency(instance)
         assert queue.max_concurrent_runs == 1
@@ -191,6 +196,78 @@ def test_sqlite_instance_records_and_reads_a_run(tmp_path, monkeypatch):
         assert again.get_run_by_id(run_id) is not None
     finally:
         again.dispose()
+
+
+def test_sqlite_storage_keeps_its_engines(tmp_path, monkeypatch):
+    """A run's ~20 events and reads go through one engine per database file, not one each."""
+    created = []
+    real = dagster_storage.create_engine
+    monkeypatch.setattr(dagster_storage, "create_engine", lambda *a, **k: created.append(a[0]) or real(*a, **k))
+    monkeypatch.chdir(tmp_path)  # dagster.yaml keeps its storage relative to the working directory
+    instance = DagsterInstance.from_config(str(SQLITE_HOME))
+    try:
+        run_id = _record_and_read(instance)
+        _record_and_read(instance)
+        events = instance.event_log_storage
+        # runs.db, index.db and one shard per run, each engine created once
+        assert sorted(created) == sorted(set(created))
+        assert {c.rsplit("/", 1)[1] for c in created} >= {"runs.db", "index.db", f"{run_id}.db"}
+        assert len(events.engines) <= dagster_storage.MAX_ENGINES
+    finally:
+        instance.dispose()
+    assert len(events.engines) == 0
+
+
+def test_engine_cache_drops_the_least_recently_used(tmp_path):
+    cache = dagster_storage.EngineCache(size=2)
+    a, b, c = (f"sqlite:///{tmp_path / n}.db" for n in "abc")
+    first = cache.get(a)
+    cache.get(b)
+    assert cache.get(a) is first  # a is now the most recent
+    cache.get(c)  # drops b
+    assert len(cache) == 2 and cache.get(a) is first
+    cache.dispose()
+    assert len(cache) == 0
+
+
+def test_sqlite_storage_files_are_dagster_s_own(tmp_path):
+    """The same base_dir read by Dagster's `storage: sqlite:` and by ours, in both directions: a
+    home switches between them without migrating."""
+    ours = tmp_path / "ours"
+    (ours / "dagster.yaml").parent.mkdir()
+    (ours / "dagster.yaml").write_text(
+        yaml.safe_dump({"storage": yaml.safe_load((SQLITE_HOME / "dagster.yaml").read_text())["storage"]}).replace(
+            ".dagster/storage", str(tmp_path / "storage")
+        )
+    )
+    stock = tmp_path / "stock"
+    stock.mkdir()
+    (stock / "dagster.yaml").write_text(
+        yaml.safe_dump({"storage": {"sqlite": {"base_dir": str(tmp_path / "storage")}}})
+    )
+
+    with DagsterInstance.from_config(str(ours)) as instance:
+        assert type(instance.event_log_storage) is SpaserSqliteEventLogStorage
+        first = _record_and_read(instance)
+    with DagsterInstance.from_config(str(stock)) as instance:
+        assert type(instance.event_log_storage) is SqliteEventLogStorage
+        assert "hello from the instance test" in [e.user_message for e in instance.all_logs(first)]
+        second = _record_and_read(instance)
+    with DagsterInstance.from_config(str(ours)) as instance:
+        assert {first, second} <= {r.run_id for r in instance.get_runs()}
+        # a subprocess (run worker, code server) rebuilds the same storage from the instance ref
+        ref = instance.get_ref()
+        assert ref.storage_data.class_name == "SpaserSqliteStorage"
+        assert type(DagsterInstance.from_ref(ref).event_log_storage) is SpaserSqliteEventLogStorage
+
+
+def test_the_overridden_dagster_methods_still_exist():
+    """dagster_storage overrides two private methods: an upgrade of Dagster that renames or
+    changes them must fail here, not leave the override unused."""
+    assert list(inspect.signature(SqliteEventLogStorage._connect).parameters) == ["self", "shard"]
+    assert list(inspect.signature(SqliteRunStorage.connect).parameters) == ["self"]
+    assert "create_engine" in inspect.getsource(SqliteEventLogStorage._connect)
+    assert "create_engine" in inspect.getsource(SqliteRunStorage.connect)
 
 
 # -- PostgreSQL -----------------------------------------------------------------------------

@@ -1,0 +1,169 @@
+"""Dagster's SQLite storage (run history, event log, schedules) with its SQLAlchemy engines kept.
+
+Dagster's SQLite run and event-log storages build a new SQLAlchemy engine for every access to a
+database file, then dispose of it: each of the ~1 000 events of a demo semester's run (planned
+and reported materializations, checks, logs) paid the engine's set-up and recompiled its
+statements, since SQLAlchemy caches compiled statements per engine. Profiled with py-spy, event
+storage was about a quarter of a demo run's process (docs/performance.md, session 10).
+
+These subclasses keep one engine per database file (a few, least recently used first out), with
+its connection kept open between accesses, and change nothing else: the same files, schema and
+transactions (SQLite releases its locks at each commit, so the UI, the daemon and another CLI
+process see the files as with Dagster's own classes). A home can switch between
+`storage: sqlite:` and this class without migrating.
+
+The two overridden methods are private to Dagster: tests/test_instance_storage.py checks that
+they still exist with the same signature and that an engine is reused, so an upgrade of Dagster
+that changes them fails there rather than silently falling back to the slow path.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import yaml
+from dagster._core.storage.event_log.sqlite.sqlite_event_log import (
+    SQLITE_BUSY_TIMEOUT_SECONDS,
+    SqliteEventLogStorage,
+)
+from dagster._core.storage.runs.sqlite.sqlite_run_storage import SqliteRunStorage
+from dagster._core.storage.schedules.sqlite.sqlite_schedule_storage import SqliteScheduleStorage
+from dagster._core.storage.sqlite_storage import (
+    DagsterSqliteStorage,
+    _event_logs_directory,
+    _runs_directory,
+    _schedule_directory,
+)
+from dagster._serdes import ConfigurableClassData
+from sqlalchemy import create_engine
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.pool import QueuePool
+
+# A CLI run touches three files (runs.db, index.db, its run's shard); the UI reads many run
+# shards, so the cache is bounded.
+MAX_ENGINES = 16
+
+
+class EngineCache:
+    """SQLAlchemy engines by connection string, the least recently used dropped beyond `size`."""
+
+    def __init__(self, size: int = MAX_ENGINES):
+        self._size = size
+        self._engines: OrderedDict[str, Engine] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, conn_string: str, **connect_args) -> Engine:
+        with self._lock:
+            engine = self._engines.pop(conn_string, None)
+            if engine is None:
+                # A pool of open connections: opening and closing a SQLite file per event was the
+                # other half of the cost. SQLite releases its file locks at commit, so other
+                # processes see the same behaviour as with a connection per access.
+                # A pooled connection may serve another thread later (one at a time).
+                engine = create_engine(
+                    conn_string,
+                    poolclass=QueuePool,
+                    pool_size=1,
+                    max_overflow=-1,
+                    connect_args={"check_same_thread": False, **connect_args},
+                )
+            self._engines[conn_string] = engine
+            while len(self._engines) > self._size:
+                _, old = self._engines.popitem(last=False)
+                old.dispose()
+            return engine
+
+    def __len__(self) -> int:
+        return len(self._engines)
+
+    def dispose(self) -> None:
+        with self._lock:
+            for engine in self._engines.values():
+                engine.dispose()
+            self._engines.clear()
+
+
+class SpaserSqliteEventLogStorage(SqliteEventLogStorage):
+    """SqliteEventLogStorage whose `_connect` reuses the shard's engine."""
+
+    def __init__(self, base_dir: str, inst_data: ConfigurableClassData | None = None):
+        self.engines = EngineCache()
+        super().__init__(base_dir, inst_data=inst_data)
+
+    @classmethod
+    def from_config_value(cls, inst_data, config_value):
+        return cls(inst_data=inst_data, **config_value)
+
+    @contextmanager
+    def _connect(self, shard: str) -> Iterator[Connection]:
+        # Dagster's own body, with the engine taken from the cache instead of created and disposed.
+        with self._db_lock:
+            engine = self.engines.get(self.conn_string_for_shard(shard), timeout=SQLITE_BUSY_TIMEOUT_SECONDS)
+            if shard not in self._initialized_dbs:
+                self._initdb(engine)
+                self._initialized_dbs.add(shard)
+            with engine.connect() as conn:
+                with conn.begin():
+                    yield conn
+
+    def dispose(self) -> None:
+        super().dispose()
+        self.engines.dispose()
+
+
+class SpaserSqliteRunStorage(SqliteRunStorage):
+    """SqliteRunStorage whose `connect` reuses one engine."""
+
+    def __init__(self, conn_string: str, inst_data: ConfigurableClassData | None = None):
+        self.engines = EngineCache(size=1)
+        super().__init__(conn_string, inst_data=inst_data)
+
+    @classmethod
+    def from_config_value(cls, inst_data, config_value):
+        return cls.from_local(inst_data=inst_data, **config_value)
+
+    @contextmanager
+    def connect(self) -> Iterator[Connection]:
+        with self.engines.get(self._conn_string).connect() as conn:
+            with conn.begin():
+                yield conn
+
+    def dispose(self) -> None:
+        super().dispose()
+        self.engines.dispose()
+
+
+class SpaserSqliteStorage(DagsterSqliteStorage):
+    """`storage: sqlite:` (same `base_dir`, same files) with the two storages above.
+
+    dagster.yaml:  storage: {custom: {module: orchestration.dagster_storage,
+                                      class: SpaserSqliteStorage, config: {base_dir: ...}}}
+    """
+
+    def __init__(self, base_dir: str, inst_data: ConfigurableClassData | None = None):
+        # DagsterSqliteStorage.__init__ with the two classes above (it would open Dagster's own).
+        self.base_dir = base_dir
+        self._run_storage = SpaserSqliteRunStorage.from_local(_runs_directory(base_dir))
+        self._event_log_storage = SpaserSqliteEventLogStorage(_event_logs_directory(base_dir))
+        self._schedule_storage = SqliteScheduleStorage.from_local(_schedule_directory(base_dir))
+        self._inst_data = inst_data
+        super(DagsterSqliteStorage, self).__init__()
+
+    @classmethod
+    def from_config_value(cls, inst_data, config_value):
+        return cls.from_local(inst_data=inst_data, **config_value)
+
+    @property
+    def event_storage_data(self) -> ConfigurableClassData | None:
+        return _class_data(SpaserSqliteEventLogStorage, _event_logs_directory(self.base_dir))
+
+    @property
+    def run_storage_data(self) -> ConfigurableClassData | None:
+        return _class_data(SpaserSqliteRunStorage, _runs_directory(self.base_dir))
+
+
+def _class_data(cls: type, base_dir: str) -> ConfigurableClassData:
+    return ConfigurableClassData(cls.__module__, cls.__name__, yaml.dump({"base_dir": base_dir}))
