@@ -5,6 +5,7 @@ Schema in schema/indicateurs-spaser/ is the one the releases use for the indicat
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 
 import duckdb
@@ -158,6 +159,37 @@ def test_an_invalid_value_blocks_the_release(spaser_home, corrupt, expected):
     folder = spaser_home / "publications" / ORG / SEMESTER
     assert not folder.exists() or list(folder.iterdir()) == []  # no release
     assert list(staging_folder(spaser_home / "publications").iterdir()) == []  # staging cleaned
+
+
+def test_the_package_is_validated_while_the_report_renders_and_still_blocks(spaser_home, monkeypatch):
+    """The frictionless validation runs beside the report's rendering (Chromium prints the PDF in
+    its own process): the render sees the validation under way, and an invalid package still
+    publishes nothing once both are done."""
+    from orchestration.publication import publish
+
+    started, rendered = threading.Event(), []
+    real = publish.validate_release_package
+
+    def validate(path, manifest):
+        started.set()
+        real(path, manifest)
+
+    def render(folder: Path, manifest: dict) -> list[Path]:
+        assert started.wait(30), "the validation did not start before the render ended"
+        rendered.append((folder / "datapackage.json").exists())
+        return []
+
+    monkeypatch.setattr(publish, "validate_release_package", validate)
+    with _home(spaser_home) as con:
+        con.execute("UPDATE marts.mart_spaser_indicateurs SET status = 'presque' WHERE indicator_id = 'GOV-1'")
+        with pytest.raises(DataPackageError, match="champ status : constraint-error"):
+            publish.publish_semester(
+                con, spaser_home / "publications", ORG, SEMESTER, reason=None, gates=[], render=render
+            )
+    assert rendered == [True]
+    folder = spaser_home / "publications" / ORG / SEMESTER
+    assert not folder.exists() or list(folder.iterdir()) == []
+    assert list(staging_folder(spaser_home / "publications").iterdir()) == []
 
 
 # --- the proposed schema in the repository

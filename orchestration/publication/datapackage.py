@@ -715,13 +715,19 @@ def _package_name(text: str) -> str:
     return "".join(c if c.isalnum() and c.isascii() or c in "-._" else "-" for c in text.lower())
 
 
-def write_datapackage(con, folder: Path, manifest: dict) -> Path:
+def write_datapackage(con, folder: Path, manifest: dict, validate: bool = True) -> Path:
     """Write `datapackage.json` into the release being written and validate it (every resource,
-    every row); DataPackageError when it is not valid."""
+    every row); DataPackageError when it is not valid. `validate=False` leaves the validation to
+    the caller (validate_release_package)."""
     path = folder / DATAPACKAGE
     write_json(path, build_datapackage(con, folder, manifest))
-    validate_datapackage(path, f"{manifest['organisation']} {manifest['semester']} v{manifest['version']}")
+    if validate:
+        validate_release_package(path, manifest)
     return path
+
+
+def validate_release_package(path: Path, manifest: dict) -> None:
+    validate_datapackage(path, f"{manifest['organisation']} {manifest['semester']} v{manifest['version']}")
 
 
 def validate_datapackage(path: Path, where: str | None = None) -> None:

@@ -24,6 +24,7 @@ import re
 import shutil
 import subprocess
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,7 +33,7 @@ import duckdb
 from ..partitions import dbt_env
 from ..runs import process_alive
 from ..settings import REPO_ROOT
-from .datapackage import write_datapackage
+from .datapackage import validate_release_package, write_datapackage
 from .verify import (  # noqa: F401 - sha256_file is imported from here too
     Problem,
     ReleaseIntegrityError,
@@ -271,10 +272,21 @@ def publish_semester(
         }
         # open data: datapackage.json describes every table's CSV and frictionless validates it,
         # every row, before anything is sealed; an invalid package blocks the release like a gate
-        package = write_datapackage(con, tmp, manifest)
+        package = write_datapackage(con, tmp, manifest, validate=False)
         outputs[package.stem + package.suffix.replace(".", "_")] = _file_entry(package)
         manifest["datapackage"] = package.name
-        for extra in render(tmp, manifest) if render else []:
+        # The validation (Python reading every CSV row) runs in a thread while the report is
+        # rendered: most of the rendering is Chromium printing the PDF in its own process, so
+        # the two overlap on the machine's cores. Leaving the block waits for the validation.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="spaser-datapackage") as pool:
+            validation = pool.submit(validate_release_package, package, manifest.copy())
+            try:
+                extras = render(tmp, manifest) if render else []
+            except Exception:
+                validation.result()  # an invalid package (DataPackageError) is the error to report
+                raise
+            validation.result()  # DataPackageError: nothing is sealed
+        for extra in extras:
             outputs[extra.stem + extra.suffix.replace(".", "_")] = _file_entry(extra)
         (tmp / "manifest.json").write_text(
             json.dumps(manifest, ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8"
