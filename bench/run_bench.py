@@ -55,6 +55,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))  # `python bench/run_bench.py` from the repository, like the tests
+
+from orchestration.instance import write_local_instance  # noqa: E402
+
 DEFAULT_SIZES = [10_000, 100_000, 1_000_000, 1_500_000]
 STAGES = ["startup", "ingest", "dbt", "gates", "publication", "teardown"]
 _STEP = re.compile(r" - (STEP_START|STEP_SUCCESS|STEP_FAILURE|STEP_SKIPPED) - ")
@@ -235,31 +239,10 @@ def run_measured(label: str, n: int, cmd: list[str], env: dict, log: Path, inter
 
 # --- the scenario --------------------------------------------------------------------------------
 
-DAGSTER_YAML = """storage:
-  sqlite:
-    base_dir: {home}/storage
-local_artifact_storage:
-  module: dagster._core.storage.root
-  class: LocalArtifactStorage
-  config:
-    base_dir: {home}/artifacts
-compute_logs:
-  module: dagster._core.storage.local_compute_log_manager
-  class: LocalComputeLogManager
-  config:
-    base_dir: {home}/compute_logs
-concurrency:
-  runs:
-    max_concurrent_runs: 1
-telemetry:
-  enabled: false
-"""
-
 
 def make_env(home: Path) -> dict:
     dagster_home = home / "dagster"
-    dagster_home.mkdir(parents=True, exist_ok=True)
-    (dagster_home / "dagster.yaml").write_text(DAGSTER_YAML.format(home=dagster_home), encoding="utf-8")
+    write_local_instance(dagster_home)  # the CLI's instance configuration, in the bench's home
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SPASER_", "DAGSTER_HOME"))}
     env.update(
         SPASER_HOME=str(home),

@@ -84,3 +84,19 @@ def describe(env: Mapping[str, str] | None = None) -> str:
     else:
         where = f"SQLite under {REPO_ROOT / '.dagster'}"
     return f"DAGSTER_HOME={home}\nstorage: {where}"
+
+
+def write_local_instance(dagster_home: Path) -> Path:
+    """A Dagster instance of its own in `dagster_home` (a test's, a benchmark's), configured as
+    the CLI's: the repository's dagster.yaml (SQLite), its local folders moved under
+    `dagster_home`. Returns the dagster.yaml written."""
+    import yaml
+
+    config = yaml.safe_load((SQLITE_HOME / "dagster.yaml").read_text(encoding="utf-8"))
+    config["storage"]["custom"]["config"]["base_dir"] = str(dagster_home / "storage")
+    config["local_artifact_storage"]["config"]["base_dir"] = str(dagster_home / "artifacts")
+    config["compute_logs"]["config"]["base_dir"] = str(dagster_home / "compute_logs")
+    dagster_home.mkdir(parents=True, exist_ok=True)
+    path = dagster_home / "dagster.yaml"
+    path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    return path

@@ -24,9 +24,9 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-import yaml
 from browser import Page, require_chromium
 
+from orchestration.instance import write_local_instance
 from orchestration.partitions import semester_partition_keys
 from orchestration.settings import REPO_ROOT
 
@@ -40,15 +40,6 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def _instance_yaml(dagster_home: Path) -> None:
-    """The repository's dagster.yaml (same concurrency), its local paths moved under tmp."""
-    config = yaml.safe_load((REPO_ROOT / "dagster.yaml").read_text())
-    config["storage"]["custom"]["config"]["base_dir"] = str(dagster_home / "storage")
-    config["local_artifact_storage"]["config"]["base_dir"] = str(dagster_home / "artifacts")
-    config["compute_logs"]["config"]["base_dir"] = str(dagster_home / "compute_logs")
-    (dagster_home / "dagster.yaml").write_text(yaml.safe_dump(config))
 
 
 def _default_signals() -> None:
@@ -104,7 +95,7 @@ def dagster_ui(tmp_path):
     chromium = require_chromium()
     dagster_home = tmp_path / "dagster_home"
     dagster_home.mkdir()
-    _instance_yaml(dagster_home)
+    write_local_instance(dagster_home)
     # the closed semesters, as the calendar sensor registers them on a running deployment
     from dagster import DagsterInstance
 

@@ -16,6 +16,7 @@ import duckdb
 import pytest
 
 from orchestration.cli import main
+from orchestration.instance import write_local_instance
 from orchestration.settings import REPO_ROOT
 
 SEMESTER = "2026-S1"
@@ -60,7 +61,7 @@ def fresh_home(tmp_path, monkeypatch) -> Path:
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("SPASER_HOME", str(home))
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster"))
-    (tmp_path / "dagster").mkdir()
+    write_local_instance(tmp_path / "dagster")
     return home
 
 

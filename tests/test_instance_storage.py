@@ -30,6 +30,7 @@ from orchestration.instance import (
     instance_env,
     masked,
     postgres_url,
+    write_local_instance,
 )
 from orchestration.settings import REPO_ROOT
 
@@ -259,6 +260,20 @@ def test_sqlite_storage_files_are_dagster_s_own(tmp_path):
         ref = instance.get_ref()
         assert ref.storage_data.class_name == "SpaserSqliteStorage"
         assert type(DagsterInstance.from_ref(ref).event_log_storage) is SpaserSqliteEventLogStorage
+
+
+def test_a_local_instance_is_configured_as_the_cli_s(tmp_path):
+    """Tests and the benchmark give the CLI its own Dagster home: the repository's configuration
+    (storage class, run limits), with every local folder under that home."""
+    home = tmp_path / "dagster"
+    written = yaml.safe_load(write_local_instance(home).read_text())
+    repo = yaml.safe_load((SQLITE_HOME / "dagster.yaml").read_text())
+    assert written["concurrency"] == repo["concurrency"] and set(written) == set(repo)
+    assert written["storage"]["custom"]["class"] == "SpaserSqliteStorage"
+    with DagsterInstance.from_config(str(home)) as instance:
+        assert type(instance.event_log_storage) is SpaserSqliteEventLogStorage
+        _record_and_read(instance)
+    assert (home / "storage" / "history" / "runs.db").exists()
 
 
 def test_the_overridden_dagster_methods_still_exist():

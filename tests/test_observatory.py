@@ -24,6 +24,8 @@ import duckdb
 import pytest
 from conftest import demo_config, manifest_models, run_dbt
 
+from orchestration.instance import write_local_instance
+
 N_CONTRACTS, N_BUYERS, MIN_CONTRACTS = 2500, 30, 15
 SOCIAL = {"Clause sociale", "Critère social", "Marché réservé"}
 ENVIRONMENTAL = {"Clause environnementale", "Critère environnemental"}
@@ -49,7 +51,7 @@ def spaser_cli(*args: str, dagster_home: Path) -> CliRun:
     from orchestration.cli import main
 
     saved = os.environ.get("DAGSTER_HOME")
-    dagster_home.mkdir(parents=True, exist_ok=True)
+    write_local_instance(dagster_home)
     os.environ["DAGSTER_HOME"] = str(dagster_home)
     out, err = io.StringIO(), io.StringIO()
     try:
