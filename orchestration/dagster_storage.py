@@ -24,7 +24,6 @@ from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-import yaml
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import (
     SQLITE_BUSY_TIMEOUT_SECONDS,
     SqliteEventLogStorage,
@@ -155,15 +154,3 @@ class SpaserSqliteStorage(DagsterSqliteStorage):
     @classmethod
     def from_config_value(cls, inst_data, config_value):
         return cls.from_local(inst_data=inst_data, **config_value)
-
-    @property
-    def event_storage_data(self) -> ConfigurableClassData | None:
-        return _class_data(SpaserSqliteEventLogStorage, _event_logs_directory(self.base_dir))
-
-    @property
-    def run_storage_data(self) -> ConfigurableClassData | None:
-        return _class_data(SpaserSqliteRunStorage, _runs_directory(self.base_dir))
-
-
-def _class_data(cls: type, base_dir: str) -> ConfigurableClassData:
-    return ConfigurableClassData(cls.__module__, cls.__name__, yaml.dump({"base_dir": base_dir}))

@@ -235,17 +235,10 @@ def test_sqlite_storage_files_are_dagster_s_own(tmp_path):
     """The same base_dir read by Dagster's `storage: sqlite:` and by ours, in both directions: a
     home switches between them without migrating."""
     ours = tmp_path / "ours"
-    (ours / "dagster.yaml").parent.mkdir()
-    (ours / "dagster.yaml").write_text(
-        yaml.safe_dump({"storage": yaml.safe_load((SQLITE_HOME / "dagster.yaml").read_text())["storage"]}).replace(
-            ".dagster/storage", str(tmp_path / "storage")
-        )
-    )
+    write_local_instance(ours)
     stock = tmp_path / "stock"
     stock.mkdir()
-    (stock / "dagster.yaml").write_text(
-        yaml.safe_dump({"storage": {"sqlite": {"base_dir": str(tmp_path / "storage")}}})
-    )
+    (stock / "dagster.yaml").write_text(yaml.safe_dump({"storage": {"sqlite": {"base_dir": str(ours / "storage")}}}))
 
     with DagsterInstance.from_config(str(ours)) as instance:
         assert type(instance.event_log_storage) is SpaserSqliteEventLogStorage
