@@ -29,10 +29,11 @@ run: $(BIN)/.installed
 	echo "make run took $$(( $$(date +%s) - start )) s"
 
 ## test: the whole test suite (real DuckDB, dbt, Dagster and GX), one worker per core, a test
-## file per worker (its module fixtures are built once); `.venv/bin/python -m pytest tests/x.py`
-## runs one file in a single process
+## file per worker (its module fixtures are built once), the files that read the shared pipeline
+## run on one worker (it is built once), then the slow files first (tests/conftest.py);
+## `.venv/bin/python -m pytest tests/x.py` runs one file in a single process
 test: $(BIN)/.installed
-	$(BIN)/python -m pytest -n auto --dist loadfile
+	$(BIN)/python -m pytest -n auto --dist loadfile --no-loadscope-reorder
 
 ## lint: Python (ruff lint and format) and SQL style (sqlfluff, jinja templater with dbt builtins)
 lint: $(BIN)/.installed

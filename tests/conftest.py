@@ -29,6 +29,71 @@ def pytest_configure(config):
     prepare_manifest()
 
 
+# The test files that read the session's shared pipeline run (first_run, ~85 s here, and the
+# fixtures built on it: published_home, postgres_served). `make test` hands them to one worker,
+# which builds the run once; tests/test_suite_layout.py fails when this list is out of date.
+SHARED_RUN_FILES = frozenset(
+    f"tests/{name}.py"
+    for name in (
+        "test_bi_postgres",
+        "test_bilan",
+        "test_column_docs",
+        "test_datapackage",
+        "test_dbt_postgres",
+        "test_exceptions",
+        "test_incremental",
+        "test_observatory",
+        "test_pipeline",
+    )
+)
+SHARED_RUN_GROUP = "shared pipeline run"
+
+
+def work_unit(nodeid: str) -> str:
+    """What `make test` hands to a worker as one piece: the shared run's files together, every
+    other file on its own (as `--dist loadfile`: a file's module fixtures are built once)."""
+    path = nodeid.split("::", 1)[0]
+    return SHARED_RUN_GROUP if path in SHARED_RUN_FILES else path
+
+
+def schedule_order(items) -> list:
+    """The tests in the order their work units are handed out (`--no-loadscope-reorder`): the
+    shared run first, then the units with a test marked `slow`, each part in collection order.
+    A test of a minute handed out last would run alone at the end."""
+    first_seen: dict[str, int] = {}
+    slow: set[str] = set()
+    for index, item in enumerate(items):
+        unit = work_unit(item.nodeid)
+        first_seen.setdefault(unit, index)
+        if item.get_closest_marker("slow") is not None:
+            slow.add(unit)
+
+    def key(item):
+        unit = work_unit(item.nodeid)
+        return (unit != SHARED_RUN_GROUP, unit not in slow, first_seen[unit])
+
+    return sorted(items, key=key)  # stable: a unit's tests keep their order
+
+
+def pytest_collection_modifyitems(config, items):
+    items[:] = schedule_order(items)
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """`--dist loadfile` (make test) with the shared run's files as one unit. (xdist's
+    `--dist loadgroup` would do it with marks, but ignores them on pytest 9.2:
+    pytest-dev/pytest-xdist#1386.)"""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class SharedRunScheduling(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return work_unit(nodeid)
+
+    return SharedRunScheduling(config, log)
+
+
 def manifest_models() -> dict[str, dict]:
     """The project's models in the manifest pytest_configure prepared (the working tree's
     models and yml): name -> node."""

@@ -9,10 +9,13 @@ import re
 import sys
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "bench"))
 
 
+@pytest.mark.slow
 def test_bench_small_n(tmp_path):
     import run_bench
 

@@ -173,6 +173,7 @@ def by_key_group(nodes) -> dict[str, str]:
     return {"/".join(n["assetKey"]["path"]): n["groupName"] for n in nodes}
 
 
+@pytest.mark.slow
 def test_dagster_ui_shows_the_asset_graph(dagster_ui):
     server, chromium, tmp_path = dagster_ui
 

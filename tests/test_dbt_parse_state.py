@@ -6,12 +6,14 @@ from __future__ import annotations
 import re
 
 import conftest
+import pytest
 from conftest import run_dbt
 
 from orchestration.dbt import keep_parse_state, parse_mode, parse_state_path, reuse_parse_state
 from orchestration.settings import Paths
 
 
+@pytest.mark.slow
 def test_the_next_invocation_of_a_home_parses_from_the_kept_state(spaser_home, monkeypatch):
     paths = Paths(home=spaser_home)
     paths.warehouse.parent.mkdir(parents=True, exist_ok=True)

@@ -159,6 +159,7 @@ def test_a_new_changed_or_withdrawn_file_validates_its_table_again(home):
     assert {_checks(third)[n].metadata["reused_from"].data["run_id"] for n in validated_again} == {again.run_id}
 
 
+@pytest.mark.slow
 def test_a_changed_suite_validates_its_table_again_and_revalidate_every_table(home, monkeypatch):
     """The key reads each suite file through reuse.suite_bytes: one suite edited (by a byte),
     its gate alone is validated again. (The gates code: test_the_code_fingerprint_...)"""

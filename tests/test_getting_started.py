@@ -65,6 +65,7 @@ def fresh_home(tmp_path, monkeypatch) -> Path:
     return home
 
 
+@pytest.mark.slow
 def test_getting_started_from_nothing_to_a_release(fresh_home, demo_feeds, shared_data, capsys):
     before = _repo_status()
     config = fresh_home / "config"

@@ -681,6 +681,7 @@ def outcomes(tmp_path_factory) -> dict[str, dict]:
 
 
 @pytest.mark.parametrize("case, expected", CASES, ids=[c.name for c, _ in CASES])
+@pytest.mark.slow
 def test_pathological_file_stays_within_the_bound(outcomes, case, expected):
     r = outcomes[case.name]
     assert r["outcome"] in ("IngestError", "loaded"), r

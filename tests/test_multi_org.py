@@ -9,6 +9,7 @@ import json
 import shutil
 
 import duckdb
+import pytest
 from conftest import SEMESTER, run
 
 from orchestration.cli import main
@@ -39,6 +40,7 @@ def _require(config, org: str, feed: str):
         writer.writerows(rows)
 
 
+@pytest.mark.slow
 def test_each_organisation_is_published_on_its_own(demo_home, capsys):
     config = demo_home / "config"
     _move_siret_to_the_spl(config)

@@ -21,6 +21,7 @@ import tempfile
 from pathlib import Path
 
 import duckdb
+import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -395,6 +396,7 @@ def _summary(outcome) -> tuple:
         False,
     )
 )
+@pytest.mark.slow
 def test_decp_json_is_an_error_naming_the_file_or_every_record_accounted_for_the_same_both_ways(file):
     data, _ = file
     with _landed("fichier.json", data) as path:
