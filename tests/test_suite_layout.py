@@ -19,7 +19,10 @@ def test_every_file_that_reads_the_shared_run_is_one_unit_and_no_other(request):
     }
     collected = {item.nodeid.split("::", 1)[0] for item in request.session.items}
     # a run of a few files (pytest tests/x.py) sees only those
-    assert reading == SHARED_RUN_FILES & collected
+    assert reading == SHARED_RUN_FILES & collected, (
+        "tests/conftest.py SHARED_RUN_FILES must list exactly the files that read the shared run: "
+        f"add {sorted(reading - SHARED_RUN_FILES)}, remove {sorted((SHARED_RUN_FILES & collected) - reading)}"
+    )
     assert work_unit("tests/test_pipeline.py::test_x[a]") == SHARED_RUN_GROUP
     assert work_unit("tests/test_templates.py::test_x") == "tests/test_templates.py"
 
