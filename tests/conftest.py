@@ -79,6 +79,7 @@ def pytest_collection_modifyitems(config, items):
     items[:] = schedule_order(items)
 
 
+@pytest.hookimpl(optionalhook=True)  # an xdist hook: pytest without xdist must not refuse it
 def pytest_xdist_make_scheduler(config, log):
     """`--dist loadfile` (make test) with the shared run's files as one unit. (xdist's
     `--dist loadgroup` would do it with marks, but ignores them on pytest 9.2:
