@@ -54,3 +54,14 @@ def test_the_shared_run_then_the_slow_files_are_handed_out_first():
 
 def test_the_slow_mark_is_registered(pytestconfig):
     assert any(line.startswith("slow:") for line in pytestconfig.getini("markers"))
+
+
+def test_xdist_still_splits_work_by_the_method_the_scheduler_overrides():
+    """SharedRunScheduling overrides a private method of xdist's scope schedulers: an xdist
+    upgrade that renames it would split the shared run's files again, silently."""
+    import inspect
+
+    from xdist.scheduler import LoadFileScheduling, LoadScopeScheduling
+
+    assert "_split_scope" in vars(LoadFileScheduling)
+    assert "self._split_scope(nodeid)" in inspect.getsource(LoadScopeScheduling.schedule)
