@@ -31,6 +31,7 @@ from packaging import version
 
 from . import configuration
 from .dbt_manifest import DBT_EXECUTABLE, project_files, spaser_dbt_project
+from .dbt_targets import prune_targets
 from .partitions import dbt_env, semester_partitions
 from .resources import SpaserResource
 from .settings import DBT_PROJECT_DIR, REPO_ROOT, dbt_locations
@@ -277,6 +278,9 @@ def spaser_dbt_models(
     started = time.monotonic()
     built_at = _start_build(paths.warehouse, context.partition_key, fingerprint, full_refresh, context.is_subset)
     target = build_target_path(context.run.run_id)
+    removed = prune_targets(target.parent)
+    if removed:
+        context.log.info(f"dbt: {len(removed)} old invocation folder(s) removed from {target.parent}")
     reuse_parse_state(paths, target)
     build = dbt.cli(
         dbt_build_args(full_refresh=full_refresh, locations=locations, seeds_loaded=seeds_loaded),

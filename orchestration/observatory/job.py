@@ -9,6 +9,7 @@ shows the lineage. (No `from __future__ import annotations`: Dagster inspects th
 
 import shutil
 import time
+from pathlib import Path
 
 from dagster import (
     AssetKey,
@@ -24,6 +25,7 @@ from dagster import (
 from dagster_dbt import DbtCliResource
 
 from ..dbt_manifest import spaser_dbt_project
+from ..dbt_targets import prune_targets
 from ..resources import SpaserResource
 from . import build, page
 
@@ -62,6 +64,7 @@ def observatoire_dbt(context: OpExecutionContext, dbt: DbtCliResource, spaser: S
     paths = spaser.paths()
     parameters = build.read_parameters(paths)
     started = time.monotonic()
+    prune_targets(Path(spaser_dbt_project.project_dir) / spaser_dbt_project.target_path)
     invocation = dbt.cli(
         build.dbt_build_args(paths, parameters), manifest=spaser_dbt_project.manifest_path, raise_on_error=False
     )
