@@ -37,7 +37,7 @@ def last_write(folder: Path) -> float:
 def stale_targets(root: Path, keep: int = KEEP, min_age_s: float = MIN_AGE_S, now: float | None = None) -> list[Path]:
     """The invocation folders under `root` to remove: all but the `keep` most recently written,
     and none written in the last `min_age_s` seconds. Other files and folders (the project's own
-    manifest and parse state, the configuration snapshots in .config) are never listed."""
+    manifest and parse state) are never listed."""
     now = time.time() if now is None else now
     folders = [p for p in root.iterdir() if p.is_dir() and INVOCATION_FOLDER.fullmatch(p.name)] if root.is_dir() else []
     written = sorted(((last_write(p), p) for p in folders), key=lambda t: (t[0], t[1].name), reverse=True)

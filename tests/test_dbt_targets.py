@@ -30,8 +30,7 @@ def test_the_oldest_invocation_folders_go_the_recent_ones_and_other_files_stay(t
     recent = _folder(root, "spaser_dbt_models-aaaaaaa-bbbbbbb", age_s=3600)
     # written long ago, but its log is being appended to: an invocation still running
     running = _folder(root, "spaser_dbt_models-ccccccc-ddddddd", age_s=40 * DAY, log_age_s=10)
-    config = root / ".config" / "0123456789abcdef"
-    config.mkdir(parents=True)
+    (root / "notes").mkdir()  # a folder of someone's, not an invocation's
     (root / "manifest.json").write_text("{}", encoding="utf-8")
     (root / "partial_parse.msgpack").write_bytes(b"\0")
 
@@ -47,7 +46,7 @@ def test_the_oldest_invocation_folders_go_the_recent_ones_and_other_files_stay(t
     removed = prune_targets(root, keep=2)
     assert set(removed) == set(stale)
     left = sorted(p.name for p in root.iterdir())
-    assert left == sorted([".config", "manifest.json", "partial_parse.msgpack", recent.name, running.name])
+    assert left == sorted(["manifest.json", "notes", "partial_parse.msgpack", recent.name, running.name])
 
 
 def test_no_target_folder_yet_removes_nothing(tmp_path):
