@@ -31,7 +31,7 @@ from packaging import version
 
 from . import configuration
 from .dbt_manifest import DBT_EXECUTABLE, project_files, spaser_dbt_project
-from .dbt_targets import prune_targets
+from .dbt_targets import prune_targets, target_root
 from .partitions import dbt_env, semester_partitions
 from .resources import SpaserResource
 from .settings import DBT_PROJECT_DIR, REPO_ROOT, dbt_locations
@@ -278,7 +278,7 @@ def spaser_dbt_models(
     started = time.monotonic()
     built_at = _start_build(paths.warehouse, context.partition_key, fingerprint, full_refresh, context.is_subset)
     target = build_target_path(context.run.run_id)
-    removed = prune_targets(target.parent)
+    removed = prune_targets()
     if removed:
         context.log.info(f"dbt: {len(removed)} old invocation folder(s) removed from {target.parent}")
     reuse_parse_state(paths, target)
@@ -313,7 +313,7 @@ def spaser_dbt_models(
 def build_target_path(run_id: str) -> Path:
     """A new dbt target folder for one build (dagster-dbt's naming: asset, run, unique part)."""
     name = f"spaser_dbt_models-{run_id[:7]}-{uuid.uuid4().hex[:7]}"
-    return Path(spaser_dbt_project.project_dir) / spaser_dbt_project.target_path / name
+    return target_root() / name
 
 
 # dbt re-parses the whole project (~3 s) unless the target folder holds the parse state of an

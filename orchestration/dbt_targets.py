@@ -16,10 +16,17 @@ import shutil
 import time
 from pathlib import Path
 
+from .dbt_manifest import spaser_dbt_project
+
 # dagster-dbt's names (DbtCliResource._get_unique_target_path) and ours (dbt.build_target_path)
 INVOCATION_FOLDER = re.compile(r"(?:[a-z0-9_]+-[0-9a-f]{7}-)?[0-9a-f]{7}")
 KEEP = 20
 MIN_AGE_S = 24 * 3600
+
+
+def target_root() -> Path:
+    """The project's target folder, where dbt writes every invocation's folder."""
+    return Path(spaser_dbt_project.project_dir) / spaser_dbt_project.target_path
 
 
 def last_write(folder: Path) -> float:
@@ -44,10 +51,11 @@ def stale_targets(root: Path, keep: int = KEEP, min_age_s: float = MIN_AGE_S, no
     return [p for at, p in written[keep:] if now - at >= min_age_s]
 
 
-def prune_targets(root: Path, keep: int = KEEP, min_age_s: float = MIN_AGE_S) -> list[Path]:
-    """Remove the stale invocation folders (stale_targets); the ones removed."""
+def prune_targets(root: Path | None = None, keep: int = KEEP, min_age_s: float = MIN_AGE_S) -> list[Path]:
+    """Remove the stale invocation folders (stale_targets) of `root` (the project's target
+    folder by default); the ones removed."""
     removed = []
-    for folder in stale_targets(root, keep, min_age_s):
+    for folder in stale_targets(target_root() if root is None else root, keep, min_age_s):
         shutil.rmtree(folder, ignore_errors=True)
         if not folder.exists():
             removed.append(folder)

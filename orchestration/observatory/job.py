@@ -9,7 +9,6 @@ shows the lineage. (No `from __future__ import annotations`: Dagster inspects th
 
 import shutil
 import time
-from pathlib import Path
 
 from dagster import (
     AssetKey,
@@ -64,7 +63,7 @@ def observatoire_dbt(context: OpExecutionContext, dbt: DbtCliResource, spaser: S
     paths = spaser.paths()
     parameters = build.read_parameters(paths)
     started = time.monotonic()
-    prune_targets(Path(spaser_dbt_project.project_dir) / spaser_dbt_project.target_path)
+    prune_targets()
     invocation = dbt.cli(
         build.dbt_build_args(paths, parameters), manifest=spaser_dbt_project.manifest_path, raise_on_error=False
     )
