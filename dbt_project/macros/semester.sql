@@ -12,12 +12,17 @@
 
 {#- The last semester to compute (YYYY-S1|S2): the environment variable SPASER_SEMESTER, which
     the pipeline sets from the partition (orchestration/dbt.py, dbt_env). An environment
-    variable, not a dbt var: a var that changes makes dbt parse the whole project again (~3 s),
-    while a changed environment variable re-parses only the models that read it. With
-    `required`, building without it is a compile error, never a guess from the data. -#}
+    variable, not a dbt var: a var that changes makes dbt parse the whole project again (~3 s).
+    It is read at run time only (`execute`): the SQL is compiled when each node runs, while an
+    env_var() read during parsing makes dbt parse the models that use it again whenever its value
+    changes (0.4 s a semester, docs/performance.md). With `required`, building without it is a
+    compile error, never a guess from the data. -#}
 {% macro build_semester(required=false) -%}
+    {%- if not execute -%}
+        {{- return('') -}}
+    {%- endif -%}
     {%- set semester = env_var('SPASER_SEMESTER', '') -%}
-    {%- if execute and required and not semester -%}
+    {%- if required and not semester -%}
         {{ exceptions.raise_compiler_error(
             "the semester to compute up to is missing: SPASER_SEMESTER=2026-S1 dbt build ...") }}
     {%- endif -%}
