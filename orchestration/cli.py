@@ -162,9 +162,10 @@ def pipeline_run_config(home: Path, reason: str | None, full_refresh: bool, orgs
     run_config: dict = {"ops": {}, "resources": {"spaser": {"config": {"home": str(home)}}}}
     if reason or orgs:
         run_config["ops"]["publication__spaser_release"] = {"config": {"reason": reason, "orgs": orgs}}
-    if full_refresh:  # the incremental dbt models from scratch, and every raw table validated again
+    if full_refresh:  # the incremental dbt models from scratch, every raw table and the ingest log validated again
         run_config["ops"]["spaser_dbt_models"] = {"config": {"full_refresh": True}}
         run_config["ops"]["raw__gx_gates"] = {"config": {"revalidate": True}}
+        run_config["ops"]["meta__ingest_log_gx_ingest_log"] = {"config": {"revalidate": True}}
     return run_config
 
 

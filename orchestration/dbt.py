@@ -282,6 +282,10 @@ def spaser_dbt_models(
     if removed:
         context.log.info(f"dbt: {len(removed)} old invocation folder(s) removed from {target.parent}")
     reuse_parse_state(paths, target)
+    # the gates after the build (marts) import GX while this process waits for dbt's
+    from .gates.runner import preload_gx
+
+    preload_gx()
     build = dbt.cli(
         dbt_build_args(full_refresh=full_refresh, locations=locations, seeds_loaded=seeds_loaded),
         context=context,

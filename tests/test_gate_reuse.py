@@ -16,9 +16,10 @@ import pytest
 from conftest import demo_config
 
 from orchestration.gates import exceptions, reuse
-from orchestration.gates.checks import RAW_GATES, _record, gx_raw_gates, raw_gate_sql
+from orchestration.gates.checks import RAW_GATES, _record, gx_ingest_log, gx_raw_gates, raw_gate_sql
 from orchestration.gates.runner import Failure, GateResult
 from orchestration.ingest.assets import ingest_assets
+from orchestration.ingest.assets import ingest_log as ingest_log_asset
 from orchestration.ingest.framework import FeedTable, ingest_files, withdraw_absent
 
 FIRST = "2025-S2"  # the module's validation, reused by runs of another semester
@@ -32,15 +33,16 @@ HOME_VARIABLES = (
 )
 
 
-def _gates_run(semester: str = SEMESTER, ops: dict | None = None):
-    """The ingest of every raw table and the raw gates, materialised in-process (no dbt). None
-    of them is partitioned: the semester is the run's partition tag, as in a semester's run."""
+def _gates_run(semester: str = SEMESTER, ops: dict | None = None, ingest_log: bool = False):
+    """The ingest of every raw table and the raw gates (and with `ingest_log`, the ingest log's
+    gate), materialised in-process (no dbt). None of them is partitioned: the semester is the
+    run's partition tag, as in a semester's run."""
     from dagster import DagsterInstance, materialize
 
     from orchestration.resources import SpaserResource
 
     return materialize(
-        [*ingest_assets, gx_raw_gates],
+        [*ingest_assets, gx_raw_gates, *([ingest_log_asset, gx_ingest_log] if ingest_log else [])],
         resources={"spaser": SpaserResource()},
         instance=DagsterInstance.ephemeral(),
         raise_on_error=False,
@@ -180,6 +182,82 @@ def test_a_changed_suite_validates_its_table_again_and_revalidate_every_table(ho
     assert _validations(home) == before + len(RAW_GATES)
 
 
+def test_an_unchanged_ingest_log_reuses_its_validation_until_a_file_changes(home, monkeypatch):
+    """The ingest log's gate compares the rows it validates (a row per file) with its last
+    validation's: the same rows reuse it without GX, a new file or `revalidate` validate again."""
+    from orchestration.gates import checks, runner
+
+    first = _gates_run(ingest_log=True)
+    assert first.success and "gx_ingest_log" in _checks(first) and "gx_ingest_log" not in _reused(first)
+
+    def no_gx(*args, **kwargs):
+        raise AssertionError("GX used by a run whose every gate is reused")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(checks, "run_suite", no_gx)
+        patched.setattr(runner, "gx_context", no_gx)
+        again = _gates_run("2026-S2", ingest_log=True)
+    assert again.success and _reused(again) == {*RAW_GATES, "gx_ingest_log"}
+    origin = _checks(again)["gx_ingest_log"].metadata["reused_from"].data
+    assert origin["run_id"] == first.run_id and origin["run_name"] == f"{SEMESTER}__gx_ingest_log"
+    assert origin["reason"] == reuse.DATASET_REASON
+    assert _records(home, again)["gx_ingest_log"]["reused_from"]["run_id"] == first.run_id
+
+    # `spaser run --full-refresh` validates it again (its configuration: the test below)
+    forced = _gates_run(ingest_log=True, ops={"meta__ingest_log_gx_ingest_log": {"config": {"revalidate": True}}})
+    assert forced.success and "gx_ingest_log" not in _reused(forced)
+    # a new file is a new row of the ingest log
+    [label] = sorted((home / "landing" / "restauration" / "label_local").iterdir())
+    shutil.copy(label, label.with_name("copie_" + label.name))
+    new_file = _gates_run(ingest_log=True)
+    assert new_file.success and "gx_ingest_log" not in _reused(new_file)
+
+
+def test_the_dataset_key_follows_every_value_column_and_row_count(monkeypatch):
+    import pandas as pd
+
+    frame = pd.DataFrame({"feed": ["decp", "energie"], "rows_read": [10, 3], "share": [0.0, 0.5]})
+    args = ("ingest_log", "SELECT 1", ["feed"], "code")
+    key = reuse.dataset_key(frame, 2, *args)
+    assert key == reuse.dataset_key(frame.copy(), 2, *args)  # the same rows, another frame
+    changed = frame.copy()
+    changed.loc[1, "share"] = 0.25
+    others = [
+        reuse.dataset_key(changed, 2, *args),
+        reuse.dataset_key(frame.rename(columns={"share": "part"}), 2, *args),
+        reuse.dataset_key(frame.astype({"rows_read": "float64"}), 2, *args),
+        reuse.dataset_key(frame.iloc[::-1], 2, *args),
+        reuse.dataset_key(frame, 3, *args),  # a prefiltered frame of a larger dataset
+        reuse.dataset_key(frame, 2, "ingest_log", "SELECT 2", ["feed"], "code"),
+        reuse.dataset_key(frame, 2, "ingest_log", "SELECT 1", ["feed"], "other code"),
+    ]
+    assert key not in others and len(set(others)) == len(others)
+    monkeypatch.setattr(reuse, "suite_bytes", lambda suite: None)
+    assert reuse.dataset_key(frame, 2, *args) is None  # no suite: never reused
+
+
+def test_gx_is_imported_ahead_in_a_thread_once():
+    """preload_gx (called when the dbt build starts) imports GX beside the process's waiting; a
+    second call while it runs, or once it is imported, starts nothing."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from orchestration.gates.runner import preload_gx\n"
+        "assert 'great_expectations' not in sys.modules\n"
+        "thread = preload_gx()\n"
+        "assert thread is not None and preload_gx() is None\n"
+        "thread.join()\n"
+        "import great_expectations\n"
+        "assert great_expectations.__version__ and preload_gx() is None\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=Path(__file__).resolve().parents[1], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+
+
 def test_full_refresh_revalidates_the_raw_gates():
     from dagster import validate_run_config
 
@@ -188,8 +266,10 @@ def test_full_refresh_revalidates_the_raw_gates():
 
     config = pipeline_run_config(Path("/tmp/home"), None, True, None)
     assert config["ops"]["raw__gx_gates"] == {"config": {"revalidate": True}}
+    assert config["ops"]["meta__ingest_log_gx_ingest_log"] == {"config": {"revalidate": True}}
     validate_run_config(defs.resolve_job_def("spaser_pipeline"), config)
-    assert "raw__gx_gates" not in pipeline_run_config(Path("/tmp/home"), None, False, None)["ops"]
+    incremental = pipeline_run_config(Path("/tmp/home"), None, False, None)["ops"]
+    assert "raw__gx_gates" not in incremental and "meta__ingest_log_gx_ingest_log" not in incremental
 
 
 def test_a_reused_blocking_failure_blocks_and_exceptions_still_apply(home):

@@ -5,7 +5,7 @@ publication among them, do not run) and with severity WARN when only `warn` expe
 fail. Its metadata and description name the expectation and the failing rows. Every run's
 summary is also written to <gx results>/runs/<run_id>/<check>.json for the release manifest.
 A raw gate whose table and suite did not change since its last validation reuses it and says
-so (gates/reuse.py).
+so (gates/reuse.py); so does the ingest-log gate whose rows did not change.
 
 (No `from __future__ import annotations`: Dagster inspects the `context` annotation.)
 """
@@ -62,10 +62,12 @@ def _evaluate(
     con=None,
     asset_key: AssetKey | None = None,
     docs: bool = True,
+    fetched: tuple | None = None,
 ) -> _Gate:
-    """Validate one dataset with its suite and apply the accepted exceptions."""
+    """Validate one dataset with its suite and apply the accepted exceptions (`fetched`: the
+    dataset as datasets.fetch_for_suite gave it, when the caller has read it already)."""
     paths = spaser.paths()
-    df, rows, prefiltered = datasets.fetch_for_suite(paths.warehouse, suite, sql, con=con)
+    df, rows, prefiltered = fetched or datasets.fetch_for_suite(paths.warehouse, suite, sql, con=con)
     result = run_suite(
         suite,
         df,
@@ -284,8 +286,8 @@ def gx_raw_gates(context: AssetCheckExecutionContext, spaser: SpaserResource, co
     _finish_gates(spaser, results)
 
 
-def _keep(context, root: Path, gate: _Gate) -> None:
-    """Keep a raw gate's new validation for later runs to reuse (reuse.py). Not one where an
+def _keep(context, root: Path, gate: _Gate, reason: str = reuse.REASON) -> None:
+    """Keep a gate's new validation for later runs to reuse (reuse.py). Not one where an
     expectation raised: an error may not happen again, a later run validates again."""
     if gate.key is None or any(f.exception for f in gate.result.failures):
         return
@@ -301,6 +303,7 @@ def _keep(context, root: Path, gate: _Gate) -> None:
                 run_id=context.op_execution_context.run_id,
                 run_name=gate.result.run_name,
                 recorded_at=gate.recorded_at,
+                reason=reason,
             ),
         )
     except OSError as exc:  # the gate stands; the next run validates again
@@ -318,11 +321,55 @@ def _dataset_check(asset: AssetKey, dataset: datasets.Dataset, description: str)
     return _check
 
 
-gx_ingest_log = _dataset_check(
-    AssetKey(["meta", "ingest_log"]),
-    datasets.INGEST_LOG,
-    "GX suite ingest_log over every file of every feed: row accounting and quarantine spikes.",
+class IngestLogGateConfig(Config):
+    """`revalidate`: validate the ingest log again even when it did not change since its last
+    validation (`spaser run --full-refresh` sets it)."""
+
+    revalidate: bool = False
+
+
+# The ingest log changes only when a file is loaded, superseded or withdrawn: a run with no new
+# file (a rerun, another semester of the same files) would validate the same rows again, and its
+# first GX validation pays for importing GX (~2 s). Its dataset is small (a row per file), read
+# whole and compared row for row with the last validation's (reuse.dataset_key).
+@asset_check(
+    asset=AssetKey(["meta", "ingest_log"]),
+    blocking=True,
+    name="gx_ingest_log",
+    description="GX suite ingest_log over every file of every feed: row accounting and quarantine spikes.",
 )
+def gx_ingest_log(
+    context: AssetCheckExecutionContext, spaser: SpaserResource, config: IngestLogGateConfig
+) -> AssetCheckResult:
+    name, dataset, asset_key = "gx_ingest_log", datasets.INGEST_LOG, AssetKey(["meta", "ingest_log"])
+    paths = spaser.paths()
+    fetched = datasets.fetch_for_suite(paths.warehouse, dataset.suite, dataset.sql)
+    key = reuse.dataset_key(
+        fetched[0], fetched[1], dataset.suite, dataset.sql, dataset.index_columns, reuse.code_fingerprint()
+    )
+    previous = None if config.revalidate or key is None else reuse.load(paths.gx_results, name, key)
+    if previous is not None:
+        gate = _reused(context, spaser, previous, asset_key)
+        context.log.info(f"{name} reuses its last validation (same rows, same suite): GX not run")
+    else:
+        gate = _evaluate(
+            context,
+            spaser,
+            name,
+            dataset.suite,
+            dataset.sql,
+            dataset.index_columns,
+            asset_key=asset_key,
+            fetched=fetched,
+        )
+        gate.key = key
+    result = _report(context, spaser, gate)
+    if previous is None:
+        _keep(context, paths.gx_results, gate, reason=reuse.DATASET_REASON)
+    _finish_gates(spaser, [result])
+    return result
+
+
 gx_mart_spaser_indicateurs = _dataset_check(
     dbt_asset_key("mart_spaser_indicateurs"),
     datasets.MART_INDICATEURS,

@@ -24,6 +24,10 @@ Anything else makes the gate validate again: a dataset reading any table but its
 run asked to (`spaser run --full-refresh`, run config `revalidate`). A table edited by hand
 with UPDATE keeps its row count: that needs `--full-refresh` (docs/operations.md).
 
+The ingest log's gate is reused the same way, its key being its dataset itself: the rows it
+validates (one per current file), compared value for value (dataset_key), with what validates
+them.
+
 The last validation of each check is kept in `<gx results>/raw_gates/<check>.json`, written
 atomically: its key, the GateResult as GX gave it (before any exception is applied), the rows
 validated and flagged, and the run it came from (run id, run name, time, validation page).
@@ -46,6 +50,8 @@ from .runner import Failure, GateResult
 
 STORE = "raw_gates"
 REASON = "mêmes données (fichiers chargés, lignes et colonnes de la table inchangés), même suite"
+# the ingest-log gate's dataset is read whole and compared row for row (dataset_key)
+DATASET_REASON = "mêmes données (lignes validées identiques), même suite"
 _PACKAGES = ("great_expectations", "pandas", "numpy", "duckdb")
 _GATES_DIR = Path(__file__).resolve().parent
 
@@ -134,6 +140,21 @@ def table_state(con: duckdb.DuckDBPyConnection, table: str) -> str | None:
     return table_fingerprint(table, log_rows, [list(c) for c in columns], rows)
 
 
+def dataset_key(df, rows: int, suite: str, sql: str, index_columns: list[str], code: str) -> str | None:
+    """The key of a gate whose dataset is small enough to read whole (the ingest log): the
+    frame GX would validate, row for row (values, column names and types, in order), the rows
+    of the whole dataset when the frame is prefiltered, and what validates it. None when the
+    suite is absent."""
+    import pandas as pd
+
+    data = suite_bytes(suite)
+    if data is None:
+        return None
+    content = hashlib.sha256(_sha256([[str(c) for c in df.columns], [str(t) for t in df.dtypes], rows]).encode())
+    content.update(pd.util.hash_pandas_object(df, index=False).to_numpy().tobytes())
+    return _sha256([content.hexdigest(), definition_fingerprint(suite, data, sql, index_columns, code)])
+
+
 def validation_key(
     con: duckdb.DuckDBPyConnection,
     table: str,
@@ -170,6 +191,7 @@ class Validation:
     run_id: str
     run_name: str
     recorded_at: str
+    reason: str = REASON  # why it may be reused (records kept before the field: a raw gate's)
 
     @property
     def origin(self) -> dict:
@@ -179,7 +201,7 @@ class Validation:
             "run_name": self.run_name,
             "recorded_at": self.recorded_at,
             "validation_page": self.result.get("validation_page"),
-            "reason": REASON,
+            "reason": self.reason,
         }
 
 

@@ -16,7 +16,11 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import importlib
 import json
+import logging
+import sys
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -158,6 +162,31 @@ def _copy_committed_suites(target: Path) -> None:
         copy = target / suite.name
         if not copy.exists() or copy.read_bytes() != data:
             write_atomically(copy, data)
+
+
+_PRELOAD_LOCK = threading.Lock()
+_preloading: threading.Thread | None = None
+
+
+def preload_gx() -> threading.Thread | None:
+    """Import Great Expectations in a background thread, once per process, while the process
+    mostly waits (the dbt build runs in its own process): the first gate after it would otherwise
+    pay the import (~2 s). A gate that comes first simply waits for, or makes, the import; a
+    failed import in the thread is made again, and raised, by that gate."""
+    global _preloading
+    with _PRELOAD_LOCK:
+        if _preloading is not None or "great_expectations" in sys.modules:
+            return None
+        _preloading = threading.Thread(target=_import_gx, name="gx-import", daemon=True)
+        _preloading.start()
+        return _preloading
+
+
+def _import_gx() -> None:
+    try:
+        importlib.import_module("great_expectations")
+    except Exception:  # noqa: BLE001 - the gate imports it again and reports the error
+        logging.getLogger(__name__).warning("Great Expectations could not be imported ahead", exc_info=True)
 
 
 def gx_context(results_dir: Path):
