@@ -14,6 +14,7 @@ import datetime as dt
 import json
 import logging
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from dagster import (
@@ -252,23 +253,28 @@ def gx_raw_gates(context: AssetCheckExecutionContext, spaser: SpaserResource, co
             table, sql = source.table.table, raw_gate_sql(source)
             index_columns = list(source.index_columns)
             key = reuse.validation_key(con, table, source.suite, sql, index_columns, code)
-            previous = None if config.revalidate or key is None else reuse.load(paths.gx_results, name, key)
-            if previous is not None:
-                gates.append(_reused(context, spaser, previous, AssetKey(["raw", table])))
-                continue
-            gate = _evaluate(
-                context,
-                spaser,
-                name,
-                source.suite,
-                sql,
-                index_columns,
-                con=con,
-                asset_key=AssetKey(["raw", table]),
-                docs=False,
+            gates.append(
+                _reused_or_evaluated(
+                    context,
+                    spaser,
+                    name,
+                    key,
+                    config.revalidate,
+                    AssetKey(["raw", table]),
+                    evaluate=partial(
+                        _evaluate,
+                        context,
+                        spaser,
+                        name,
+                        source.suite,
+                        sql,
+                        index_columns,
+                        con=con,
+                        asset_key=AssetKey(["raw", table]),
+                        docs=False,
+                    ),
+                )
             )
-            gate.key = key
-            gates.append(gate)
     finally:
         con.close()
     fresh = [g for g in gates if g.result.reused_from is None]
@@ -284,6 +290,19 @@ def gx_raw_gates(context: AssetCheckExecutionContext, spaser: SpaserResource, co
         _keep(context, paths.gx_results, gate)
     yield from results
     _finish_gates(spaser, results)
+
+
+def _reused_or_evaluated(
+    context, spaser: SpaserResource, name: str, key: str | None, revalidate: bool, asset_key: AssetKey, evaluate
+) -> _Gate:
+    """The last validation of `name` when its key is `key` (reuse.py), else `evaluate()`, the
+    gate validated now and keyed for later runs; `revalidate`: never reuse."""
+    previous = None if revalidate or key is None else reuse.load(spaser.paths().gx_results, name, key)
+    if previous is not None:
+        return _reused(context, spaser, previous, asset_key)
+    gate = evaluate()
+    gate.key = key
+    return gate
 
 
 def _keep(context, root: Path, gate: _Gate, reason: str = reuse.REASON) -> None:
@@ -347,12 +366,15 @@ def gx_ingest_log(
     key = reuse.dataset_key(
         fetched[0], fetched[1], dataset.suite, dataset.sql, dataset.index_columns, reuse.code_fingerprint()
     )
-    previous = None if config.revalidate or key is None else reuse.load(paths.gx_results, name, key)
-    if previous is not None:
-        gate = _reused(context, spaser, previous, asset_key)
-        context.log.info(f"{name} reuses its last validation (same rows, same suite): GX not run")
-    else:
-        gate = _evaluate(
+    gate = _reused_or_evaluated(
+        context,
+        spaser,
+        name,
+        key,
+        config.revalidate,
+        asset_key,
+        evaluate=partial(
+            _evaluate,
             context,
             spaser,
             name,
@@ -361,11 +383,13 @@ def gx_ingest_log(
             dataset.index_columns,
             asset_key=asset_key,
             fetched=fetched,
-        )
-        gate.key = key
+        ),
+    )
     result = _report(context, spaser, gate)
-    if previous is None:
+    if gate.result.reused_from is None:
         _keep(context, paths.gx_results, gate, reason=reuse.DATASET_REASON)
+    else:
+        context.log.info(f"{name} reuses its last validation (same rows, same suite): GX not run")
     _finish_gates(spaser, [result])
     return result
 
