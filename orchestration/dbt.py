@@ -283,16 +283,19 @@ def spaser_dbt_models(
         context.log.info(f"dbt: {len(removed)} old invocation folder(s) removed from {target.parent}")
     reuse_parse_state(paths, target)
     # the gates after the build (marts) import GX while this process waits for dbt's
-    from .gates.runner import preload_gx
+    from .gates.runner import preload_gx, wait_for_gx
 
     preload_gx()
-    build = dbt.cli(
-        dbt_build_args(full_refresh=full_refresh, locations=locations, seeds_loaded=seeds_loaded),
-        context=context,
-        target_path=target,
-        env=dbt_env(context.partition_key),
-    )
-    yield from build.stream()
+    try:
+        build = dbt.cli(
+            dbt_build_args(full_refresh=full_refresh, locations=locations, seeds_loaded=seeds_loaded),
+            context=context,
+            target_path=target,
+            env=dbt_env(context.partition_key),
+        )
+        yield from build.stream()
+    finally:
+        wait_for_gx()  # before the docs' dbt imports, or a failure's handling
     keep_parse_state(build.target_path, paths)
     # reached only when the build succeeded (a failed build raises from stream())
     _record_success(

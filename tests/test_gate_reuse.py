@@ -238,17 +238,18 @@ def test_the_dataset_key_follows_every_value_column_and_row_count(monkeypatch):
 
 def test_gx_is_imported_ahead_in_a_thread_once():
     """preload_gx (called when the dbt build starts) imports GX beside the process's waiting; a
-    second call while it runs, or once it is imported, starts nothing."""
+    second call while it runs, or once it is imported, starts nothing; wait_for_gx waits for it."""
     import subprocess
     import sys
 
     code = (
         "import sys\n"
-        "from orchestration.gates.runner import preload_gx\n"
+        "from orchestration.gates.runner import preload_gx, wait_for_gx\n"
         "assert 'great_expectations' not in sys.modules\n"
         "thread = preload_gx()\n"
         "assert thread is not None and preload_gx() is None\n"
-        "thread.join()\n"
+        "wait_for_gx()\n"
+        "assert not thread.is_alive()\n"
         "import great_expectations\n"
         "assert great_expectations.__version__ and preload_gx() is None\n"
     )

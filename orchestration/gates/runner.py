@@ -171,8 +171,9 @@ _preloading: threading.Thread | None = None
 def preload_gx() -> threading.Thread | None:
     """Import Great Expectations in a background thread, once per process, while the process
     mostly waits (the dbt build runs in its own process): the first gate after it would otherwise
-    pay the import (~2 s). A gate that comes first simply waits for, or makes, the import; a
-    failed import in the thread is made again, and raised, by that gate."""
+    pay the import (~2 s). The caller calls wait_for_gx() before it imports anything itself
+    (streaming dbt's events imports nothing: measured, docs/performance.md). A failed import in
+    the thread is made again, and raised, by the first gate."""
     global _preloading
     with _PRELOAD_LOCK:
         if _preloading is not None or "great_expectations" in sys.modules:
@@ -180,6 +181,15 @@ def preload_gx() -> threading.Thread | None:
         _preloading = threading.Thread(target=_import_gx, name="gx-import", daemon=True)
         _preloading.start()
         return _preloading
+
+
+def wait_for_gx() -> None:
+    """Wait for preload_gx's import, if one is running. Two threads importing at once can meet
+    in a package each is importing (a circular import across threads), so the import runs only
+    beside code that imports nothing: the caller waits for it before anything else."""
+    thread = _preloading
+    if thread is not None:
+        thread.join()
 
 
 def _import_gx() -> None:
