@@ -32,6 +32,7 @@ from packaging import version
 from . import configuration
 from .dbt_manifest import DBT_EXECUTABLE, project_files, spaser_dbt_project
 from .dbt_targets import prune_targets, target_root
+from .gates.runner import preload_gx, wait_for_gx
 from .partitions import dbt_env, semester_partitions
 from .resources import SpaserResource
 from .settings import DBT_PROJECT_DIR, REPO_ROOT, dbt_locations
@@ -283,8 +284,6 @@ def spaser_dbt_models(
         context.log.info(f"dbt: {len(removed)} old invocation folder(s) removed from {target.parent}")
     reuse_parse_state(paths, target)
     # the gates after the build (marts) import GX while this process waits for dbt's
-    from .gates.runner import preload_gx, wait_for_gx
-
     preload_gx()
     try:
         build = dbt.cli(

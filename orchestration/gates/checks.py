@@ -211,9 +211,9 @@ def _to_check_result(
 RAW_GATES = {f"gx_raw_{source.table.table}": source for source in all_sources() if source.suite}
 
 
-class RawGatesConfig(Config):
-    """`revalidate`: validate every raw table again, even those whose last validation could be
-    reused (`spaser run --full-refresh` sets it)."""
+class ReuseConfig(Config):
+    """`revalidate`: validate again even what could reuse its last validation (the raw gates,
+    the ingest log's gate; `spaser run --full-refresh` sets it for both)."""
 
     revalidate: bool = False
 
@@ -240,7 +240,7 @@ def raw_gate_sql(source) -> str:
     ],
     can_subset=True,
 )
-def gx_raw_gates(context: AssetCheckExecutionContext, spaser: SpaserResource, config: RawGatesConfig):
+def gx_raw_gates(context: AssetCheckExecutionContext, spaser: SpaserResource, config: ReuseConfig):
     selected = {key.name for key in context.selected_asset_check_keys}
     paths = spaser.paths()
     code = reuse.code_fingerprint()
@@ -340,13 +340,6 @@ def _dataset_check(asset: AssetKey, dataset: datasets.Dataset, description: str)
     return _check
 
 
-class IngestLogGateConfig(Config):
-    """`revalidate`: validate the ingest log again even when it did not change since its last
-    validation (`spaser run --full-refresh` sets it)."""
-
-    revalidate: bool = False
-
-
 # The ingest log changes only when a file is loaded, superseded or withdrawn: a run with no new
 # file (a rerun, another semester of the same files) would validate the same rows again, and its
 # first GX validation pays for importing GX (~2 s). Its dataset is small (a row per file), read
@@ -357,9 +350,7 @@ class IngestLogGateConfig(Config):
     name="gx_ingest_log",
     description="GX suite ingest_log over every file of every feed: row accounting and quarantine spikes.",
 )
-def gx_ingest_log(
-    context: AssetCheckExecutionContext, spaser: SpaserResource, config: IngestLogGateConfig
-) -> AssetCheckResult:
+def gx_ingest_log(context: AssetCheckExecutionContext, spaser: SpaserResource, config: ReuseConfig) -> AssetCheckResult:
     name, dataset, asset_key = "gx_ingest_log", datasets.INGEST_LOG, AssetKey(["meta", "ingest_log"])
     paths = spaser.paths()
     fetched = datasets.fetch_for_suite(paths.warehouse, dataset.suite, dataset.sql)

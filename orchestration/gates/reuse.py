@@ -43,6 +43,7 @@ from importlib import metadata
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 
 from ..files import write_atomically
 from ..settings import GX_PROJECT_DIR
@@ -145,8 +146,6 @@ def dataset_key(df, rows: int, suite: str, sql: str, index_columns: list[str], c
     frame GX would validate, row for row (values, column names and types, in order), the rows
     of the whole dataset when the frame is prefiltered, and what validates it. None when the
     suite is absent."""
-    import pandas as pd
-
     data = suite_bytes(suite)
     if data is None:
         return None
