@@ -14,22 +14,23 @@ import shutil
 import threading
 import time
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from dagster import AssetExecutionContext, AssetKey, Config
+from dagster import AssetExecutionContext, AssetKey, Config, MetadataValue, Output
 from dagster_dbt import (
     DagsterDbtTranslator,
     DagsterDbtTranslatorSettings,
     DbtCliResource,
     dbt_assets,
 )
+from dagster_dbt.asset_utils import get_manifest_and_translator_from_dbt_assets
 from packaging import version
 
-from . import configuration
+from . import configuration, dbt_selection
 from .dbt_manifest import DBT_EXECUTABLE, project_files, spaser_dbt_project
 from .dbt_targets import prune_targets, target_root
 from .gates.runner import preload_gx, wait_for_gx
@@ -63,11 +64,15 @@ def dbt_build_args(
     full_refresh: bool = False,
     locations: Mapping[str, str] | None = None,
     seeds_loaded: bool = False,
+    reused: Iterable[str] = (),
 ) -> list[str]:
     """`seeds_loaded`: the warehouse's seed tables already hold the project's seeds and
-    configuration (same fingerprint as the last successful build), so they are not reloaded."""
+    configuration (same fingerprint as the last successful build), so they are not reloaded.
+    `reused`: dbt selectors of the models and tests left out, unchanged since the last build
+    (dbt_selection)."""
     args = ["build", "--vars", json.dumps(dbt_vars(locations), sort_keys=True)]
-    args += ["--exclude", f"{LOGIC_TESTS} {SEEDS}" if seeds_loaded else LOGIC_TESTS]
+    exclude = [LOGIC_TESTS, SEEDS] if seeds_loaded else [LOGIC_TESTS]
+    args += ["--exclude", " ".join([*exclude, *reused])]
     if seeds_loaded:
         args += ["--indirect-selection", "cautious"]
     if full_refresh:
@@ -135,6 +140,12 @@ class LastBuild(NamedTuple):
     # it succeeded over every model: not failed, not a selection made in the UI (which may not
     # have loaded the seeds nor rebuilt the other models)
     complete: bool
+    semester: str | None = None
+    # source unique_id -> fingerprint of its table when the build started (dbt_selection);
+    # None: not recorded (earlier versions)
+    sources: dict[str, str] | None = None
+    built_at: dt.datetime | None = None
+    invocation_id: str | None = None
 
     @property
     def unfinished_full_refresh(self) -> bool:
@@ -162,21 +173,36 @@ def _prepare_warehouse(warehouse: Path) -> LastBuild:
         con.execute(f"ALTER TABLE {BUILDS_TABLE} ADD COLUMN IF NOT EXISTS succeeded BOOLEAN")
         # a selection of models made in the UI (NULL: not recorded by earlier versions)
         con.execute(f"ALTER TABLE {BUILDS_TABLE} ADD COLUMN IF NOT EXISTS subset BOOLEAN")
+        # what the build read (JSON, dbt_selection.source_fingerprints) and how many of its
+        # models and tests it left out, unchanged (NULL: not recorded by earlier versions)
+        con.execute(f"ALTER TABLE {BUILDS_TABLE} ADD COLUMN IF NOT EXISTS source_fingerprints VARCHAR")
+        con.execute(f"ALTER TABLE {BUILDS_TABLE} ADD COLUMN IF NOT EXISTS reused_nodes INTEGER")
         row = con.execute(
             f"""SELECT project_fingerprint, coalesce(full_refresh, false),
-                       coalesce(succeeded, true) AND NOT coalesce(subset, false)
+                       coalesce(succeeded, true) AND NOT coalesce(subset, false),
+                       semester, source_fingerprints, built_at, dbt_invocation_id
                 FROM {BUILDS_TABLE} ORDER BY built_at DESC LIMIT 1"""
         ).fetchone()
-        return LastBuild(*row) if row else LastBuild(None, False, False)
+        if not row:
+            return LastBuild(None, False, False)
+        sources = json.loads(row[4]) if row[4] else None
+        return LastBuild(*row[:4], sources=sources, built_at=row[5], invocation_id=row[6])
     finally:
         con.close()
 
 
 def _start_build(
-    warehouse: Path, semester: str, fingerprint: str, full_refresh: bool, subset: bool = False
+    warehouse: Path,
+    semester: str,
+    fingerprint: str,
+    full_refresh: bool,
+    subset: bool = False,
+    sources: Mapping[str, str] | None = None,
+    reused: int = 0,
 ) -> dt.datetime:
-    """Record a build attempt before dbt starts (`subset`: of a selection of models); returns its
-    key (built_at)."""
+    """Record a build attempt before dbt starts (`subset`: of a selection of models; `sources`:
+    the fingerprints of the tables it reads; `reused`: models and tests it leaves out); returns
+    its key (built_at)."""
     import duckdb
 
     started = dt.datetime.now(dt.UTC).replace(tzinfo=None)
@@ -184,8 +210,16 @@ def _start_build(
     try:
         con.execute(
             f"INSERT INTO {BUILDS_TABLE} BY NAME SELECT ? AS built_at, ? AS semester, ? AS project_fingerprint, "
-            "? AS full_refresh, ? AS subset, false AS succeeded",
-            [started, semester, fingerprint, full_refresh, subset],
+            "? AS full_refresh, ? AS subset, false AS succeeded, ? AS source_fingerprints, ? AS reused_nodes",
+            [
+                started,
+                semester,
+                fingerprint,
+                full_refresh,
+                subset,
+                json.dumps(dict(sources), sort_keys=True) if sources is not None else None,
+                reused,
+            ],
         )
     finally:
         con.close()
@@ -262,6 +296,7 @@ def spaser_dbt_models(
     paths = spaser.valid_paths()
     locations = dbt_locations(paths)
     last = _prepare_warehouse(paths.warehouse)
+    manifest, _, _ = get_manifest_and_translator_from_dbt_assets([context.assets_def])
     # the organisation's configuration is seeds too: a changed file rebuilds from scratch
     fingerprint = build_fingerprint(locations)
     reason = full_refresh_reason(
@@ -271,13 +306,40 @@ def spaser_dbt_models(
     # a failed build may have stopped while loading the seeds, a selection may not have loaded
     # them; a selection made in the UI keeps dagster-dbt's own indirect selection
     seeds_loaded = not full_refresh and last.complete and not context.is_subset
+    sources, present = _warehouse_state(paths.warehouse, manifest)
+    # the last build's manifest gives the compiled SQL of what this one leaves out (dbt docs)
+    previous = kept_manifest(paths, last) if seeds_loaded else None
+    changed = dbt_selection.changed_sources(last.sources, sources) if previous else None
+    # under the same conditions, the models downstream of nothing that changed are left out
+    selection = (
+        None
+        if changed is None
+        else dbt_selection.select_changed(
+            manifest,
+            changed,
+            semester_changed=last.semester != context.partition_key,
+            present=present,
+            excluded_tags=[OBSERVATORY_TAG.removeprefix("tag:"), "logic"],
+        )
+    )
+    reused = selection.reused if selection else frozenset()
     context.log.info(
         f"dbt build: full refresh ({reason})"
         if full_refresh
-        else "dbt build: incremental" + (", seeds already loaded" if seeds_loaded else "")
+        else "dbt build: incremental"
+        + (", seeds already loaded" if seeds_loaded else "")
+        + (f", {_reuse_summary(selection, last)}" if selection else "")
     )
     started = time.monotonic()
-    built_at = _start_build(paths.warehouse, context.partition_key, fingerprint, full_refresh, context.is_subset)
+    built_at = _start_build(
+        paths.warehouse,
+        context.partition_key,
+        fingerprint,
+        full_refresh,
+        context.is_subset,
+        sources=sources,
+        reused=len(reused),
+    )
     target = build_target_path(context.run.run_id)
     removed = prune_targets()
     if removed:
@@ -285,9 +347,16 @@ def spaser_dbt_models(
     reuse_parse_state(paths, target)
     # the gates after the build (marts) import GX while this process waits for dbt's
     preload_gx()
+    if seeds_loaded:  # before dbt's: a multi-asset yields its outputs upstream first
+        yield from _reused_outputs(context, manifest, reused, last)
     try:
         build = dbt.cli(
-            dbt_build_args(full_refresh=full_refresh, locations=locations, seeds_loaded=seeds_loaded),
+            dbt_build_args(
+                full_refresh=full_refresh,
+                locations=locations,
+                seeds_loaded=seeds_loaded,
+                reused=dbt_selection.exclude_selectors(manifest, reused),
+            ),
             context=context,
             target_path=target,
             env=dbt_env(context.partition_key),
@@ -297,6 +366,7 @@ def spaser_dbt_models(
         wait_for_gx()  # before the docs' dbt imports, or a failure's handling
     keep_parse_state(build.target_path, paths)
     # reached only when the build succeeded (a failed build raises from stream())
+    keep_manifest(build.target_path, paths, previous, reused)
     _record_success(
         paths.warehouse,
         built_at,
@@ -314,6 +384,48 @@ def spaser_dbt_models(
         build_target=build.target_path,
         locations=locations,
     )
+
+
+def _warehouse_state(warehouse: Path, manifest: Mapping[str, Any]) -> tuple[dict[str, str], set[tuple[str, str]]]:
+    """(fingerprint of every source table, the warehouse's tables and views): what a build reads."""
+    import duckdb
+
+    con = duckdb.connect(str(warehouse))
+    try:
+        return dbt_selection.source_fingerprints(con, manifest), dbt_selection.warehouse_relations(con)
+    finally:
+        con.close()
+
+
+def _reuse_summary(selection: dbt_selection.Selection, last: LastBuild) -> str:
+    models = sum(uid.startswith("model.") for uid in selection.reused)
+    tests = len(selection.reused) - models
+    why = "; ".join(selection.why) or "nothing changed"
+    return (
+        f"{models} model(s) and {tests} test(s) left out, unchanged since the build of {last.built_at:%Y-%m-%d %H:%M:%S} UTC"
+        f" ({why})"
+    )
+
+
+def _reused_outputs(context: AssetExecutionContext, manifest: Mapping[str, Any], reused, last: LastBuild):
+    """An Output for every model and seed this build leaves out: its table is the one the last
+    build made or kept, from the same code and inputs. The status is dbt's own word for a node
+    it did not rebuild ("reused"), which dagster-dbt shows on its materializations."""
+    seeds = {uid for uid, node in manifest["nodes"].items() if node["resource_type"] == "seed"}
+    # nothing that dbt rebuilds is upstream of a reused node: they come first, upstream first
+    for uid in dbt_selection.upstream_first(manifest, seeds | {uid for uid in reused if uid.startswith("model.")}):
+        key = translator.get_asset_spec(manifest, uid, spaser_dbt_project).key
+        name = key.to_python_identifier()
+        if name in context.op_execution_context.selected_output_names:
+            yield Output(
+                value=None,
+                output_name=name,
+                metadata={
+                    "unique_id": uid,
+                    "status": "reused",
+                    "spaser/unchanged_since_build": MetadataValue.text(f"{last.built_at:%Y-%m-%d %H:%M:%S} UTC"),
+                },
+            )
 
 
 def build_target_path(run_id: str) -> Path:
@@ -363,6 +475,37 @@ def keep_parse_state(target: Path, paths) -> None:
         tmp = parse_state_path(paths).with_suffix(".tmp")
         shutil.copyfile(state, tmp)
         tmp.replace(parse_state_path(paths))
+
+
+# The manifest of a home's last build, beside its warehouse: the next build that leaves models
+# out copies their compiled SQL from it, so its manifest, and the dbt docs published from it,
+# describe every node as a build of all of them would.
+KEPT_MANIFEST = "dbt_manifest.json"
+
+
+def kept_manifest(paths, last: LastBuild) -> dict[str, Any] | None:
+    """The manifest kept by the last build, if it is that build's (same dbt invocation)."""
+    try:
+        manifest = json.loads((paths.warehouse.parent / KEPT_MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if last.invocation_id is None or manifest.get("metadata", {}).get("invocation_id") != last.invocation_id:
+        return None
+    return manifest
+
+
+def keep_manifest(target: Path, paths, previous: Mapping[str, Any] | None, reused) -> None:
+    """Complete the build's manifest with the compiled SQL of the nodes it left out (from the
+    last build's), and keep it for the next build."""
+    path = target / "manifest.json"
+    if reused and previous is not None:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+        dbt_selection.copy_compiled(manifest, previous, reused)
+        path.write_text(json.dumps(manifest), encoding="utf-8")
+    if path.exists():
+        tmp = (paths.warehouse.parent / KEPT_MANIFEST).with_suffix(".tmp")
+        shutil.copyfile(path, tmp)
+        tmp.replace(paths.warehouse.parent / KEPT_MANIFEST)
 
 
 def docs_path(paths, semester: str) -> Path:

@@ -223,9 +223,10 @@ def run_dbt(home: Path, *args: str, target_dir: str = "dbt_target"):
     )
 
 
-def run(semester: str = SEMESTER, reason: str | None = None, assets=None, selection=None):
+def run(semester: str = SEMESTER, reason: str | None = None, assets=None, selection=None, full_refresh=False):
     """Materialise the code location's assets and checks for one semester, in-process
-    (`selection`: only these of them, as a selection made in the UI)."""
+    (`selection`: only these of them, as a selection made in the UI; `full_refresh`: as
+    `spaser run --full-refresh` asks dbt)."""
     from dagster import DagsterInstance, materialize
 
     from orchestration.dbt import dbt_resource
@@ -233,7 +234,10 @@ def run(semester: str = SEMESTER, reason: str | None = None, assets=None, select
     from orchestration.partitions import SEMESTER_PARTITIONS
     from orchestration.resources import SpaserResource
 
-    config = {"ops": {"publication__spaser_release": {"config": {"reason": reason}}}} if reason else None
+    ops = {"publication__spaser_release": {"config": {"reason": reason}}} if reason else {}
+    if full_refresh:
+        ops["spaser_dbt_models"] = {"config": {"full_refresh": True}}
+    config = {"ops": ops} if ops else None
     instance = DagsterInstance.ephemeral()
     instance.add_dynamic_partitions(SEMESTER_PARTITIONS, [semester])
     return materialize(

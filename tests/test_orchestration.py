@@ -151,16 +151,23 @@ def test_every_build_attempt_is_recorded_and_a_failed_one_reloads_the_seeds(tmp_
     from orchestration.dbt import LastBuild, _prepare_warehouse, _record_success, _start_build
 
     warehouse = tmp_path / "warehouse.duckdb"
+
+    def last() -> tuple:
+        return _prepare_warehouse(warehouse)[:3]  # fingerprint, full refresh, complete
+
     assert _prepare_warehouse(warehouse) == LastBuild(None, False, False)
-    started = _start_build(warehouse, "2025-S2", "A", full_refresh=True)
-    assert _prepare_warehouse(warehouse) == LastBuild("A", True, False)  # failed or still running
+    started = _start_build(warehouse, "2025-S2", "A", full_refresh=True, sources={"source.x": "1"}, reused=0)
+    assert last() == ("A", True, False)  # failed or still running
     _record_success(warehouse, started, "inv", 1.0, "full")
-    assert _prepare_warehouse(warehouse) == LastBuild("A", True, True)
+    assert _prepare_warehouse(warehouse) == LastBuild(
+        "A", True, True, semester="2025-S2", sources={"source.x": "1"}, built_at=started, invocation_id="inv"
+    )
     _start_build(warehouse, "2026-S1", "B", full_refresh=True)  # another project, failed
-    assert _prepare_warehouse(warehouse) == LastBuild("B", True, False)
+    assert last() == ("B", True, False)
     with duckdb.connect(str(warehouse)) as con:
         con.execute("UPDATE meta.dbt_builds SET succeeded = NULL")
-    assert _prepare_warehouse(warehouse) == LastBuild("B", True, True)
+    assert last() == ("B", True, True)
+    assert _prepare_warehouse(warehouse).sources is None  # not recorded: nothing is left out
 
 
 def _plan(warehouse, fingerprint: str) -> tuple[str | None, bool]:

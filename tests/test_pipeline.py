@@ -19,7 +19,7 @@ from browser import require_chromium
 from conftest import SEMESTER, catalogue, run, run_dbt
 from dagster import AssetKey
 
-from orchestration.dbt import build_fingerprint, parse_mode, reuse_parse_state
+from orchestration.dbt import build_fingerprint, docs_path, parse_mode, reuse_parse_state, spaser_dbt_models
 from orchestration.publication.publish import sha256_file
 from orchestration.publication.report import fmt_value, render_report
 from orchestration.settings import Paths, dbt_locations, get_paths
@@ -141,35 +141,65 @@ def test_warn_level_defects_do_not_block_and_are_named(first_run):
     assert evaluations["gx_feed_coverage"].passed
 
 
+def materializations(result) -> dict[AssetKey, dict]:
+    return {
+        e.asset_key: e.event_specific_data.materialization.metadata
+        for e in result.all_events
+        if e.event_type_value == "ASSET_MATERIALIZATION"
+    }
+
+
 def test_rerun_on_the_same_inputs_keeps_the_release(published_home, monkeypatch):
-    """A rerun of an unchanged semester with 7 DuckDB threads, against the first run's default (the
-    machine's cores): sums and ratios are exact decimals, so the order in which threads add rows
-    cannot move a figure, and no new version is made. (One rerun: each costs ~40 s of the suite.)"""
+    """A rerun of an unchanged semester, every model rebuilt (`--full-refresh`) with 7 DuckDB
+    threads against the first run's default (the machine's cores): sums and ratios are exact
+    decimals, so the order in which threads add rows cannot move a figure, and no new version is
+    made. Then a plain rerun, after a table was dropped outside dbt: the models downstream of
+    nothing that changed are left out, reported as reused, and the release is the same again."""
     folder = published_home / "publications" / "nordval" / SEMESTER
+    warehouse = published_home / "warehouse" / "warehouse.duckdb"
     before = (folder / "v1" / "manifest.json").read_bytes()
-    for threads in ("7",):
-        monkeypatch.setenv("SPASER_DUCKDB_THREADS", threads)
-        again = run()
-        assert again.success, threads
-        assert sorted(p.name for p in folder.iterdir()) == ["v1"], threads  # byte-identical marts
-        assert (folder / "v1" / "manifest.json").read_bytes() == before
-        # the seeds, loaded by the first build of this project, are not reloaded; the test between
-        # the mart and the catalogue seed still runs (a blocking check of the release)
-        reloaded = [e.asset_key for e in again.all_events if e.event_type_value == "ASSET_MATERIALIZATION"]
-        assert reloaded and not [k for k in reloaded if k.path[0] == "reference"]
-        assert checks(again)[
-            "relationships_mart_spaser_indicateurs_indicator_id__indicator_id__ref_spaser_indicateurs_"
-        ]
-    # the first build was a full refresh, the rerun on the same project incremental: same release;
-    # each build records the fingerprint of the project and configuration it built (what the next
-    # run compares to decide on a full refresh)
-    with duckdb.connect(str(published_home / "warehouse" / "warehouse.duckdb"), read_only=True) as con:
+    monkeypatch.setenv("SPASER_DUCKDB_THREADS", "7")
+    again = run(full_refresh=True)
+    assert again.success
+    assert sorted(p.name for p in folder.iterdir()) == ["v1"]  # byte-identical marts
+    assert (folder / "v1" / "manifest.json").read_bytes() == before
+    monkeypatch.delenv("SPASER_DUCKDB_THREADS")
+
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("DROP TABLE marts.dim_titulaires")
+    reuse = run()
+    assert reuse.success
+    assert sorted(p.name for p in folder.iterdir()) == ["v1"]
+    assert (folder / "v1" / "manifest.json").read_bytes() == before
+    outputs = materializations(reuse)
+    status = {key.path[-1]: meta["status"].value for key, meta in outputs.items() if "status" in meta}
+    # every model and seed of the build has an output: rebuilt ("success") or left as it was
+    assert {key.path[-1] for key in spaser_dbt_models.keys} == set(status)
+    assert status["dim_titulaires"] == "success"  # dropped: built again
+    assert status["mart_spaser_indicateurs"] == "success"  # reads the release register, rewritten since
+    assert status["fct_marches"] == status["dim_energie_sites"] == status["organisations"] == "reused"
+    reused_meta = outputs[AssetKey(["marts", "fct_marches"])]
+    assert reused_meta["spaser/unchanged_since_build"].value.endswith("UTC")
+    # the test between the rebuilt mart and the catalogue seed runs (a blocking check of the
+    # release); the tests on what was left out do not
+    ran = checks(reuse)
+    assert ran["relationships_mart_spaser_indicateurs_indicator_id__indicator_id__ref_spaser_indicateurs_"]
+    assert not [name for name in ran if name.startswith("not_null_fct_marches")]
+    # the dbt docs of the build describe the nodes it left out as compiled by the last build
+    docs = docs_path(get_paths(), SEMESTER).read_text(encoding="utf-8")
+    assert "arg_max(acheteur_nom, date_notification)" in docs  # dim_acheteurs' SQL, left out
+
+    # the first build was a full refresh, so was the second; the third left out what nothing
+    # changed; each records the project and configuration it built and what it read
+    with duckdb.connect(str(warehouse), read_only=True) as con:
         builds = con.execute(
-            "SELECT full_refresh, project_fingerprint FROM meta.dbt_builds ORDER BY built_at"
+            """SELECT full_refresh, project_fingerprint, reused_nodes, source_fingerprints IS NOT NULL
+               FROM meta.dbt_builds ORDER BY built_at"""
         ).fetchall()
-    assert [b[0] for b in builds] == [True, False]
     built = build_fingerprint(dbt_locations(get_paths()))
-    assert [b[1] for b in builds] == [built] * 2
+    assert [b[0] for b in builds] == [True, True, False]
+    assert [b[1] for b in builds] == [built] * 3
+    assert builds[0][2] == builds[1][2] == 0 and builds[2][2] > 100 and all(b[3] for b in builds)
 
 
 def test_a_build_after_a_selection_reloads_the_seeds_and_refreshes_again(published_home, monkeypatch):
