@@ -20,14 +20,14 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from dagster import AssetExecutionContext, AssetKey, Config, MetadataValue, Output
+from dagster import AssetCheckResult, AssetCheckSeverity, AssetExecutionContext, AssetKey, Config, Output
 from dagster_dbt import (
     DagsterDbtTranslator,
     DagsterDbtTranslatorSettings,
     DbtCliResource,
     dbt_assets,
 )
-from dagster_dbt.asset_utils import get_manifest_and_translator_from_dbt_assets
+from dagster_dbt.asset_utils import get_asset_check_key_for_test, get_manifest_and_translator_from_dbt_assets
 from packaging import version
 
 from . import configuration, dbt_selection
@@ -348,14 +348,14 @@ def spaser_dbt_models(
     # the gates after the build (marts) import GX while this process waits for dbt's
     preload_gx()
     if seeds_loaded:  # before dbt's: a multi-asset yields its outputs upstream first
-        yield from _reused_outputs(context, manifest, reused, last)
+        yield from _reused_events(context, manifest, reused, last)
     try:
         build = dbt.cli(
             dbt_build_args(
                 full_refresh=full_refresh,
                 locations=locations,
                 seeds_loaded=seeds_loaded,
-                reused=dbt_selection.exclude_selectors(manifest, reused),
+                reused=dbt_selection.exclude_selectors(manifest, reused, selection.build if selection else ()),
             ),
             context=context,
             target_path=target,
@@ -407,24 +407,33 @@ def _reuse_summary(selection: dbt_selection.Selection, last: LastBuild) -> str:
     )
 
 
-def _reused_outputs(context: AssetExecutionContext, manifest: Mapping[str, Any], reused, last: LastBuild):
+def _reused_events(context: AssetExecutionContext, manifest: Mapping[str, Any], reused, last: LastBuild):
     """An Output for every model and seed this build leaves out: its table is the one the last
-    build made or kept, from the same code and inputs. The status is dbt's own word for a node
-    it did not rebuild ("reused"), which dagster-dbt shows on its materializations."""
+    build made or kept, from the same code and inputs. Then the result of every blocking test
+    (severity error) on those alone: it passed on that same table, or the build that ran it
+    would have failed and the next one would rebuild everything. The status is dbt's own word
+    for a node it did not rebuild ("reused"), which dagster-dbt shows on its materializations.
+    The `warn` tests' last results stay the checks' latest in the UI."""
     seeds = {uid for uid, node in manifest["nodes"].items() if node["resource_type"] == "seed"}
+    kept = seeds | {uid for uid in reused if uid.startswith("model.")}
+    metadata = {"status": "reused", "spaser/unchanged_since_build": f"{last.built_at:%Y-%m-%d %H:%M:%S} UTC"}
     # nothing that dbt rebuilds is upstream of a reused node: they come first, upstream first
-    for uid in dbt_selection.upstream_first(manifest, seeds | {uid for uid in reused if uid.startswith("model.")}):
-        key = translator.get_asset_spec(manifest, uid, spaser_dbt_project).key
-        name = key.to_python_identifier()
+    for uid in dbt_selection.upstream_first(manifest, kept):
+        name = translator.get_asset_spec(manifest, uid, spaser_dbt_project).key.to_python_identifier()
         if name in context.op_execution_context.selected_output_names:
-            yield Output(
-                value=None,
-                output_name=name,
-                metadata={
-                    "unique_id": uid,
-                    "status": "reused",
-                    "spaser/unchanged_since_build": MetadataValue.text(f"{last.built_at:%Y-%m-%d %H:%M:%S} UTC"),
-                },
+            yield Output(value=None, output_name=name, metadata={"unique_id": uid, **metadata})
+    for uid, node in sorted(manifest["nodes"].items()):
+        parents = node["depends_on"]["nodes"] if node["resource_type"] == "test" else []
+        if not parents or not set(parents) <= kept or node["config"].get("severity", "").lower() != "error":
+            continue
+        key = get_asset_check_key_for_test(manifest, translator, uid, spaser_dbt_project)
+        if key is not None and key in context.op_execution_context.selected_asset_check_keys:
+            yield AssetCheckResult(
+                asset_key=key.asset_key,
+                check_name=key.name,
+                passed=True,
+                severity=AssetCheckSeverity.ERROR,
+                metadata={"unique_id": uid, **metadata},
             )
 
 

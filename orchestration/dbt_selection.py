@@ -188,6 +188,20 @@ def copy_compiled(manifest: dict[str, Any], previous: Mapping[str, Any], uids: I
         node["depends_on"] = before["depends_on"]
 
 
-def exclude_selectors(manifest: Mapping[str, Any], uids: Iterable[str]) -> list[str]:
-    """dbt `--exclude` values naming exactly these nodes (the fqn method on the whole fqn)."""
-    return sorted("fqn:" + ".".join(manifest["nodes"][uid]["fqn"]) for uid in uids)
+def exclude_selectors(manifest: Mapping[str, Any], reused: Iterable[str], build: Iterable[str]) -> list[str]:
+    """dbt `--exclude` values that leave out every node of `reused` and none of `build`: for each,
+    the shortest start of its fqn that no node of `build` shares (dbt's fqn method matches a
+    node whose fqn starts with the selector), so that a folder left out whole is one selector."""
+
+    def fqn(uid: str) -> tuple[str, ...]:
+        return tuple(part for segment in manifest["nodes"][uid]["fqn"] for part in segment.split("."))
+
+    built = [fqn(uid) for uid in build]
+    chosen = set()
+    for parts in map(fqn, reused):
+        for n in range(1, len(parts) + 1):
+            if n == len(parts) or not any(other[:n] == parts[:n] for other in built):
+                chosen.add(parts[:n])
+                break
+    kept = {p for p in chosen if not any(q != p and p[: len(q)] == q for q in chosen)}
+    return sorted("fqn:" + ".".join(p) for p in kept)

@@ -216,7 +216,9 @@ def test_dbt_runs_exactly_the_selected_nodes(project_manifest, tmp_path):
         excluded_tags=[OBSERVATORY_TAG.removeprefix("tag:"), "logic"],
     )
     assert selection.build and selection.reused
-    args = dbt_build_args(seeds_loaded=True, reused=sel.exclude_selectors(project_manifest, selection.reused))
+    selectors = sel.exclude_selectors(project_manifest, selection.reused, selection.build)
+    assert len(selectors) < len(selection.reused)  # a folder left out whole is one selector
+    args = dbt_build_args(seeds_loaded=True, reused=selectors)
     args = ["ls", "--resource-type", "all", "--output", "json", "--output-keys", "unique_id", *args[1:]]
     args += ["--select", "fqn:*", "--exclude", OBSERVATORY_TAG]  # what dagster-dbt adds for the whole asset
     listed = subprocess.run(
@@ -230,3 +232,23 @@ def test_dbt_runs_exactly_the_selected_nodes(project_manifest, tmp_path):
     ran = {json.loads(line)["unique_id"] for line in listed.splitlines() if line.startswith("{")}
     ran -= {uid for uid in ran if uid.startswith("operation.")}
     assert ran == selection.build
+
+
+def test_a_folder_left_out_whole_is_one_selector():
+    m = small_manifest()
+    for uid, fqn in {
+        "model.spaser.stg_a": ["spaser", "staging", "a", "stg_a"],
+        "model.spaser.stg_b": ["spaser", "staging", "b", "stg_b"],
+        "test.spaser.not_null_stg_b": ["spaser", "staging", "b", "not_null_stg_b"],
+        "model.spaser.fct_a": ["spaser", "marts", "fct_a"],
+        "model.spaser.mart": ["spaser", "marts", "mart"],
+    }.items():
+        m["nodes"][uid]["fqn"] = fqn
+    reused = ["model.spaser.stg_a", "model.spaser.stg_b", "test.spaser.not_null_stg_b", "model.spaser.fct_a"]
+    assert sel.exclude_selectors(m, reused, ["model.spaser.mart"]) == ["fqn:spaser.marts.fct_a", "fqn:spaser.staging"]
+    reused = ["model.spaser.stg_b", "test.spaser.not_null_stg_b", "model.spaser.fct_a", "model.spaser.mart"]
+    assert sel.exclude_selectors(m, reused, ["model.spaser.stg_a"]) == [
+        "fqn:spaser.marts",
+        "fqn:spaser.staging.b",
+    ]
+    assert sel.exclude_selectors(m, [], ["model.spaser.stg_a"]) == []
