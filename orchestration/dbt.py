@@ -11,6 +11,8 @@ import json
 import logging
 import os
 import shutil
+import signal
+import subprocess
 import threading
 import time
 import uuid
@@ -345,23 +347,29 @@ def spaser_dbt_models(
     if removed:
         context.log.info(f"dbt: {len(removed)} old invocation folder(s) removed from {target.parent}")
     reuse_parse_state(paths, target)
-    # the gates after the build (marts) import GX while this process waits for dbt's
-    preload_gx()
-    if seeds_loaded:  # before dbt's: a multi-asset yields its outputs upstream first
-        yield from _reused_events(context, manifest, reused, last)
+    build = dbt.cli(
+        dbt_build_args(
+            full_refresh=full_refresh,
+            locations=locations,
+            seeds_loaded=seeds_loaded,
+            reused=dbt_selection.exclude_selectors(manifest, reused, selection.build if selection else ()),
+        ),
+        context=context,
+        target_path=target,
+        env=dbt_env(context.partition_key),
+    )
     try:
-        build = dbt.cli(
-            dbt_build_args(
-                full_refresh=full_refresh,
-                locations=locations,
-                seeds_loaded=seeds_loaded,
-                reused=dbt_selection.exclude_selectors(manifest, reused, selection.build if selection else ()),
-            ),
-            context=context,
-            target_path=target,
-            env=dbt_env(context.partition_key),
-        )
+        if seeds_loaded:
+            # while dbt starts (it writes its events to a pipe read below): a multi-asset
+            # yields its outputs upstream first, and nothing dbt rebuilds is upstream of these
+            yield from _reused_events(context, manifest, reused, last)
+        # the gates after the build (marts) import GX while this process waits for dbt's (not
+        # earlier: the import holds the interpreter ~2 s, the events above would wait for it)
+        preload_gx()
         yield from build.stream()
+    except BaseException:
+        _stop(build.process)  # never leave dbt writing the warehouse behind a failed step
+        raise
     finally:
         wait_for_gx()  # before the docs' dbt imports, or a failure's handling
     keep_parse_state(build.target_path, paths)
@@ -413,7 +421,7 @@ def _reused_events(context: AssetExecutionContext, manifest: Mapping[str, Any], 
     (severity error) on those alone: it passed on that same table, or the build that ran it
     would have failed and the next one would rebuild everything. The status is dbt's own word
     for a node it did not rebuild ("reused"), which dagster-dbt shows on its materializations.
-    The `warn` tests' last results stay the checks' latest in the UI."""
+    The results of the `warn` tests on those stay the latest of the run that built them."""
     seeds = {uid for uid, node in manifest["nodes"].items() if node["resource_type"] == "seed"}
     kept = seeds | {uid for uid in reused if uid.startswith("model.")}
     metadata = {"status": "reused", "spaser/unchanged_since_build": f"{last.built_at:%Y-%m-%d %H:%M:%S} UTC"}
@@ -424,7 +432,7 @@ def _reused_events(context: AssetExecutionContext, manifest: Mapping[str, Any], 
             yield Output(value=None, output_name=name, metadata={"unique_id": uid, **metadata})
     for uid, node in sorted(manifest["nodes"].items()):
         parents = node["depends_on"]["nodes"] if node["resource_type"] == "test" else []
-        if not parents or not set(parents) <= kept or node["config"].get("severity", "").lower() != "error":
+        if not parents or not set(parents) <= kept or not dbt_selection.blocking(node):
             continue
         key = get_asset_check_key_for_test(manifest, translator, uid, spaser_dbt_project)
         if key is not None and key in context.op_execution_context.selected_asset_check_keys:
@@ -435,6 +443,17 @@ def _reused_events(context: AssetExecutionContext, manifest: Mapping[str, Any], 
                 severity=AssetCheckSeverity.ERROR,
                 metadata={"unique_id": uid, **metadata},
             )
+
+
+def _stop(process, timeout: float = 30) -> None:
+    """Interrupt a dbt process still running, as dagster-dbt does on a run's interruption."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def build_target_path(run_id: str) -> Path:

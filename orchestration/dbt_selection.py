@@ -149,7 +149,8 @@ def select_changed(
 ) -> Selection:
     """The build after a complete one on the same project: every node downstream of a changed
     source, of a semester model when the semester changed, or of a model whose table is not in
-    the warehouse (`present`: warehouse_relations)."""
+    the warehouse (`present`: warehouse_relations). (A test cannot run without its model: dbt
+    leaves out the tests of the models it excludes.)"""
     changed = sorted(changed)
     roots = set(changed)
     why = [f"source changed: {uid.split('.', 2)[-1]}" for uid in changed]
@@ -168,6 +169,11 @@ def select_changed(
     why += [f"table missing: {uid.split('.')[-1]}" for uid in missing]
     downstream |= descendants(manifest, missing)
     return Selection(frozenset(scope & downstream), frozenset(scope - downstream), tuple(why))
+
+
+def blocking(node: Mapping[str, Any]) -> bool:
+    """A test whose failure fails the build (severity error, dbt's default)."""
+    return str(node.get("config", {}).get("severity", "error")).lower() == "error"
 
 
 # What dbt adds to a node of the manifest when it compiles it (dbt 1.11's CompiledNode); a test

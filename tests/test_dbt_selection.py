@@ -44,9 +44,12 @@ def small_manifest() -> dict:
         _node("test.spaser.not_null_obs", ["model.spaser.obs"]),
         _node("test.spaser.accepted_cfg", ["seed.spaser.cfg"]),
         _node("test.spaser.logic_case", [], tags=["logic"]),
+        _node("test.spaser.accepted_warn_fct_a", ["model.spaser.fct_a"]),
     ]
+    manifest_nodes = {n["unique_id"]: n for n in nodes}
+    manifest_nodes["test.spaser.accepted_warn_fct_a"]["config"]["severity"] = "warn"
     manifest = {
-        "nodes": {n["unique_id"]: n for n in nodes},
+        "nodes": manifest_nodes,
         "sources": {
             "source.spaser.raw.a": {"schema": "raw", "identifier": "a"},
             "source.spaser.raw.b": {"schema": "raw", "identifier": "b"},
@@ -86,12 +89,13 @@ def test_the_scope_is_what_a_build_with_loaded_seeds_runs():
         "test.spaser.not_null_stg_b",
         "test.spaser.not_null_mart",
         "test.spaser.rel_mart_cfg",
+        "test.spaser.accepted_warn_fct_a",
     }
 
 
 def test_nothing_changed_leaves_every_node_out():
     s = sel.select_changed(small_manifest(), [], semester_changed=False, present=ALL_TABLES, excluded_tags=EXCLUDED)
-    assert s.build == frozenset() and len(s.reused) == 8 and s.why == ()
+    assert s.build == frozenset() and len(s.reused) == 9 and s.why == ()
 
 
 def test_a_changed_source_rebuilds_what_is_downstream_with_its_tests():
@@ -122,8 +126,32 @@ def test_a_table_dropped_outside_dbt_is_built_again_with_what_is_downstream():
         "model.spaser.mart",
         "test.spaser.not_null_mart",
         "test.spaser.rel_mart_cfg",
+        "test.spaser.accepted_warn_fct_a",
     }
     assert s.why == ("table missing: fct_a",)
+
+
+def test_stopping_a_build_interrupts_dbt_and_kills_it_if_it_does_not_stop():
+    import subprocess
+    import sys
+
+    from orchestration.dbt import _stop
+
+    polite = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    _stop(polite)
+    assert polite.returncode is not None
+    deaf = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import signal, time; signal.signal(signal.SIGINT, signal.SIG_IGN); print(1, flush=True); time.sleep(60)",
+        ],
+        stdout=subprocess.PIPE,
+    )
+    deaf.stdout.readline()  # SIGINT ignored from here
+    _stop(deaf, timeout=0.5)
+    assert deaf.returncode == -9
+    _stop(deaf)  # already ended: nothing to do
 
 
 def test_outputs_come_upstream_first():
