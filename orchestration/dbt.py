@@ -148,6 +148,13 @@ class LastBuild(NamedTuple):
     sources: dict[str, str] | None = None
     built_at: dt.datetime | None = None
     invocation_id: str | None = None
+    # the last dbt invocation that wrote the warehouse, by hand too (macros/invocations.sql)
+    last_writer: str | None = None
+
+    @property
+    def reusable(self) -> bool:
+        """Its tables are still those it left: no other dbt invocation wrote the warehouse since."""
+        return self.complete and self.invocation_id is not None and self.last_writer == self.invocation_id
 
     @property
     def unfinished_full_refresh(self) -> bool:
@@ -187,8 +194,22 @@ def _prepare_warehouse(warehouse: Path) -> LastBuild:
         ).fetchone()
         if not row:
             return LastBuild(None, False, False)
+        recorded = con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'meta' AND table_name = 'dbt_invocations'"
+        ).fetchone()[0]
+        writer = (
+            con.execute("SELECT invocation_id FROM meta.dbt_invocations ORDER BY number DESC LIMIT 1").fetchone()
+            if recorded
+            else None
+        )
         sources = json.loads(row[4]) if row[4] else None
-        return LastBuild(*row[:4], sources=sources, built_at=row[5], invocation_id=row[6])
+        return LastBuild(
+            *row[:4],
+            sources=sources,
+            built_at=row[5],
+            invocation_id=row[6],
+            last_writer=writer[0] if writer else None,
+        )
     finally:
         con.close()
 
@@ -512,12 +533,13 @@ KEPT_MANIFEST = "dbt_manifest.json"
 
 
 def kept_manifest(paths, last: LastBuild) -> dict[str, Any] | None:
-    """The manifest kept by the last build, if it is that build's (same dbt invocation)."""
+    """The manifest kept by the last build, if it is that build's (same dbt invocation) and no
+    other dbt invocation wrote the warehouse since (LastBuild.reusable)."""
     try:
         manifest = json.loads((paths.warehouse.parent / KEPT_MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    if last.invocation_id is None or manifest.get("metadata", {}).get("invocation_id") != last.invocation_id:
+    if not last.reusable or manifest.get("metadata", {}).get("invocation_id") != last.invocation_id:
         return None
     return manifest
 

@@ -19,7 +19,14 @@ from browser import require_chromium
 from conftest import SEMESTER, catalogue, run, run_dbt
 from dagster import AssetKey
 
-from orchestration.dbt import build_fingerprint, docs_path, parse_mode, reuse_parse_state, spaser_dbt_models
+from orchestration.dbt import (
+    _prepare_warehouse,
+    build_fingerprint,
+    docs_path,
+    parse_mode,
+    reuse_parse_state,
+    spaser_dbt_models,
+)
 from orchestration.publication.publish import sha256_file
 from orchestration.publication.report import fmt_value, render_report
 from orchestration.settings import Paths, dbt_locations, get_paths
@@ -201,6 +208,12 @@ def test_rerun_on_the_same_inputs_keeps_the_release(published_home, monkeypatch)
                FROM meta.dbt_builds ORDER BY built_at"""
         ).fetchall()
     built = build_fingerprint(dbt_locations(get_paths()))
+    # the next build may reuse this one's tables: dbt's docs, after it, wrote nothing; once dbt
+    # is run by hand on the warehouse, it may not (a table may no longer be the build's)
+    assert _prepare_warehouse(warehouse).reusable
+    hand = run_dbt(published_home, "run", "--select", "int_periodes", target_dir="hand_dbt")
+    assert hand.returncode == 0, hand.stdout[-2000:]
+    assert not _prepare_warehouse(warehouse).reusable
     assert [b[0] for b in builds] == [True, True, False]
     assert [b[1] for b in builds] == [built] * 3
     assert builds[0][2] == builds[1][2] == 0 and builds[2][2] > 100 and all(b[3] for b in builds)
