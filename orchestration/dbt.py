@@ -383,7 +383,7 @@ def spaser_dbt_models(
         if seeds_loaded:
             # while dbt starts (it writes its events to a pipe read below): a multi-asset
             # yields its outputs upstream first, and nothing dbt rebuilds is upstream of these
-            yield from _reused_events(context, manifest, reused, last)
+            yield from _reused_events(context, manifest, reused, last, checks=selection is not None)
         # the gates after the build (marts) import GX while this process waits for dbt's (not
         # earlier: the import holds the interpreter ~2 s, the events above would wait for it)
         preload_gx()
@@ -436,13 +436,14 @@ def _reuse_summary(selection: dbt_selection.Selection, last: LastBuild) -> str:
     )
 
 
-def _reused_events(context: AssetExecutionContext, manifest: Mapping[str, Any], reused, last: LastBuild):
+def _reused_events(context: AssetExecutionContext, manifest: Mapping[str, Any], reused, last: LastBuild, checks: bool):
     """An Output for every model and seed this build leaves out: its table is the one the last
     build made or kept, from the same code and inputs. Then the result of every blocking test
     (severity error) on those alone: it passed on that same table, or the build that ran it
     would have failed and the next one would rebuild everything. The status is dbt's own word
     for a node it did not rebuild ("reused"), which dagster-dbt shows on its materializations.
-    The results of the `warn` tests on those stay the latest of the run that built them."""
+    The results of the `warn` tests on those stay the latest of the run that built them.
+    `checks`: only when no other dbt invocation wrote the warehouse since (LastBuild.reusable)."""
     seeds = {uid for uid, node in manifest["nodes"].items() if node["resource_type"] == "seed"}
     kept = seeds | {uid for uid in reused if uid.startswith("model.")}
     metadata = {"status": "reused", "spaser/unchanged_since_build": f"{last.built_at:%Y-%m-%d %H:%M:%S} UTC"}
@@ -451,7 +452,7 @@ def _reused_events(context: AssetExecutionContext, manifest: Mapping[str, Any], 
         name = translator.get_asset_spec(manifest, uid, spaser_dbt_project).key.to_python_identifier()
         if name in context.op_execution_context.selected_output_names:
             yield Output(value=None, output_name=name, metadata={"unique_id": uid, **metadata})
-    for uid, node in sorted(manifest["nodes"].items()):
+    for uid, node in sorted(manifest["nodes"].items()) if checks else ():
         parents = node["depends_on"]["nodes"] if node["resource_type"] == "test" else []
         if not parents or not set(parents) <= kept or not dbt_selection.blocking(node):
             continue

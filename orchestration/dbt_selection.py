@@ -19,7 +19,7 @@ Pure functions on the manifest, except `source_fingerprints` (one query per sour
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from graphlib import TopologicalSorter
 from typing import Any, NamedTuple
 
@@ -56,37 +56,35 @@ def changed_sources(last: Mapping[str, str] | None, now: Mapping[str, str]) -> s
     return {uid for uid, fp in now.items() if last.get(uid) != fp}
 
 
-def _macro_closure(manifest: Mapping[str, Any], macros: Iterable[str]) -> set[str]:
+def closure(starts: Iterable[str], following: Callable[[str], Iterable[str]]) -> set[str]:
+    """`starts` and everything reachable from them through `following`."""
     seen: set[str] = set()
-    todo = list(macros)
+    todo = list(starts)
     while todo:
-        macro = todo.pop()
-        if macro not in seen:
-            seen.add(macro)
-            todo += manifest["macros"].get(macro, {}).get("depends_on", {}).get("macros", [])
+        item = todo.pop()
+        if item not in seen:
+            seen.add(item)
+            todo += following(item)
     return seen
 
 
 def semester_models(manifest: Mapping[str, Any]) -> set[str]:
     """Models whose SQL reads the semester, through whichever macros."""
+
+    def called(macro: str) -> list[str]:
+        return manifest["macros"].get(macro, {}).get("depends_on", {}).get("macros", [])
+
     return {
         uid
         for uid, node in manifest["nodes"].items()
         if node["resource_type"] == "model"
-        and SEMESTER_MACRO in _macro_closure(manifest, node.get("depends_on", {}).get("macros", []))
+        and SEMESTER_MACRO in closure(node.get("depends_on", {}).get("macros", []), called)
     }
 
 
 def descendants(manifest: Mapping[str, Any], roots: Iterable[str]) -> set[str]:
     """The roots and every node downstream of them (tests included: they are children)."""
-    seen: set[str] = set()
-    todo = list(roots)
-    while todo:
-        uid = todo.pop()
-        if uid not in seen:
-            seen.add(uid)
-            todo += manifest["child_map"].get(uid, [])
-    return seen
+    return closure(roots, lambda uid: manifest["child_map"].get(uid, []))
 
 
 def upstream_first(manifest: Mapping[str, Any], uids: Iterable[str]) -> list[str]:
