@@ -536,13 +536,13 @@ KEPT_MANIFEST = "dbt_manifest.json"
 def kept_manifest(paths, last: LastBuild) -> dict[str, Any] | None:
     """The manifest kept by the last build, if it is that build's (same dbt invocation) and no
     other dbt invocation wrote the warehouse since (LastBuild.reusable)."""
+    if not last.reusable:  # not worth reading (a few MB)
+        return None
     try:
         manifest = json.loads((paths.warehouse.parent / KEPT_MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    if not last.reusable or manifest.get("metadata", {}).get("invocation_id") != last.invocation_id:
-        return None
-    return manifest
+    return manifest if manifest.get("metadata", {}).get("invocation_id") == last.invocation_id else None
 
 
 def keep_manifest(target: Path, paths, previous: Mapping[str, Any] | None, reused) -> None:
