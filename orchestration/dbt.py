@@ -33,7 +33,8 @@ from dagster_dbt.asset_utils import get_asset_check_key_for_test, get_manifest_a
 from packaging import version
 
 from . import configuration, dbt_selection
-from .dbt_manifest import DBT_EXECUTABLE, project_files, spaser_dbt_project
+from .dbt_manifest import spaser_dbt_project
+from .dbt_parse import DBT_EXECUTABLE, project_files
 from .dbt_targets import prune_targets, target_root
 from .gates.runner import preload_gx, wait_for_gx
 from .partitions import dbt_env, semester_partitions

@@ -24,7 +24,7 @@ def catalogue() -> list[dict[str, str]]:
 
 def pytest_configure(config):
     """The dbt manifest before any test module imports the code location (no parse at import)."""
-    from orchestration.dbt_manifest import prepare_manifest
+    from orchestration.dbt_parse import prepare_manifest
 
     prepare_manifest()
 
@@ -192,7 +192,7 @@ def run_dbt(home: Path, *args: str, target_dir: str = "dbt_target"):
     import subprocess
 
     from orchestration.dbt import dbt_vars
-    from orchestration.dbt_manifest import DBT_EXECUTABLE
+    from orchestration.dbt_parse import DBT_EXECUTABLE
     from orchestration.partitions import dbt_env
     from orchestration.settings import DBT_PROJECT_DIR, Paths, dbt_locations
 

@@ -212,10 +212,10 @@ def test_a_source_fingerprint_follows_every_value_row_and_column(tmp_path):
 
 @pytest.fixture(scope="module")
 def project_manifest():
-    from orchestration.dbt_manifest import prepare_manifest, spaser_dbt_project
+    from orchestration.dbt_parse import MANIFEST_PATH, prepare_manifest
 
     prepare_manifest()
-    return json.loads(spaser_dbt_project.manifest_path.read_text(encoding="utf-8"))
+    return json.loads(MANIFEST_PATH.read_text(encoding="utf-8"))
 
 
 def test_the_selectors_name_one_node_each(project_manifest):
@@ -232,7 +232,7 @@ def test_dbt_runs_exactly_the_selected_nodes(project_manifest, tmp_path):
     import subprocess
 
     from orchestration.dbt import OBSERVATORY_TAG, dbt_build_args
-    from orchestration.dbt_manifest import DBT_EXECUTABLE
+    from orchestration.dbt_parse import DBT_EXECUTABLE
     from orchestration.partitions import dbt_env
     from orchestration.settings import DBT_PROJECT_DIR
 

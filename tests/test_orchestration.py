@@ -16,9 +16,9 @@ from dagster import DagsterInstance, RunRequest, SkipReason, build_schedule_cont
 from orchestration.dbt import (
     dbt_build_args,
     full_refresh_reason,
-    project_files,
     project_fingerprint,
 )
+from orchestration.dbt_parse import manifest_is_stale, project_files
 from orchestration.jobs import (
     landing_fingerprint,
     landing_sensor,
@@ -255,6 +255,42 @@ def test_project_files_cover_models_seeds_macros():
     assert "seeds/spaser_indicateurs.csv" in files
     assert "dbt_project/macros/incremental.sql" in files
     assert "dbt_project/dbt_project.yml" in files
+
+
+def test_the_manifest_is_stale_when_a_project_file_is_newer(tmp_path):
+    manifest = tmp_path / "manifest.json"
+    assert manifest_is_stale(manifest)
+    manifest.write_text("{}")
+    assert not manifest_is_stale(manifest)
+    os.utime(manifest, (0, 0))  # older than every model
+    assert manifest_is_stale(manifest)
+
+
+# A fresh interpreter: this one has long imported both.
+_PARSE_WHILE_IMPORTING = """
+import subprocess, sys
+from orchestration import cli, dbt_parse
+
+class Parse:  # stands for dbt's process: what this one imported by the time it waits for it
+    args = ["dbt", "parse"]
+    def wait(self):
+        print(sorted(m for m in ("dagster_dbt", "great_expectations") if m in sys.modules))
+        self.returncode = 2
+        return 2
+
+dbt_parse.start_parse = Parse
+try:
+    cli.prepare_code_location()
+except subprocess.CalledProcessError as exc:
+    print("failed", exc.returncode)
+"""
+
+
+def test_run_imports_while_dbt_parses_and_stops_when_the_parse_fails():
+    out = subprocess.run(
+        [sys.executable, "-c", _PARSE_WHILE_IMPORTING], capture_output=True, text=True, check=True, cwd=REPO_ROOT
+    ).stdout.split("\n")
+    assert out[:2] == ["['dagster_dbt', 'great_expectations']", "failed 2"]
 
 
 def test_schedule_publishes_the_semester_just_closed(tmp_path):

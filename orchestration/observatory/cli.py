@@ -9,7 +9,7 @@ import time
 def main_observatoire(verbose: bool = False) -> int:
     from .. import configuration
     from ..cli import _instance, root_cause
-    from ..dbt_manifest import prepare_manifest
+    from ..dbt_parse import prepare_manifest
     from ..progress import log_file, quiet
     from ..runs import run_tags, warehouse_lock
     from ..settings import get_paths

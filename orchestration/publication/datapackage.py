@@ -507,7 +507,7 @@ def proposed_schema(metadata: dict, model: str, fields: list[dict], docs: dict[s
 def write_schema_main(write: Callable[[], Path]) -> None:
     """`python -m` of a module writing a proposed schema: the fields come from the dbt models,
     so their manifest first; prints the file written."""
-    from ..dbt_manifest import prepare_manifest
+    from ..dbt_parse import prepare_manifest
 
     prepare_manifest()
     print(write())
