@@ -251,6 +251,35 @@ def run(semester: str = SEMESTER, reason: str | None = None, assets=None, select
     )
 
 
+def spoil_notification_dates(decp: Path, share: int) -> None:
+    """1/share of the records of a DECP JSON file get a notification date nobody can read: a
+    quarantine spike, which the ingest log's gate blocks."""
+    doc = json.loads(decp.read_text(encoding="utf-8"))
+    records = doc["marches"]["marche"]
+    for record in records[: len(records) // share]:
+        record["dateNotification"] = "31/12/2026"
+    decp.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+
+
+def check_results(result) -> dict:
+    """The asset checks' evaluations of a run, by check name."""
+    return {
+        e.event_specific_data.check_name: e.event_specific_data
+        for e in result.all_events
+        if e.event_type_value == "ASSET_CHECK_EVALUATION"
+    }
+
+
+def published(result) -> bool:
+    """Whether the run materialised a release."""
+    from dagster import AssetKey
+
+    return any(
+        e.event_type_value == "ASSET_MATERIALIZATION" and e.asset_key == AssetKey(["publication", "spaser_release"])
+        for e in result.all_events
+    )
+
+
 @pytest.fixture(scope="session")
 def first_run(tmp_path_factory, demo_feeds):
     """One full run on the demo feeds, shared by read-only assertions across modules."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import SEMESTER, run
+from conftest import SEMESTER, check_results, run, spoil_notification_dates
 
 from orchestration.cli import main
 from orchestration.gates.exceptions import ExceptionRefused, accept
@@ -17,35 +17,18 @@ REASON = "plateforme de la commune : marchés sans date lisible, non corrigeable
 BY = "Jeanne Martin, responsable SPASER"
 
 
-def _break(decp, share: int) -> None:
-    """1/share of the records of the file get a date nobody can read (a quarantine spike)."""
-    doc = json.loads(decp.read_text(encoding="utf-8"))
-    records = doc["marches"]["marche"]
-    for record in records[: len(records) // share]:
-        record["dateNotification"] = "31/12/2026"
-    decp.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
-
-
-def _gate(result, name: str):
-    return next(
-        e.event_specific_data
-        for e in result.all_events
-        if e.event_type_value == "ASSET_CHECK_EVALUATION" and e.event_specific_data.check_name == name
-    )
-
-
 def test_a_blocked_semester_is_published_after_an_accepted_exception_scoped_to_its_rows(published_home, capsys):
     """On a copy of the published demo (v1): a redelivered file with a quarantine spike."""
     demo_home = published_home
     decp = demo_home / "landing" / "decp" / "decp_2026-S1.json"
-    _break(decp, 4)
+    spoil_notification_dates(decp, 4)
     assert not run().success  # the quarantine spike blocks
 
     assert main(["accept", SEMESTER, "--gate", "gx_ingest_log", "--reason", REASON, "--by", BY]) == 0
     assert "exception acceptée pour nordval 2026-S1 : gx_ingest_log" in capsys.readouterr().out
     result = run(reason="marchés de la plateforme de la commune écartés (exception acceptée)")
     assert result.success
-    gate = _gate(result, "gx_ingest_log")
+    gate = check_results(result)["gx_ingest_log"]
     assert gate.severity.value == "WARN" and "accepted exception" in gate.description
 
     release = demo_home / "publications" / "nordval" / SEMESTER / "v2"
@@ -62,10 +45,10 @@ def test_a_blocked_semester_is_published_after_an_accepted_exception_scoped_to_i
     assert "exceptions acceptées (1)" in capsys.readouterr().out
 
     # more rows fail than were accepted: the gate blocks again
-    _break(decp, 2)
+    spoil_notification_dates(decp, 2)
     again = run()
     assert not again.success
-    gate = _gate(again, "gx_ingest_log")
+    gate = check_results(again)["gx_ingest_log"]
     assert not gate.passed and gate.severity.value == "ERROR"
 
 

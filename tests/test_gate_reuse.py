@@ -13,7 +13,7 @@ from unittest import mock
 
 import duckdb
 import pytest
-from conftest import demo_config
+from conftest import check_results, demo_config
 
 from orchestration.gates import exceptions, reuse
 from orchestration.gates.checks import RAW_GATES, _record, gx_ingest_log, gx_raw_gates, raw_gate_sql
@@ -51,14 +51,6 @@ def _gates_run(semester: str = SEMESTER, ops: dict | None = None, ingest_log: bo
     )
 
 
-def _checks(result) -> dict:
-    return {
-        e.event_specific_data.check_name: e.event_specific_data
-        for e in result.all_events
-        if e.event_type_value == "ASSET_CHECK_EVALUATION"
-    }
-
-
 def _records(home: Path, result) -> dict[str, dict]:
     folder = home / "gx" / "runs" / result.run_id
     return {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in folder.glob("*.json")}
@@ -70,7 +62,7 @@ def _validations(home: Path) -> int:
 
 
 def _reused(result) -> set[str]:
-    return {name for name, check in _checks(result).items() if "reused_from" in check.metadata}
+    return {name for name, check in check_results(result).items() if "reused_from" in check.metadata}
 
 
 @pytest.fixture(scope="module")
@@ -116,13 +108,13 @@ def test_an_unchanged_table_reuses_its_validation_and_says_so(validated, home, m
     assert _reused(again) == set(RAW_GATES)
     assert _validations(home) == before
     old, new = _records(home, first), _records(home, again)
-    for name, check in _checks(again).items():
+    for name, check in check_results(again).items():
         origin = check.metadata["reused_from"].data
         assert origin["run_id"] == first.run_id and origin["run_name"] == f"{FIRST}__{name}"
         assert origin["validation_page"] == old[name]["validation_page"] and origin["reason"]
         assert f"validation of run {first.run_id}" in check.description.splitlines()[0]
         # the outcome validating again would give, recorded under this run's semester
-        was = _checks(first)[name]
+        was = check_results(first)[name]
         assert (check.passed, check.severity, check.metadata["rows_validated"]) == (
             was.passed,
             was.severity,
@@ -158,7 +150,7 @@ def test_a_new_changed_or_withdrawn_file_validates_its_table_again(home):
     # and the next run reuses these new validations
     third = _gates_run()
     assert _reused(third) == set(RAW_GATES)
-    assert {_checks(third)[n].metadata["reused_from"].data["run_id"] for n in validated_again} == {again.run_id}
+    assert {check_results(third)[n].metadata["reused_from"].data["run_id"] for n in validated_again} == {again.run_id}
 
 
 @pytest.mark.slow
@@ -188,7 +180,7 @@ def test_an_unchanged_ingest_log_reuses_its_validation_until_a_file_changes(home
     from orchestration.gates import checks, runner
 
     first = _gates_run(ingest_log=True)
-    assert first.success and "gx_ingest_log" in _checks(first) and "gx_ingest_log" not in _reused(first)
+    assert first.success and "gx_ingest_log" in check_results(first) and "gx_ingest_log" not in _reused(first)
 
     def no_gx(*args, **kwargs):
         raise AssertionError("GX used by a run whose every gate is reused")
@@ -198,7 +190,7 @@ def test_an_unchanged_ingest_log_reuses_its_validation_until_a_file_changes(home
         patched.setattr(runner, "gx_context", no_gx)
         again = _gates_run("2026-S2", ingest_log=True)
     assert again.success and _reused(again) == {*RAW_GATES, "gx_ingest_log"}
-    origin = _checks(again)["gx_ingest_log"].metadata["reused_from"].data
+    origin = check_results(again)["gx_ingest_log"].metadata["reused_from"].data
     assert origin["run_id"] == first.run_id and origin["run_name"] == f"{SEMESTER}__gx_ingest_log"
     assert origin["reason"] == reuse.DATASET_REASON
     assert _records(home, again)["gx_ingest_log"]["reused_from"]["run_id"] == first.run_id
@@ -282,7 +274,7 @@ def test_a_reused_blocking_failure_blocks_and_exceptions_still_apply(home):
     reused = _gates_run()
     assert not fresh.success and not reused.success
     assert check not in _reused(fresh) and check in _reused(reused)
-    was, now = _checks(fresh)[check], _checks(reused)[check]
+    was, now = check_results(fresh)[check], check_results(reused)[check]
     assert not now.passed and now.severity == was.severity and now.severity.value == "ERROR"
     assert now.description.splitlines()[1:] == was.description.splitlines()[1:]  # the same failing rows
     for key in ("blocking_failures", "warnings", "failed_expectations", "rows_flagged"):
@@ -314,7 +306,7 @@ def test_a_reused_blocking_failure_blocks_and_exceptions_still_apply(home):
             }
         )
     accepted = _gates_run()
-    gate = _checks(accepted)[check]
+    gate = check_results(accepted)[check]
     # as a fresh validation with an accepted exception: a warning, the run goes on
     assert accepted.success and check in _reused(accepted)
     assert gate.severity.value == "WARN" and gate.metadata["accepted_exceptions"].value == 1
@@ -323,7 +315,7 @@ def test_a_reused_blocking_failure_blocks_and_exceptions_still_apply(home):
     [failure] = [f for f in record["failures"] if f["severity"] == "block"]
     assert failure["accepted"]["motif"] == "doublon connu"
     # another semester has no exception on record: the same reused failure blocks it
-    assert not _checks(_gates_run(FIRST))[check].passed
+    assert not check_results(_gates_run(FIRST))[check].passed
     # the stored validation stays as GX gave it: no exception in it
     assert all(f["accepted"] is None for f in json.loads(store.read_text(encoding="utf-8"))["result"]["failures"])
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 import pytest
 from browser import require_chromium
-from conftest import SEMESTER, catalogue, run, run_dbt
+from conftest import SEMESTER, catalogue, check_results, published, run, run_dbt
 from dagster import AssetKey
 
 from orchestration.dbt import (
@@ -30,21 +30,6 @@ from orchestration.dbt import (
 from orchestration.publication.publish import sha256_file
 from orchestration.publication.report import fmt_value, render_report
 from orchestration.settings import Paths, dbt_locations, get_paths
-
-
-def checks(result) -> dict:
-    return {
-        e.event_specific_data.check_name: e.event_specific_data
-        for e in result.all_events
-        if e.event_type_value == "ASSET_CHECK_EVALUATION"
-    }
-
-
-def published(result) -> bool:
-    return any(
-        e.event_type_value == "ASSET_MATERIALIZATION" and e.asset_key == AssetKey(["publication", "spaser_release"])
-        for e in result.all_events
-    )
 
 
 def test_pipeline_succeeds_and_publishes_a_release(first_run):
@@ -72,7 +57,7 @@ def test_pipeline_succeeds_and_publishes_a_release(first_run):
     for i in inputs.values():
         assert i["rows_read"] == i["rows_loaded"] + i["rows_quarantined"]
         assert len(i["sha256"]) == 64
-    assert {g["check"] for g in manifest["gates"]} == {c for c in checks(result) if c.startswith("gx_")}
+    assert {g["check"] for g in manifest["gates"]} == {c for c in check_results(result) if c.startswith("gx_")}
     assert manifest["code_version"]
 
 
@@ -139,7 +124,7 @@ def test_warehouse_tables_and_exclusions(first_run):
 
 def test_warn_level_defects_do_not_block_and_are_named(first_run):
     _, result = first_run
-    evaluations = checks(result)
+    evaluations = check_results(result)
     raw = evaluations["gx_raw_decp_marches"]
     assert not raw.passed and raw.severity.value == "WARN"
     assert "expect_compound_columns_to_be_unique" in raw.description  # the duplicated contract
@@ -190,7 +175,7 @@ def test_rerun_on_the_same_inputs_keeps_the_release(published_home, monkeypatch)
     # the test between the rebuilt mart and the catalogue seed runs (a blocking check of the
     # release); a blocking test on what was left out is not run again, its result (it passed on
     # the same table) is reported as reused: the release stays gated on it
-    ran = checks(reuse)
+    ran = check_results(reuse)
     rerun = ran["relationships_mart_spaser_indicateurs_indicator_id__indicator_id__ref_spaser_indicateurs_"]
     assert rerun.passed and rerun.metadata["status"].value == "pass"
     kept = ran["not_null_fct_marches_contrat_key"]
@@ -296,42 +281,6 @@ def test_correction_needs_a_reason_and_makes_v2_with_the_moved_values(published_
     assert "Valeurs modifiées" not in (folder / "v1" / f"rapport_nordval_{SEMESTER}_v1.html").read_text(
         encoding="utf-8"
     )
-
-
-def test_failing_gate_blocks_the_release_and_names_expectation_and_rows(demo_home):
-    # a broken delivery: most records of one file cannot be typed (quarantine spike)
-    decp = demo_home / "landing" / "decp" / "decp_2026-S1.json"
-    doc = json.loads(decp.read_text(encoding="utf-8"))
-    for record in doc["marches"]["marche"][: len(doc["marches"]["marche"]) // 2]:
-        record["dateNotification"] = "31/12/2026"
-    decp.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
-
-    result = run()
-    assert not result.success
-    assert not published(result)
-    assert not (demo_home / "publications" / "nordval" / SEMESTER).exists()
-    gate = checks(result)["gx_ingest_log"]
-    assert not gate.passed and gate.severity.value == "ERROR"
-    assert "quarantined_share" in gate.description
-    assert "decp_2026-S1.json" in gate.description  # the failing row: the file
-    # the gate's step is what failed, and it stopped the run before dbt: neither the models nor the
-    # release step ever started (Dagster abandons them: a log line, no STEP_SKIPPED event)
-    steps = {kind: set() for kind in ("STEP_START", "STEP_FAILURE")}
-    for e in result.all_events:
-        steps.get(e.event_type_value, set()).add(e.step_key)
-    assert steps["STEP_FAILURE"] == {"meta__ingest_log_gx_ingest_log"}
-    assert not {"spaser_dbt_models", "publication__spaser_release"} & steps["STEP_START"]
-    # the run stops at the gate: the gate step itself rebuilt the Data Docs index, which lists it
-    assert f"{SEMESTER}__gx_ingest_log" in (demo_home / "gx" / "data_docs" / "index.html").read_text(encoding="utf-8")
-
-
-def test_missing_feed_for_the_semester_blocks_the_release(demo_home):
-    (demo_home / "landing" / "decp" / "decp_2026-S1.json").unlink()
-    result = run()
-    assert not published(result)
-    gate = checks(result)["gx_feed_coverage"]
-    assert not gate.passed and gate.severity.value == "ERROR"
-    assert "feed missing" in gate.description and '"feed": "marches/decp"' in gate.description
 
 
 def test_cli_show_prints_the_published_table(first_run, monkeypatch, capsys):
