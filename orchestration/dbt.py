@@ -31,11 +31,13 @@ from dagster_dbt import (
 )
 from dagster_dbt.asset_utils import get_asset_check_key_for_test, get_manifest_and_translator_from_dbt_assets
 from packaging import version
+from pydantic import PrivateAttr
 
-from . import configuration, dbt_selection
+from . import configuration, dbt_selection, dbt_warm
 from .dbt_manifest import spaser_dbt_project
-from .dbt_parse import DBT_EXECUTABLE, project_files
+from .dbt_parse import project_files
 from .dbt_targets import prune_targets, target_root
+from .dbt_warm import WarmDbt
 from .gates.runner import preload_gx, wait_for_gx
 from .partitions import dbt_env, semester_partitions
 from .resources import SpaserResource
@@ -646,7 +648,24 @@ class SpaserDbtCliResource(DbtCliResource):
       runs without it for the dbt Fusion engine.
 
     Both are private methods of dagster-dbt: tests/test_orchestration.py fails if an upgrade
-    renames them, and the pipeline tests run every dbt invocation through this class."""
+    renames them, and the pipeline tests run every dbt invocation through this class.
+
+    And a warm dbt (dbt_warm): set up with the run, a process imports dbt while the run ingests
+    and validates, and the run's first dbt command (the build) runs in it, ~1.8 s sooner."""
+
+    _warm: WarmDbt | None = PrivateAttr(default=None)
+
+    def setup_for_execution(self, context) -> None:
+        super().setup_for_execution(context)
+        try:
+            self._warm = WarmDbt.start()
+        except OSError as exc:  # the build starts dbt itself, as without it
+            logging.getLogger(__name__).warning(f"no warm dbt process: {exc}")
+
+    def teardown_after_execution(self, context) -> None:  # noqa: ARG002 - dagster's signature
+        if self._warm is not None:
+            self._warm.stop()
+            self._warm = None
 
     @cached_property
     def _cli_version(self) -> version.Version:
@@ -660,8 +679,13 @@ class SpaserDbtCliResource(DbtCliResource):
     def cli(self, args, *, env: Mapping[str, str] | None = None, **kwargs):
         """dagster-dbt's `cli`, with `env` added to the dbt process's environment. dagster-dbt
         has no parameter for it: it copies os.environ when it starts the process, before `cli`
-        returns, so `env` is in os.environ for that moment only, under a lock."""
-        with _environment(env or {}):
+        returns, so `env` is in os.environ for that moment only, under a lock. The first command
+        of a run goes to its warm dbt process."""
+        env = dict(env or {})
+        warm = self._warm.take() if self._warm is not None else None
+        if warm:
+            env[dbt_warm.ENV] = warm
+        with _environment(env):
             return super().cli(args, **kwargs)
 
 
@@ -688,7 +712,7 @@ def _environment(env: Mapping[str, str]) -> Iterator[None]:
                     os.environ[name] = value
 
 
-dbt_resource = SpaserDbtCliResource(project_dir=spaser_dbt_project, dbt_executable=DBT_EXECUTABLE)
+dbt_resource = SpaserDbtCliResource(project_dir=spaser_dbt_project, dbt_executable=dbt_warm.EXECUTABLE)
 
 
 def dbt_asset_key(model_name: str) -> AssetKey:

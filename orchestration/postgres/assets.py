@@ -9,7 +9,8 @@ from collections.abc import Mapping
 
 from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, MaterializeResult, MetadataValue, asset
 
-from ..dbt import DBT_EXECUTABLE, OBSERVATORY_TAG, SpaserDbtCliResource, dbt_vars, spaser_dbt_project
+from ..dbt import OBSERVATORY_TAG, SpaserDbtCliResource, dbt_vars, spaser_dbt_project
+from ..dbt_parse import DBT_EXECUTABLE
 from ..partitions import dbt_env, semester_partitions
 from ..resources import SpaserResource
 from ..settings import DBT_PROJECT_DIR, dbt_locations
