@@ -22,32 +22,41 @@ def warm():
     process.stop()
 
 
-def _run(args, env=None):
-    return subprocess.run([EXECUTABLE, *args], env=os.environ | (env or {}), capture_output=True, text=True)
+def _run(args, env=None, cwd=None):
+    # capture_output waits for the end of the command's output: never, if a process kept it
+    return subprocess.run(
+        [EXECUTABLE, *args], env=os.environ | (env or {}), cwd=cwd, capture_output=True, text=True, timeout=120
+    )
 
 
-def test_a_command_gives_what_dbt_gives_warm_or_not(warm):
+def _ran_in(warm: WarmDbt, cwd) -> bool:
+    """Whether the warm process ran the last command (it works in the command's folder)."""
+    return os.readlink(f"/proc/{warm.process.pid}/cwd") == str(cwd)
+
+
+def test_a_command_gives_what_dbt_gives_warm_or_not(warm, tmp_path):
     dbt = subprocess.run([DBT_EXECUTABLE, "no-such-command"], capture_output=True, text=True)
-    through_warm = _run(["no-such-command"], {ENV: warm.take()})
-    warm.process.wait(timeout=30)
-    assert warm.process.returncode == dbt.returncode == 2  # the warm process ran it
+    through_warm = _run(["no-such-command"], {ENV: warm.take()}, cwd=tmp_path)
+    assert _ran_in(warm, tmp_path)
     cold = _run(["no-such-command"], {ENV: "/nonexistent/dbt.sock"})  # none there: dbt itself
     for result in (through_warm, cold):
         assert (result.returncode, result.stdout, result.stderr) == (dbt.returncode, dbt.stdout, dbt.stderr)
-    assert "Usage: dbt " in dbt.stderr
+    assert dbt.returncode == 2 and "Usage: dbt " in dbt.stderr
 
 
-def test_one_command_per_warm_process(warm):
-    assert warm.take() == warm.socket and os.path.exists(warm.socket)
-    assert warm.take() is None  # a run's later commands start dbt themselves
-    warm.stop(timeout=30)  # taken but never used: it ends when its stdin closes
-    assert warm.process.returncode == 0 and not os.path.exists(warm.folder)
+def test_the_run_commands_run_one_after_the_other_in_the_warm_process(warm, tmp_path):
+    for folder in (tmp_path / "build", tmp_path / "docs"):
+        folder.mkdir()
+        assert _run(["no-such-command"], {ENV: warm.take()}, cwd=folder).returncode == 2
+        assert _ran_in(warm, folder) and warm.process.poll() is None
+    warm.stop()  # the run ended: it was waiting for a command
+    assert warm.process.wait(timeout=30) == 0 and not os.path.exists(warm.folder)
 
 
 def test_an_unused_warm_process_is_ended_at_once():
     warm = WarmDbt.start()
-    warm.stop(timeout=1)  # a run that failed before dbt: no wait for its imports
-    assert warm.process.returncode == -signal.SIGKILL and not os.path.exists(warm.folder)
+    warm.stop()  # a run that failed before dbt: no wait for its imports
+    assert warm.process.wait(timeout=1) == -signal.SIGKILL and not os.path.exists(warm.folder)
 
 
 def _parse(warm, tmp_path) -> subprocess.Popen:
@@ -68,9 +77,11 @@ def _parse(warm, tmp_path) -> subprocess.Popen:
 def test_an_interrupted_client_interrupts_its_command(warm, tmp_path):
     client = _parse(warm, tmp_path)
     client.send_signal(signal.SIGINT)  # what dagster-dbt sends to stop dbt
-    client.communicate(timeout=60)
-    warm.process.wait(timeout=60)
-    assert client.returncode == warm.process.returncode != 0
+    output, _ = client.communicate(timeout=60)
+    assert client.returncode != 0, output
+    # the warm process stopped dbt's command, not itself: the next command runs there
+    assert _run(["no-such-command"], {ENV: warm.take()}, cwd=tmp_path).returncode == 2
+    assert _ran_in(warm, tmp_path)
 
 
 def test_a_killed_client_stops_its_command(warm, tmp_path):
@@ -80,3 +91,16 @@ def test_a_killed_client_stops_its_command(warm, tmp_path):
     started = time.monotonic()
     warm.process.wait(timeout=10)  # never left writing the warehouse behind a killed step
     assert warm.process.returncode == -signal.SIGKILL and time.monotonic() - started < 10
+
+
+def test_dbt_duckdb_still_keeps_its_database_where_the_warm_process_closes_it():
+    """After each command the warm process closes the DuckDB database dbt-duckdb keeps in a
+    private class attribute (dbt_warm._release_warehouse): if an upgrade renames it, fail here
+    rather than leave the warehouse locked for the rest of the run."""
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+    from orchestration.dbt_warm import _release_warehouse
+
+    assert "_ENV" in vars(DuckDBConnectionManager)
+    _release_warehouse()
+    assert DuckDBConnectionManager._ENV is None

@@ -389,19 +389,6 @@ def test_dbt_resource_skips_what_the_project_does_not_use():
     assert dbt_resource._initialize_dbt_core_adapter(["build"]) is None
 
 
-def test_dbt_duckdb_still_keeps_its_database_where_docs_generation_closes_it():
-    """generate_docs runs dbt in this process and closes the DuckDB database dbt-duckdb keeps in
-    a private class attribute (orchestration/dbt.py): if an upgrade renames it, fail here rather
-    than leave the warehouse locked."""
-    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
-
-    from orchestration.dbt import _close_duckdb_environment
-
-    assert "_ENV" in vars(DuckDBConnectionManager)
-    _close_duckdb_environment()
-    assert DuckDBConnectionManager._ENV is None
-
-
 def test_the_indicator_sources_of_dbt_are_the_feed_registry():
     """One list of where indicators come from (dbt_project.yml var indicator_sources), read by the
     SPASER marts: every feed of the registry is in it, with both its models in its marts folder,

@@ -406,9 +406,9 @@ def test_release_holds_the_report_and_dbt_docs_with_their_hashes(first_run):
 
 
 def test_the_run_leaves_no_connection_to_the_warehouse_open(first_run):
-    """The run's dbt docs are generated in this process (orchestration/dbt.generate_docs): a
-    DuckDB database left open by dbt-duckdb would lock the warehouse against the next dbt
-    process and refuse other connections of this one."""
+    """The run's dbt commands run in its warm dbt process (orchestration/dbt_warm.py): a DuckDB
+    database left open there by dbt-duckdb would lock the warehouse against the next dbt
+    process and refuse the connections of this one."""
     home, _ = first_run
     warehouse = home / "warehouse" / "warehouse.duckdb"
     writer = subprocess.run(
