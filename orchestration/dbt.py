@@ -593,7 +593,7 @@ def generate_docs(
     `target`; None (logged) when it fails: the docs accompany a release, they never block it.
 
     Run by the run's warm dbt process, where the build has just run (dbt_warm): dbt is imported
-    and warm there, ~0.4 s against ~1.5 s in a process that runs it first (docs/performance.md)."""
+    and warm there (docs/performance.md)."""
     log = log or logging.getLogger(__name__)
     target.unlink(missing_ok=True)  # never publish the docs of an earlier build
     started = time.monotonic()
@@ -623,22 +623,18 @@ class SpaserDbtCliResource(DbtCliResource):
     Both are private methods of dagster-dbt: tests/test_orchestration.py fails if an upgrade
     renames them, and the pipeline tests run every dbt invocation through this class.
 
-    And a warm dbt (dbt_warm): set up with the run, a process imports dbt while the run ingests
-    and validates, and the run's dbt commands (the build, its docs) run in it."""
+    And a warm dbt (dbt_warm): a process that imported dbt while the run ingested and validated
+    (and kept from the process's earlier runs), where the run's dbt commands (the build, its
+    docs) run."""
 
     _warm: WarmDbt | None = PrivateAttr(default=None)
 
     def setup_for_execution(self, context) -> None:
         super().setup_for_execution(context)
         try:
-            self._warm = WarmDbt.start()
-        except OSError as exc:  # the build starts dbt itself, as without it
+            self._warm = WarmDbt.shared()
+        except OSError as exc:  # the commands start dbt themselves, as without it
             logging.getLogger(__name__).warning(f"no warm dbt process: {exc}")
-
-    def teardown_after_execution(self, context) -> None:  # noqa: ARG002 - dagster's signature
-        if self._warm is not None:
-            self._warm.stop()
-            self._warm = None
 
     @cached_property
     def _cli_version(self) -> version.Version:

@@ -3,8 +3,8 @@
 dagster-dbt starts its dbt executable as a new process for every command and reads its output;
 dbt's imports alone take ~1.8 s of that process on a 2-core machine, every run, on the path
 to the build, and `dbt docs generate` after it pays them again, with dbt's first-use costs
-(docs/performance.md). So the dbt resource starts, with the run, a process that imports dbt
-while the run ingests and validates its files (`WarmDbt.start`), and the executable of the
+(docs/performance.md). So the dbt resource starts, with the first run of a process, a process
+that imports dbt while the run ingests and validates its files (`WarmDbt.shared`), and the executable of the
 run's dbt commands is `spaser-dbt` (`client_main`), which hands its command to that process:
 
 - with a warm process's socket in SPASER_DBT_WARM, it sends its arguments, environment and
@@ -15,8 +15,8 @@ run's dbt commands is `spaser-dbt` (`client_main`), which hands its command to t
   with nothing changed.
 
 dagster-dbt sees the same output and exit code either way. A warm process runs one command at a
-time, the run's build then its docs; it exits when the run's process closes its stdin (the run
-ended, or died). Signals to `spaser-dbt` (dagster-dbt's and `_stop`'s SIGINT) are passed on to
+time (a run's build, then its docs, then the next run's); it exits when the process that
+started it closes its stdin (it ended, or died). Signals to `spaser-dbt` (dagster-dbt's and `_stop`'s SIGINT) are passed on to
 it; if `spaser-dbt` is killed, the warm process ends: dbt never outlives the process that
 started it.
 
@@ -25,6 +25,7 @@ Nothing is imported here beyond the standard library: `spaser-dbt` starts in mil
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import select
@@ -197,8 +198,12 @@ def _exit_with(conn: socket.socket, done: threading.Event) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
+_SHARED_LOCK = threading.Lock()
+_shared: WarmDbt | None = None
+
+
 class WarmDbt:
-    """A warm process started by the run (the dbt resource's setup), stopped with it."""
+    """A warm dbt process (`shared()`: the one of this process's runs)."""
 
     def __init__(self, process: subprocess.Popen, folder: str):
         self.process = process
@@ -216,6 +221,19 @@ class WarmDbt:
                 return None
             time.sleep(0.01)
         return self.socket
+
+    @classmethod
+    def shared(cls) -> WarmDbt:
+        """This process's warm dbt: started by its first run, kept for the next ones (a
+        backfill's semesters, a test worker's runs), where dbt is warm from the commands before
+        (docs/performance.md); a new one when the last has ended (a killed command ends it).
+        Stopped when this process exits."""
+        global _shared
+        with _SHARED_LOCK:
+            if _shared is None or _shared.process.poll() is not None:
+                _shared = cls.start()
+                atexit.register(_shared.stop)
+            return _shared
 
     @classmethod
     def start(cls) -> WarmDbt:

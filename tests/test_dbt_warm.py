@@ -104,3 +104,12 @@ def test_dbt_duckdb_still_keeps_its_database_where_the_warm_process_closes_it():
     assert "_ENV" in vars(DuckDBConnectionManager)
     _release_warehouse()
     assert DuckDBConnectionManager._ENV is None
+
+
+def test_the_runs_of_a_process_share_its_warm_process():
+    first = WarmDbt.shared()
+    assert WarmDbt.shared() is first  # the next run's dbt is warm from this one's commands
+    first.process.kill()  # what a killed command does to it
+    first.process.wait()
+    second = WarmDbt.shared()
+    assert second is not first and second.process.poll() is None
