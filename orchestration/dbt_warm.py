@@ -98,8 +98,10 @@ def _through_warm(path: str) -> int | None:
         conn.close()
         return None
     pid = json.loads(reply)["pid"]
+    forwarded: list[int] = []
 
     def forward(signum, _frame):  # dbt stops as it would if it were this process
+        forwarded.append(signum)
         try:
             os.kill(pid, signum)
         except ProcessLookupError:
@@ -110,7 +112,8 @@ def _through_warm(path: str) -> int | None:
     reply = conn.recv(_MESSAGE)
     if reply:
         return json.loads(reply)["exit"]
-    return -signal.SIGKILL  # it ended without an exit code: it was killed
+    # it ended without an exit code: ended by the signal passed on (SIGTERM), or killed
+    return -signal.SIGTERM if signal.SIGTERM in forwarded else -signal.SIGKILL
 
 
 # --------------------------------------------------------------------------- the warm process

@@ -84,6 +84,13 @@ def test_an_interrupted_client_interrupts_its_command(warm, tmp_path):
     assert _ran_in(warm, tmp_path)
 
 
+def test_a_terminated_client_ends_as_dbt_would(warm, tmp_path):
+    client = _parse(warm, tmp_path)
+    client.terminate()  # SIGTERM ends dbt, and so the warm process that runs it
+    client.communicate(timeout=60)
+    assert client.returncode == warm.process.wait(timeout=60) == -signal.SIGTERM
+
+
 def test_a_killed_client_stops_its_command(warm, tmp_path):
     client = _parse(warm, tmp_path)
     client.kill()
