@@ -10,6 +10,7 @@ import time
 
 import pytest
 
+from orchestration import dbt_warm
 from orchestration.dbt_parse import DBT_EXECUTABLE
 from orchestration.dbt_warm import ENV, EXECUTABLE, WarmDbt
 from orchestration.settings import DBT_PROJECT_DIR
@@ -113,10 +114,12 @@ def test_dbt_duckdb_still_keeps_its_database_where_the_warm_process_closes_it():
     assert DuckDBConnectionManager._ENV is None
 
 
-def test_the_runs_of_a_process_share_its_warm_process():
+def test_the_runs_of_a_process_share_its_warm_process(monkeypatch):
+    monkeypatch.setattr(dbt_warm, "_shared", None)  # not this worker's, which its runs use
     first = WarmDbt.shared()
     assert WarmDbt.shared() is first  # the next run's dbt is warm from this one's commands
     first.process.kill()  # what a killed command does to it
     first.process.wait()
     second = WarmDbt.shared()
     assert second is not first and second.process.poll() is None
+    second.stop()
