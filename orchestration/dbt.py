@@ -37,7 +37,6 @@ from . import configuration, dbt_selection, dbt_warm
 from .dbt_manifest import spaser_dbt_project
 from .dbt_parse import project_files
 from .dbt_targets import prune_targets, target_root
-from .dbt_warm import WarmDbt
 from .gates.runner import preload_gx, wait_for_gx
 from .partitions import dbt_env, semester_partitions
 from .resources import SpaserResource
@@ -599,7 +598,11 @@ def generate_docs(
     started = time.monotonic()
     static = build_target / "static_index.html"
     static.unlink(missing_ok=True)
-    result = dbt.run_command(dbt_docs_args(build_target, dbt, locations), env=dbt_env(partition_key))
+    try:
+        result = dbt.run_command(dbt_docs_args(build_target, dbt, locations), env=dbt_env(partition_key))
+    except OSError as exc:  # dbt could not be started
+        log.warning(f"dbt docs generate failed: no dbt_docs.html in this release ({exc})")
+        return None
     if result.returncode != 0 or not static.exists():
         why = (result.stderr or result.stdout).strip().splitlines()[-1:] or [f"exit code {result.returncode}"]
         log.warning(f"dbt docs generate failed: no dbt_docs.html in this release ({why[0][:300]})")
@@ -627,12 +630,12 @@ class SpaserDbtCliResource(DbtCliResource):
     (and kept from the process's earlier runs), where the run's dbt commands (the build, its
     docs) run."""
 
-    _warm: WarmDbt | None = PrivateAttr(default=None)
+    _warm: dbt_warm.WarmDbt | None = PrivateAttr(default=None)
 
     def setup_for_execution(self, context) -> None:
         super().setup_for_execution(context)
         try:
-            self._warm = WarmDbt.shared()
+            self._warm = dbt_warm.WarmDbt.shared()
         except OSError as exc:  # the commands start dbt themselves, as without it
             logging.getLogger(__name__).warning(f"no warm dbt process: {exc}")
 

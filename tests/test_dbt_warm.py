@@ -4,6 +4,7 @@ warm process runs its command or it runs dbt itself, and dbt never outlives it."
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import time
@@ -123,3 +124,24 @@ def test_the_runs_of_a_process_share_its_warm_process(monkeypatch):
     second = WarmDbt.shared()
     assert second is not first and second.process.poll() is None
     second.stop()
+
+
+def test_dbt_docs_that_fail_never_block_the_release(tmp_path, monkeypatch):
+    """The docs accompany a release: a failed or unstartable `dbt docs generate` is a warning."""
+    import logging
+
+    from orchestration.dbt import SpaserDbtCliResource, generate_docs, spaser_dbt_project
+
+    failing = SpaserDbtCliResource(project_dir=spaser_dbt_project, dbt_executable=shutil.which("false"))
+    log = logging.getLogger("test_docs")
+    warnings = []
+    monkeypatch.setattr(log, "warning", warnings.append)
+    target = tmp_path / "dbt_docs.html"
+    assert generate_docs(failing, "2026-S1", target, tmp_path, log=log) is None
+
+    def unstartable(*_args, **_kwargs):
+        raise OSError("gone")
+
+    monkeypatch.setattr(SpaserDbtCliResource, "run_command", unstartable)
+    assert generate_docs(failing, "2026-S1", target, tmp_path, log=log) is None
+    assert [w.split("(")[-1] for w in warnings] == ["exit code 1)", "gone)"] and not target.exists()
