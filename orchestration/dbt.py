@@ -36,10 +36,11 @@ from pydantic import PrivateAttr
 from . import configuration, dbt_selection, dbt_warm
 from .dbt_manifest import spaser_dbt_project
 from .dbt_parse import project_files
+from .dbt_parse_state import ParseAhead, keep_parse_state, needs_parse_ahead, parse_mode, reuse_parse_state
 from .dbt_targets import prune_targets, target_root
 from .gates.runner import preload_gx, wait_for_gx
 from .partitions import dbt_env, semester_partitions
-from .resources import SpaserResource
+from .resources import SpaserResource, run_paths
 from .settings import DBT_PROJECT_DIR, REPO_ROOT, dbt_locations
 
 
@@ -369,6 +370,7 @@ def spaser_dbt_models(
     removed = prune_targets()
     if removed:
         context.log.info(f"dbt: {len(removed)} old invocation folder(s) removed from {target.parent}")
+    dbt.finish_parse_ahead(context.log)
     reuse_parse_state(paths, target)
     build = dbt.cli(
         dbt_build_args(
@@ -486,49 +488,6 @@ def build_target_path(run_id: str) -> Path:
     return target_root() / name
 
 
-# dbt re-parses the whole project (~3 s) unless the target folder holds the parse state of an
-# invocation with the same vars and profile; the project's own state (dbt_project/target, from
-# `spaser prepare`) never matches a home's warehouse path. Each home keeps the state of its
-# last build beside its warehouse: the next run of the same semester (the landing sensor's
-# reruns, a correction) parses only what changed. dbt itself checks that files, vars and profile
-# are unchanged, and parses everything when they are not.
-PARSE_STATE = "partial_parse.msgpack"
-
-
-def parse_state_path(paths) -> Path:
-    return paths.warehouse.parent / f"dbt_{PARSE_STATE}"
-
-
-def reuse_parse_state(paths, target: Path) -> None:
-    state = parse_state_path(paths)
-    if state.exists():
-        target.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(state, target / PARSE_STATE)
-
-
-def parse_mode(target: Path) -> str | None:
-    """How dbt parsed the project in the invocation logged in `target` (its JSON dbt.log):
-    "partial" (from a saved state) or "full"; None without a log."""
-    try:
-        with (target / "dbt.log").open(encoding="utf-8") as log:
-            for line in log:
-                if '"UnableToPartialParse"' in line:
-                    return "full"
-                if '"PartialParsingEnabled"' in line:
-                    return "partial"
-    except OSError:
-        return None
-    return "full"
-
-
-def keep_parse_state(target: Path, paths) -> None:
-    state = target / PARSE_STATE
-    if state.exists():
-        tmp = parse_state_path(paths).with_suffix(".tmp")
-        shutil.copyfile(state, tmp)
-        tmp.replace(parse_state_path(paths))
-
-
 # The manifest of a home's last build, beside its warehouse: the next build that leaves models
 # out copies their compiled SQL from it, so its manifest, and the dbt docs published from it,
 # describe every node as a build of all of them would.
@@ -569,10 +528,24 @@ def docs_path(paths, semester: str) -> Path:
 def dbt_docs_args(build_target: Path, dbt: DbtCliResource, locations: Mapping[str, str] | None = None) -> list[str]:
     """`dbt docs generate` on the build just made: its manifest is reused (--no-compile: compiling
     every node again cost ~5 s a run), only the catalog is queried; its log goes beside the build's."""
-    args = [*dbt.global_config_flags, "docs", "generate", "--static", "--no-compile", "--quiet"]
+    return dbt_command_args(["docs", "generate", "--static", "--no-compile", "--quiet"], build_target, dbt, locations)
+
+
+def dbt_parse_args(target: Path, dbt: DbtCliResource, locations: Mapping[str, str] | None = None) -> list[str]:
+    """`dbt parse` of a home's project as its build will see it (same vars, profile and target:
+    dbt keeps a parse state only for those), into `target`."""
+    return dbt_command_args(["parse", "--quiet"], target, dbt, locations)
+
+
+def dbt_command_args(
+    command: list[str], target: Path, dbt: DbtCliResource, locations: Mapping[str, str] | None = None
+) -> list[str]:
+    """A dbt command of a run beside its build (which dagster-dbt starts with the same project,
+    profiles, profile and target): the home's vars, its target folder and its log there."""
+    args = [*dbt.global_config_flags, *command]
     args += ["--vars", json.dumps(dbt_vars(locations), sort_keys=True)]
     args += ["--project-dir", str(dbt.project_dir), "--profiles-dir", str(dbt.profiles_dir or dbt.project_dir)]
-    args += ["--target-path", str(build_target), "--log-path", str(build_target)]
+    args += ["--target-path", str(target), "--log-path", str(target)]
     if dbt.profile:
         args += ["--profile", dbt.profile]
     if dbt.target:
@@ -630,7 +603,12 @@ class SpaserDbtCliResource(DbtCliResource):
     (and kept from the process's earlier runs), where the run's dbt commands (the build, its
     docs) run."""
 
+    # the semester build's resource: a home without a parse state has its project parsed while
+    # the run ingests (dbt_parse_state.ParseAhead); not the PostgreSQL build's (another target)
+    parse_ahead: bool = False
+
     _warm: dbt_warm.WarmDbt | None = PrivateAttr(default=None)
+    _ahead: ParseAhead | None = PrivateAttr(default=None)
 
     def setup_for_execution(self, context) -> None:
         super().setup_for_execution(context)
@@ -638,6 +616,19 @@ class SpaserDbtCliResource(DbtCliResource):
             self._warm = dbt_warm.WarmDbt.shared()
         except OSError as exc:  # the commands start dbt themselves, as without it
             logging.getLogger(__name__).warning(f"no warm dbt process: {exc}")
+        run = context.dagster_run
+        if self.parse_ahead and self._warm is not None and run is not None:
+            self._ahead = self.start_parse_ahead(run_paths(run), run.run_id)
+
+    def teardown_after_execution(self, context) -> None:
+        # a run that stopped before its build: the state is still the home's next build's
+        self.finish_parse_ahead()
+
+    def finish_parse_ahead(self, log: logging.Logger | None = None) -> None:
+        """Wait for the parse started with the run, if any, and keep its state for the home."""
+        ahead, self._ahead = self._ahead, None
+        if ahead is not None:
+            ahead.finish(log=log)
 
     @cached_property
     def _cli_version(self) -> version.Version:
@@ -667,6 +658,30 @@ class SpaserDbtCliResource(DbtCliResource):
             text=True,
             check=False,
         )
+
+    def start_parse_ahead(self, paths, run_id: str) -> ParseAhead | None:
+        """`dbt parse` of the home's project, left running in the run's warm dbt process, when
+        the home's next build would parse it in full (needs_parse_ahead); its output in its
+        target folder."""
+        if not needs_parse_ahead(paths):
+            return None
+        target = target_root() / f"spaser_parse_ahead-{run_id[:7]}-{uuid.uuid4().hex[:7]}"
+        target.mkdir(parents=True)
+        output = (target / "parse_ahead.out").open("wb")
+        try:
+            process = subprocess.Popen(
+                [self.dbt_executable, *dbt_parse_args(target, self, dbt_locations(paths))],
+                env={**os.environ, **self.warm_env()},
+                cwd=self.project_dir,
+                stdin=subprocess.DEVNULL,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+            )
+        except OSError as exc:  # the build parses the project itself
+            output.close()
+            logging.getLogger(__name__).warning(f"dbt parse ahead of the build not started: {exc}")
+            return None
+        return ParseAhead(process, target, paths, output)
 
     def warm_env(self) -> dict[str, str]:
         """The environment that sends a `spaser-dbt` command to the run's warm process: empty
@@ -698,7 +713,9 @@ def _environment(env: Mapping[str, str]) -> Iterator[None]:
                     os.environ[name] = value
 
 
-dbt_resource = SpaserDbtCliResource(project_dir=spaser_dbt_project, dbt_executable=dbt_warm.EXECUTABLE)
+dbt_resource = SpaserDbtCliResource(
+    project_dir=spaser_dbt_project, dbt_executable=dbt_warm.EXECUTABLE, parse_ahead=True
+)
 
 
 def dbt_asset_key(model_name: str) -> AssetKey:

@@ -52,3 +52,11 @@ class SpaserResource(ConfigurableResource):
 
 
 spaser_resource = SpaserResource()
+
+
+def run_paths(run) -> Paths:
+    """The paths of a run's `spaser` resource, for a resource set up before any step asks it
+    (dbt's parse ahead): its configuration in the run's config (the CLI sets its home there),
+    else the default resource's."""
+    config = ((run.run_config or {}).get("resources") or {}).get("spaser", {}).get("config") or {}
+    return SpaserResource(**config).paths()

@@ -1,14 +1,29 @@
 """A home keeps dbt's parse state beside its warehouse: its next build, of the same semester or
-of another, parses only what changed (orchestration/dbt.py, ~3 s of every build)."""
+of another, parses only what changed (orchestration/dbt_parse_state.py, ~4-6 s of every build)."""
 
 from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from types import SimpleNamespace
 
 import conftest
 import pytest
 from conftest import run_dbt
 
-from orchestration.dbt import keep_parse_state, parse_mode, parse_state_path, reuse_parse_state
-from orchestration.settings import Paths
+from orchestration.dbt_parse_state import (
+    PARSE_STATE,
+    ParseAhead,
+    keep_parse_state,
+    needs_parse_ahead,
+    parse_mode,
+    parse_state_path,
+    reuse_parse_state,
+)
+from orchestration.resources import run_paths
+from orchestration.settings import DBT_PROJECT_DIR, Paths
 
 
 @pytest.mark.slow
@@ -45,3 +60,50 @@ def test_the_next_invocation_of_a_home_parses_from_the_kept_state(spaser_home, m
     fourth = run_dbt(other, "parse", target_dir="build_4")
     assert fourth.returncode == 0, fourth.stdout[-2000:]
     assert parse_mode(other / "build_4") == "full"
+
+
+def test_a_home_is_parsed_ahead_without_a_state_or_with_one_older_than_the_project(tmp_path):
+    paths = Paths(home=tmp_path / "home")
+    assert needs_parse_ahead(paths)  # a new home
+    state = parse_state_path(paths)
+    state.parent.mkdir(parents=True)
+    state.write_bytes(b"state")
+    assert not needs_parse_ahead(paths)
+    project = (DBT_PROJECT_DIR / "dbt_project.yml").stat().st_mtime
+    os.utime(state, (project - 60, project - 60))  # kept before an upgrade changed the project
+    assert needs_parse_ahead(paths)
+
+
+def _ahead(target: Path, paths: Paths, code: str, state: bytes) -> ParseAhead:
+    """A parse ahead whose dbt is a Python process running `code`, having written `state`."""
+    target.mkdir(parents=True)
+    (target / PARSE_STATE).write_bytes(state)
+    output = (target / "parse_ahead.out").open("wb")
+    return ParseAhead(subprocess.Popen([sys.executable, "-c", code], stdout=output), target, paths, output)
+
+
+def test_a_parse_made_ahead_is_kept_for_the_home_only_when_it_succeeded(tmp_path, caplog):
+    paths = Paths(home=tmp_path / "home")
+    parse_state_path(paths).parent.mkdir(parents=True)
+
+    failed = _ahead(tmp_path / "a", paths, "import sys; sys.exit(2)", b"half written")
+    assert not failed.finish()
+    assert not parse_state_path(paths).exists()  # the build parses itself, and says what is wrong
+    assert "exit code 2" in caplog.text
+
+    hung = _ahead(tmp_path / "b", paths, "import time; time.sleep(60)", b"state")
+    assert not hung.finish(timeout=0.2)
+    assert hung.process.returncode is not None and not parse_state_path(paths).exists()
+    assert "timed out" in caplog.text
+
+    done = _ahead(tmp_path / "c", paths, "pass", b"state")
+    assert done.finish()
+    assert parse_state_path(paths).read_bytes() == b"state"
+
+
+def test_the_parse_ahead_reads_the_home_the_run_configures(tmp_path, monkeypatch):
+    monkeypatch.setenv("SPASER_HOME", str(tmp_path / "default"))
+    configured = SimpleNamespace(run_config={"resources": {"spaser": {"config": {"home": str(tmp_path / "cli")}}}})
+    assert run_paths(configured).home == tmp_path / "cli"
+    assert run_paths(SimpleNamespace(run_config={})).home == tmp_path / "default"
+    assert run_paths(SimpleNamespace(run_config={"resources": {"dbt": {}}})).home == tmp_path / "default"

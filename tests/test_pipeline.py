@@ -20,13 +20,14 @@ from conftest import SEMESTER, catalogue, check_results, published, run, run_dbt
 from dagster import AssetKey
 
 from orchestration.dbt import (
+    BUILDS_TABLE,
     _prepare_warehouse,
     build_fingerprint,
     docs_path,
-    parse_mode,
-    reuse_parse_state,
     spaser_dbt_models,
 )
+from orchestration.dbt_parse_state import PARSE_STATE, parse_mode, parse_state_path, reuse_parse_state
+from orchestration.dbt_targets import target_root
 from orchestration.publication.publish import sha256_file
 from orchestration.publication.report import fmt_value, render_report
 from orchestration.settings import Paths, dbt_locations, get_paths
@@ -59,6 +60,22 @@ def test_pipeline_succeeds_and_publishes_a_release(first_run):
         assert len(i["sha256"]) == 64
     assert {g["check"] for g in manifest["gates"]} == {c for c in check_results(result) if c.startswith("gx_")}
     assert manifest["code_version"]
+
+
+def test_a_new_homes_first_build_starts_from_the_parse_made_ahead(first_run):
+    """A new home keeps no parse state: the run's warm dbt parsed its project while the run
+    ingested, and the build parsed only what changed since (nothing) instead of all of it."""
+    home, result = first_run
+    paths = Paths(home=home)
+    con = duckdb.connect(str(paths.warehouse), read_only=True)
+    try:
+        assert con.execute(f"SELECT parse FROM {BUILDS_TABLE}").fetchall() == [("partial",)]
+    finally:
+        con.close()
+    (ahead,) = target_root().glob(f"spaser_parse_ahead-{result.run_id[:7]}-*")
+    assert parse_mode(ahead) == "full"  # nothing to start from: what the build would have done
+    assert (ahead / PARSE_STATE).read_bytes() != b""
+    assert parse_state_path(paths).exists()
 
 
 def test_dbt_unit_tests_pass_on_the_built_warehouse(first_run, monkeypatch):
