@@ -616,19 +616,20 @@ class SpaserDbtCliResource(DbtCliResource):
             self._warm = dbt_warm.WarmDbt.shared()
         except OSError as exc:  # the commands start dbt themselves, as without it
             logging.getLogger(__name__).warning(f"no warm dbt process: {exc}")
-        run = context.dagster_run
+        run = context.run
         if self.parse_ahead and self._warm is not None and run is not None:
             self._ahead = self.start_parse_ahead(run_paths(run), run.run_id)
 
     def teardown_after_execution(self, context) -> None:
-        # a run that stopped before its build: the state is still the home's next build's
-        self.finish_parse_ahead()
+        # a run that stopped before its build (blocked by a gate) does not wait for the parse
+        self.finish_parse_ahead(interrupt=True)
 
-    def finish_parse_ahead(self, log: logging.Logger | None = None) -> None:
-        """Wait for the parse started with the run, if any, and keep its state for the home."""
+    def finish_parse_ahead(self, log: logging.Logger | None = None, interrupt: bool = False) -> None:
+        """Wait for the parse started with the run, if any, and keep its state for the home
+        (`interrupt`: ParseAhead.finish)."""
         ahead, self._ahead = self._ahead, None
         if ahead is not None:
-            ahead.finish(log=log)
+            ahead.finish(log=log, interrupt=interrupt)
 
     @cached_property
     def _cli_version(self) -> version.Version:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import shutil
+import signal
 import subprocess
 import time
 from pathlib import Path
@@ -82,12 +83,17 @@ class ParseAhead:
         self._output = output
         self.started = time.monotonic()
 
-    def finish(self, timeout: float = 600, log: logging.Logger | None = None) -> bool:
+    def finish(self, timeout: float = 600, log: logging.Logger | None = None, interrupt: bool = False) -> bool:
         """Wait for the parse and keep its state for the home; True when it did. A parse that
         failed or did not end in time is only logged: the build parses the project itself, and
-        reports what is wrong with it."""
+        reports what is wrong with it. `interrupt`: a run that ended without a build stops a
+        parse still going (SIGINT: dbt stops, the warm process stays); its next run parses
+        ahead again, while it ingests."""
         log = log or logging.getLogger(__name__)
         waited = time.monotonic()
+        if interrupt and self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            timeout = min(timeout, 10)
         try:
             code = self.process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
@@ -97,6 +103,8 @@ class ParseAhead:
         finally:
             self._output.close()
         if code != 0:
+            if interrupt:
+                return False
             log.warning(
                 f"dbt parse ahead of the build: {'timed out' if code is None else f'exit code {code}'} (see {self.target})"
             )

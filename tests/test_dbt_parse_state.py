@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -95,6 +96,15 @@ def test_a_parse_made_ahead_is_kept_for_the_home_only_when_it_succeeded(tmp_path
     assert not hung.finish(timeout=0.2)
     assert hung.process.returncode is not None and not parse_state_path(paths).exists()
     assert "timed out" in caplog.text
+
+    # a run that ended without a build: stopped at once, nothing kept, nothing to report
+    going = _ahead(tmp_path / "d", paths, "import time; time.sleep(60)", b"state")
+    time.sleep(0.5)  # the interpreter is up: SIGINT is its KeyboardInterrupt
+    caplog.clear()
+    started = time.monotonic()
+    assert not going.finish(interrupt=True)
+    assert time.monotonic() - started < 5 and going.process.returncode != 0
+    assert not parse_state_path(paths).exists() and caplog.text == ""
 
     done = _ahead(tmp_path / "c", paths, "pass", b"state")
     assert done.finish()
