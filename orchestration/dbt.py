@@ -618,7 +618,10 @@ class SpaserDbtCliResource(DbtCliResource):
             logging.getLogger(__name__).warning(f"no warm dbt process: {exc}")
         run = context.run
         if self.parse_ahead and self._warm is not None and run is not None:
-            self._ahead = self.start_parse_ahead(run_paths(run), run.run_id)
+            try:
+                self._ahead = self.start_parse_ahead(run_paths(run), run.run_id)
+            except Exception as exc:  # noqa: BLE001 - only a head start: the build parses itself
+                logging.getLogger(__name__).warning(f"dbt parse ahead of the build not started: {exc}")
 
     def teardown_after_execution(self, context) -> None:
         # a run that stopped before its build (blocked by a gate) does not wait for the parse
@@ -668,20 +671,20 @@ class SpaserDbtCliResource(DbtCliResource):
             return None
         target = target_root() / f"spaser_parse_ahead-{run_id[:7]}-{uuid.uuid4().hex[:7]}"
         target.mkdir(parents=True)
+        args = dbt_parse_args(target, self, dbt_locations(paths))
         output = (target / "parse_ahead.out").open("wb")
         try:
             process = subprocess.Popen(
-                [self.dbt_executable, *dbt_parse_args(target, self, dbt_locations(paths))],
+                [self.dbt_executable, *args],
                 env={**os.environ, **self.warm_env()},
                 cwd=self.project_dir,
                 stdin=subprocess.DEVNULL,
                 stdout=output,
                 stderr=subprocess.STDOUT,
             )
-        except OSError as exc:  # the build parses the project itself
+        except BaseException:
             output.close()
-            logging.getLogger(__name__).warning(f"dbt parse ahead of the build not started: {exc}")
-            return None
+            raise
         return ParseAhead(process, target, paths, output)
 
     def warm_env(self) -> dict[str, str]:

@@ -117,3 +117,28 @@ def test_the_parse_ahead_reads_the_home_the_run_configures(tmp_path, monkeypatch
     assert run_paths(configured).home == tmp_path / "cli"
     assert run_paths(SimpleNamespace(run_config={})).home == tmp_path / "default"
     assert run_paths(SimpleNamespace(run_config={"resources": {"dbt": {}}})).home == tmp_path / "default"
+
+
+def test_a_parse_ahead_that_cannot_start_never_fails_the_run(tmp_path, caplog):
+    """Only a head start: a home the run's configuration names wrongly, or a dbt that cannot be
+    started, leaves the build to parse the project itself (and report what is wrong)."""
+    from orchestration.dbt import SpaserDbtCliResource, spaser_dbt_project
+
+    executable = tmp_path / "no-dbt"
+    executable.write_text("#!/bin/sh\n", encoding="utf-8")
+    executable.chmod(0o755)  # dagster-dbt checks that it is there
+    resource = SpaserDbtCliResource(project_dir=spaser_dbt_project, dbt_executable=str(executable), parse_ahead=True)
+    executable.chmod(0o644)  # and then it cannot be started
+    bad_home = SimpleNamespace(
+        run_id="0" * 36, run_config={"resources": {"spaser": {"config": {"home": {"env": "X"}}}}}
+    )
+    resource.setup_for_execution(SimpleNamespace(run=bad_home, log=None))
+    assert resource._ahead is None and "not started" in caplog.text
+
+    caplog.clear()
+    new_home = SimpleNamespace(
+        run_id="1" * 36, run_config={"resources": {"spaser": {"config": {"home": str(tmp_path)}}}}
+    )
+    resource.setup_for_execution(SimpleNamespace(run=new_home, log=None))
+    assert resource._ahead is None and "no-dbt" in caplog.text
+    resource.teardown_after_execution(None)
