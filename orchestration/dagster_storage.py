@@ -37,7 +37,7 @@ from dagster._core.storage.sqlite_storage import (
     _schedule_directory,
 )
 from dagster._serdes import ConfigurableClassData
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import QueuePool
 
@@ -69,6 +69,7 @@ class EngineCache:
                     max_overflow=-1,
                     connect_args={"check_same_thread": False, **connect_args},
                 )
+                event.listen(engine, "checkout", _commit_without_waiting_for_the_disk)
             self._engines[conn_string] = engine
             while len(self._engines) > self._size:
                 _, old = self._engines.popitem(last=False)
@@ -83,6 +84,23 @@ class EngineCache:
             for engine in self._engines.values():
                 engine.dispose()
             self._engines.clear()
+
+
+def _commit_without_waiting_for_the_disk(dbapi_connection, record, _proxy) -> None:
+    """`synchronous=NORMAL` on a connection to a WAL-mode file (Dagster makes all three kinds
+    so): a commit no longer waits for the disk (~0.3 ms each here, a transaction per event).
+    In WAL mode SQLite's documentation gives it as safe from corruption; a power cut may lose
+    the last transactions, never the file (docs/operations.md). Checked at each checkout until the file is in WAL mode: a new shard's
+    first connection comes before Dagster sets it."""
+    if record.info.get("synchronous_normal"):
+        return
+    cursor = dbapi_connection.cursor()
+    try:
+        if cursor.execute("PRAGMA journal_mode").fetchone()[0].lower() == "wal":
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            record.info["synchronous_normal"] = True
+    finally:
+        cursor.close()
 
 
 class SpaserSqliteEventLogStorage(SqliteEventLogStorage):

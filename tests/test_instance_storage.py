@@ -219,6 +219,29 @@ def test_sqlite_storage_keeps_its_engines(tmp_path, monkeypatch):
     assert len(events.engines) == 0
 
 
+def test_a_wal_file_commits_without_waiting_for_the_disk(tmp_path):
+    """synchronous=NORMAL (1) only on a file in WAL mode, where SQLite keeps it safe from
+    corruption; a file in another journal mode keeps FULL (2)."""
+    import sqlite3
+
+    wal, other = tmp_path / "wal.db", tmp_path / "delete.db"
+    with sqlite3.connect(wal) as con:
+        con.execute("PRAGMA journal_mode=WAL")
+    cache = dagster_storage.EngineCache()
+    try:
+        for path, expected in ((wal, 1), (other, 2)):
+            for _ in range(2):  # the pooled connection is set once and stays so
+                with cache.get(f"sqlite:///{path}").connect() as conn:
+                    assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == expected, path
+        # a file that turns to WAL after its first connection (a new shard: Dagster sets it)
+        with cache.get(f"sqlite:///{other}").connect() as conn:
+            conn.exec_driver_sql("PRAGMA journal_mode=WAL")
+        with cache.get(f"sqlite:///{other}").connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 1
+    finally:
+        cache.dispose()
+
+
 def test_engine_cache_drops_the_least_recently_used(tmp_path):
     cache = dagster_storage.EngineCache(size=2)
     a, b, c = (f"sqlite:///{tmp_path / n}.db" for n in "abc")
