@@ -90,8 +90,8 @@ def _commit_without_waiting_for_the_disk(dbapi_connection, record, _proxy) -> No
     """`synchronous=NORMAL` on a connection to a WAL-mode file (Dagster makes all three kinds
     so): a commit no longer waits for the disk (~0.3 ms each here, a transaction per event).
     In WAL mode SQLite's documentation gives it as safe from corruption; a power cut may lose
-    the last transactions, never the file (docs/operations.md). Checked at each checkout until the file is in WAL mode: a new shard's
-    first connection comes before Dagster sets it."""
+    the last transactions, never the file (docs/operations.md). Checked at each checkout until
+    the file is in WAL mode: a new shard's first connection comes before Dagster sets it."""
     if record.info.get("synchronous_normal"):
         return
     cursor = dbapi_connection.cursor()

@@ -112,7 +112,7 @@ class ParseAhead:
         keep_parse_state(self.target, self.paths)
         now = time.monotonic()
         log.info(
-            f"dbt: the project was parsed ahead of the build (started {now - self.started:.1f} s ago,"
-            f" waited for {now - waited:.1f} s)"
+            f"dbt: the home's project was parsed while the run ingested (started {now - self.started:.1f} s"
+            f" ago, waited for {now - waited:.1f} s)"
         )
         return True
