@@ -617,7 +617,7 @@ class SpaserDbtCliResource(DbtCliResource):
         except OSError as exc:  # the commands start dbt themselves, as without it
             logging.getLogger(__name__).warning(f"no warm dbt process: {exc}")
         run = context.run
-        if self.parse_ahead and self._warm is not None and run is not None:
+        if self.parse_ahead and self._warm is not None and run is not None and _builds_a_semester(run):
             try:
                 self._ahead = self.start_parse_ahead(run_paths(run), run.run_id)
             except Exception as exc:  # noqa: BLE001 - only a head start: the build parses itself
@@ -692,6 +692,14 @@ class SpaserDbtCliResource(DbtCliResource):
         without one (outside a run), and `spaser-dbt` runs dbt itself."""
         socket = self._warm.take() if self._warm is not None else None
         return {dbt_warm.ENV: socket} if socket else {}
+
+
+def _builds_a_semester(run) -> bool:
+    """Whether a run's dbt resource serves a semester build, which starts from the home's parse
+    state: not the observatory's job, whose own invocation has other vars (its parameters)."""
+    from .observatory.job import JOB_NAME  # loaded with the code location by then
+
+    return run.job_name != JOB_NAME
 
 
 _ENVIRONMENT_LOCK = threading.Lock()

@@ -130,15 +130,32 @@ def test_a_parse_ahead_that_cannot_start_never_fails_the_run(tmp_path, caplog):
     resource = SpaserDbtCliResource(project_dir=spaser_dbt_project, dbt_executable=str(executable), parse_ahead=True)
     executable.chmod(0o644)  # and then it cannot be started
     bad_home = SimpleNamespace(
-        run_id="0" * 36, run_config={"resources": {"spaser": {"config": {"home": {"env": "X"}}}}}
+        job_name="spaser_pipeline",
+        run_id="0" * 36,
+        run_config={"resources": {"spaser": {"config": {"home": {"env": "X"}}}}},
     )
     resource.setup_for_execution(SimpleNamespace(run=bad_home, log=None))
     assert resource._ahead is None and "not started" in caplog.text
 
     caplog.clear()
     new_home = SimpleNamespace(
-        run_id="1" * 36, run_config={"resources": {"spaser": {"config": {"home": str(tmp_path)}}}}
+        job_name="spaser_pipeline",
+        run_id="1" * 36,
+        run_config={"resources": {"spaser": {"config": {"home": str(tmp_path)}}}},
     )
     resource.setup_for_execution(SimpleNamespace(run=new_home, log=None))
     assert resource._ahead is None and "no-dbt" in caplog.text
     resource.teardown_after_execution(None)
+
+
+def test_the_observatory_job_does_not_parse_ahead(tmp_path, caplog):
+    """Its dbt invocation has its own vars (the observatory's parameters): a parse of the
+    semester build's would not serve it, only delay its command in the warm process."""
+    from orchestration.dbt import dbt_resource
+    from orchestration.observatory.job import JOB_NAME
+
+    config = {"resources": {"spaser": {"config": {"home": str(tmp_path)}}}}
+    dbt_resource.setup_for_execution(
+        SimpleNamespace(run=SimpleNamespace(job_name=JOB_NAME, run_id="2" * 36, run_config=config), log=None)
+    )
+    assert dbt_resource._ahead is None and needs_parse_ahead(Paths(home=tmp_path))
