@@ -541,8 +541,10 @@ def dbt_command_args(
     command: list[str], target: Path, dbt: DbtCliResource, locations: Mapping[str, str] | None = None
 ) -> list[str]:
     """A dbt command of a run beside its build (which dagster-dbt starts with the same project,
-    profiles, profile and target): the home's vars, its target folder and its log there."""
-    args = [*dbt.global_config_flags, *command]
+    profiles, profile and target): the home's vars, its target folder and its log there. As
+    dagster-dbt runs the build: no usage statistics sent to dbt Labs, and a JSON log file (the
+    docs' lines go to the build's dbt.log; parse_mode reads a parse's)."""
+    args = [*dbt.global_config_flags, *command, "--no-send-anonymous-usage-stats", "--log-format-file", "json"]
     args += ["--vars", json.dumps(dbt_vars(locations), sort_keys=True)]
     args += ["--project-dir", str(dbt.project_dir), "--profiles-dir", str(dbt.profiles_dir or dbt.project_dir)]
     args += ["--target-path", str(target), "--log-path", str(target)]
