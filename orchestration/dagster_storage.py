@@ -25,6 +25,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import (
+    INDEX_SHARD_NAME,
     SQLITE_BUSY_TIMEOUT_SECONDS,
     SqliteEventLogStorage,
 )
@@ -104,10 +105,11 @@ def _commit_without_waiting_for_the_disk(dbapi_connection, record, _proxy) -> No
 
 
 class SpaserSqliteEventLogStorage(SqliteEventLogStorage):
-    """SqliteEventLogStorage whose `_connect` reuses the shard's engine."""
+    """SqliteEventLogStorage whose `_connect` and `has_table` reuse the shard's engine."""
 
     def __init__(self, base_dir: str, inst_data: ConfigurableClassData | None = None):
         self.engines = EngineCache()
+        self._tables_found: set[str] = set()
         super().__init__(base_dir, inst_data=inst_data)
 
     @classmethod
@@ -125,6 +127,20 @@ class SpaserSqliteEventLogStorage(SqliteEventLogStorage):
             with engine.connect() as conn:
                 with conn.begin():
                     yield conn
+
+    def has_table(self, table_name: str) -> bool:
+        """Dagster's asks the index file with an engine of its own, created and disposed of at
+        each call: a stored materialization, check or partition lookup asks two or three times,
+        ~1 s of a demo semester's run. A table found stays found (only a migration adds one,
+        none removes one); one not found is asked again."""
+        if table_name in self._tables_found:
+            return True
+        engine = self.engines.get(self.conn_string_for_shard(INDEX_SHARD_NAME), timeout=SQLITE_BUSY_TIMEOUT_SECONDS)
+        with engine.connect() as conn:
+            found = bool(engine.dialect.has_table(conn, table_name))
+        if found:
+            self._tables_found.add(table_name)
+        return found
 
     def dispose(self) -> None:
         super().dispose()
