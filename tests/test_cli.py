@@ -86,3 +86,19 @@ def test_help_of_each_command_shows_examples(command, capsys):
     assert exit_.value.code == 0
     out = capsys.readouterr().out
     assert "examples:" in out and f"spaser {command}" in out.split("examples:")[1]
+
+
+def test_the_command_freezes_its_heap_before_python_s_teardown():
+    """`spaser` (entry) returns main's exit code with the heap frozen, so the interpreter's
+    teardown does not collect a run's whole heap again; main() itself, which tests call in
+    process, leaves the heap alone."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import gc, sys; from orchestration import cli; "
+        "cli.main = lambda: print('main', gc.get_freeze_count()) or 3; "
+        "code = cli.entry(); print('exit', code, gc.get_freeze_count() > 0)"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["main", "0", "exit", "3", "True"]
