@@ -36,7 +36,7 @@ import time
 from pathlib import Path
 
 from .instance import describe, instance_env
-from .partitions import last_closed_semester, semesters_between
+from .semesters import last_closed_semester, semesters_between
 from .settings import REPO_ROOT, get_paths
 
 
@@ -139,7 +139,8 @@ def run_semester(
 ) -> bool:
     """Run the whole pipeline for one semester; print what failed and why."""
     from .definitions import defs
-    from .partitions import SemesterNotClosed, check_closed, ensure_semester_partitions
+    from .partitions import ensure_semester_partitions
+    from .semesters import SemesterNotClosed, check_closed
 
     try:
         check_closed(semester, dt.date.today())
@@ -786,7 +787,7 @@ def main(argv: list[str] | None = None) -> int:
         ok = run_semester(semester, args.reason, full_refresh=args.full_refresh, orgs=args.org, verbose=args.verbose)
         return 0 if ok else 1
     if args.command == "backfill":
-        from .partitions import SemesterNotClosed, check_closed
+        from .semesters import SemesterNotClosed, check_closed
 
         try:
             for key in (args.first, args.last):

@@ -39,8 +39,9 @@ from .dbt_parse import project_files
 from .dbt_parse_state import ParseAhead, keep_parse_state, needs_parse_ahead, parse_mode, reuse_parse_state
 from .dbt_targets import prune_targets, target_root
 from .gates.runner import preload_gx, wait_for_gx
-from .partitions import dbt_env, semester_partitions
+from .partitions import semester_partitions
 from .resources import SpaserResource, run_paths
+from .semesters import dbt_env
 from .settings import DBT_PROJECT_DIR, REPO_ROOT, dbt_locations
 
 

@@ -24,8 +24,9 @@ from dagster import (
     sensor,
 )
 
-from .partitions import ensure_semester_partitions, last_closed_semester
+from .partitions import ensure_semester_partitions
 from .resources import SpaserResource
+from .semesters import last_closed_semester
 
 spaser_pipeline = define_asset_job(
     name="spaser_pipeline",

@@ -195,7 +195,7 @@ def run_dbt(home: Path, *args: str, target_dir: str = "dbt_target"):
 
     from orchestration import dbt_warm
     from orchestration.dbt import dbt_vars
-    from orchestration.partitions import dbt_env
+    from orchestration.semesters import dbt_env
     from orchestration.settings import DBT_PROJECT_DIR, Paths, dbt_locations
 
     dbt_args = json.dumps(dbt_vars(dbt_locations(Paths(home=home))))

@@ -27,7 +27,7 @@ import pytest
 from browser import Page, require_chromium
 
 from orchestration.instance import write_local_instance
-from orchestration.partitions import semester_partition_keys
+from orchestration.semesters import semester_partition_keys
 from orchestration.settings import REPO_ROOT
 
 ARTIFACTS = REPO_ROOT / "test-artifacts"

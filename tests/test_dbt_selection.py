@@ -233,7 +233,7 @@ def test_dbt_runs_exactly_the_selected_nodes(project_manifest, tmp_path):
 
     from orchestration.dbt import OBSERVATORY_TAG, dbt_build_args
     from orchestration.dbt_parse import DBT_EXECUTABLE
-    from orchestration.partitions import dbt_env
+    from orchestration.semesters import dbt_env
     from orchestration.settings import DBT_PROJECT_DIR
 
     selection = sel.select_changed(

@@ -26,12 +26,12 @@ from orchestration.jobs import (
     semester_publication_schedule,
     semester_to_publish,
 )
-from orchestration.partitions import (
-    SEMESTER_PARTITIONS,
+from orchestration.partitions import SEMESTER_PARTITIONS, ensure_semester_partitions
+from orchestration.resources import SpaserResource
+from orchestration.semesters import (
     SemesterNotClosed,
     check_closed,
     dbt_env,
-    ensure_semester_partitions,
     last_closed_semester,
     next_semester,
     parse_semester,
@@ -41,7 +41,6 @@ from orchestration.partitions import (
     semester_partition_keys,
     semesters_between,
 )
-from orchestration.resources import SpaserResource
 from orchestration.settings import REPO_ROOT
 
 

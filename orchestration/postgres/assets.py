@@ -11,8 +11,9 @@ from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, Materiali
 
 from ..dbt import OBSERVATORY_TAG, SpaserDbtCliResource, dbt_vars, spaser_dbt_project
 from ..dbt_parse import DBT_EXECUTABLE
-from ..partitions import dbt_env, semester_partitions
+from ..partitions import semester_partitions
 from ..resources import SpaserResource
+from ..semesters import dbt_env
 from ..settings import DBT_PROJECT_DIR, dbt_locations
 from .replicate import replicate_to_postgres
 from .serving import create_database, load_publication, pg_settings

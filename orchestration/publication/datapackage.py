@@ -535,7 +535,7 @@ def dbt_type(data_type: str | None) -> str | None:
 
 
 def _pattern(name: str) -> dict:
-    """A period reads 2026-S1 or 2026 (orchestration/partitions.py)."""
+    """A period reads 2026-S1 or 2026 (orchestration/semesters.py)."""
     return {"pattern": r"^[0-9]{4}(-S[12])?$"} if name == "period" else {}
 
 

@@ -30,8 +30,8 @@ from pathlib import Path
 
 import duckdb
 
-from ..partitions import dbt_env
 from ..runs import process_alive
+from ..semesters import dbt_env
 from ..settings import REPO_ROOT
 from .datapackage import validate_release_package, write_datapackage
 from .verify import (  # noqa: F401 - sha256_file is imported from here too
@@ -106,7 +106,7 @@ class Release:
 
 
 def semester_bounds(semester: str) -> tuple[dt.date, dt.date]:
-    from ..partitions import semester_bounds as bounds
+    from ..semesters import semester_bounds as bounds
 
     return bounds(semester)
 
