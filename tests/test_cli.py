@@ -102,3 +102,19 @@ def test_the_command_freezes_its_heap_before_python_s_teardown():
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["main", "0", "exit", "3", "True"]
+
+
+def test_commands_that_run_nothing_do_not_import_dagster(tmp_path):
+    """`spaser paths` and `demo` (and `show`) answer in a fraction of a second: they read the
+    semester calendar (semesters.py) but never import Dagster (0.4 s), nor dbt."""
+    import os
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys; from orchestration import cli; cli.main(['paths']); cli.main(['demo']); "
+        "print(sorted(m for m in ('dagster', 'dagster_dbt', 'dbt') if m in sys.modules))"
+    )
+    env = {**os.environ, "SPASER_HOME": str(tmp_path / "home")}
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, env=env)
+    assert out.stdout.strip().splitlines()[-1] == "[]"
