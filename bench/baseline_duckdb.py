@@ -150,7 +150,8 @@ def run_gates(con, semester: str) -> int:
 
 
 def publish(con, out: Path, org: str, semester: str) -> int:
-    from orchestration.publication.publish import PUBLISHED_TABLES, semester_bounds
+    from orchestration.publication.publish import PUBLISHED_TABLES
+    from orchestration.semesters import semester_bounds
 
     start, end = semester_bounds(semester)
     params = {"org": org, "semester": semester, "year": str(start.year), "semester_start": start, "semester_end": end}

@@ -865,7 +865,6 @@ def entry() -> int:
     are then left to the system, as at any process end; those freed by reference count (closed
     files, connections) still are. Not in main(): tests call it in their own process."""
     code = main()
-    sys.stdout.flush()
     gc.freeze()
     return code
 

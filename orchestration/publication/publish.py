@@ -31,7 +31,7 @@ from pathlib import Path
 import duckdb
 
 from ..runs import process_alive
-from ..semesters import dbt_env
+from ..semesters import dbt_env, semester_bounds
 from ..settings import REPO_ROOT
 from .datapackage import validate_release_package, write_datapackage
 from .verify import (  # noqa: F401 - sha256_file is imported from here too
@@ -103,12 +103,6 @@ class Release:
     path: Path
     created: bool  # False when the latest version already had this content
     manifest: dict
-
-
-def semester_bounds(semester: str) -> tuple[dt.date, dt.date]:
-    from ..semesters import semester_bounds as bounds
-
-    return bounds(semester)
 
 
 def _configuration_sha256(config_dir: Path | None) -> str:
