@@ -16,6 +16,7 @@ import sys
 import uuid
 
 import pytest
+import sqlalchemy
 import yaml
 from dagster import DagsterInstance, DagsterRunStatus, Failure, job, op
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
@@ -259,6 +260,70 @@ def test_has_table_answers_as_dagster_s_through_the_kept_engine(tmp_path, monkey
         assert created == []  # the index file's engine was kept
 
 
+def test_schema_questions_answer_as_dagster_s_and_are_asked_once(tmp_path, monkeypatch):
+    """Dagster asks whether asset_keys has a column and whether a data migration is done for each
+    asset event (~1 100 questions a demo semester's run); ours answers as Dagster's class, and
+    asks the file again only for what it did not find."""
+    monkeypatch.chdir(tmp_path)
+    with DagsterInstance.from_config(str(SQLITE_HOME)) as instance:
+        _record_and_read(instance)
+        ours = instance.event_log_storage
+        stock = SqliteEventLogStorage(ours._base_dir)
+        columns = ("last_materialization_timestamp", "wipe_timestamp", "no_such_column")
+        indexes = ("asset_key_table", "asset_key_index_columns", "no_such_migration")
+        for column in columns:
+            assert ours.has_asset_key_col(column) == stock.has_asset_key_col(column), column
+        for index in indexes:
+            assert ours.has_secondary_index(index) == stock.has_secondary_index(index), index
+        assert ours.can_read_asset_status_cache() == stock.can_read_asset_status_cache()
+        # with what the recorded run asked for (cached_status_data, ...)
+        assert {"last_materialization_timestamp", "wipe_timestamp"} <= ours._asset_key_columns_found
+        assert {"asset_key_table", "asset_key_index_columns"} <= ours._secondary_indexes_found
+        assert "no_such_column" not in ours._asset_key_columns_found
+        assert "no_such_migration" not in ours._secondary_indexes_found
+
+        statements = []
+        engine = ours.engines.get(ours.conn_string_for_shard("index"))
+        listen = lambda *args: statements.append(args[2])  # noqa: E731 - (conn, cursor, statement, ...)
+        sqlalchemy.event.listen(engine, "before_cursor_execute", listen)
+        try:
+            assert ours.has_asset_key_col("wipe_timestamp") and ours.has_secondary_index("asset_key_table")
+            assert ours.can_read_asset_status_cache()
+            assert statements == []  # found once, never asked again
+            assert not ours.has_asset_key_col("no_such_column") and not ours.has_secondary_index("no_such_migration")
+            assert len(statements) == 2  # what was missing is asked each time
+        finally:
+            sqlalchemy.event.remove(engine, "before_cursor_execute", listen)
+
+
+def test_a_partition_found_is_asked_once_until_deleted(tmp_path, monkeypatch):
+    """Dagster checks that the run's partition exists for each event it stores (434 queries a
+    demo semester's run): ours answers as Dagster's, asks once for a partition found, and
+    forgets it when it deletes it."""
+    monkeypatch.chdir(tmp_path)
+    with DagsterInstance.from_config(str(SQLITE_HOME)) as instance:
+        ours = instance.event_log_storage
+        stock = SqliteEventLogStorage(ours._base_dir)
+        ours.add_dynamic_partitions("semesters", ["2025-S2", "2026-S1"])
+        for key in ("2025-S2", "2026-S1", "2027-S1"):
+            assert ours.has_dynamic_partition("semesters", key) == stock.has_dynamic_partition("semesters", key)
+        assert not ours.has_dynamic_partition("other", "2025-S2")
+
+        statements = []
+        engine = ours.engines.get(ours.conn_string_for_shard("index"))
+        listen = lambda *args: statements.append(args[2])  # noqa: E731
+        sqlalchemy.event.listen(engine, "before_cursor_execute", listen)
+        try:
+            assert ours.has_dynamic_partition("semesters", "2025-S2")
+            assert statements == []
+            assert not ours.has_dynamic_partition("semesters", "2027-S1") and len(statements) == 1
+        finally:
+            sqlalchemy.event.remove(engine, "before_cursor_execute", listen)
+        instance.delete_dynamic_partition("semesters", "2025-S2")
+        assert not ours.has_dynamic_partition("semesters", "2025-S2")
+        assert ours.has_dynamic_partition("semesters", "2026-S1")
+
+
 def test_engine_cache_drops_the_least_recently_used(tmp_path):
     cache = dagster_storage.EngineCache(size=2)
     a, b, c = (f"sqlite:///{tmp_path / n}.db" for n in "abc")
@@ -310,11 +375,21 @@ def test_a_local_instance_is_configured_as_the_cli_s(tmp_path):
 
 
 def test_the_overridden_dagster_methods_still_exist():
-    """dagster_storage overrides two private methods and has_table: an upgrade of Dagster that renames or
-    changes them must fail here, not leave the override unused."""
+    """dagster_storage overrides Dagster's methods, some private: an upgrade of Dagster that renames
+    or changes them must fail here, not leave the override unused."""
     assert list(inspect.signature(SqliteEventLogStorage._connect).parameters) == ["self", "shard"]
     assert list(inspect.signature(SqliteRunStorage.connect).parameters) == ["self"]
     assert list(inspect.signature(SqliteEventLogStorage.has_table).parameters) == ["self", "table_name"]
+    assert list(inspect.signature(SqliteEventLogStorage.has_asset_key_col).parameters) == ["self", "column_name"]
+    assert list(inspect.signature(SqliteEventLogStorage._has_asset_key_col_on_connection).parameters) == [
+        "self",
+        "conn",
+        "column_name",
+    ]
+    assert list(inspect.signature(SqliteEventLogStorage.has_secondary_index).parameters) == ["self", "name"]
+    for method in (SqliteEventLogStorage.has_dynamic_partition, SqliteEventLogStorage.delete_dynamic_partition):
+        assert list(inspect.signature(method).parameters) == ["self", "partitions_def_name", "partition_key"]
+    assert "_has_asset_key_col_on_connection" in inspect.getsource(SqliteEventLogStorage.has_asset_key_col)
     assert "create_engine" in inspect.getsource(SqliteEventLogStorage._connect)
     assert "create_engine" in inspect.getsource(SqliteRunStorage.connect)
 
