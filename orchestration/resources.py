@@ -9,13 +9,12 @@ each other.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import duckdb
 from dagster import ConfigurableResource
 
-from .settings import Paths, get_paths
+from .settings import Paths, duckdb_memory_limit, get_paths
 
 
 class SpaserResource(ConfigurableResource):
@@ -25,9 +24,8 @@ class SpaserResource(ConfigurableResource):
     the Dagster UI shows where a run read and wrote."""
 
     home: str | None = None
-    # what DuckDB may hold in memory before it spills, for the ingest's and the publication's
-    # connections; empty: SPASER_DUCKDB_MEMORY_LIMIT, the cap of dbt's profile too, else 2GB
-    # (DuckDB's own default is 80 % of the machine)
+    # what DuckDB may hold in memory before it spills, for the ingest's, the gates' and the
+    # publication's connections; empty: settings.duckdb_memory_limit(), dbt's cap too
     duckdb_memory_limit: str | None = None
 
     def paths(self) -> Paths:
@@ -47,7 +45,7 @@ class SpaserResource(ConfigurableResource):
         warehouse = self.paths().warehouse
         if not read_only:
             warehouse.parent.mkdir(parents=True, exist_ok=True)
-        limit = self.duckdb_memory_limit or os.environ.get("SPASER_DUCKDB_MEMORY_LIMIT", "2GB")
+        limit = self.duckdb_memory_limit or duckdb_memory_limit()
         return duckdb.connect(str(warehouse), read_only=read_only, config={"memory_limit": limit})
 
 

@@ -14,6 +14,14 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 GX_PROJECT_DIR = REPO_ROOT / "expectations"
 SEEDS_DIR = REPO_ROOT / "seeds"
+# What one DuckDB database may hold in memory before it spills to disk (DuckDB's own default is
+# 80 % of the machine): the pipeline's connections (ingest, gates, publication) and dbt's profile.
+# Overridden by SPASER_DUCKDB_MEMORY_LIMIT; docs/performance.md says what it costs at national scale.
+DUCKDB_MEMORY_LIMIT = "1GB"
+
+
+def duckdb_memory_limit() -> str:
+    return os.environ.get("SPASER_DUCKDB_MEMORY_LIMIT") or DUCKDB_MEMORY_LIMIT
 
 
 @dataclass(frozen=True)

@@ -135,6 +135,36 @@ def test_dbt_reaches_the_home_through_vars_never_the_environment(spaser_home):
         assert "os.environ" not in text, path
 
 
+def test_every_duckdb_of_the_pipeline_has_the_same_memory_cap(tmp_path, monkeypatch):
+    """The ingest's, the gates' and the publication's connections and dbt's profile: one cap
+    (settings.DUCKDB_MEMORY_LIMIT, or SPASER_DUCKDB_MEMORY_LIMIT), so that the process tree of a
+    national run stays under its memory budget (docs/performance.md, session 17)."""
+    import duckdb
+
+    from orchestration.gates import datasets
+    from orchestration.settings import DUCKDB_MEMORY_LIMIT
+
+    profile = (REPO_ROOT / "dbt_project" / "profiles.yml").read_text(encoding="utf-8")
+    assert f"env_var('SPASER_DUCKDB_MEMORY_LIMIT', '{DUCKDB_MEMORY_LIMIT}')" in profile
+
+    def cap(con) -> str:
+        try:
+            return con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+        finally:
+            con.close()
+
+    for limit in (None, "700MB"):
+        if limit:
+            monkeypatch.setenv("SPASER_DUCKDB_MEMORY_LIMIT", limit)
+        else:
+            monkeypatch.delenv("SPASER_DUCKDB_MEMORY_LIMIT", raising=False)
+        resource = SpaserResource(home=str(tmp_path))
+        expected = cap(duckdb.connect(config={"memory_limit": limit or DUCKDB_MEMORY_LIMIT}))
+        assert cap(resource.connect()) == expected
+        assert cap(datasets.connect(resource.paths().warehouse)) == expected
+        assert cap(resource.connect(read_only=True)) == expected
+
+
 def test_full_refresh_flag():
     assert "--full-refresh" not in dbt_build_args()
     args = dbt_build_args(full_refresh=True, select="marts")

@@ -245,7 +245,7 @@ def gx_raw_gates(context: AssetCheckExecutionContext, spaser: SpaserResource, co
     paths = spaser.paths()
     code = reuse.code_fingerprint()
     gates = []
-    con = datasets.connect(paths.warehouse)
+    con = datasets.connect(paths.warehouse, spaser.duckdb_memory_limit)
     try:
         for name, source in RAW_GATES.items():
             if name not in selected:
