@@ -68,7 +68,9 @@ def _evaluate(
     """Validate one dataset with its suite and apply the accepted exceptions (`fetched`: the
     dataset as datasets.fetch_for_suite gave it, when the caller has read it already)."""
     paths = spaser.paths()
-    df, rows, prefiltered = fetched or datasets.fetch_for_suite(paths.warehouse, suite, sql, con=con)
+    df, rows, prefiltered = fetched or datasets.fetch_for_suite(
+        paths.warehouse, suite, sql, con=con, memory_limit=spaser.duckdb_memory_limit
+    )
     result = run_suite(
         suite,
         df,
@@ -353,7 +355,9 @@ def _dataset_check(asset: AssetKey, dataset: datasets.Dataset, description: str)
 def gx_ingest_log(context: AssetCheckExecutionContext, spaser: SpaserResource, config: ReuseConfig) -> AssetCheckResult:
     name, dataset, asset_key = "gx_ingest_log", datasets.INGEST_LOG, AssetKey(["meta", "ingest_log"])
     paths = spaser.paths()
-    fetched = datasets.fetch_for_suite(paths.warehouse, dataset.suite, dataset.sql)
+    fetched = datasets.fetch_for_suite(
+        paths.warehouse, dataset.suite, dataset.sql, memory_limit=spaser.duckdb_memory_limit
+    )
     key = reuse.dataset_key(
         fetched[0], fetched[1], dataset.suite, dataset.sql, dataset.index_columns, reuse.code_fingerprint()
     )

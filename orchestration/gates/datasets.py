@@ -110,7 +110,11 @@ def connect(warehouse: Path, memory_limit: str | None = None) -> duckdb.DuckDBPy
 
 
 def fetch_for_suite(
-    warehouse: Path, suite: str, sql: str, con: duckdb.DuckDBPyConnection | None = None
+    warehouse: Path,
+    suite: str,
+    sql: str,
+    con: duckdb.DuckDBPyConnection | None = None,
+    memory_limit: str | None = None,
 ) -> tuple[pd.DataFrame, int, bool]:
     """(frame for GX, rows of the whole dataset, prefiltered?): the rows that can fail an
     expectation of `suite` when every expectation is a row test (gates/prefilter.py), else all.
@@ -119,7 +123,7 @@ def fetch_for_suite(
 
     flagged = flagged_sql(suite, sql)
     own = con is None
-    con = connect(warehouse) if own else con
+    con = connect(warehouse, memory_limit) if own else con
     try:
         if flagged is None:
             df = con.execute(sql).df()

@@ -135,10 +135,9 @@ def print_pdf(html_path: Path, pdf_path: Path, timeout: float = PDF_TIMEOUT_SECO
             "--disable-dev-shm-usage",
             "--no-first-run",
             "--no-pdf-header-footer",
-            # one process instead of eleven (browser, zygotes, renderer, utilities): the report
-            # printed in the same time, the same pages, with 410 MiB of RSS instead of 1 170
-            # summed over the processes; it printed beside the pipeline's own memory
-            # (docs/performance.md, session 17)
+            # one process instead of eleven (browser, zygotes, renderer, utilities): the same
+            # pages in the same time, 410 MiB of RSS instead of 1 170 summed over the processes,
+            # at the peak of a national run's publication (docs/performance.md, session 17)
             "--single-process",
             "--no-zygote",
             f"--user-data-dir={profile}",
