@@ -45,7 +45,7 @@ class SpaserResource(ConfigurableResource):
         warehouse = self.paths().warehouse
         if not read_only:
             warehouse.parent.mkdir(parents=True, exist_ok=True)
-        limit = self.duckdb_memory_limit or duckdb_memory_limit()
+        limit = duckdb_memory_limit(self.duckdb_memory_limit)
         return duckdb.connect(str(warehouse), read_only=read_only, config={"memory_limit": limit})
 
 

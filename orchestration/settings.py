@@ -20,8 +20,10 @@ SEEDS_DIR = REPO_ROOT / "seeds"
 DUCKDB_MEMORY_LIMIT = "1GB"
 
 
-def duckdb_memory_limit() -> str:
-    return os.environ.get("SPASER_DUCKDB_MEMORY_LIMIT") or DUCKDB_MEMORY_LIMIT
+def duckdb_memory_limit(override: str | None = None) -> str:
+    """The cap of a connection: `override` (a resource's own), else the environment's, else the
+    default."""
+    return override or os.environ.get("SPASER_DUCKDB_MEMORY_LIMIT") or DUCKDB_MEMORY_LIMIT
 
 
 @dataclass(frozen=True)

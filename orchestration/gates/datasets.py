@@ -104,7 +104,7 @@ def connect(warehouse: Path, memory_limit: str | None = None) -> duckdb.DuckDBPy
     """The warehouse opened read-only, with the macros the suites' SQL uses, and DuckDB's memory
     capped as the pipeline's other connections (settings.duckdb_memory_limit): uncapped, the raw
     DECP gate's query alone took ~950 MiB at 1.5 million contracts (80 % of the machine allowed)."""
-    con = duckdb.connect(str(warehouse), read_only=True, config={"memory_limit": memory_limit or duckdb_memory_limit()})
+    con = duckdb.connect(str(warehouse), read_only=True, config={"memory_limit": duckdb_memory_limit(memory_limit)})
     con.execute(_SIRET_MACRO)
     return con
 
