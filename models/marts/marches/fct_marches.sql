@@ -59,7 +59,11 @@ considerations as (
         k.considerations_environnementales_canoniques,
         k.considerations_environnementales_hors_liste
     from contracts as c
-    left join {{ ref('int_marches__considerations') }} as k on c.contrat_key = k.contrat_key
+    -- the lists' meaning, joined on the lists themselves (a NULL list is a list not given)
+    left join {{ ref('int_marches__considerations') }} as k
+        on
+            c.considerations_sociales_liste is not distinct from k.considerations_sociales_liste
+            and c.considerations_environnementales_liste is not distinct from k.considerations_environnementales_liste
 ),
 
 flags as (
