@@ -1,12 +1,13 @@
 {#- Helpers of the incremental contract models (int_marches__classified, fct_marches). -#}
 
-{% macro changed_contract_rows(current, also=[]) -%}
+{% macro changed_contract_rows(current, also=[], rows=none) -%}
     {#- The rows of `current` (a CTE, one row per contract) an incremental build must rebuild:
         the contracts that are new or whose source (the DECP record retained, the number of
         versions received) differs from the model's last build, and those listed by the
-        queries in `also`. -#}
+        queries in `also`. With `rows` (a CTE, one row per contract), its rows for those
+        contracts: `current` then needs only the columns compared. -#}
     select c.*
-    from {{ current }} as c
+    from {{ rows or current }} as c
     inner join (
         select c.contrat_key
         from {{ current }} as c

@@ -18,16 +18,30 @@ with ranked_current as not materialized (
     where version_rank = 1
 ),
 
+-- the current version's record (int_marches__versions_ranked holds the ranks only)
+current_records as not materialized (
+    select
+        s.*,
+        r.version_rank,
+        r.nombre_versions_recues
+    from {{ ref('stg_decp__marches') }} as s
+    inner join ranked_current as r
+        on
+            s._source_file = r._source_file
+            and s._source_row = r._source_row
+            and s.record_path = r.record_path
+),
+
 {% if is_incremental() %}
 
     current_versions as (
-        {{ changed_contract_rows('ranked_current') }}
+        {{ changed_contract_rows('ranked_current', rows='current_records') }}
     ),
 
 {% else %}
 
     current_versions as not materialized (
-        select * from ranked_current
+        select * from current_records
     ),
 
 {% endif %}
@@ -44,29 +58,6 @@ buyers as (select * from {{ ref('organisation_acheteurs') }}),
         "select field, pattern, reason from " ~ ref('decp_enregistrements_test') ~ " order by reason"
     ).rows -%}
 {%- endif %}
-
-test_matches as (
-    select
-        contrat_key,
-        test_reason
-    from (
-        select
-            contrat_key,
-            case
-            {%- for field, pattern, reason in test_patterns %}
-                    {%- if field == 'acheteur_id' %}
-                        when acheteur_id = '{{ pattern | replace("'", "''") }}'
-                    {%- else %}
-                        when {{ regexp_like('lower(' ~ field ~ ')', "'" ~ (pattern | replace("'", "''")) ~ "'") }}
-                    {%- endif %}
-                        then '{{ reason | replace("'", "''") }}'
-                {%- endfor %}
-                when false then cast(null as varchar)
-            end as test_reason
-        from current_versions
-    ) as contract_tests
-    where test_reason is not null
-),
 
 -- the plausible amount range of a buyer outside every organisation (national DECP: the
 -- observatory compares every buyer) is the landing-default organisation's (one row, always)
@@ -89,11 +80,21 @@ classified as (
     select
         c.*,
         b.org_id,
-        tm.test_reason,
+        -- computed on the row: a CTE of the matches joined back read the current versions twice
+        case
+        {%- for field, pattern, reason in test_patterns %}
+                {%- if field == 'acheteur_id' %}
+                    when c.acheteur_id = '{{ pattern | replace("'", "''") }}'
+                {%- else %}
+                    when {{ regexp_like('lower(c.' ~ field ~ ')', "'" ~ (pattern | replace("'", "''")) ~ "'") }}
+                {%- endif %}
+                    then '{{ reason | replace("'", "''") }}'
+                                        {%- endfor %}
+            when false then cast(null as varchar)
+        end as test_reason,
         coalesce(c.montant between r.montant_min and r.montant_max, false) as montant_plausible
     from current_versions as c
     left join buyers as b on c.acheteur_id = b.acheteur_siret
-    left join test_matches as tm on c.contrat_key = tm.contrat_key
     cross join default_org as d
     left join plausible_ranges as r on coalesce(b.org_id, d.org_id) = r.org_id
 )

@@ -1,6 +1,12 @@
 -- Every received version of every contract, ranked: the current version is the one after
 -- the latest modification; ties (the same record in several files) go to the most
--- recently published record, then to the last file loaded.
+-- recently published record, then to the last file loaded. One row per record of
+-- stg_decp__marches, identified by (_source_file, _source_row, record_path): the ranks only,
+-- the record's columns are read from stg_decp__marches by whoever needs them.
+--
+-- [performance, issue 15] Narrow: writing the record's ~45 columns again for each of the 1.66
+-- million records received was two thirds of this model's CPU, and int_marches__classified
+-- wrote the current versions' columns once more (docs/performance.md, session 18).
 --
 -- Incremental (issue 5): a new DECP file re-ranks only the contracts it touches. The files
 -- whose content (_source_sha256) is new, replaced or gone since the last build are compared
@@ -69,13 +75,13 @@ with
 
 {% else %}
 
-    versions as not materialized (
+    versions as (
         select * from {{ ref('stg_decp__marches') }}
-    ),
+    )
 
 {% endif %}
 
-{#- One order of the versions for both branches. -#}
+{#- The versions' order: the current one first. -#}
 {%- set ranking -%}
     partition by contrat_key
     order by
@@ -87,41 +93,12 @@ with
         record_path desc
 {%- endset %}
 
-{% if is_incremental() %}
-
-    -- the touched contracts only: ranked in place (joining back, as below, would compute the
-    -- staging view twice: 2.8 -> 4.6 CPU-s for one new semester file at 1.5 million records)
-    select
-        *,
-        row_number() over ({{ ranking }}) as version_rank,
-        count(*) over (partition by contrat_key) as nombre_versions_recues
-    from versions
-
-{% else %}
-
-    -- [performance, issue 15] Ranked on the record's key and sort columns only, then joined
-    -- back: a window carrying the ~45 columns of every record cost twice the CPU (9.4 -> 4.5-5.1
-    -- CPU-s at 1.5 million records). `versions` is not materialized: each use reads only the
-    -- columns it needs.
-    ranks as (
-        select
-            _source_file,
-            _source_row,
-            record_path,
-            row_number() over ({{ ranking }}) as version_rank,
-            count(*) over (partition by contrat_key) as nombre_versions_recues
-        from versions
-    )
-
-    select
-        v.*,
-        r.version_rank,
-        r.nombre_versions_recues
-    from versions as v
-    inner join ranks as r
-        on
-            v._source_file = r._source_file
-            and v._source_row = r._source_row
-            and v.record_path = r.record_path
-
-{% endif %}
+select
+    contrat_key,
+    _source_file,
+    _source_sha256,
+    _source_row,
+    record_path,
+    row_number() over ({{ ranking }}) as version_rank,
+    count(*) over (partition by contrat_key) as nombre_versions_recues
+from versions
