@@ -58,6 +58,19 @@ buyers as (select * from {{ ref('organisation_acheteurs') }}),
         "select field, pattern, reason from " ~ ref('decp_enregistrements_test') ~ " order by reason"
     ).rows -%}
 {%- endif %}
+{%- set test_reason_case -%}
+    case
+    {%- for field, pattern, reason in test_patterns %}
+        {%- if field == 'acheteur_id' %}
+        when c.acheteur_id = '{{ pattern | replace("'", "''") }}'
+        {%- else %}
+        when {{ regexp_like('lower(c.' ~ field ~ ')', "'" ~ (pattern | replace("'", "''")) ~ "'") }}
+        {%- endif %}
+            then '{{ reason | replace("'", "''") }}'
+    {%- endfor %}
+        when false then cast(null as varchar)
+    end
+{%- endset %}
 
 -- the plausible amount range of a buyer outside every organisation (national DECP: the
 -- observatory compares every buyer) is the landing-default organisation's (one row, always)
@@ -81,17 +94,7 @@ classified as (
         c.*,
         b.org_id,
         -- computed on the row: a CTE of the matches joined back read the current versions twice
-        case
-        {%- for field, pattern, reason in test_patterns %}
-                {%- if field == 'acheteur_id' %}
-                    when c.acheteur_id = '{{ pattern | replace("'", "''") }}'
-                {%- else %}
-                    when {{ regexp_like('lower(c.' ~ field ~ ')', "'" ~ (pattern | replace("'", "''")) ~ "'") }}
-                {%- endif %}
-                    then '{{ reason | replace("'", "''") }}'
-                                        {%- endfor %}
-            when false then cast(null as varchar)
-        end as test_reason,
+        {{ test_reason_case }} as test_reason,
         coalesce(c.montant between r.montant_min and r.montant_max, false) as montant_plausible
     from current_versions as c
     left join buyers as b on c.acheteur_id = b.acheteur_siret
