@@ -9,10 +9,10 @@
     "{{ delete_contracts_not_in(ref('int_marches__versions_ranked'), 'kept.version_rank = 1') }}"
 ) }}
 
--- [performance, issue 15] The contract CTEs read several times are not materialized: each use
--- scans only the columns it needs instead of a copy of every wide row (3.3 -> 1.9 CPU-s full,
--- 3.3 -> 1.7 incremental at 1.5 million contracts). The incremental branch keeps its changed
--- rows materialized: computing them is the costly part.
+-- [performance, issue 15] The contract CTEs are not materialized: each use scans only the
+-- columns it needs instead of a copy of every wide row (3.3 -> 1.9 CPU-s full, 3.3 -> 1.7
+-- incremental at 1.5 million contracts); the incremental branch compares the narrow ranks and
+-- reads the records of the changed contracts only, which it keeps materialized.
 with ranked_current as not materialized (
     select * from {{ ref('int_marches__versions_ranked') }}
     where version_rank = 1
