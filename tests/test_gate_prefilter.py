@@ -64,3 +64,73 @@ def test_a_suite_with_an_untranslated_expectation_is_validated_whole(monkeypatch
         prefilter, "suite_expectations", lambda suite: [{"type": "expect_table_row_count_to_be_between", "kwargs": {}}]
     )
     assert prefilter.flagged_sql("any", "SELECT 1 AS x") is None
+
+
+# The DECP frame's SIRET columns as first written, record by record: the suite's SQL computes them
+# once per distinct identifier and joins them back, and must give the same values.
+_SIRET_BY_RECORD = """
+    SELECT _source_file, record_path, _source_row,
+        siret_ok(acheteur_id) AS acheteur_siret_valide,
+        len(list_filter(coalesce(titulaires, []), lambda t: coalesce(t.type_identifiant, 'SIRET') = 'SIRET'
+            AND NOT siret_ok(t.id))) AS titulaires_siret_invalides
+    FROM raw.decp_marches
+"""
+
+
+def test_the_decp_frame_checks_each_identifier_as_a_record_by_record_check_does(raw_warehouse, tmp_path):
+    path = tmp_path / "warehouse.duckdb"
+    path.write_bytes(raw_warehouse.read_bytes())
+    con = duckdb.connect(str(path))
+    # holders of every kind: invalid, absent or spaced identifiers, other types, repeats, no list
+    con.execute(
+        """
+        UPDATE raw.decp_marches SET titulaires = CASE rowid % 6
+            WHEN 0 THEN [{'type_identifiant': 'SIRET', 'id': '12345678901234', 'denomination_sociale': NULL},
+                         {'type_identifiant': NULL, 'id': NULL, 'denomination_sociale': 'x'}]
+            WHEN 1 THEN [{'type_identifiant': 'TVA', 'id': 'FR123', 'denomination_sociale': NULL},
+                         {'type_identifiant': 'SIRET', 'id': '1234 5678 90123', 'denomination_sociale': NULL},
+                         {'type_identifiant': 'SIRET', 'id': '1234 5678 90123', 'denomination_sociale': NULL}]
+            WHEN 2 THEN NULL
+            WHEN 3 THEN []
+            WHEN 4 THEN [{'type_identifiant': 'SIRET', 'id': '12345678901234', 'denomination_sociale': NULL}]
+            ELSE titulaires END,
+            acheteur_id = CASE WHEN rowid % 5 = 0 THEN NULL WHEN rowid % 5 = 1 THEN '123' ELSE acheteur_id END
+        WHERE rowid < 60
+        """
+    )
+    con.close()
+    decp = next(s for s in all_sources() if s.folder == "decp")
+    con = datasets.connect(path)
+    frame = con.execute(f"SELECT * FROM ({decp.suite_sql})").df()
+    expected = con.execute(f"SELECT * FROM ({_SIRET_BY_RECORD}) ORDER BY _source_file, record_path, _source_row").df()
+    con.close()
+    columns = ["acheteur_siret_valide", "titulaires_siret_invalides"]
+    assert frame[columns].equals(expected[columns])
+    assert set(frame["titulaires_siret_invalides"].head(60)) >= {0, 1, 2}
+    assert set(frame["acheteur_siret_valide"]) == {True, False}
+
+
+def test_the_flagged_frame_keeps_the_frames_order(raw_warehouse):
+    decp = next(s for s in all_sources() if s.folder == "decp")
+    full = datasets.fetch(raw_warehouse, decp.suite_sql)
+    flagged, _, _ = datasets.fetch_for_suite(raw_warehouse, decp.suite, decp.suite_sql)
+    keys = ["_source_file", "record_path", "_source_row"]
+    position = {tuple(row): i for i, row in enumerate(full[keys].itertuples(index=False))}
+    assert [position[tuple(row)] for row in flagged[keys].itertuples(index=False)] == sorted(
+        position[tuple(row)] for row in flagged[keys].itertuples(index=False)
+    )
+    assert len(flagged) > 5
+
+
+def test_the_frames_order_is_split_off_only_at_its_top_level():
+    from orchestration.gates.prefilter import split_order
+
+    assert split_order('SELECT a, b FROM t ORDER BY a, "b"') == ("SELECT a, b FROM t ", ["a", '"b"'])
+    for kept_whole in (
+        "SELECT a FROM (SELECT a FROM t ORDER BY a)",
+        "SELECT a, row_number() OVER (ORDER BY a) FROM t",
+        "SELECT m.a FROM t AS m ORDER BY m.a",
+        "SELECT a FROM t ORDER BY a DESC",
+        "SELECT a FROM t",
+    ):
+        assert split_order(kept_whole) is None, kept_whole

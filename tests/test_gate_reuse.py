@@ -388,10 +388,13 @@ def test_the_key_covers_the_suite_sql_index_and_code_and_only_the_gates_own_tabl
         "SELECT * FROM raw.essai JOIN meta.ingest_log ON true",
         "SELECT * FROM raw.essai WHERE code IN (SELECT code FROM raw.autre)",
         "SELECT * FROM read_csv('x.csv')",
-        "WITH t AS (SELECT * FROM raw.essai) SELECT * FROM t",
+        "WITH t AS (SELECT * FROM raw.autre) SELECT * FROM raw.essai, t",
+        "WITH t AS (SELECT * FROM raw.essai) SELECT * FROM t, autre",
         "SELEC nothing",
     ):
         assert reuse.validation_key(con, "essai", "s", reading_more, [], "code") is None, reading_more
+    # a query's own CTEs are not tables: one reading raw.essai alone is keyed
+    assert reuse.validation_key(con, "essai", "s", "WITH t AS (SELECT * FROM raw.essai) SELECT * FROM t", [], "code")
     con.close()
     # every raw gate's own dataset reads its table only: each can be reused
     probe = duckdb.connect()

@@ -17,22 +17,46 @@ DECP = RawSource(
     "row per record, lineage columns, untypeable records in quarantine.decp_marches.",
     template="DECP publiées par le profil d'acheteur ou data.gouv.fr (JSON, XML, exports CSV officiels) : à télécharger, pas à remplir",
     suite="raw_decp_marches",
+    # The check digits are computed once per distinct identifier and joined back: per record
+    # (siret_ok on 1.66 million buyers and their holders) they took 4.3 of the query's 10 s.
+    # record_path is selected because the frame is ordered by it (gates/prefilter.py).
     suite_sql="""
+        WITH acheteurs AS (
+            SELECT acheteur_id, siret_ok(acheteur_id) AS valide
+            FROM (SELECT DISTINCT acheteur_id FROM raw.decp_marches)
+        ),
+        titulaires_siret AS (
+            SELECT ligne, titulaire.id AS titulaire_id
+            FROM (SELECT rowid AS ligne, unnest(titulaires) AS titulaire FROM raw.decp_marches)
+            WHERE coalesce(titulaire.type_identifiant, 'SIRET') = 'SIRET'
+        ),
+        titulaires_valides AS (
+            SELECT titulaire_id, siret_ok(titulaire_id) AS valide
+            FROM (SELECT DISTINCT titulaire_id FROM titulaires_siret)
+        ),
+        titulaires_invalides AS (
+            SELECT t.ligne, count(*) AS nombre
+            FROM titulaires_siret AS t
+            LEFT JOIN titulaires_valides AS v ON t.titulaire_id IS NOT DISTINCT FROM v.titulaire_id
+            WHERE NOT coalesce(v.valide, false)
+            GROUP BY t.ligne
+        )
         SELECT
-            id, acheteur_id, format_version, contract_kind, nature, procedure, forme_prix,
+            id, r.acheteur_id, format_version, contract_kind, nature, procedure, forme_prix,
             -- ISO text: compares correctly for any year (0222-04-29 too) in pandas and GX
             CAST(date_notification AS VARCHAR) AS date_notification,
             CAST(date_publication_donnees AS VARCHAR) AS date_publication_donnees,
             montant, code_cpv, duree_mois, offres_recues,
             CAST(CAST(_ingested_at AS DATE) AS VARCHAR) AS ingested_date,
-            siret_ok(acheteur_id) AS acheteur_siret_valide,
-            len(list_filter(coalesce(titulaires, []), lambda t: coalesce(t.type_identifiant, 'SIRET') = 'SIRET'
-                AND NOT siret_ok(t.id))) AS titulaires_siret_invalides,
+            a.valide AS acheteur_siret_valide,
+            coalesce(ti.nombre, 0) AS titulaires_siret_invalides,
             array_to_string(considerations_sociales, '|') AS considerations_sociales,
             array_to_string(considerations_environnementales, '|') AS considerations_environnementales,
             coalesce(len(modifications), 0) AS nombre_modifications,
-            _source_file, _source_row
-        FROM raw.decp_marches
+            _source_file, _source_row, record_path
+        FROM raw.decp_marches AS r
+        LEFT JOIN acheteurs AS a ON r.acheteur_id IS NOT DISTINCT FROM a.acheteur_id
+        LEFT JOIN titulaires_invalides AS ti ON r.rowid = ti.ligne
         ORDER BY _source_file, record_path, _source_row
     """,
     index_columns=("_source_file", "_source_row", "id"),

@@ -99,11 +99,13 @@ def suite_bytes(suite: str) -> bytes | None:
 
 def tables_read(con: duckdb.DuckDBPyConnection, sql: str) -> set[tuple[str, str]] | None:
     """(schema, table) of every table `sql` reads, from DuckDB's own parse; None when it reads
-    a table function or does not parse (its content cannot be fingerprinted)."""
+    a table function or does not parse (its content cannot be fingerprinted). A reference to
+    one of the query's own CTEs (parsed as a table without schema) is not a table read."""
     tree = json.loads(con.execute("SELECT json_serialize_sql(?)", [sql]).fetchone()[0])
     if tree.get("error"):
         return None
     found: set[tuple[str, str]] = set()
+    ctes: set[str] = set()
     stack = [tree]
     while stack:
         node = stack.pop()
@@ -112,10 +114,11 @@ def tables_read(con: duckdb.DuckDBPyConnection, sql: str) -> set[tuple[str, str]
                 return None
             if node.get("type") == "BASE_TABLE":
                 found.add((node.get("schema_name") or "", node.get("table_name") or ""))
+            ctes.update(entry["key"] for entry in (node.get("cte_map") or {}).get("map", []))
             stack.extend(node.values())
         elif isinstance(node, list):
             stack.extend(node)
-    return found
+    return {(schema, table) for schema, table in found if schema or table not in ctes}
 
 
 def table_state(con: duckdb.DuckDBPyConnection, table: str) -> str | None:
