@@ -11,8 +11,8 @@ written to <out>/stages.json):
 - models: the compiled SQL of every dbt model of the run (its manifest), executed in dependency
   order as CREATE TABLE / CREATE VIEW: the same transformations without dbt (no seeds, tests,
   docs, adapter, events);
-- gates: the gates' per-row predicates (gates/prefilter.py) counted in one query per suite,
-  without GX;
+- gates: the rows each suite's gate hands to GX (gates/prefilter.py), counted in one query per
+  suite, without GX;
 - publication: the release's tables (publication/publish.py PUBLISHED_TABLES) written as Parquet.
 
 The other raw tables, the seeds and the release register are copied from the finished run's
@@ -121,9 +121,11 @@ def run_models(con, manifest: dict) -> int:
 
 
 def run_gates(con, semester: str) -> int:
+    """Rows the gates hand to GX, one query per suite: the prefilter's flagged rows
+    (gates/prefilter.py), or the whole frame of a suite it cannot translate."""
     from orchestration.feeds import all_sources
     from orchestration.gates import datasets
-    from orchestration.gates.prefilter import _predicate, suite_expectations
+    from orchestration.gates.prefilter import flagged_sql
 
     con.execute(datasets._SIRET_MACRO)
     frames = [(s.suite, s.suite_sql or f"SELECT * FROM raw.{s.table.table}") for s in all_sources() if s.suite]
@@ -132,21 +134,10 @@ def run_gates(con, semester: str) -> int:
         (datasets.MART_INDICATEURS.suite, datasets.MART_INDICATEURS.sql),
         ("feed_coverage", datasets.feed_coverage_sql(semester)),
     ]
-    failing = 0
+    rows = 0
     for suite, sql in frames:
-        preds, windows = [], []
-        for n, expectation in enumerate(suite_expectations(suite)):
-            translated = _predicate(expectation, n)
-            if translated is None:
-                continue
-            preds.append(f"count(*) FILTER (WHERE coalesce({translated[0]}, true))")
-            if translated[1]:
-                windows.append(translated[1])
-        if preds:
-            extra = (", " + ", ".join(windows)) if windows else ""
-            counts = con.execute(f"SELECT {', '.join(preds)} FROM (SELECT *{extra} FROM ({sql}))").fetchall()[0]
-            failing += sum(counts)
-    return failing
+        rows += con.execute(f"SELECT count(*) FROM ({flagged_sql(suite, sql) or sql})").fetchall()[0][0]
+    return rows
 
 
 def publish(con, out: Path, org: str, semester: str) -> int:
