@@ -33,6 +33,7 @@ def project_files(suffixes: tuple[str, ...] = (".sql", ".yml", ".csv")) -> list[
         REPO_ROOT / "models",
         REPO_ROOT / "seeds",
         DBT_PROJECT_DIR / "macros",
+        DBT_PROJECT_DIR / "materializations",
         DBT_PROJECT_DIR / "tests",
         DBT_PROJECT_DIR / "config_blank",
     ]

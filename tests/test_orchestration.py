@@ -284,6 +284,13 @@ def test_project_files_cover_models_seeds_macros():
     assert "seeds/spaser_indicateurs.csv" in files
     assert "dbt_project/macros/incremental.sql" in files
     assert "dbt_project/dbt_project.yml" in files
+    # every macro folder dbt reads (a changed materialization rebuilds, like a changed macro)
+    import yaml
+
+    project = yaml.safe_load((REPO_ROOT / "dbt_project" / "dbt_project.yml").read_text(encoding="utf-8"))
+    for folder in project["macro-paths"]:
+        macros = sorted((REPO_ROOT / "dbt_project" / folder).rglob("*.sql"))
+        assert macros and {m.relative_to(REPO_ROOT).as_posix() for m in macros} <= files, folder
 
 
 def test_the_manifest_is_stale_when_a_project_file_is_newer(tmp_path):

@@ -1,0 +1,106 @@
+"""The project's table materialization on DuckDB (dbt_project/materializations/table.sql): the
+table is replaced inside the model's transaction, with its contract enforced, and a failed
+build leaves the previous table as it was. A small dbt project of its own, built by dbt."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DBT = str(Path(sys.executable).with_name("dbt"))
+
+PROJECT = """
+name: mini
+version: "1.0"
+profile: mini
+model-paths: ["models"]
+macro-paths: ["materializations"]
+models:
+  mini:
+    +materialized: table
+"""
+
+PROFILES = """
+mini:
+  target: duckdb
+  outputs:
+    duckdb:
+      type: duckdb
+      path: "{path}"
+      threads: 1
+"""
+
+SCHEMA = """
+models:
+  - name: t
+    config:
+      contract: {enforced: true}
+    columns:
+      - name: x
+        data_type: integer
+"""
+
+
+def _build(project: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [DBT, "build", "--project-dir", str(project), "--profiles-dir", str(project), "--no-partial-parse", "--debug"],
+        capture_output=True,
+        text=True,
+        cwd=project,
+        timeout=300,
+    )
+
+
+def _tables(path: Path) -> dict[str, list]:
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        names = [r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() ORDER BY 1").fetchall()]
+        return {name: con.execute(f'SELECT * FROM "{name}" ORDER BY ALL').fetchall() for name in names}
+    finally:
+        con.close()
+
+
+def test_a_table_is_replaced_in_one_transaction_and_kept_when_its_build_fails(tmp_path):
+    project = tmp_path / "mini"
+    (project / "models").mkdir(parents=True)
+    shutil.copytree(REPO_ROOT / "dbt_project" / "materializations", project / "materializations")
+    warehouse = tmp_path / "w.duckdb"
+    (project / "dbt_project.yml").write_text(PROJECT, encoding="utf-8")
+    (project / "profiles.yml").write_text(PROFILES.format(path=warehouse), encoding="utf-8")
+    (project / "models" / "schema.yml").write_text(SCHEMA, encoding="utf-8")
+    model = project / "models" / "t.sql"
+
+    model.write_text("select 1 as x", encoding="utf-8")
+    first = _build(project)
+    assert first.returncode == 0, first.stdout[-3000:]
+    assert _tables(warehouse) == {"t": [(1,)]}
+
+    model.write_text("select 2 as x union all select 3", encoding="utf-8")
+    second = _build(project)
+    assert second.returncode == 0, second.stdout[-3000:]
+    # replaced under its name: no backup or intermediate table left behind
+    assert _tables(warehouse) == {"t": [(2,), (3,)]}
+    # ... in one transaction: BEGIN, the drop and the create in one statement, COMMIT
+    assert "__dbt_backup" not in second.stdout and "__dbt_tmp" not in second.stdout
+    node = second.stdout[second.stdout.index("Began executing node model.mini.t") :]
+    begin, drop, create, commit = (
+        re.search(pattern, node).start()
+        for pattern in ("BEGIN", r'drop table if exists "w"\."main"\."t"', r"create\s+table", "COMMIT")
+    )
+    assert begin < drop < create < commit
+
+    model.write_text("select 'not an integer' as x", encoding="utf-8")
+    wrong_type = _build(project)
+    assert wrong_type.returncode != 0 and "contract" in wrong_type.stdout.lower()
+
+    # the old table was dropped in the failed transaction: the rollback gives it back
+    model.write_text("select cast(error('boom') as integer) as x", encoding="utf-8")
+    failed = _build(project)
+    assert failed.returncode != 0 and "boom" in failed.stdout
+    assert _tables(warehouse) == {"t": [(2,), (3,)]}
