@@ -44,6 +44,12 @@ models:
     columns:
       - name: x
         data_type: integer
+  - name: u
+    config:
+      contract: {enforced: true}
+    columns:
+      - name: y
+        data_type: integer
 """
 
 
@@ -95,12 +101,11 @@ def test_a_table_is_replaced_in_one_transaction_and_kept_when_its_build_fails(tm
     )
     assert begin < drop < create < commit
 
-    model.write_text("select 'not an integer' as x", encoding="utf-8")
-    wrong_type = _build(project)
-    assert wrong_type.returncode != 0 and "contract" in wrong_type.stdout.lower()
-
-    # the old table was dropped in the failed transaction: the rollback gives it back
+    # one build, two failures: t's query fails after its old table was dropped in the
+    # transaction (the rollback gives it back); u breaks its contract
     model.write_text("select cast(error('boom') as integer) as x", encoding="utf-8")
+    (project / "models" / "u.sql").write_text("select 'not an integer' as y", encoding="utf-8")
     failed = _build(project)
     assert failed.returncode != 0 and "boom" in failed.stdout
+    assert "Failure in model u" in failed.stdout and "enforced contract that failed" in failed.stdout
     assert _tables(warehouse) == {"t": [(2,), (3,)]}
