@@ -4,9 +4,9 @@
         transactional: readers see the old table or the new one, and a failed build rolls back
         to the old one. dbt-duckdb's own table materialization builds under a temporary name,
         renames the old table to a backup and the new one into place, commits, then drops the
-        backup in a second commit: six more statements, each with dbt's Python around it, and a
-        second commit (docs/performance.md, session 19). Contracts, hooks and grants are
-        applied as dbt-duckdb applies them (create_table_as, run_hooks, apply_grants). -#}
+        backup in a second commit: seven statements instead of three, each with dbt's Python
+        around it (docs/performance.md, session 19). Contracts, hooks and grants are applied as
+        dbt-duckdb applies them (create_table_as, run_hooks, apply_grants). -#}
     {%- set existing_relation = load_cached_relation(this) -%}
     {%- set target_relation = this.incorporate(type='table') -%}
     {%- set grant_config = config.get('grants') -%}
