@@ -6,7 +6,6 @@ module is imported (the CLI and the tests prepare it; `dagster dev` re-parses on
 """
 
 import datetime as dt
-import hashlib
 import json
 import logging
 import os
@@ -35,8 +34,15 @@ from pydantic import PrivateAttr
 
 from . import configuration, dbt_selection, dbt_warm
 from .dbt_manifest import spaser_dbt_project
-from .dbt_parse import project_files
-from .dbt_parse_state import ParseAhead, keep_parse_state, needs_parse_ahead, parse_mode, reuse_parse_state
+from .dbt_parse import project_files, project_fingerprint
+from .dbt_parse_state import (
+    ParseAhead,
+    keep_parse_state,
+    needs_parse_ahead,
+    parse_mode,
+    project_key,
+    reuse_parse_state,
+)
 from .dbt_targets import prune_targets, target_root
 from .gates.runner import preload_gx, wait_for_gx
 from .partitions import semester_partitions
@@ -95,16 +101,6 @@ def dbt_build_args(
 # last one attempted (even a failed one: it may have rebuilt tables) is a full refresh. So is the
 # build after a full refresh that did not finish: failed, or over a selection of models only, it
 # left models built from the earlier project.
-def project_fingerprint(files: list[Path], root: Path, extra: str = "") -> str:
-    """SHA-256 of the files' paths (relative to root) and contents, in path order, and `extra`
-    (the configuration's fingerprint)."""
-    h = hashlib.sha256(extra.encode())
-    for path in sorted(files):
-        h.update(path.relative_to(root).as_posix().encode() + b"\0")
-        h.update(path.read_bytes() + b"\0")
-    return h.hexdigest()
-
-
 def build_fingerprint(locations: Mapping[str, str]) -> str:
     """What a build's tables derive from: the project's files, the configuration snapshot dbt
     reads as seeds (not the home's folder, which may change while the build runs) and the
@@ -372,7 +368,8 @@ def spaser_dbt_models(
     if removed:
         context.log.info(f"dbt: {len(removed)} old invocation folder(s) removed from {target.parent}")
     dbt.finish_parse_ahead(context.log)
-    reuse_parse_state(paths, target)
+    project = project_key()  # the files this build's parse reads
+    reuse_parse_state(paths, target, project)
     build = dbt.cli(
         dbt_build_args(
             full_refresh=full_refresh,
@@ -398,7 +395,7 @@ def spaser_dbt_models(
         raise
     finally:
         wait_for_gx()  # before the docs' dbt imports, or a failure's handling
-    keep_parse_state(build.target_path, paths)
+    keep_parse_state(build.target_path, paths, project)
     # reached only when the build succeeded (a failed build raises from stream())
     keep_manifest(build.target_path, paths, previous, reused)
     _record_success(
@@ -670,7 +667,8 @@ class SpaserDbtCliResource(DbtCliResource):
         """`dbt parse` of the home's project, left running in the run's warm dbt process, when
         the home's next build would parse it in full (needs_parse_ahead); its output in its
         target folder."""
-        if not needs_parse_ahead(paths):
+        project = project_key()
+        if not needs_parse_ahead(paths, project):
             return None
         target = target_root() / f"spaser_parse_ahead-{run_id[:7]}-{uuid.uuid4().hex[:7]}"
         target.mkdir(parents=True)
@@ -688,7 +686,7 @@ class SpaserDbtCliResource(DbtCliResource):
         except BaseException:
             output.close()
             raise
-        return ParseAhead(process, target, paths, output)
+        return ParseAhead(process, target, paths, output, project)
 
     def warm_env(self) -> dict[str, str]:
         """The environment that sends a `spaser-dbt` command to the run's warm process: empty

@@ -13,6 +13,7 @@ Nothing here imports Dagster or dbt, so the parse starts before either is import
 
 from __future__ import annotations
 
+import hashlib
 import subprocess
 import sys
 from pathlib import Path
@@ -39,6 +40,16 @@ def project_files(suffixes: tuple[str, ...] = (".sql", ".yml", ".csv")) -> list[
     ]
     files = [p for d in watched for p in d.rglob("*") if p.is_file() and (not suffixes or p.suffix in suffixes)]
     return sorted(files + [DBT_PROJECT_DIR / "dbt_project.yml"])
+
+
+def project_fingerprint(files: list[Path], root: Path, extra: str = "") -> str:
+    """SHA-256 of the files' paths (relative to root) and contents, in path order, and `extra`
+    (the configuration's fingerprint)."""
+    h = hashlib.sha256(extra.encode())
+    for path in sorted(files):
+        h.update(path.relative_to(root).as_posix().encode() + b"\0")
+        h.update(path.read_bytes() + b"\0")
+    return h.hexdigest()
 
 
 def manifest_is_stale(manifest: Path = MANIFEST_PATH) -> bool:

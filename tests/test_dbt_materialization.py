@@ -54,6 +54,8 @@ models:
 
 
 def _build(project: Path) -> subprocess.CompletedProcess:
+    # a full parse each time: u's yml entry exists before its file, which dbt's partial parsing
+    # would build without its contract (tests/test_dbt_parse_state.py)
     return subprocess.run(
         [DBT, "build", "--project-dir", str(project), "--profiles-dir", str(project), "--no-partial-parse", "--debug"],
         capture_output=True,
