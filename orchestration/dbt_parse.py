@@ -59,25 +59,31 @@ def manifest_is_stale(manifest: Path = MANIFEST_PATH) -> bool:
     return any(p.stat().st_mtime > built for p in project_files(suffixes=()))
 
 
+def parse_args() -> list[str]:
+    """`dbt parse` of the project into its own target folder, in full: the manifest is stale
+    only because files changed, and dbt's partial parsing of changed files can differ from a
+    full parse (a model file added after its yml entry loses the entry's contract and tests,
+    dbt 1.11: dbt_parse_state). ~5 s instead of ~2 s, once per change of the project."""
+    return [
+        DBT_EXECUTABLE,
+        "parse",
+        "--quiet",
+        "--no-partial-parse",
+        "--project-dir",
+        str(DBT_PROJECT_DIR),
+        "--profiles-dir",
+        str(DBT_PROJECT_DIR),
+        "--target-path",
+        str(TARGET_PATH),
+    ]
+
+
 def start_parse() -> subprocess.Popen | None:
     """Start `dbt parse` when the project changed since the manifest was written (None when it
     did not); finish_parse() waits for it."""
     if not manifest_is_stale():
         return None
-    return subprocess.Popen(
-        [
-            DBT_EXECUTABLE,
-            "parse",
-            "--quiet",
-            "--project-dir",
-            str(DBT_PROJECT_DIR),
-            "--profiles-dir",
-            str(DBT_PROJECT_DIR),
-            "--target-path",
-            str(TARGET_PATH),
-        ],
-        cwd=DBT_PROJECT_DIR,
-    )
+    return subprocess.Popen(parse_args(), cwd=DBT_PROJECT_DIR)
 
 
 def finish_parse(process: subprocess.Popen) -> None:

@@ -18,7 +18,7 @@ from orchestration.dbt import (
     full_refresh_reason,
     project_fingerprint,
 )
-from orchestration.dbt_parse import manifest_is_stale, project_files
+from orchestration.dbt_parse import MANIFEST_PATH, manifest_is_stale, parse_args, project_files
 from orchestration.jobs import (
     landing_fingerprint,
     landing_sensor,
@@ -300,6 +300,11 @@ def test_the_manifest_is_stale_when_a_project_file_is_newer(tmp_path):
     assert not manifest_is_stale(manifest)
     os.utime(manifest, (0, 0))  # older than every model
     assert manifest_is_stale(manifest)
+    # parsed again in full: the manifest is stale because files changed, the case where dbt's
+    # partial parsing can differ (tests/test_dbt_parse_state.py)
+    args = parse_args()
+    assert args[1] == "parse" and "--no-partial-parse" in args
+    assert args[args.index("--target-path") + 1] == str(MANIFEST_PATH.parent)
 
 
 # A fresh interpreter: this one has long imported both.
