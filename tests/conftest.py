@@ -227,6 +227,39 @@ def run_dbt(home: Path, *args: str, target_dir: str = "dbt_target"):
     )
 
 
+def mini_dbt_project(folder: Path, schema: str, warehouse: Path, macro_paths: tuple[str, ...] = ()) -> Path:
+    """A small dbt project of its own in `folder`, for tests of how dbt builds: profile `mini` on
+    the DuckDB file `warehouse`, every model a table, `schema` its models' yml."""
+    (folder / "models").mkdir(parents=True)
+    project = {"name": "mini", "version": "1.0", "profile": "mini", "model-paths": ["models"]}
+    if macro_paths:
+        project["macro-paths"] = list(macro_paths)
+    project["models"] = {"mini": {"+materialized": "table"}}
+    profile = {
+        "mini": {"target": "duckdb", "outputs": {"duckdb": {"type": "duckdb", "path": str(warehouse), "threads": 1}}}
+    }
+    (folder / "dbt_project.yml").write_text(json.dumps(project), encoding="utf-8")  # JSON is YAML
+    (folder / "profiles.yml").write_text(json.dumps(profile), encoding="utf-8")
+    (folder / "models" / "schema.yml").write_text(schema, encoding="utf-8")
+    return folder
+
+
+def mini_dbt(project: Path, *args: str):
+    """`dbt ARGS` on a mini_dbt_project, by the venv's dbt in a process of its own; the
+    completed process."""
+    import subprocess
+
+    from orchestration.dbt_parse import DBT_EXECUTABLE
+
+    return subprocess.run(
+        [DBT_EXECUTABLE, *args, "--project-dir", str(project), "--profiles-dir", str(project)],
+        capture_output=True,
+        text=True,
+        cwd=project,
+        timeout=300,
+    )
+
+
 def run(semester: str = SEMESTER, reason: str | None = None, assets=None, selection=None, full_refresh=False):
     """Materialise the code location's assets and checks for one semester, in-process
     (`selection`: only these of them, as a selection made in the UI; `full_refresh`: as

@@ -6,35 +6,12 @@ from __future__ import annotations
 
 import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
+from conftest import mini_dbt, mini_dbt_project
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-DBT = str(Path(sys.executable).with_name("dbt"))
-
-PROJECT = """
-name: mini
-version: "1.0"
-profile: mini
-model-paths: ["models"]
-macro-paths: ["materializations"]
-models:
-  mini:
-    +materialized: table
-"""
-
-PROFILES = """
-mini:
-  target: duckdb
-  outputs:
-    duckdb:
-      type: duckdb
-      path: "{path}"
-      threads: 1
-"""
 
 SCHEMA = """
 models:
@@ -53,16 +30,10 @@ models:
 """
 
 
-def _build(project: Path) -> subprocess.CompletedProcess:
+def _build(project: Path):
     # a full parse each time: u's yml entry exists before its file, which dbt's partial parsing
     # would build without its contract (tests/test_dbt_parse_state.py)
-    return subprocess.run(
-        [DBT, "build", "--project-dir", str(project), "--profiles-dir", str(project), "--no-partial-parse", "--debug"],
-        capture_output=True,
-        text=True,
-        cwd=project,
-        timeout=300,
-    )
+    return mini_dbt(project, "build", "--no-partial-parse", "--debug")
 
 
 def _tables(path: Path) -> dict[str, list]:
@@ -75,13 +46,9 @@ def _tables(path: Path) -> dict[str, list]:
 
 
 def test_a_table_is_replaced_in_one_transaction_and_kept_when_its_build_fails(tmp_path):
-    project = tmp_path / "mini"
-    (project / "models").mkdir(parents=True)
-    shutil.copytree(REPO_ROOT / "dbt_project" / "materializations", project / "materializations")
     warehouse = tmp_path / "w.duckdb"
-    (project / "dbt_project.yml").write_text(PROJECT, encoding="utf-8")
-    (project / "profiles.yml").write_text(PROFILES.format(path=warehouse), encoding="utf-8")
-    (project / "models" / "schema.yml").write_text(SCHEMA, encoding="utf-8")
+    project = mini_dbt_project(tmp_path / "mini", SCHEMA, warehouse, macro_paths=("materializations",))
+    shutil.copytree(REPO_ROOT / "dbt_project" / "materializations", project / "materializations")
     model = project / "models" / "t.sql"
 
     model.write_text("select 1 as x", encoding="utf-8")

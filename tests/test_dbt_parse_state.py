@@ -11,7 +11,7 @@ from types import SimpleNamespace
 
 import conftest
 import pytest
-from conftest import run_dbt
+from conftest import mini_dbt, mini_dbt_project, run_dbt
 
 from orchestration.dbt_parse import project_fingerprint
 from orchestration.dbt_parse_state import (
@@ -104,14 +104,6 @@ def test_a_parse_state_is_reused_only_by_the_project_files_it_was_made_from(tmp_
     assert kept == [parse_state_path(paths, "b" * 64).name]
 
 
-MINI_PROJECT = """
-name: mini
-version: "1.0"
-profile: mini
-models:
-  mini:
-    +materialized: table
-"""
 MINI_SCHEMA = """
 models:
   - name: t
@@ -127,30 +119,17 @@ def test_a_model_added_after_its_yml_entry_is_built_with_its_contract(tmp_path):
     """The case that partial parsing gets wrong (dbt 1.11): u's yml entry exists before its
     SQL file. Started from the state of the project without u, dbt builds u without its
     contract; the home's state is not reused for the new files, and the broken contract fails."""
-    project = tmp_path / "mini"
-    (project / "models").mkdir(parents=True)
-    (project / "dbt_project.yml").write_text(MINI_PROJECT, encoding="utf-8")
-    (project / "profiles.yml").write_text(
-        f"mini:\n  target: d\n  outputs:\n    d: {{type: duckdb, path: '{tmp_path / 'w.duckdb'}', threads: 1}}\n",
-        encoding="utf-8",
-    )
-    (project / "models" / "schema.yml").write_text(MINI_SCHEMA, encoding="utf-8")
+    project = mini_dbt_project(tmp_path / "mini", MINI_SCHEMA, tmp_path / "w.duckdb")
     (project / "models" / "t.sql").write_text("select 1 as x", encoding="utf-8")
     paths = Paths(home=tmp_path / "home")
     paths.warehouse.parent.mkdir(parents=True)
 
     def build(n: int) -> subprocess.CompletedProcess:
-        key = project_fingerprint(sorted((project / "models").iterdir()), project)
+        key = project_fingerprint(list((project / "models").iterdir()), project)
         target = project / f"target_{n}"
         reuse_parse_state(paths, target, key)
-        done = subprocess.run(
-            [str(Path(sys.executable).with_name("dbt")), "build", "--project-dir", str(project)]
-            + ["--profiles-dir", str(project), "--target-path", str(target), "--log-path", str(target)]
-            + ["--log-format-file", "json"],
-            capture_output=True,
-            text=True,
-            cwd=project,
-            timeout=300,
+        done = mini_dbt(
+            project, "build", "--target-path", str(target), "--log-path", str(target), "--log-format-file", "json"
         )
         keep_parse_state(target, paths, key)
         return done
